@@ -1,0 +1,29 @@
+# The README's commands. `make test` is what CI runs.
+GO ?= go
+export CIVICBOT_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
+
+.PHONY: run test setup lint bench fuzz
+
+# Run the server on the embedded default.
+run:
+	$(GO) run ./cmd/civicbot serve
+
+# Install and start PostgreSQL + pgvector where this machine allows, then run every test.
+test: setup
+	$(GO) vet ./...
+	$(GO) test -count=1 ./...
+
+setup:
+	@.ci/setup-postgres || { \
+	  if [ "$$CI" = "true" ]; then echo "setup: PostgreSQL with pgvector is required under CI" >&2; exit 1; fi; \
+	  echo "setup: PostgreSQL with pgvector is not available here: database tests will be skipped" >&2; }
+
+lint:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzString -fuzztime 20s ./ingest/htmltext

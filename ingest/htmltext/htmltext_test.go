@@ -1,0 +1,41 @@
+package htmltext
+
+import "testing"
+
+func TestString(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"plain", "第一行\r\n  第二行  有空白 ", "第一行\n第二行 有空白"},
+		{"escaped", "&lt;p&gt;請洽&amp;詢&lt;/p&gt;&lt;p&gt;1999&lt;/p&gt;", "請洽&詢\n1999"},
+		{"full-width quotes", `<img src=＂http://x/y.jpg＂ /><span style=＂color:#a52a2a;＂>兒童用藥</span>`, "兒童用藥"},
+		{"blocks", "<h1>標題</h1><div>&nbsp;</div><p>內容<br>下一行</p><ul><li>一</li><li>二</li></ul>", "標題\n內容\n下一行\n• 一\n• 二"},
+		{"script dropped", "<p>a</p><script>alert(1)</script><style>p{}</style><p>b</p>", "a\nb"},
+		{"iframe dropped", `<p><iframe src=＂https://www.youtube.com/embed/x＂></iframe>影片</p>`, "影片"},
+		{"nested fonts", "<font><font><font>文字</font></font></font>", "文字"},
+		{"control chars", "a\x00b\x07c", "abc"},
+		{"entity only", "A&nbsp;&nbsp;B", "A B"},
+		{"less-than in text", "1 < 2 且 3 > 2", "1 < 2 且 3 > 2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := String(tt.in); got != tt.want {
+				t.Errorf("String(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func FuzzString(f *testing.F) {
+	f.Add("<p>藥品<br/>資訊</p>")
+	f.Add("&lt;a href=\"x\"&gt;link&lt;/a&gt;")
+	f.Add("<img src=＂x＂>")
+	f.Fuzz(func(t *testing.T, s string) {
+		out := String(s)
+		for _, r := range out {
+			if r < 0x20 && r != '\n' {
+				t.Fatalf("control character %U in output %q", r, out)
+			}
+		}
+	})
+}

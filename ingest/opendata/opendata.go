@@ -1,0 +1,13 @@
+// Package opendata bundles copies of real government open data, so that civicbot answers
+// questions on a fresh machine and the tests run on what the agencies really publish.
+//
+// Licence: Open Government Data License, Taiwan, version 1.0 (政府資料開放授權條款－第1版),
+// compatible with CC BY 4.0. See ATTRIBUTION.md.
+package opendata
+
+import "embed"
+
+// FS holds tfda/ (衛生福利部食品藥物管理署) and taipei/ (臺北市政府) exports.
+//
+//go:embed tfda taipei
+var FS embed.FS
