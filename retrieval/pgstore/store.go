@@ -1,0 +1,202 @@
+// Package pgstore keeps documents, chunks and their embeddings in PostgreSQL with
+// pgvector, and searches them.
+package pgstore
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"strconv"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	pgxvec "github.com/pgvector/pgvector-go/pgx"
+	"github.com/pressly/goose/v3"
+	"github.com/tmc/langchaingo/embeddings"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Embedder is what the store needs of the configured embedder.
+type Embedder interface {
+	embeddings.Embedder
+}
+
+// EmbedderInfo names the embedder whose vectors the store holds.
+type EmbedderInfo struct {
+	Name string
+	Dim  int
+}
+
+// Store is the PostgreSQL + pgvector store.
+type Store struct {
+	pool     *pgxpool.Pool
+	embedder Embedder
+	info     EmbedderInfo
+	log      *slog.Logger
+	// EFSearch is hnsw.ef_search for dense queries.
+	EFSearch int
+}
+
+// ErrEmbedderMismatch is returned when the stored vectors come from another embedder.
+var ErrEmbedderMismatch = errors.New("embedder mismatch")
+
+// Migrate applies the embedded migrations to the database at url.
+func Migrate(ctx context.Context, url string, log *slog.Logger) error {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return fmt.Errorf("pgstore: migrate: %w", err)
+	}
+	db := stdlib.OpenDB(*cfg)
+	defer db.Close()
+	p, err := provider(db)
+	if err != nil {
+		return err
+	}
+	res, err := p.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("pgstore: migrate: %w", err)
+	}
+	for _, r := range res {
+		log.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "duration", r.Duration)
+	}
+	return nil
+}
+
+func provider(db *sql.DB) (*goose.Provider, error) {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: migrations: %w", err)
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db, sub, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: migrations: %w", err)
+	}
+	return p, nil
+}
+
+// Open migrates the database at url, connects, and checks that the stored vectors
+// come from the configured embedder (recording it on first use).
+func Open(ctx context.Context, url string, e Embedder, info EmbedderInfo, log *slog.Logger) (*Store, error) {
+	if err := Migrate(ctx, url, log); err != nil {
+		return nil, err
+	}
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: %w", err)
+	}
+	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
+		return pgxvec.RegisterTypes(ctx, c)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: connect: %w", err)
+	}
+	s := &Store{pool: pool, embedder: e, info: info, log: log, EFSearch: 100}
+	if err := s.ensureEmbedder(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close releases the connections.
+func (s *Store) Close() { s.pool.Close() }
+
+// Pool exposes the connection pool to other adapters that share the database.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+const (
+	settingEmbedder = "embedder"
+	settingDim      = "embedding_dim"
+)
+
+// ensureEmbedder records the embedder on first use and types the embedding column;
+// afterwards a different embedder is refused, since its vectors are not comparable.
+func (s *Store) ensureEmbedder(ctx context.Context) error {
+	name, dim, err := s.storedEmbedder(ctx)
+	if err != nil {
+		return err
+	}
+	if name == "" {
+		return s.setEmbedder(ctx)
+	}
+	if name != s.info.Name || dim != s.info.Dim {
+		return fmt.Errorf("pgstore: %w: the database holds %d-dimension vectors from embedder %q, but the configured embedder %q gives %d dimensions; "+
+			"run `civicbot migrate --reembed` to re-embed the stored documents with the configured embedder, or point DATABASE_URL at a new database",
+			ErrEmbedderMismatch, dim, name, s.info.Name, s.info.Dim)
+	}
+	return nil
+}
+
+func (s *Store) storedEmbedder(ctx context.Context) (string, int, error) {
+	const q = `SELECT coalesce(max(value) FILTER (WHERE name = $1), ''), coalesce(max(value) FILTER (WHERE name = $2), '0') FROM settings`
+	var name, dim string
+	if err := s.pool.QueryRow(ctx, q, settingEmbedder, settingDim).Scan(&name, &dim); err != nil {
+		return "", 0, fmt.Errorf("pgstore: read settings: %w", err)
+	}
+	n, _ := strconv.Atoi(dim)
+	return name, n, nil
+}
+
+func (s *Store) setEmbedder(ctx context.Context) error {
+	if s.info.Dim <= 0 || s.info.Dim > 16000 {
+		return fmt.Errorf("pgstore: embedder %q has an unusable dimension %d", s.info.Name, s.info.Dim)
+	}
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		const upsert = `INSERT INTO settings (name, value) VALUES ($1, $2), ($3, $4)
+			ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value`
+		if _, err := tx.Exec(ctx, upsert, settingEmbedder, s.info.Name, settingDim, strconv.Itoa(s.info.Dim)); err != nil {
+			return fmt.Errorf("pgstore: record embedder: %w", err)
+		}
+		// The dimension is a number we validated, not user text: DDL takes no parameters.
+		alter := fmt.Sprintf(`ALTER TABLE chunks ALTER COLUMN embedding TYPE vector(%d) USING NULL`, s.info.Dim)
+		if _, err := tx.Exec(ctx, `DROP INDEX IF EXISTS chunks_embedding`); err != nil {
+			return fmt.Errorf("pgstore: drop vector index: %w", err)
+		}
+		if _, err := tx.Exec(ctx, alter); err != nil {
+			return fmt.Errorf("pgstore: type embedding column: %w", err)
+		}
+		return nil
+	})
+}
+
+// ensureVectorIndex builds the HNSW index if it is missing. Building it after a bulk
+// load is many times faster than maintaining it row by row.
+func ensureVectorIndex(ctx context.Context, tx pgx.Tx) error {
+	const q = `CREATE INDEX IF NOT EXISTS chunks_embedding ON chunks USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)`
+	if _, err := tx.Exec(ctx, `SET LOCAL maintenance_work_mem = '512MB'`); err != nil {
+		return fmt.Errorf("pgstore: vector index: %w", err)
+	}
+	if _, err := tx.Exec(ctx, q); err != nil {
+		return fmt.Errorf("pgstore: vector index: %w", err)
+	}
+	return nil
+}
+
+// Ready reports whether the database answers and its migrations are current.
+func (s *Store) Ready(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("pgstore: ping: %w", err)
+	}
+	db := stdlib.OpenDBFromPool(s.pool)
+	defer db.Close()
+	p, err := provider(db)
+	if err != nil {
+		return err
+	}
+	pending, err := p.HasPending(ctx)
+	if err != nil {
+		return fmt.Errorf("pgstore: migrations: %w", err)
+	}
+	if pending {
+		return errors.New("pgstore: migrations pending: run `civicbot migrate`")
+	}
+	return nil
+}

@@ -1,0 +1,389 @@
+package pgstore_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"log/slog"
+	"math"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/civicbot/civicbot/ingest"
+	"github.com/civicbot/civicbot/retrieval"
+	"github.com/civicbot/civicbot/retrieval/pgstore"
+	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
+	"github.com/jackc/pgx/v5"
+)
+
+// countingEmbedder is a small deterministic embedder that counts what it embeds and can
+// block, so that tests can cancel a sync in the middle.
+type countingEmbedder struct {
+	dim    int
+	texts  atomic.Int64
+	mu     sync.Mutex
+	seen   []string
+	before func(ctx context.Context) error
+}
+
+func (e *countingEmbedder) EmbedDocuments(ctx context.Context, texts []string) ([][]float32, error) {
+	if e.before != nil {
+		if err := e.before(ctx); err != nil {
+			return nil, err
+		}
+	}
+	e.texts.Add(int64(len(texts)))
+	e.mu.Lock()
+	e.seen = append(e.seen, texts...)
+	e.mu.Unlock()
+	out := make([][]float32, len(texts))
+	for i, t := range texts {
+		out[i] = e.vec(t)
+	}
+	return out, nil
+}
+
+func (e *countingEmbedder) EmbedQuery(ctx context.Context, text string) ([]float32, error) {
+	return e.vec(text), nil
+}
+
+func (e *countingEmbedder) vec(t string) []float32 {
+	v := make([]float32, e.dim)
+	for _, r := range t {
+		h := fnv.New32a()
+		fmt.Fprint(h, string(r))
+		v[h.Sum32()%uint32(e.dim)]++
+	}
+	var n float64
+	for _, x := range v {
+		n += float64(x * x)
+	}
+	if n == 0 {
+		v[0], n = 1, 1
+	}
+	for i := range v {
+		v[i] /= float32(math.Sqrt(n))
+	}
+	return v
+}
+
+func (e *countingEmbedder) info() pgstore.EmbedderInfo {
+	return pgstore.EmbedderInfo{Name: fmt.Sprintf("counting-%d", e.dim), Dim: e.dim}
+}
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+func open(tb testing.TB, url string, e *countingEmbedder) *pgstore.Store {
+	tb.Helper()
+	s, err := pgstore.Open(context.Background(), url, e, e.info(), quiet)
+	if err != nil {
+		tb.Fatalf("open: %v", err)
+	}
+	tb.Cleanup(s.Close)
+	return s
+}
+
+var snap = time.Date(2026, 9, 29, 0, 0, 0, 0, time.UTC)
+
+func licence(key, name string, cancelled bool) ingest.Record {
+	st := ingest.StatusActive
+	if cancelled {
+		st = ingest.StatusCancelled
+	}
+	return ingest.Record{Dataset: ingest.DatasetDrug, Key: key, Facet: ingest.FacetLicence, Title: name,
+		URL: "https://mcp.fda.gov.tw/im_detail_1/" + key, Text: "中文品名：" + name, Status: st,
+		Fields: map[string]any{"name_zh": name}, Snapshot: snap}
+}
+
+func appearance(key, text string) ingest.Record {
+	return ingest.Record{Dataset: ingest.DatasetDrug, Key: key, Facet: ingest.FacetAppearance, Text: text,
+		Fields: map[string]any{"items": []any{map[string]any{"mark1": text}}}, Snapshot: snap}
+}
+
+func batch(source string, rs ...ingest.Record) *ingest.Batch {
+	return &ingest.Batch{Source: source, Format: "test", Files: []string{source + ".csv"}, Snapshot: snap, Records: rs, Seen: len(rs)}
+}
+
+func licences(n int) []ingest.Record {
+	rs := make([]ingest.Record, n)
+	for i := range rs {
+		rs[i] = licence(fmt.Sprintf("衛署藥製字第%06d號", i), fmt.Sprintf("測試藥品%d號錠", i), i%10 == 0)
+	}
+	return rs
+}
+
+func count(tb testing.TB, s *pgstore.Store, q string, args ...any) int {
+	tb.Helper()
+	var n int
+	if err := s.Pool().QueryRow(context.Background(), q, args...).Scan(&n); err != nil {
+		tb.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+func TestSync(t *testing.T) {
+	ctx := context.Background()
+	e := &countingEmbedder{dim: 32}
+	s := open(t, pgtest.New(t), e)
+
+	first := licences(30)
+	st, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", first...)}, pgstore.SyncOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Documents != 30 || st.Added != 30 || st.Changed != 0 || st.Unchanged != 0 || st.Removed != 0 {
+		t.Fatalf("first sync: %+v", st)
+	}
+	if n := count(t, s, `SELECT count(*) FROM chunks WHERE embedding IS NOT NULL`); n != 30 {
+		t.Errorf("%d chunks with embeddings, want 30", n)
+	}
+	if n := count(t, s, `SELECT count(*) FROM pg_indexes WHERE indexname = 'chunks_embedding'`); n != 1 {
+		t.Error("no HNSW index after the first load")
+	}
+	if n := count(t, s, `SELECT count(*) FROM documents WHERE status = 'cancelled'`); n != 3 {
+		t.Errorf("%d cancelled documents, want 3", n)
+	}
+
+	t.Run("unchanged re-run embeds nothing", func(t *testing.T) {
+		before := e.texts.Load()
+		st, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", first...)}, pgstore.SyncOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Unchanged != 30 || st.Added+st.Changed+st.Removed != 0 || e.texts.Load() != before {
+			t.Fatalf("re-run: %+v, embedded %d texts", st, e.texts.Load()-before)
+		}
+	})
+
+	t.Run("one changed row is re-embedded alone", func(t *testing.T) {
+		rs := licences(30)
+		rs[7].Title, rs[7].Text = "改名藥品錠", "中文品名：改名藥品錠"
+		before := e.texts.Load()
+		e.seen = nil
+		st, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", rs...)}, pgstore.SyncOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Changed != 1 || st.Unchanged != 29 || e.texts.Load()-before != 1 || !strings.Contains(e.seen[0], "改名藥品錠") {
+			t.Fatalf("stats %+v, embedded %v", st, e.seen)
+		}
+		if n := count(t, s, `SELECT count(*) FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.key = $1`, rs[7].Key); n != 1 {
+			t.Errorf("changed document has %d chunks, want 1 (old chunks must go)", n)
+		}
+		first = rs
+	})
+
+	t.Run("a facet from another source joins the document", func(t *testing.T) {
+		st, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-42", appearance(first[3].Key, "外觀：白色 圓形 標註：YSP 52"))}, pgstore.SyncOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Documents != 1 || st.Changed != 1 {
+			t.Fatalf("stats %+v", st)
+		}
+		var body, title string
+		if err := s.Pool().QueryRow(ctx, `SELECT body, title FROM documents WHERE key = $1`, first[3].Key).Scan(&body, &title); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(body, "YSP 52") || title != first[3].Title {
+			t.Errorf("composed document: title %q body %q", title, body)
+		}
+		hits, err := s.Search(ctx, retrieval.Query{Text: "YSP 52", K: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(hits) == 0 || hits[0].Key != first[3].Key {
+			t.Errorf("search YSP 52: %+v", hits)
+		}
+	})
+
+	t.Run("a removed row disappears", func(t *testing.T) {
+		rs := first[:29]
+		st, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", rs...)}, pgstore.SyncOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Removed != 1 || st.Documents != 29 {
+			t.Fatalf("stats %+v", st)
+		}
+		if n := count(t, s, `SELECT count(*) FROM documents WHERE key = $1`, first[29].Key); n != 0 {
+			t.Error("removed licence still stored")
+		}
+		// The licence with an appearance facet loses only its licence facet.
+		rs = append(append([]ingest.Record{}, first[:3]...), first[4:29]...)
+		if st, err = s.Sync(ctx, []*ingest.Batch{batch("tfda-36", rs...)}, pgstore.SyncOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if st.Removed != 0 || st.Changed != 1 {
+			t.Errorf("removing a facet: %+v", st)
+		}
+		if n := count(t, s, `SELECT count(*) FROM documents WHERE key = $1 AND facets ? 'appearance' AND NOT facets ? 'licence'`, first[3].Key); n != 1 {
+			t.Error("document should remain with its appearance facet only")
+		}
+	})
+
+	t.Run("a much smaller export is refused", func(t *testing.T) {
+		_, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", first[:5]...)}, pgstore.SyncOptions{})
+		if !errors.Is(err, pgstore.ErrShrink) {
+			t.Fatalf("err = %v, want ErrShrink", err)
+		}
+		if n := count(t, s, `SELECT count(*) FROM records WHERE source = 'tfda-36'`); n != 28 {
+			t.Errorf("%d records after a refused run, want 28", n)
+		}
+		if n := count(t, s, `SELECT count(*) FROM ingest_runs WHERE NOT ok AND error LIKE '%smaller%'`); n != 1 {
+			t.Error("the refused run is not recorded")
+		}
+	})
+
+	t.Run("suppression survives re-ingest", func(t *testing.T) {
+		key := first[1].Key
+		if _, err := s.Pool().Exec(ctx, `UPDATE documents SET status = 'suppressed' WHERE key = $1`, key); err != nil {
+			t.Fatal(err)
+		}
+		rs := append([]ingest.Record{}, first[:3]...)
+		rs = append(rs, first[4:29]...)
+		rs[1].Text += "\n適應症：更新"
+		if _, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", rs...)}, pgstore.SyncOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(t, s, `SELECT count(*) FROM documents WHERE key = $1 AND status = 'suppressed' AND body LIKE '%更新%'`, key); n != 1 {
+			t.Error("suppressed document lost its status or was not updated")
+		}
+		hits, _ := s.Search(ctx, retrieval.Query{Text: key})
+		for _, h := range hits {
+			if h.Key == key {
+				t.Error("a suppressed document is found by search")
+			}
+		}
+	})
+
+	if n := count(t, s, `SELECT count(*) FROM ingest_runs WHERE ok`); n < 6 {
+		t.Errorf("%d successful runs recorded", n)
+	}
+}
+
+func TestSyncCancelledKeepsOldData(t *testing.T) {
+	ctx := context.Background()
+	e := &countingEmbedder{dim: 16}
+	s := open(t, pgtest.New(t), e)
+	old := licences(600)
+	if _, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", old...)}, pgstore.SyncOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	changed := licences(600)
+	for i := range changed {
+		changed[i].Text += "\n新版"
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	var calls atomic.Int32
+	e.before = func(ctx context.Context) error {
+		if calls.Add(1) == 2 {
+			cancel()
+			<-ctx.Done()
+			return ctx.Err()
+		}
+		return nil
+	}
+	if _, err := s.Sync(cctx, []*ingest.Batch{batch("tfda-36", changed...)}, pgstore.SyncOptions{}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if n := count(t, s, `SELECT count(*) FROM documents WHERE body LIKE '%新版%'`); n != 0 {
+		t.Fatalf("%d documents changed by a cancelled run", n)
+	}
+	if n := count(t, s, `SELECT count(*) FROM chunks`); n != 600 {
+		t.Fatalf("%d chunks after a cancelled run, want 600", n)
+	}
+	hits, err := s.Search(ctx, retrieval.Query{Text: old[5].Key})
+	if err != nil || len(hits) == 0 || hits[0].Key != old[5].Key {
+		t.Fatalf("old data not serving: %v %+v", err, hits)
+	}
+	e.before = nil
+	st, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", changed...)}, pgstore.SyncOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Changed != 600 {
+		t.Errorf("next run: %+v", st)
+	}
+}
+
+func TestEmbedderMismatch(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.New(t)
+	e := &countingEmbedder{dim: 16}
+	s := open(t, url, e)
+	if _, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", licences(5)...)}, pgstore.SyncOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	other := &countingEmbedder{dim: 24}
+	_, err := pgstore.Open(ctx, url, other, other.info(), quiet)
+	if !errors.Is(err, pgstore.ErrEmbedderMismatch) || !strings.Contains(err.Error(), "civicbot migrate --reembed") {
+		t.Fatalf("err = %v, want a mismatch naming the fix", err)
+	}
+	n, err := pgstore.Reembed(ctx, url, other, other.info(), quiet)
+	if err != nil || n != 5 {
+		t.Fatalf("reembed: %d, %v", n, err)
+	}
+	s2 := open(t, url, other)
+	hits, err := s2.Search(ctx, retrieval.Query{Text: "測試藥品3號錠"})
+	if err != nil || len(hits) == 0 {
+		t.Fatalf("search after reembed: %v %v", hits, err)
+	}
+	if n := count(t, s2, `SELECT count(*) FROM chunks WHERE vector_dims(embedding) = 24`); n != 5 {
+		t.Errorf("%d chunks with 24 dimensions", n)
+	}
+}
+
+func TestConcurrentReadersSeeOldOrNew(t *testing.T) {
+	ctx := context.Background()
+	e := &countingEmbedder{dim: 16}
+	url := pgtest.New(t)
+	s := open(t, url, e)
+	if _, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", licences(200)...)}, pgstore.SyncOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	reader, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close(ctx)
+	// While a sync that changes every document runs, a reader sees only the old version.
+	block := make(chan struct{})
+	entered := make(chan struct{}, 1)
+	e.before = func(ctx context.Context) error {
+		select {
+		case entered <- struct{}{}:
+		default:
+		}
+		<-block
+		return nil
+	}
+	changed := licences(200)
+	for i := range changed {
+		changed[i].Text += "\n新版"
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", changed...)}, pgstore.SyncOptions{})
+		done <- err
+	}()
+	<-entered
+	var n int
+	if err := reader.QueryRow(ctx, `SELECT count(*) FROM documents WHERE body LIKE '%新版%'`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("mid-sync reader saw %d new documents (%v)", n, err)
+	}
+	close(block)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := reader.QueryRow(ctx, `SELECT count(*) FROM documents WHERE body LIKE '%新版%'`).Scan(&n); err != nil || n != 200 {
+		t.Errorf("after commit the reader saw %d new documents (%v)", n, err)
+	}
+}
