@@ -19,6 +19,26 @@ func Embed(ctx context.Context, e embeddings.Embedder, texts []string, progress 
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	done := make(chan int, len(texts)/EmbedBatch+1)
+	errc := make(chan error, 1)
+	go func() {
+		errc <- embedAll(ctx, g, e, texts, out, done)
+		close(done)
+	}()
+	n := 0
+	for d := range done {
+		n += d
+		if progress != nil {
+			progress(n)
+		}
+	}
+	if err := <-errc; err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// embedAll starts a goroutine per batch, as many at a time as g allows, and waits.
+func embedAll(ctx context.Context, g *errgroup.Group, e embeddings.Embedder, texts []string, out [][]float32, done chan<- int) error {
 	for lo := 0; lo < len(texts); lo += EmbedBatch {
 		hi := min(lo+EmbedBatch, len(texts))
 		g.Go(func() error {
@@ -34,17 +54,5 @@ func Embed(ctx context.Context, e embeddings.Embedder, texts []string, progress 
 			return nil
 		})
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- g.Wait(); close(done) }()
-	n := 0
-	for d := range done {
-		n += d
-		if progress != nil {
-			progress(n)
-		}
-	}
-	if err := <-errc; err != nil {
-		return nil, err
-	}
-	return out, nil
+	return g.Wait()
 }

@@ -52,11 +52,19 @@ func String(s string) string {
 func walk(b *strings.Builder, n *html.Node) {
 	switch n.Type {
 	case html.TextNode:
+		if n.Parent != nil && structural[n.Parent.DataAtom] && strings.TrimSpace(n.Data) == "" {
+			// The source's indentation between cells ("<tr>\n<td>a</td>\n<td>b</td>"), not
+			// a line break of the text: the row must stay on one line.
+			b.WriteByte(' ')
+			return
+		}
 		b.WriteString(n.Data)
 		return
 	case html.ElementNode:
 		switch n.DataAtom {
-		case atom.Script, atom.Style, atom.Head, atom.Noscript, atom.Iframe, atom.Object, atom.Template:
+		case atom.Script, atom.Style, atom.Head, atom.Title, atom.Noscript, atom.Iframe, atom.Object, atom.Template:
+			// A fragment parsed in a body context keeps a whole document's <title> (its
+			// <head> is dropped), so the title is skipped by name as well.
 			return
 		case atom.Br:
 			b.WriteByte('\n')
@@ -70,6 +78,11 @@ func walk(b *strings.Builder, n *html.Node) {
 			b.WriteString("\n• ")
 		case atom.Td, atom.Th:
 			b.WriteByte(' ')
+		default:
+			if block[n.DataAtom] {
+				// A block starts a line: "標題<p>內容" must not read as one word.
+				b.WriteByte('\n')
+			}
 		}
 	}
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
@@ -86,6 +99,12 @@ var block = map[atom.Atom]bool{
 	atom.Table: true, atom.Section: true, atom.Article: true, atom.Blockquote: true,
 	atom.Pre: true, atom.Dd: true, atom.Dt: true, atom.Header: true, atom.Footer: true,
 	atom.Hr: true, atom.Figure: true, atom.Figcaption: true,
+}
+
+// structural elements hold other elements, never text of their own.
+var structural = map[atom.Atom]bool{
+	atom.Table: true, atom.Thead: true, atom.Tbody: true, atom.Tfoot: true, atom.Tr: true,
+	atom.Ul: true, atom.Ol: true, atom.Dl: true, atom.Select: true,
 }
 
 func attr(n *html.Node, key string) string {

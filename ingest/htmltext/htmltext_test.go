@@ -16,6 +16,11 @@ func TestString(t *testing.T) {
 		{"control chars", "a\x00b\x07c", "abc"},
 		{"entity only", "A&nbsp;&nbsp;B", "A B"},
 		{"less-than in text", "1 < 2 且 3 > 2", "1 < 2 且 3 > 2"},
+		{"text before a block", "標題<p>內容</p>結尾", "標題\n內容\n結尾"},
+		{"text before a table", "請見下表：<table><tr><td>項目</td><td>費用</td></tr></table>", "請見下表：\n項目 費用"},
+		{"indented table", "<table>\n<thead>\n<tr>\n<th>項目</th>\n<th>費用</th>\n</tr>\n</thead>\n<tbody>\n<tr>\n<td>謄本</td>\n<td>15 元</td>\n</tr>\n</tbody>\n</table>", "項目 費用\n謄本 15 元"},
+		{"line break inside a cell kept", "<table><tr><td>1</td><td>第一行\n第二行</td></tr></table>", "1 第一行\n第二行"},
+		{"whole document title dropped", "<html><head><title>頁面標題</title></head><body><p>內文</p></body></html>", "內文"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -60,11 +60,19 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 			ORDER BY c.embedding <=> $1 LIMIT $4`
 		b.Queue(dense, pgvector.NewVector(vec), statuses, datasets, candidates)
 		if tsq != "" {
-			const kw = `SELECT c.document_id FROM chunks c JOIN documents d ON d.id = c.document_id,
-				to_tsquery('simple', $1) AS q
-				WHERE c.tsv @@ q AND d.status = ANY($2) AND ($3::text[] IS NULL OR d.dataset = ANY($3))
-				ORDER BY ts_rank(c.tsv, q) DESC, c.id LIMIT $4`
-			b.Queue(kw, tsq, statuses, datasets, candidates)
+			// PostgreSQL's ranking has no inverse document frequency, so chunks that
+			// hold every query token come first, then those that hold any.
+			const kw = `(SELECT c.document_id, 0 AS tier, ts_rank(c.tsv, q) AS rank, c.id FROM chunks c JOIN documents d ON d.id = c.document_id,
+					to_tsquery('simple', $5) AS q
+					WHERE c.tsv @@ q AND d.status = ANY($2) AND ($3::text[] IS NULL OR d.dataset = ANY($3))
+					ORDER BY rank DESC, c.id LIMIT $4)
+				UNION ALL
+				(SELECT c.document_id, 1, ts_rank(c.tsv, q) AS rank, c.id FROM chunks c JOIN documents d ON d.id = c.document_id,
+					to_tsquery('simple', $1) AS q
+					WHERE c.tsv @@ q AND d.status = ANY($2) AND ($3::text[] IS NULL OR d.dataset = ANY($3))
+					ORDER BY rank DESC, c.id LIMIT $4)
+				ORDER BY tier, rank DESC, id`
+			b.Queue(kw, tsq, statuses, datasets, candidates, strings.Join(tokens, " & "))
 		}
 		const exact = `SELECT id FROM documents
 			WHERE (key = $1 OR title = $1) AND status = ANY($2) AND ($3::text[] IS NULL OR dataset = ANY($3)) LIMIT 20`
@@ -87,16 +95,26 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 			}
 			seen := map[int64]bool{}
 			rank := 0
-			var id int64
-			if _, err := pgx.ForEachRow(rows, []any{&id}, func() error {
+			var id, cid int64
+			var tier int
+			var tsRank float32
+			dest := []any{&id}
+			if tsq != "" && leg == 1 {
+				dest = []any{&id, &tier, &tsRank, &cid}
+			}
+			if _, err := pgx.ForEachRow(rows, dest, func() error {
 				if seen[id] {
 					return nil
 				}
 				seen[id] = true
 				rank++
-				if leg == legs-1 { // exact key or title
+				switch {
+				case leg == legs-1: // exact key or title
 					scores[id] += 1
-				} else {
+				case tier == 0 && leg == 1 && len(tokens) > 1:
+					// Every query token in one chunk: weighted as two legs.
+					scores[id] += 2 / float64(rrfK+rank)
+				default:
 					scores[id] += 1 / float64(rrfK+rank)
 				}
 				return nil

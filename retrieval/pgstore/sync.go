@@ -89,6 +89,12 @@ func (s *Store) sync(ctx context.Context, tx pgx.Tx, batches []*ingest.Batch, op
 	}
 	st.Documents = len(present)
 	st.Unchanged = len(present)
+	phase := time.Now()
+	lap := func(name string) {
+		s.log.Debug("sync phase", "phase", name, "duration", time.Since(phase))
+		phase = time.Now()
+	}
+	lap("records")
 
 	keys := make([]docKey, 0, len(affected))
 	for k := range affected {
@@ -108,6 +114,7 @@ func (s *Store) sync(ctx context.Context, tx pgx.Tx, batches []*ingest.Batch, op
 	if err != nil {
 		return st, err
 	}
+	lap("compose")
 	var write []ingest.Document
 	var removeIDs, rewriteIDs []int64
 	for _, k := range keys {
@@ -142,7 +149,7 @@ func (s *Store) sync(ctx context.Context, tx pgx.Tx, batches []*ingest.Batch, op
 			return st, fmt.Errorf("pgstore: sync: remove chunks: %w", err)
 		}
 	}
-	n, err := s.writeDocuments(ctx, tx, write, opt)
+	n, err := s.writeDocuments(ctx, tx, write, opt, lap)
 	if err != nil {
 		return st, err
 	}
@@ -150,6 +157,7 @@ func (s *Store) sync(ctx context.Context, tx pgx.Tx, batches []*ingest.Batch, op
 	if err := ensureVectorIndex(ctx, tx); err != nil {
 		return st, err
 	}
+	lap("vector index")
 	return st, nil
 }
 
@@ -334,7 +342,7 @@ func documentHashes(ctx context.Context, tx pgx.Tx, keys []docKey) (map[docKey]s
 }
 
 // writeDocuments upserts docs and writes their chunks with embeddings, in bulk.
-func (s *Store) writeDocuments(ctx context.Context, tx pgx.Tx, docs []ingest.Document, opt SyncOptions) (int, error) {
+func (s *Store) writeDocuments(ctx context.Context, tx pgx.Tx, docs []ingest.Document, opt SyncOptions, lap func(string)) (int, error) {
 	if len(docs) == 0 {
 		return 0, nil
 	}
@@ -358,6 +366,7 @@ func (s *Store) writeDocuments(ctx context.Context, tx pgx.Tx, docs []ingest.Doc
 	if err != nil {
 		return 0, err
 	}
+	lap("embed")
 	for i, v := range vecs {
 		if len(v) != s.info.Dim {
 			return 0, fmt.Errorf("pgstore: embedder %q returned %d dimensions for chunk %d, want %d", s.info.Name, len(v), i, s.info.Dim)
@@ -406,6 +415,7 @@ func (s *Store) writeDocuments(ctx context.Context, tx pgx.Tx, docs []ingest.Doc
 	if _, err := tx.Exec(ctx, `DROP TABLE doc_in`); err != nil {
 		return 0, fmt.Errorf("pgstore: write documents: %w", err)
 	}
+	lap("write documents")
 
 	crow := make([][]any, len(chunks))
 	for i, p := range chunks {
@@ -417,6 +427,7 @@ func (s *Store) writeDocuments(ctx context.Context, tx pgx.Tx, docs []ingest.Doc
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"chunks"}, ccols, pgx.CopyFromRows(crow)); err != nil {
 		return 0, fmt.Errorf("pgstore: write chunks: %w", err)
 	}
+	lap("write chunks")
 	return len(chunks), nil
 }
 

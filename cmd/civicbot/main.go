@@ -1,0 +1,221 @@
+// Command civicbot is a citizen-facing assistant that answers medication and
+// government-service questions from official open data, with sources.
+//
+// Usage:
+//
+//	civicbot serve                            HTTP: web API, widget, LINE webhook, admin, health, metrics
+//	civicbot ingest [--source NAME] PATH...   load open-data files (ZIP, JSON, CSV, XML; format detected)
+//	civicbot search [-k N] [--json] QUERY     retrieval only
+//	civicbot ask [--json] QUESTION            the whole answer pipeline
+//	civicbot eval [-k N] FILE.jsonl           retrieval quality: recall@k, MRR, latency
+//	civicbot migrate                          apply database migrations
+//	civicbot token create --name N --role R   staff API token
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/civicbot/civicbot/ingest"
+	"github.com/civicbot/civicbot/ingest/pages"
+	"github.com/civicbot/civicbot/ingest/taipei"
+	"github.com/civicbot/civicbot/ingest/tfda"
+	"github.com/civicbot/civicbot/retrieval/embedding"
+	"github.com/civicbot/civicbot/retrieval/pgstore"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(2)
+		}
+		fmt.Fprintln(os.Stderr, "civicbot:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `civicbot answers medication and government-service questions from official open data.
+
+Usage:
+  civicbot serve                            run the HTTP server (web API, widget, LINE webhook)
+  civicbot ingest [--source NAME] PATH...   load open-data files (ZIP, JSON, CSV, XML, folders)
+  civicbot search [-k N] [--json] QUERY     search the stored documents
+  civicbot ask [--json] QUESTION            answer a question as a citizen would get it
+  civicbot eval [-k N] FILE.jsonl           measure retrieval quality
+  civicbot migrate [--reembed]              apply database migrations
+  civicbot token create --name N --role R   create a staff API token
+
+Configuration comes from the environment (DATABASE_URL, EMBEDDINGS_PROVIDER, ...); see README.md.
+`
+
+// app holds what every subcommand needs.
+type app struct {
+	cfg    Config
+	getenv func(string) string
+	stdout io.Writer
+	stderr io.Writer
+	log    *slog.Logger
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) < 2 || args[1] == "-h" || args[1] == "--help" || args[1] == "help" {
+		fmt.Fprint(stderr, usage)
+		if len(args) < 2 {
+			return flag.ErrHelp
+		}
+		return nil
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	a := &app{
+		cfg:    cfg,
+		getenv: getenv,
+		stdout: stdout,
+		stderr: stderr,
+		log:    slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel(getenv("CIVICBOT_LOG_LEVEL"))})),
+	}
+	cmd, rest := args[1], args[2:]
+	switch cmd {
+	case "ingest":
+		return a.ingest(ctx, rest)
+	case "search":
+		return a.search(ctx, rest)
+	case "migrate":
+		return a.migrate(ctx, rest)
+	case "serve", "ask", "eval", "token":
+		return fmt.Errorf("%s: not built yet in this version; see the open issues", cmd)
+	default:
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+}
+
+func logLevel(s string) slog.Level {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return slog.LevelInfo
+	}
+	return l
+}
+
+// formats lists every export format civicbot reads.
+func formats() []ingest.Format {
+	fs := tfda.Formats()
+	fs = append(fs, taipei.Formats(time.Now)...)
+	return append(fs, pages.Format())
+}
+
+// openStore opens the configured store with the configured embedder.
+func (a *app) openStore(ctx context.Context) (*pgstore.Store, error) {
+	if a.cfg.DatabaseURL == "" {
+		return nil, errors.New("DATABASE_URL is not set: set it to a PostgreSQL database with pgvector, e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/civicbot")
+	}
+	dim, _ := strconv.Atoi(a.cfg.EmbeddingsDim)
+	e, info, err := embedding.New(ctx, embedding.Config{
+		Provider: a.cfg.EmbeddingsProvider,
+		Model:    a.cfg.EmbeddingsModel,
+		BaseURL:  a.cfg.EmbeddingsBaseURL,
+		APIKey:   a.cfg.EmbeddingsAPIKey,
+		Dim:      dim,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return pgstore.Open(ctx, a.cfg.DatabaseURL, e, pgstore.EmbedderInfo{Name: info.Name, Dim: info.Dim}, a.log)
+}
+
+// parseInterspersed parses flags wherever they appear among the arguments, so that
+// `search YSP 52 --json` works as well as `search --json YSP 52`.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func newFlags(name string, stderr io.Writer, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: civicbot %s %s\n", name, synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func (a *app) migrate(ctx context.Context, args []string) error {
+	fs := newFlags("migrate", a.stderr, "[--reembed]")
+	reembed := fs.Bool("reembed", false, "re-embed every stored chunk with the configured embedder (after changing EMBEDDINGS_PROVIDER or EMBEDDINGS_MODEL)")
+	if _, err := parseInterspersed(fs, args); err != nil {
+		return err
+	}
+	a.cfg.print(a.stderr)
+	if a.cfg.DatabaseURL == "" {
+		return errors.New("migrate: DATABASE_URL is not set")
+	}
+	if !*reembed {
+		if err := pgstore.Migrate(ctx, a.cfg.DatabaseURL, a.log); err != nil {
+			return err
+		}
+		s, err := a.openStore(ctx)
+		if err != nil {
+			return err
+		}
+		s.Close()
+		fmt.Fprintln(a.stdout, "migrate: database is current")
+		return nil
+	}
+	return a.reembed(ctx)
+}
+
+func (a *app) reembed(ctx context.Context) error {
+	dim, _ := strconv.Atoi(a.cfg.EmbeddingsDim)
+	e, info, err := embedding.New(ctx, embedding.Config{
+		Provider: a.cfg.EmbeddingsProvider, Model: a.cfg.EmbeddingsModel,
+		BaseURL: a.cfg.EmbeddingsBaseURL, APIKey: a.cfg.EmbeddingsAPIKey, Dim: dim,
+	})
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	n, err := pgstore.Reembed(ctx, a.cfg.DatabaseURL, e, pgstore.EmbedderInfo{Name: info.Name, Dim: info.Dim}, a.log)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "migrate: re-embedded %d chunks with %s (%d dimensions) in %s\n", n, info.Name, info.Dim, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

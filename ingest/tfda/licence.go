@@ -1,0 +1,200 @@
+package tfda
+
+import (
+	"context"
+	"io"
+	"strings"
+
+	"github.com/civicbot/civicbot/ingest"
+)
+
+// Columns of datasets 36 and 37, in export order; the last two are the older 29-column
+// layout's, which ends 用法用量, 包裝, 國際條碼 instead of 包裝與國際條碼.
+const (
+	lKey = iota
+	lCancelStatus
+	lCancelledOn
+	lCancelReason
+	lValidUntil
+	lIssued
+	lLicenceType
+	lOldLicence
+	lCustomsDoc
+	lNameZH
+	lNameEN
+	lIndication
+	lDosageForm
+	lPackages
+	lCategory
+	lControlled
+	lIngredients
+	lApplicant
+	lApplicantAddress
+	lApplicantID
+	lManufacturer
+	lManufacturerAddress
+	lManufacturerCompanyAddress
+	lManufacturerCountry
+	lProcess
+	lChangedOn
+	lUsage
+	lPackagesBarcodes
+	lPackages2
+	lBarcodes
+	lColumns
+)
+
+// licenceColumns are the 28 columns of datasets 36 and 37, in the order of the export.
+var licenceColumns = []string{
+	"許可證字號", "註銷狀態", "註銷日期", "註銷理由", "有效日期", "發證日期", "許可證種類", "舊證字號",
+	"通關簽審文件編號", "中文品名", "英文品名", "適應症", "劑型", "包裝", "藥品類別", "管制藥品分類級別",
+	"主成分略述", "申請商名稱", "申請商地址", "申請商統一編號", "製造商名稱", "製造廠廠址", "製造廠公司地址",
+	"製造廠國別", "製程", "異動日期", "用法用量", "包裝與國際條碼",
+}
+
+var licenceTable = &table{
+	cols:     append(licenceColumns[:len(licenceColumns):len(licenceColumns)], "包裝#2", "國際條碼"),
+	required: []string{"許可證字號", "註銷狀態", "中文品名"},
+	key:      lKey,
+}
+
+// licence is the merged rows of one licence.
+type licence struct {
+	line        int
+	v           [lColumns]string
+	packages    []string
+	ingredients []string
+	barcodes    []string
+}
+
+// merge fills what is still empty from a later row of the same licence; list values
+// add up.
+func (l *licence) merge(vals []string) {
+	for i := range lColumns {
+		switch i {
+		case lPackages, lPackages2:
+			l.packages = union(l.packages, splitMulti(vals[i]))
+		case lIngredients:
+			l.ingredients = union(l.ingredients, splitMulti(vals[i]))
+		case lPackagesBarcodes, lBarcodes:
+			l.barcodes = union(l.barcodes, splitMulti(vals[i]))
+		default:
+			if l.v[i] == "" {
+				l.v[i] = strings.TrimSpace(vals[i])
+			}
+		}
+	}
+}
+
+func readLicences(ctx context.Context, r io.Reader, emit ingest.Emit) error {
+	byKey := map[string]*licence{}
+	var order []*licence
+	err := licenceTable.scan(ctx, r, emit, func(line int, vals []string) error {
+		l := byKey[vals[lKey]]
+		if l == nil {
+			l = &licence{line: line}
+			byKey[vals[lKey]] = l
+			order = append(order, l)
+		}
+		l.merge(vals)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for i, l := range order {
+		if i%checkCtxEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if err := emit.Record(l.record()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (l *licence) record() ingest.Record {
+	v := &l.v
+	key := v[lKey]
+	f := make(map[string]any, 16)
+	for _, c := range []struct {
+		name string
+		i    int
+	}{
+		{"name_zh", lNameZH}, {"name_en", lNameEN}, {"indication", lIndication},
+		{"dosage_form", lDosageForm}, {"category", lCategory}, {"controlled_level", lControlled},
+		{"applicant", lApplicant}, {"applicant_address", lApplicantAddress},
+		{"manufacturer", lManufacturer}, {"manufacturer_address", lManufacturerAddress},
+		{"manufacturer_country", lManufacturerCountry}, {"process", lProcess},
+		{"cancel_status", lCancelStatus}, {"cancel_reason", lCancelReason},
+		{"old_licence", lOldLicence}, {"usage", lUsage},
+	} {
+		setNonEmpty(f, c.name, v[c.i])
+	}
+	// "製　劑" is padded with a full-width space in the export.
+	setNonEmpty(f, "licence_type", strings.Join(strings.Fields(v[lLicenceType]), ""))
+	validUntil, cancelledOn := isoDate(v[lValidUntil]), isoDate(v[lCancelledOn])
+	setNonEmpty(f, "issued", isoDate(v[lIssued]))
+	setNonEmpty(f, "valid_until", validUntil)
+	setNonEmpty(f, "cancelled_on", cancelledOn)
+	setNonEmpty(f, "changed_on", isoDate(v[lChangedOn]))
+	setNonEmpty(f, "packages", l.packages)
+	setNonEmpty(f, "ingredients", l.ingredients)
+	setNonEmpty(f, "barcodes", l.barcodes)
+
+	status := ingest.StatusActive
+	if v[lCancelStatus] != "" {
+		status = ingest.StatusCancelled
+	}
+	title := v[lNameZH]
+	if title == "" {
+		title = v[lNameEN]
+	}
+
+	var t lines
+	t.b.Grow(512)
+	t.add("中文品名", v[lNameZH])
+	t.add("英文品名", v[lNameEN])
+	t.add("許可證字號", key)
+	t.add("藥品類別", v[lCategory])
+	t.add("管制藥品", v[lControlled])
+	t.add("適應症", v[lIndication])
+	t.add("劑型", v[lDosageForm])
+	t.add("主成分", strings.Join(l.ingredients, "、"))
+	t.add("用法用量", v[lUsage])
+	t.add("申請商", v[lApplicant])
+	maker := v[lManufacturer]
+	if maker != "" && v[lManufacturerCountry] != "" {
+		maker += "（" + v[lManufacturerCountry] + "）"
+	}
+	t.add("製造廠", maker)
+	t.add("有效日期", validUntil)
+	if s := v[lCancelStatus]; s != "" {
+		var why []string
+		if cancelledOn != "" {
+			why = append(why, cancelledOn)
+		}
+		if v[lCancelReason] != "" {
+			why = append(why, v[lCancelReason])
+		}
+		if len(why) > 0 {
+			s += "（" + strings.Join(why, "，") + "）"
+		}
+		t.add("註銷狀態", s)
+	}
+
+	return ingest.Record{
+		Dataset: ingest.DatasetDrug,
+		Key:     key,
+		Facet:   ingest.FacetLicence,
+		Title:   title,
+		URL:     licenceURL(key),
+		Text:    t.String(),
+		Fields:  f,
+		Status:  status,
+		Date:    latest(v[lChangedOn], v[lIssued], v[lCancelledOn]),
+		Line:    l.line,
+	}
+}
