@@ -5,6 +5,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -31,6 +33,12 @@ type Batch struct {
 	Rejects  []Reject
 	// Seen counts records read, rejected ones included.
 	Seen int
+	// Digest identifies the bytes of the source's files; an unchanged digest means an
+	// unchanged export.
+	Digest string
+	// Unchanged is set when the files are those of the last successful run: they were
+	// not parsed, and Records is empty.
+	Unchanged bool
 }
 
 // Loader reads export files into batches, one per source.
@@ -47,6 +55,9 @@ type Loader struct {
 	Snapshot time.Time
 	// Progress, if set, is told how many bytes of a file have been read.
 	Progress func(file string, done, total int64)
+	// Unchanged, if set, reports whether a source's files are byte for byte those of
+	// its last successful run; such a source is not parsed.
+	Unchanged func(source, digest string) bool
 }
 
 // ErrUnreadable marks a file that cannot be read at all; the run changes nothing.
@@ -55,31 +66,75 @@ var ErrUnreadable = errors.New("unreadable file")
 // ErrBudget marks a source with more malformed records than its error budget.
 var ErrBudget = errors.New("too many malformed records")
 
+// unit is one file to read: a bare file, a ZIP entry or a directory.
+type unit struct {
+	name    string // shown in messages: a path, or path!entry for a ZIP entry
+	base    string // file name for detection
+	size    int64
+	modTime time.Time // a ZIP entry's time, or a directory's
+	zipped  bool
+	open    func() (io.ReadCloser, error)
+	dir     string // set for a directory
+	format  Format
+	source  string
+	digest  string
+}
+
 // Load reads paths (files, ZIPs or directories) and returns one batch per source, in
 // the order first seen. Any error means nothing should be stored.
 func (l *Loader) Load(ctx context.Context, paths ...string) ([]*Batch, error) {
-	bySource := map[string]*Batch{}
-	var order []string
-	add := func(b *Batch) {
-		if prev, ok := bySource[b.Source]; ok {
-			prev.merge(b)
-			return
+	var units []*unit
+	var closers []io.Closer
+	defer func() {
+		for _, c := range closers {
+			c.Close()
 		}
-		bySource[b.Source] = b
-		order = append(order, b.Source)
-	}
+	}()
 	for _, p := range paths {
-		bs, err := l.loadPath(ctx, p)
+		us, c, err := l.plan(p)
+		if c != nil {
+			closers = append(closers, c)
+		}
 		if err != nil {
 			return nil, err
 		}
-		for _, b := range bs {
-			add(b)
+		units = append(units, us...)
+	}
+	bySource := map[string][]*unit{}
+	var order []string
+	for _, u := range units {
+		if _, ok := bySource[u.source]; !ok {
+			order = append(order, u.source)
 		}
+		bySource[u.source] = append(bySource[u.source], u)
 	}
 	out := make([]*Batch, 0, len(order))
-	for _, s := range order {
-		b := bySource[s]
+	for _, src := range order {
+		us := bySource[src]
+		h := sha256.New()
+		var files []string
+		for _, u := range us {
+			fmt.Fprintf(h, "%s\x00%s\x00", u.format.Name, u.digest)
+			files = append(files, u.name)
+		}
+		digest := hex.EncodeToString(h.Sum(nil)[:16])
+		if l.Unchanged != nil && l.Snapshot.IsZero() && l.Unchanged(src, digest) {
+			out = append(out, &Batch{Source: src, Format: us[0].format.Name, Files: files, Digest: digest, Unchanged: true})
+			continue
+		}
+		var b *Batch
+		for _, u := range us {
+			ub, err := l.read(ctx, u)
+			if err != nil {
+				return nil, err
+			}
+			if b == nil {
+				b = ub
+			} else {
+				b.merge(ub)
+			}
+		}
+		b.Digest = digest
 		if err := l.check(b); err != nil {
 			return nil, err
 		}
@@ -136,126 +191,137 @@ func firstRejects(rs []Reject, n int) string {
 	return strings.Join(parts, "; ")
 }
 
-func (l *Loader) loadPath(ctx context.Context, path string) ([]*Batch, error) {
+// plan lists the units of a path, detects their formats and hashes their bytes. The
+// returned closer, if any, must be closed after the units are read.
+func (l *Loader) plan(path string) ([]*unit, io.Closer, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
-		return nil, fmt.Errorf("ingest: %w", err)
+		return nil, nil, fmt.Errorf("ingest: %w", err)
 	}
 	if fi.IsDir() {
-		return l.loadDir(ctx, path, fi.ModTime())
+		u, err := l.planDir(path, fi.ModTime())
+		return []*unit{u}, nil, err
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("ingest: %w", err)
+		return nil, nil, fmt.Errorf("ingest: %w", err)
 	}
-	defer f.Close()
 	var magic [4]byte
 	n, _ := io.ReadFull(f, magic[:])
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, fmt.Errorf("ingest: %s: %w", path, err)
-	}
+	f.Close()
 	if strings.EqualFold(filepath.Ext(path), ".zip") || (n == 4 && string(magic[:]) == "PK\x03\x04") {
-		return l.loadZip(ctx, path, f, fi.Size())
+		return l.planZip(path)
 	}
-	b, err := l.loadStream(ctx, path, filepath.Base(path), f, fi.Size(), time.Time{})
-	if err != nil {
-		return nil, err
-	}
-	if b.Snapshot.IsZero() {
-		b.Snapshot = fi.ModTime()
-	}
-	return []*Batch{b}, nil
+	u := &unit{name: path, base: filepath.Base(path), size: fi.Size(), modTime: fi.ModTime(),
+		open: func() (io.ReadCloser, error) { return os.Open(path) }}
+	return []*unit{u}, nil, l.detectUnit(u)
 }
 
-func (l *Loader) loadZip(ctx context.Context, path string, f *os.File, size int64) ([]*Batch, error) {
-	zr, err := zip.NewReader(f, size)
+func (l *Loader) planZip(path string) ([]*unit, io.Closer, error) {
+	zr, err := zip.OpenReader(path)
 	if err != nil {
-		return nil, fmt.Errorf("ingest: %s: %w: %v (truncated or not a ZIP)", path, ErrUnreadable, err)
+		return nil, nil, fmt.Errorf("ingest: %s: %w: %v (truncated or not a ZIP)", path, ErrUnreadable, err)
 	}
-	var out []*Batch
+	var out []*unit
 	for _, zf := range zr.File {
 		if zf.FileInfo().IsDir() || strings.HasPrefix(filepath.Base(zf.Name), ".") || strings.HasPrefix(zf.Name, "__MACOSX/") {
 			continue
 		}
-		name := path + "!" + zf.Name
-		rc, err := zf.Open()
-		if err != nil {
-			return nil, fmt.Errorf("ingest: %s: %w: %v", name, ErrUnreadable, err)
+		u := &unit{name: path + "!" + zf.Name, base: filepath.Base(zf.Name), size: int64(zf.UncompressedSize64),
+			modTime: zf.Modified, zipped: true, open: zf.Open}
+		if err := l.detectUnit(u); err != nil {
+			return nil, zr, err
 		}
-		b, err := l.loadStream(ctx, name, filepath.Base(zf.Name), rc, int64(zf.UncompressedSize64), zf.Modified)
-		rc.Close()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, b)
+		out = append(out, u)
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("ingest: %s: %w: the ZIP holds no files", path, ErrUnreadable)
+		return nil, zr, fmt.Errorf("ingest: %s: %w: the ZIP holds no files", path, ErrUnreadable)
 	}
-	return out, nil
+	return out, zr, nil
 }
 
-func (l *Loader) loadDir(ctx context.Context, path string, mod time.Time) ([]*Batch, error) {
-	var format *Format
-	for i := range l.Formats {
-		if l.Formats[i].ReadFS != nil {
-			format = &l.Formats[i]
-			break
+func (l *Loader) planDir(path string, mod time.Time) (*unit, error) {
+	for _, f := range l.Formats {
+		if f.ReadFS == nil {
+			continue
 		}
+		source := l.Source
+		if source == "" {
+			abs, _ := filepath.Abs(path)
+			source = f.Name + "-" + filepath.Base(abs)
+		}
+		// A folder of pages is small: it is always read, and its digest is its path.
+		return &unit{name: path, dir: path, modTime: mod, format: f, source: source, digest: "dir:" + path + ":" + mod.String()}, nil
 	}
-	if format == nil {
-		return nil, fmt.Errorf("ingest: %s: no format reads directories", path)
-	}
-	source := l.Source
-	if source == "" {
-		abs, _ := filepath.Abs(path)
-		source = format.Name + "-" + filepath.Base(abs)
-	}
-	b := &Batch{Source: source, Format: format.Name, Files: []string{path}, Snapshot: l.Snapshot}
-	if err := format.ReadFS(ctx, os.DirFS(path), b.emit(path)); err != nil {
-		return nil, fmt.Errorf("ingest: %s: %w: %w", path, ErrUnreadable, err)
-	}
-	b.finishSnapshot(mod)
-	return []*Batch{b}, nil
+	return nil, fmt.Errorf("ingest: %s: no format reads directories", path)
 }
 
-// loadStream detects the format of one file and reads it. zipTime is the ZIP entry's
-// modification time, zero for a bare file.
-func (l *Loader) loadStream(ctx context.Context, path, base string, r io.Reader, size int64, zipTime time.Time) (*Batch, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
+// detectUnit reads the start of a unit to find its format, and all of it to hash it.
+func (l *Loader) detectUnit(u *unit) error {
+	rc, err := u.open()
+	if err != nil {
+		return fmt.Errorf("ingest: %s: %w: %v", u.name, ErrUnreadable, err)
+	}
+	defer rc.Close()
+	h := sha256.New()
+	br := bufio.NewReaderSize(io.TeeReader(rc, h), 64<<10)
 	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
 		br.Discard(3)
 	}
 	head, _ := br.Peek(8 << 10)
 	if len(head) == 0 {
-		return nil, fmt.Errorf("ingest: %s: %w: the file is empty", path, ErrUnreadable)
+		return fmt.Errorf("ingest: %s: %w: the file is empty", u.name, ErrUnreadable)
 	}
-	if err := checkUTF8(head, size <= int64(len(head))); err != nil {
-		return nil, fmt.Errorf("ingest: %s: %w: %w", path, ErrUnreadable, err)
+	if err := checkUTF8(head, u.size <= int64(len(head))); err != nil {
+		return fmt.Errorf("ingest: %s: %w: %w", u.name, ErrUnreadable, err)
 	}
-	format, source, err := l.detect(base, head)
+	if u.format, u.source, err = l.detect(u.base, head); err != nil {
+		return fmt.Errorf("ingest: %s: %w", u.name, err)
+	}
+	if _, err := io.Copy(io.Discard, br); err != nil {
+		return fmt.Errorf("ingest: %s: %w: %v", u.name, ErrUnreadable, err)
+	}
+	u.digest = hex.EncodeToString(h.Sum(nil))
+	return nil
+}
+
+// read parses one unit.
+func (l *Loader) read(ctx context.Context, u *unit) (*Batch, error) {
+	b := &Batch{Source: u.source, Format: u.format.Name, Files: []string{u.name}, Snapshot: l.Snapshot}
+	if u.dir != "" {
+		if err := u.format.ReadFS(ctx, os.DirFS(u.dir), b.emit(u.name)); err != nil {
+			return nil, fmt.Errorf("ingest: %s: %w: %w", u.name, ErrUnreadable, err)
+		}
+		b.finishSnapshot(u.modTime)
+		return b, nil
+	}
+	rc, err := u.open()
 	if err != nil {
-		return nil, fmt.Errorf("ingest: %s: %w", path, err)
+		return nil, fmt.Errorf("ingest: %s: %w: %v", u.name, ErrUnreadable, err)
 	}
-	b := &Batch{Source: source, Format: format.Name, Files: []string{path}, Snapshot: l.Snapshot}
+	defer rc.Close()
+	br := bufio.NewReaderSize(rc, 64<<10)
+	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
+		br.Discard(3)
+	}
 	in := &utf8Reader{r: br}
 	var src io.Reader = in
 	if l.Progress != nil {
-		src = &progressReader{r: in, name: path, total: size, report: l.Progress}
+		src = &progressReader{r: in, name: u.name, total: u.size, report: l.Progress}
 	}
-	if err := format.Read(ctx, src, b.emit(path)); err != nil {
+	if err := u.format.Read(ctx, src, b.emit(u.name)); err != nil {
 		if in.err != nil {
 			err = in.err
 		}
-		return nil, fmt.Errorf("ingest: %s (%s): %w: %w", path, format.Name, ErrUnreadable, err)
+		return nil, fmt.Errorf("ingest: %s (%s): %w: %w", u.name, u.format.Name, ErrUnreadable, err)
 	}
 	if in.err != nil {
-		return nil, fmt.Errorf("ingest: %s (%s): %w: %w", path, format.Name, ErrUnreadable, in.err)
+		return nil, fmt.Errorf("ingest: %s (%s): %w: %w", u.name, u.format.Name, ErrUnreadable, in.err)
 	}
-	if b.Snapshot.IsZero() {
-		b.Snapshot = zipTime
+	if b.Snapshot.IsZero() && u.zipped {
+		b.Snapshot = u.modTime
 	}
-	b.finishSnapshot(time.Time{})
+	b.finishSnapshot(u.modTime)
 	return b, nil
 }
 

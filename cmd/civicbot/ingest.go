@@ -22,6 +22,7 @@ func (a *app) ingest(ctx context.Context, args []string) error {
 	snapshot := fs.String("snapshot", "", "date of the export (default: the ZIP entry's date, else the newest record date, else the file's)")
 	budget := fs.Float64("error-budget", ingest.DefaultErrorBudget, "share of malformed records allowed before the run fails")
 	shrink := fs.Bool("allow-shrink", false, "allow a source to lose more than half of its records in one run")
+	force := fs.Bool("force", false, "parse every file, even those unchanged since the last successful run")
 	paths, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -49,12 +50,22 @@ func (a *app) ingest(ctx context.Context, args []string) error {
 	p := a.newProgress()
 	defer p.finish()
 	l.Progress = func(file string, done, total int64) { p.set("read "+file, done, total, "bytes") }
+	if !*force {
+		digests, err := s.SourceDigests(ctx)
+		if err != nil {
+			return err
+		}
+		l.Unchanged = func(source, digest string) bool { return digests[source] == digest }
+	}
 	batches, err := l.Load(ctx, paths...)
 	if err != nil {
 		return err
 	}
 	printed := 0
 	for _, b := range batches {
+		if b.Unchanged {
+			p.println(fmt.Sprintf("source %s: files unchanged since the last run, not parsed (--force to parse)", b.Source))
+		}
 		for _, r := range b.Rejects {
 			if printed < maxRejectLines {
 				p.println(fmt.Sprintf("rejected %s", r))

@@ -62,13 +62,22 @@ func TestIngestAndSearchBundledData(t *testing.T) {
 	}
 
 	t.Run("re-ingest changes nothing", func(t *testing.T) {
-		out, errOut, err := civicbot(t, env, append([]string{"ingest"}, bundled(t)...)...)
-		if err != nil {
-			t.Fatalf("%v\n%s", err, errOut)
-		}
-		again := parseSummary(t, out)
-		if again[0] != first[0] || again[3] != first[0] || again[1]+again[2]+again[4] != 0 {
-			t.Fatalf("re-ingest: %v, first %v", again, first)
+		for _, force := range []bool{false, true} {
+			args := []string{"ingest"}
+			if force {
+				args = append(args, "--force")
+			}
+			out, errOut, err := civicbot(t, env, append(args, bundled(t)...)...)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, errOut)
+			}
+			again := parseSummary(t, out)
+			if again[0] != first[0] || again[3] != first[0] || again[1]+again[2]+again[4] != 0 {
+				t.Fatalf("re-ingest (force %v): %v, first %v", force, again, first)
+			}
+			if skipped := strings.Contains(errOut, "source tfda-42: files unchanged since the last run"); skipped == force {
+				t.Errorf("force %v: unchanged files skipped = %v\n%s", force, skipped, errOut)
+			}
 		}
 	})
 

@@ -20,7 +20,7 @@ func Reembed(ctx context.Context, url string, e Embedder, info EmbedderInfo, log
 	if err := Migrate(ctx, url, log); err != nil {
 		return 0, err
 	}
-	if info.Dim <= 0 || info.Dim > 16000 {
+	if info.Dim <= 0 || info.Dim > MaxDim {
 		return 0, fmt.Errorf("pgstore: embedder %q has an unusable dimension %d", info.Name, info.Dim)
 	}
 	cfg, err := pgxpool.ParseConfig(url)
@@ -60,8 +60,8 @@ func Reembed(ctx context.Context, url string, e Embedder, info EmbedderInfo, log
 		}
 		for _, q := range []string{
 			`DROP INDEX IF EXISTS chunks_embedding`,
-			fmt.Sprintf(`ALTER TABLE chunks ALTER COLUMN embedding TYPE vector(%d) USING NULL`, info.Dim),
-			`CREATE TEMP TABLE embed_in (id bigint PRIMARY KEY, embedding vector) ON COMMIT DROP`,
+			fmt.Sprintf(`ALTER TABLE chunks ALTER COLUMN embedding TYPE halfvec(%d) USING NULL`, info.Dim),
+			`CREATE TEMP TABLE embed_in (id bigint PRIMARY KEY, embedding halfvec) ON COMMIT DROP`,
 		} {
 			if _, err := tx.Exec(ctx, q); err != nil {
 				return err
@@ -72,7 +72,7 @@ func Reembed(ctx context.Context, url string, e Embedder, info EmbedderInfo, log
 			if len(vecs[i]) != info.Dim {
 				return fmt.Errorf("embedder returned %d dimensions, want %d", len(vecs[i]), info.Dim)
 			}
-			in[i] = []any{ids[i], pgvector.NewVector(vecs[i])}
+			in[i] = []any{ids[i], pgvector.NewHalfVector(vecs[i])}
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"embed_in"}, []string{"id", "embedding"}, pgx.CopyFromRows(in)); err != nil {
 			return err

@@ -58,7 +58,7 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 		const dense = `SELECT c.document_id FROM chunks c JOIN documents d ON d.id = c.document_id
 			WHERE d.status = ANY($2) AND ($3::text[] IS NULL OR d.dataset = ANY($3))
 			ORDER BY c.embedding <=> $1 LIMIT $4`
-		b.Queue(dense, pgvector.NewVector(vec), statuses, datasets, candidates)
+		b.Queue(dense, pgvector.NewHalfVector(vec), statuses, datasets, candidates)
 		if tsq != "" {
 			// PostgreSQL's ranking has no inverse document frequency, so chunks that
 			// hold every query token come first, then those that hold any.

@@ -112,6 +112,9 @@ func (s *Store) Close() { s.pool.Close() }
 // Pool exposes the connection pool to other adapters that share the database.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
+// MaxDim is the largest embedding dimension the store indexes (pgvector's HNSW limit for halfvec).
+const MaxDim = 4000
+
 const (
 	settingEmbedder = "embedder"
 	settingDim      = "embedding_dim"
@@ -146,7 +149,7 @@ func (s *Store) storedEmbedder(ctx context.Context) (string, int, error) {
 }
 
 func (s *Store) setEmbedder(ctx context.Context) error {
-	if s.info.Dim <= 0 || s.info.Dim > 16000 {
+	if s.info.Dim <= 0 || s.info.Dim > MaxDim {
 		return fmt.Errorf("pgstore: embedder %q has an unusable dimension %d", s.info.Name, s.info.Dim)
 	}
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -156,7 +159,7 @@ func (s *Store) setEmbedder(ctx context.Context) error {
 			return fmt.Errorf("pgstore: record embedder: %w", err)
 		}
 		// The dimension is a number we validated, not user text: DDL takes no parameters.
-		alter := fmt.Sprintf(`ALTER TABLE chunks ALTER COLUMN embedding TYPE vector(%d) USING NULL`, s.info.Dim)
+		alter := fmt.Sprintf(`ALTER TABLE chunks ALTER COLUMN embedding TYPE halfvec(%d) USING NULL`, s.info.Dim)
 		if _, err := tx.Exec(ctx, `DROP INDEX IF EXISTS chunks_embedding`); err != nil {
 			return fmt.Errorf("pgstore: drop vector index: %w", err)
 		}
@@ -170,7 +173,7 @@ func (s *Store) setEmbedder(ctx context.Context) error {
 // ensureVectorIndex builds the HNSW index if it is missing. Building it after a bulk
 // load is many times faster than maintaining it row by row.
 func ensureVectorIndex(ctx context.Context, tx pgx.Tx) error {
-	const q = `CREATE INDEX IF NOT EXISTS chunks_embedding ON chunks USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)`
+	const q = `CREATE INDEX IF NOT EXISTS chunks_embedding ON chunks USING hnsw (embedding halfvec_cosine_ops) WITH (m = 16, ef_construction = 64)`
 	if _, err := tx.Exec(ctx, `SET LOCAL maintenance_work_mem = '512MB'`); err != nil {
 		return fmt.Errorf("pgstore: vector index: %w", err)
 	}

@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/civicbot/civicbot/ingest"
-	"github.com/civicbot/civicbot/retrieval"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/pgvector/pgvector-go"
 )
 
@@ -76,12 +76,28 @@ func (s *Store) sync(ctx context.Context, tx pgx.Tx, batches []*ingest.Batch, op
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('civicbot:ingest'))`); err != nil {
 		return st, fmt.Errorf("pgstore: sync: lock: %w", err)
 	}
+	phase := time.Now()
+	lap := func(name string) {
+		s.log.Debug("sync phase", "phase", name, "duration", time.Since(phase))
+		phase = time.Now()
+	}
 	affected := map[docKey]bool{}
 	present := map[docKey]bool{}
+	inRun := map[docKey][]ingest.Record{}
+	var runSources []string
 	for _, b := range batches {
+		runSources = append(runSources, b.Source)
+		if b.Unchanged {
+			if err := unchangedSource(ctx, tx, b.Source, present); err != nil {
+				return st, err
+			}
+			continue
+		}
 		st.Rejected += len(b.Rejects)
 		for _, r := range b.Records {
-			present[docKey{r.Dataset, r.Key}] = true
+			k := docKey{r.Dataset, r.Key}
+			present[k] = true
+			inRun[k] = append(inRun[k], r)
 		}
 		if err := s.syncRecords(ctx, tx, b, opt, affected); err != nil {
 			return st, err
@@ -89,11 +105,6 @@ func (s *Store) sync(ctx context.Context, tx pgx.Tx, batches []*ingest.Batch, op
 	}
 	st.Documents = len(present)
 	st.Unchanged = len(present)
-	phase := time.Now()
-	lap := func(name string) {
-		s.log.Debug("sync phase", "phase", name, "duration", time.Since(phase))
-		phase = time.Now()
-	}
 	lap("records")
 
 	keys := make([]docKey, 0, len(affected))
@@ -106,7 +117,7 @@ func (s *Store) sync(ctx context.Context, tx pgx.Tx, batches []*ingest.Batch, op
 		}
 		return compareStr(a.key, b.key)
 	})
-	composed, err := composeDocuments(ctx, tx, keys)
+	composed, err := composeDocuments(ctx, tx, keys, inRun, runSources)
 	if err != nil {
 		return st, err
 	}
@@ -116,7 +127,7 @@ func (s *Store) sync(ctx context.Context, tx pgx.Tx, batches []*ingest.Batch, op
 	}
 	lap("compose")
 	var write []ingest.Document
-	var removeIDs, rewriteIDs []int64
+	var writeIDs, removeIDs, rewriteIDs []int64
 	for _, k := range keys {
 		old, had := existing[k]
 		doc, has := composed[k]
@@ -126,10 +137,10 @@ func (s *Store) sync(ctx context.Context, tx pgx.Tx, batches []*ingest.Batch, op
 			st.Removed++
 		case !has:
 		case !had:
-			write = append(write, doc)
+			write, writeIDs = append(write, doc), append(writeIDs, 0)
 			st.Added++
 		case old.hash != doc.Hash:
-			write = append(write, doc)
+			write, writeIDs = append(write, doc), append(writeIDs, old.id)
 			rewriteIDs = append(rewriteIDs, old.id)
 			st.Changed++
 		default:
@@ -149,7 +160,7 @@ func (s *Store) sync(ctx context.Context, tx pgx.Tx, batches []*ingest.Batch, op
 			return st, fmt.Errorf("pgstore: sync: remove chunks: %w", err)
 		}
 	}
-	n, err := s.writeDocuments(ctx, tx, write, opt, lap)
+	n, err := s.writeDocuments(ctx, tx, write, writeIDs, opt, lap)
 	if err != nil {
 		return st, err
 	}
@@ -174,11 +185,16 @@ func compareStr(a, b string) int {
 // syncRecords replaces a source's records with the batch's, and adds the documents
 // whose records changed to affected.
 func (s *Store) syncRecords(ctx context.Context, tx pgx.Tx, b *ingest.Batch, opt SyncOptions, affected map[docKey]bool) error {
-	const upsertSource = `INSERT INTO sources (name, format, snapshot, files, records, updated_at)
-		VALUES ($1, $2, $3, $4, $5, now())
+	var oldSnapshot *time.Time
+	err := tx.QueryRow(ctx, `SELECT snapshot FROM sources WHERE name = $1`, b.Source).Scan(&oldSnapshot)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("pgstore: sync %s: %w", b.Source, err)
+	}
+	const upsertSource = `INSERT INTO sources (name, format, snapshot, files, digest, records, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, now())
 		ON CONFLICT (name) DO UPDATE SET format = EXCLUDED.format, snapshot = EXCLUDED.snapshot,
-			files = EXCLUDED.files, records = EXCLUDED.records, updated_at = now()`
-	if _, err := tx.Exec(ctx, upsertSource, b.Source, b.Format, dateOrNil(b.Snapshot), b.Files, len(b.Records)); err != nil {
+			files = EXCLUDED.files, digest = EXCLUDED.digest, records = EXCLUDED.records, updated_at = now()`
+	if _, err := tx.Exec(ctx, upsertSource, b.Source, b.Format, dateOrNil(b.Snapshot), b.Files, b.Digest, len(b.Records)); err != nil {
 		return fmt.Errorf("pgstore: sync %s: %w", b.Source, err)
 	}
 
@@ -249,7 +265,7 @@ func (s *Store) syncRecords(ctx context.Context, tx pgx.Tx, b *ingest.Batch, opt
 		}
 	}
 	// A new export date of unchanged documents is shown to citizens, but needs no re-embedding.
-	if !b.Snapshot.IsZero() {
+	if !b.Snapshot.IsZero() && (oldSnapshot == nil || !oldSnapshot.Equal(b.Snapshot)) {
 		const q = `UPDATE documents d SET snapshot = $2 FROM records r
 			WHERE r.source = $1 AND d.dataset = r.dataset AND d.key = r.key AND (d.snapshot IS NULL OR d.snapshot < $2)`
 		if _, err := tx.Exec(ctx, q, b.Source, b.Snapshot); err != nil {
@@ -259,8 +275,42 @@ func (s *Store) syncRecords(ctx context.Context, tx pgx.Tx, b *ingest.Batch, opt
 	return nil
 }
 
-// composeDocuments reads every source's records for keys and composes their documents.
-func composeDocuments(ctx context.Context, tx pgx.Tx, keys []docKey) (map[docKey]ingest.Document, error) {
+// unchangedSource counts the documents of a source whose files did not change.
+func unchangedSource(ctx context.Context, tx pgx.Tx, source string, present map[docKey]bool) error {
+	rows, err := tx.Query(ctx, `SELECT DISTINCT dataset, key FROM records WHERE source = $1`, source)
+	if err != nil {
+		return fmt.Errorf("pgstore: sync %s: %w", source, err)
+	}
+	var k docKey
+	if _, err := pgx.ForEachRow(rows, []any{&k.dataset, &k.key}, func() error {
+		present[k] = true
+		return nil
+	}); err != nil {
+		return fmt.Errorf("pgstore: sync %s: %w", source, err)
+	}
+	return nil
+}
+
+// SourceDigests returns the digest of every source's files at its last successful run.
+func (s *Store) SourceDigests(ctx context.Context) (map[string]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT name, digest FROM sources`)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: sources: %w", err)
+	}
+	out := map[string]string{}
+	var name, digest string
+	if _, err := pgx.ForEachRow(rows, []any{&name, &digest}, func() error {
+		out[name] = digest
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("pgstore: sources: %w", err)
+	}
+	return out, nil
+}
+
+// composeDocuments composes the documents of keys from the records of this run
+// (inRun, from runSources) and the stored records of every other source.
+func composeDocuments(ctx context.Context, tx pgx.Tx, keys []docKey, inRun map[docKey][]ingest.Record, runSources []string) (map[docKey]ingest.Document, error) {
 	out := make(map[docKey]ingest.Document, len(keys))
 	if len(keys) == 0 {
 		return out, nil
@@ -270,19 +320,12 @@ func composeDocuments(ctx context.Context, tx pgx.Tx, keys []docKey) (map[docKey
 		FROM records r
 		JOIN unnest($1::text[], $2::text[]) AS k(dataset, key) ON r.dataset = k.dataset AND r.key = k.key
 		JOIN sources s ON s.name = r.source
-		ORDER BY r.dataset, r.key`
-	rows, err := tx.Query(ctx, q, datasets, ks)
+		WHERE r.source <> ALL($3)`
+	rows, err := tx.Query(ctx, q, datasets, ks, runSources)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: compose: %w", err)
 	}
-	var group []ingest.Record
-	flush := func() {
-		if len(group) > 0 {
-			d := ingest.Compose(group)
-			out[docKey{d.Dataset, d.Key}] = d
-			group = group[:0]
-		}
-	}
+	others := map[docKey][]ingest.Record{}
 	var (
 		r              ingest.Record
 		fields         []byte
@@ -290,9 +333,6 @@ func composeDocuments(ctx context.Context, tx pgx.Tx, keys []docKey) (map[docKey
 		date, snapshot *time.Time
 	)
 	_, err = pgx.ForEachRow(rows, []any{&r.Dataset, &r.Key, &r.Facet, &r.Title, &r.URL, &r.Text, &fields, &status, &date, &snapshot}, func() error {
-		if len(group) > 0 && (group[0].Dataset != r.Dataset || group[0].Key != r.Key) {
-			flush()
-		}
 		rec := r
 		rec.Status = ingest.Status(status)
 		rec.Fields = nil
@@ -302,13 +342,19 @@ func composeDocuments(ctx context.Context, tx pgx.Tx, keys []docKey) (map[docKey
 			}
 		}
 		rec.Date, rec.Snapshot = deref(date), deref(snapshot)
-		group = append(group, rec)
+		k := docKey{rec.Dataset, rec.Key}
+		others[k] = append(others[k], rec)
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: compose: %w", err)
 	}
-	flush()
+	for _, k := range keys {
+		rs := append(slices.Clone(inRun[k]), others[k]...)
+		if len(rs) > 0 {
+			out[k] = ingest.Compose(rs)
+		}
+	}
 	return out, nil
 }
 
@@ -341,8 +387,9 @@ func documentHashes(ctx context.Context, tx pgx.Tx, keys []docKey) (map[docKey]s
 	return out, nil
 }
 
-// writeDocuments upserts docs and writes their chunks with embeddings, in bulk.
-func (s *Store) writeDocuments(ctx context.Context, tx pgx.Tx, docs []ingest.Document, opt SyncOptions, lap func(string)) (int, error) {
+// writeDocuments writes docs (ids[i] is the stored id of docs[i], 0 for a new
+// document) and their chunks with embeddings, in bulk.
+func (s *Store) writeDocuments(ctx context.Context, tx pgx.Tx, docs []ingest.Document, ids []int64, opt SyncOptions, lap func(string)) (int, error) {
 	if len(docs) == 0 {
 		return 0, nil
 	}
@@ -372,63 +419,105 @@ func (s *Store) writeDocuments(ctx context.Context, tx pgx.Tx, docs []ingest.Doc
 			return 0, fmt.Errorf("pgstore: embedder %q returned %d dimensions for chunk %d, want %d", s.info.Name, len(v), i, s.info.Dim)
 		}
 	}
-
-	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE doc_in ON COMMIT DROP AS SELECT dataset, key, title, url, body, facets, content_hash, snapshot, status FROM documents WITH NO DATA`); err != nil {
-		return 0, fmt.Errorf("pgstore: write documents: %w", err)
-	}
-	rows := make([][]any, len(docs))
-	for i, d := range docs {
-		facets, err := json.Marshal(d.Facets)
-		if err != nil {
-			return 0, fmt.Errorf("pgstore: document %s: %w", d.Key, err)
-		}
-		if d.Facets == nil {
-			facets = []byte("{}")
-		}
-		rows[i] = []any{d.Dataset, d.Key, d.Title, d.URL, d.Body, facets, d.Hash, dateOrNil(d.Snapshot), string(d.Status)}
-	}
-	cols := []string{"dataset", "key", "title", "url", "body", "facets", "content_hash", "snapshot", "status"}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"doc_in"}, cols, pgx.CopyFromRows(rows)); err != nil {
-		return 0, fmt.Errorf("pgstore: write documents: %w", err)
-	}
-	// Staff suppression outlives re-ingest.
-	const upsert = `INSERT INTO documents (dataset, key, title, url, body, facets, content_hash, snapshot, status)
-		SELECT dataset, key, title, url, body, facets, content_hash, snapshot, status FROM doc_in
-		ON CONFLICT (dataset, key) DO UPDATE SET title = EXCLUDED.title, url = EXCLUDED.url, body = EXCLUDED.body,
-			facets = EXCLUDED.facets, content_hash = EXCLUDED.content_hash, snapshot = EXCLUDED.snapshot,
-			status = CASE WHEN documents.status = 'suppressed' THEN 'suppressed' ELSE EXCLUDED.status END,
-			updated_at = now()
-		RETURNING id, dataset, key`
-	idRows, err := tx.Query(ctx, upsert)
-	if err != nil {
-		return 0, fmt.Errorf("pgstore: write documents: %w", err)
-	}
-	ids := make(map[docKey]int64, len(docs))
-	var k docKey
-	var id int64
-	if _, err := pgx.ForEachRow(idRows, []any{&id, &k.dataset, &k.key}, func() error {
-		ids[k] = id
-		return nil
-	}); err != nil {
-		return 0, fmt.Errorf("pgstore: write documents: %w", err)
-	}
-	if _, err := tx.Exec(ctx, `DROP TABLE doc_in`); err != nil {
-		return 0, fmt.Errorf("pgstore: write documents: %w", err)
+	// Lexemes are made while the database is busy with the documents.
+	tsvs := make([]pgtype.TSVector, len(chunks))
+	lexemes := make(chan struct{})
+	go func() {
+		defer close(lexemes)
+		parallel(len(chunks), func(i int) {
+			tsvs[i] = tsvector(docs[chunks[i].doc].Title, chunks[i].chunk.Text)
+		})
+	}()
+	if err := writeDocumentRows(ctx, tx, docs, ids); err != nil {
+		<-lexemes
+		return 0, err
 	}
 	lap("write documents")
-
+	<-lexemes
 	crow := make([][]any, len(chunks))
 	for i, p := range chunks {
-		d := docs[p.doc]
-		crow[i] = []any{ids[docKey{d.Dataset, d.Key}], p.chunk.Ord, p.chunk.Text, pgvector.NewVector(vecs[i]),
-			retrieval.TokenString(d.Title), retrieval.TokenString(p.chunk.Text)}
+		crow[i] = []any{ids[p.doc], p.chunk.Ord, p.chunk.Text, pgvector.NewHalfVector(vecs[i]), tsvs[i]}
 	}
-	ccols := []string{"document_id", "ord", "text", "embedding", "kw_title", "kw_body"}
+	ccols := []string{"document_id", "ord", "text", "embedding", "tsv"}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"chunks"}, ccols, pgx.CopyFromRows(crow)); err != nil {
 		return 0, fmt.Errorf("pgstore: write chunks: %w", err)
 	}
 	lap("write chunks")
 	return len(chunks), nil
+}
+
+// writeDocumentRows copies new documents straight into the table, with ids reserved
+// from its sequence (filled into ids), and updates changed ones through a temporary table.
+func writeDocumentRows(ctx context.Context, tx pgx.Tx, docs []ingest.Document, ids []int64) error {
+	var fresh int
+	isNew := make([]bool, len(ids))
+	for i, id := range ids {
+		if id == 0 {
+			isNew[i] = true
+			fresh++
+		}
+	}
+	if fresh > 0 {
+		const reserve = `SELECT nextval(pg_get_serial_sequence('documents', 'id')) FROM generate_series(1, $1)`
+		rows, err := tx.Query(ctx, reserve, fresh)
+		if err != nil {
+			return fmt.Errorf("pgstore: reserve ids: %w", err)
+		}
+		next, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return fmt.Errorf("pgstore: reserve ids: %w", err)
+		}
+		j := 0
+		for i := range ids {
+			if ids[i] == 0 {
+				ids[i] = next[j]
+				j++
+			}
+		}
+	}
+	var insert, update [][]any
+	for i, d := range docs {
+		facets := []byte("{}")
+		if d.Facets != nil {
+			var err error
+			if facets, err = json.Marshal(d.Facets); err != nil {
+				return fmt.Errorf("pgstore: document %s: %w", d.Key, err)
+			}
+		}
+		row := []any{ids[i], d.Dataset, d.Key, d.Title, d.URL, d.Body, facets, d.Hash, dateOrNil(d.Snapshot), string(d.Status)}
+		if isNew[i] {
+			insert = append(insert, row)
+		} else {
+			update = append(update, row)
+		}
+	}
+	cols := []string{"id", "dataset", "key", "title", "url", "body", "facets", "content_hash", "snapshot", "status"}
+	if len(insert) > 0 {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"documents"}, cols, pgx.CopyFromRows(insert)); err != nil {
+			return fmt.Errorf("pgstore: write documents: %w", err)
+		}
+	}
+	if len(update) == 0 {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE doc_in ON COMMIT DROP AS SELECT id, dataset, key, title, url, body, facets, content_hash, snapshot, status FROM documents WITH NO DATA`); err != nil {
+		return fmt.Errorf("pgstore: write documents: %w", err)
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"doc_in"}, cols, pgx.CopyFromRows(update)); err != nil {
+		return fmt.Errorf("pgstore: write documents: %w", err)
+	}
+	// Staff suppression outlives re-ingest.
+	const q = `UPDATE documents d SET title = i.title, url = i.url, body = i.body, facets = i.facets,
+			content_hash = i.content_hash, snapshot = i.snapshot,
+			status = CASE WHEN d.status = 'suppressed' THEN 'suppressed' ELSE i.status END, updated_at = now()
+		FROM doc_in i WHERE d.id = i.id`
+	if _, err := tx.Exec(ctx, q); err != nil {
+		return fmt.Errorf("pgstore: write documents: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `DROP TABLE doc_in`); err != nil {
+		return fmt.Errorf("pgstore: write documents: %w", err)
+	}
+	return nil
 }
 
 type execer interface {
