@@ -387,3 +387,39 @@ func TestConcurrentReadersSeeOldOrNew(t *testing.T) {
 		t.Errorf("after commit the reader saw %d new documents (%v)", n, err)
 	}
 }
+
+func TestBulkLoadRebuildsChunksTable(t *testing.T) {
+	ctx := context.Background()
+	e := &countingEmbedder{dim: 16}
+	s := open(t, pgtest.New(t), e)
+	if _, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", licences(100)...)}, pgstore.SyncOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// 2,500 new chunks against 100 stored: written to a new table, indexes built after.
+	big := licences(2600)
+	st, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", big...)}, pgstore.SyncOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Added != 2500 || st.Unchanged != 100 {
+		t.Fatalf("stats %+v", st)
+	}
+	if n := count(t, s, `SELECT count(*) FROM chunks`); n != 2600 {
+		t.Errorf("%d chunks, want 2600", n)
+	}
+	if n := count(t, s, `SELECT count(*) FROM pg_indexes WHERE tablename = 'chunks' AND indexname IN ('chunks_pkey', 'chunks_tsv', 'chunks_embedding', 'chunks_document_id_ord_key')`); n != 4 {
+		t.Errorf("%d of 4 indexes after the rebuild", n)
+	}
+	hits, err := s.Search(ctx, retrieval.Query{Text: big[2345].Title, K: 3})
+	if err != nil || len(hits) == 0 || hits[0].Key != big[2345].Key {
+		t.Fatalf("search after the rebuild: %v %+v", err, hits)
+	}
+	// The foreign key still cascades, and a later small sync takes the plain path.
+	st, err = s.Sync(ctx, []*ingest.Batch{batch("tfda-36", big[:2599]...)}, pgstore.SyncOptions{})
+	if err != nil || st.Removed != 1 {
+		t.Fatalf("small sync after the rebuild: %+v %v", st, err)
+	}
+	if n := count(t, s, `SELECT count(*) FROM chunks`); n != 2599 {
+		t.Errorf("%d chunks after removing one document, want 2599", n)
+	}
+}

@@ -439,6 +439,20 @@ func (s *Store) writeDocuments(ctx context.Context, tx pgx.Tx, docs []ingest.Doc
 		crow[i] = []any{ids[p.doc], p.chunk.Ord, p.chunk.Text, pgvector.NewHalfVector(vecs[i]), tsvs[i]}
 	}
 	ccols := []string{"document_id", "ord", "text", "embedding", "tsv"}
+	bulk, err := bulkLoad(ctx, tx, len(crow))
+	if err != nil {
+		return 0, err
+	}
+	if bulk {
+		if err := swapChunks(ctx, tx, func(table string) error {
+			_, err := tx.CopyFrom(ctx, pgx.Identifier{table}, ccols, pgx.CopyFromRows(crow))
+			return err
+		}); err != nil {
+			return 0, fmt.Errorf("pgstore: write chunks: %w", err)
+		}
+		lap("write chunks and rebuild indexes")
+		return len(chunks), nil
+	}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"chunks"}, ccols, pgx.CopyFromRows(crow)); err != nil {
 		return 0, fmt.Errorf("pgstore: write chunks: %w", err)
 	}
