@@ -87,6 +87,9 @@ func TestIngestAndSearchBundledData(t *testing.T) {
 		{"YSP 007", "衛署藥製字第029478號"},
 		{"交通違規簡訊服務常見問答", "GIP_94145712"},
 		{"衛署藥製字第029478號", "衛署藥製字第029478號"},
+		{"藥製字029478", "衛署藥製字第029478號"},
+		{"许可证 卫署药制字第029478号", "衛署藥製字第029478號"},
+		{"ysp007", "衛署藥製字第029478號"},
 	}
 	for _, tt := range tests {
 		t.Run("search "+tt.query, func(t *testing.T) {

@@ -5,10 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/civicbot/civicbot/retrieval"
 	"github.com/jackc/pgx/v5"
@@ -23,13 +23,25 @@ const candidates = 40
 // rrfK is the constant of reciprocal rank fusion.
 const rrfK = 60
 
+// leg is one way of finding candidates; its ranked document ids are fused by
+// reciprocal rank (weight/(rrfK+rank)), or, when flat is set, each found document
+// scores weight: an exact key is evidence no ranking should outweigh.
+type leg struct {
+	sql    string
+	args   []any
+	weight float64
+	flat   bool
+}
+
+// licenceNumber finds the serial of a licence number in a query: 「衛署藥製字第029478號」,
+// 「藥製字029478」 and 「029478」 all give 029478.
+var licenceNumber = regexp.MustCompile(`(?:第)?(\d{5,7})(?:號)?`)
+
 // Search finds documents by meaning (pgvector HNSW, cosine), by keywords (tsvector of
-// Go-made tokens) and by exact key or title, fused by reciprocal rank.
+// Go-made tokens), by imprint code, and by exact key, licence number or title, fused by
+// reciprocal rank.
 func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit, error) {
-	text := strings.TrimSpace(q.Text)
-	if utf8.RuneCountInString(text) > retrieval.MaxQueryRunes {
-		text = string([]rune(text)[:retrieval.MaxQueryRunes])
-	}
+	text := retrieval.Normalize(q.Text)
 	k := cmp.Or(q.K, retrieval.DefaultK)
 	k = min(max(k, 1), 100)
 	if text == "" {
@@ -47,36 +59,56 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: search: embed query: %w", err)
 	}
-	tokens := retrieval.Tokens(text)
-	tsq := strings.Join(tokens, " | ")
+	const filter = `d.status = ANY($2) AND ($3::text[] IS NULL OR d.dataset = ANY($3))`
+	legs := []leg{{
+		sql: `SELECT c.document_id FROM chunks c JOIN documents d ON d.id = c.document_id
+			WHERE ` + filter + ` ORDER BY c.embedding <=> $1 LIMIT $4`,
+		args:   []any{pgvector.NewHalfVector(vec)},
+		weight: 1,
+	}}
+	const keyword = `SELECT c.document_id FROM chunks c JOIN documents d ON d.id = c.document_id, to_tsquery('simple', $1) AS q
+		WHERE c.tsv @@ q AND ` + filter + ` ORDER BY ts_rank(c.tsv, q) DESC, c.id LIMIT $4`
+	if tokens := retrieval.Tokens(text); len(tokens) > 0 {
+		// PostgreSQL's ranking has no inverse document frequency: chunks holding every
+		// query token are a leg of their own, weighted double.
+		if len(tokens) > 1 {
+			legs = append(legs, leg{sql: keyword, args: []any{strings.Join(tokens, " & ")}, weight: 2})
+		}
+		legs = append(legs, leg{sql: keyword, args: []any{strings.Join(tokens, " | ")}, weight: 1})
+	}
+	if codes := imprintTokens(text); len(codes) > 0 {
+		legs = append(legs, leg{sql: keyword, args: []any{strings.Join(codes, " | ")}, weight: 2})
+	}
+	legs = append(legs, leg{
+		sql:    `SELECT d.id FROM documents d WHERE (d.key = $1 OR d.title = $1) AND ` + filter + ` LIMIT $4`,
+		args:   []any{text},
+		weight: 1, flat: true,
+	})
+	if m := licenceNumber.FindAllStringSubmatch(text, 3); m != nil {
+		var serials []string
+		for _, g := range m {
+			serials = append(serials, g[1])
+		}
+		legs = append(legs, leg{
+			sql: `SELECT d.id FROM documents d WHERE substring(d.key from '\d{5,7}') = ANY($1) AND d.dataset = 'tfda_drug' AND ` + filter + `
+				ORDER BY (position(substring(d.key from '^[^0-9]*') in $5) > 0) DESC, d.key LIMIT $4`,
+			args:   []any{serials, nil, nil, nil, text},
+			weight: 0.8, flat: true,
+		})
+	}
 
 	scores := map[int64]float64{}
 	err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
 		b.Queue(`SET LOCAL hnsw.iterative_scan = relaxed_order`)
 		b.Queue(fmt.Sprintf(`SET LOCAL hnsw.ef_search = %d`, max(s.EFSearch, candidates)))
-		const dense = `SELECT c.document_id FROM chunks c JOIN documents d ON d.id = c.document_id
-			WHERE d.status = ANY($2) AND ($3::text[] IS NULL OR d.dataset = ANY($3))
-			ORDER BY c.embedding <=> $1 LIMIT $4`
-		b.Queue(dense, pgvector.NewHalfVector(vec), statuses, datasets, candidates)
-		if tsq != "" {
-			// PostgreSQL's ranking has no inverse document frequency, so chunks that
-			// hold every query token come first, then those that hold any.
-			const kw = `(SELECT c.document_id, 0 AS tier, ts_rank(c.tsv, q) AS rank, c.id FROM chunks c JOIN documents d ON d.id = c.document_id,
-					to_tsquery('simple', $5) AS q
-					WHERE c.tsv @@ q AND d.status = ANY($2) AND ($3::text[] IS NULL OR d.dataset = ANY($3))
-					ORDER BY rank DESC, c.id LIMIT $4)
-				UNION ALL
-				(SELECT c.document_id, 1, ts_rank(c.tsv, q) AS rank, c.id FROM chunks c JOIN documents d ON d.id = c.document_id,
-					to_tsquery('simple', $1) AS q
-					WHERE c.tsv @@ q AND d.status = ANY($2) AND ($3::text[] IS NULL OR d.dataset = ANY($3))
-					ORDER BY rank DESC, c.id LIMIT $4)
-				ORDER BY tier, rank DESC, id`
-			b.Queue(kw, tsq, statuses, datasets, candidates, strings.Join(tokens, " & "))
+		for _, l := range legs {
+			args := []any{l.args[0], statuses, datasets, candidates}
+			if len(l.args) > 4 {
+				args = append(args, l.args[4:]...)
+			}
+			b.Queue(l.sql, args...)
 		}
-		const exact = `SELECT id FROM documents
-			WHERE (key = $1 OR title = $1) AND status = ANY($2) AND ($3::text[] IS NULL OR dataset = ANY($3)) LIMIT 20`
-		b.Queue(exact, text, statuses, datasets)
 		br := tx.SendBatch(ctx, b)
 		defer br.Close()
 		for range 2 {
@@ -84,42 +116,28 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 				return err
 			}
 		}
-		legs := 2
-		if tsq != "" {
-			legs = 3
-		}
-		for leg := range legs {
+		for _, l := range legs {
 			rows, err := br.Query()
 			if err != nil {
 				return err
 			}
-			seen := map[int64]bool{}
-			rank := 0
-			var id, cid int64
-			var tier int
-			var tsRank float32
-			dest := []any{&id}
-			if tsq != "" && leg == 1 {
-				dest = []any{&id, &tier, &tsRank, &cid}
+			ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+			if err != nil {
+				return err
 			}
-			if _, err := pgx.ForEachRow(rows, dest, func() error {
+			rank := 0
+			seen := map[int64]bool{}
+			for _, id := range ids {
 				if seen[id] {
-					return nil
+					continue
 				}
 				seen[id] = true
 				rank++
-				switch {
-				case leg == legs-1: // exact key or title
-					scores[id] += 1
-				case tier == 0 && leg == 1 && len(tokens) > 1:
-					// Every query token in one chunk: weighted as two legs.
-					scores[id] += 2 / float64(rrfK+rank)
-				default:
-					scores[id] += 1 / float64(rrfK+rank)
+				if l.flat {
+					scores[id] += l.weight
+				} else {
+					scores[id] += l.weight / float64(rrfK+rank)
 				}
-				return nil
-			}); err != nil {
-				return err
 			}
 		}
 		return br.Close()
@@ -128,6 +146,19 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 		return nil, fmt.Errorf("pgstore: search: %w", err)
 	}
 	return s.hits(ctx, scores, k)
+}
+
+// imprintTokens turns the imprint codes a query mentions into keyword tokens.
+func imprintTokens(text string) []string {
+	var out []string
+	for _, c := range retrieval.ImprintCandidates(text) {
+		for _, t := range retrieval.Tokens(c) {
+			if !slices.Contains(out, t) {
+				out = append(out, t)
+			}
+		}
+	}
+	return out
 }
 
 // hits loads the best k documents of scores, cancelled licences ranked below valid ones.
@@ -155,7 +186,7 @@ func (s *Store) hits(ctx context.Context, scores map[int64]float64, k int) ([]re
 		hit := h
 		hit.Snapshot = deref(snapshot)
 		hit.Score = scores[id]
-		if hit.Status == "cancelled" && hit.Score < 1 {
+		if hit.Status == "cancelled" && hit.Score < 0.8 {
 			hit.Score /= 2
 		}
 		if len(facets) > 0 {
