@@ -17,6 +17,9 @@ import (
 
 var _ retrieval.Searcher = (*Store)(nil)
 
+// maxDocShare: query tokens found in more of the chunks are left to the other legs.
+const maxDocShare = 0.05
+
 // candidates is how many chunks each leg of a hybrid search contributes before fusion.
 const candidates = 40
 
@@ -68,13 +71,37 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 	}}
 	const keyword = `SELECT c.document_id FROM chunks c JOIN documents d ON d.id = c.document_id, to_tsquery('simple', $1) AS q
 		WHERE c.tsv @@ q AND ` + filter + ` ORDER BY ts_rank(c.tsv, q) DESC, c.id LIMIT $4`
+	// Any informative token, scored like BM25 without length normalisation: the sum of
+	// the inverse document frequencies of the query tokens a chunk holds, title tokens
+	// counted twice. Tokens in more than maxDocShare of the chunks only add noise and cost.
+	const weighted = `WITH t AS (
+			SELECT l.word, ln((n.total - l.ndoc + 0.5) / (l.ndoc + 0.5) + 1) AS idf
+			FROM lexemes l, (SELECT coalesce(max(value::float8) FILTER (WHERE name = 'chunks'), 1) AS total FROM settings) n
+			WHERE l.word = ANY($1) AND l.ndoc <= greatest(50, $5 * n.total))
+		SELECT c.document_id FROM t
+		JOIN chunks c ON c.tsv @@ to_tsquery('simple', t.word)
+		JOIN documents d ON d.id = c.document_id
+		WHERE ` + filter + `
+		GROUP BY c.document_id
+		ORDER BY sum(t.idf * CASE WHEN c.tsv @@ to_tsquery('simple', t.word || ':A') THEN 2 ELSE 1 END) DESC, c.document_id
+		LIMIT $4`
 	if tokens := retrieval.Tokens(text); len(tokens) > 0 {
 		// PostgreSQL's ranking has no inverse document frequency: chunks holding every
 		// query token are a leg of their own, weighted double.
 		if len(tokens) > 1 {
 			legs = append(legs, leg{sql: keyword, args: []any{strings.Join(tokens, " & ")}, weight: 2})
 		}
-		legs = append(legs, leg{sql: keyword, args: []any{strings.Join(tokens, " | ")}, weight: 1})
+		// Everyday and official words for the same thing, and corrected spellings of
+		// drug names, join the weighted leg only.
+		if syn := retrieval.Expand(text); syn != "" {
+			tokens = append(tokens, retrieval.Tokens(syn)...)
+		}
+		fixed, err := s.corrections(ctx, tokens)
+		if err != nil {
+			return nil, err
+		}
+		tokens = append(tokens, fixed...)
+		legs = append(legs, leg{sql: weighted, args: []any{tokens, nil, nil, nil, maxDocShare}, weight: 1.5})
 	}
 	if codes := imprintTokens(text); len(codes) > 0 {
 		legs = append(legs, leg{sql: keyword, args: []any{strings.Join(codes, " | ")}, weight: 2})

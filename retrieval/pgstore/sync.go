@@ -169,6 +169,12 @@ func (s *Store) sync(ctx context.Context, tx pgx.Tx, batches []*ingest.Batch, op
 		return st, err
 	}
 	lap("vector index")
+	if st.Added+st.Changed+st.Removed > 0 {
+		if err := refreshLexemes(ctx, tx); err != nil {
+			return st, err
+		}
+		lap("lexeme statistics")
+	}
 	return st, nil
 }
 
@@ -270,6 +276,21 @@ func (s *Store) syncRecords(ctx context.Context, tx pgx.Tx, b *ingest.Batch, opt
 			WHERE r.source = $1 AND d.dataset = r.dataset AND d.key = r.key AND (d.snapshot IS NULL OR d.snapshot < $2)`
 		if _, err := tx.Exec(ctx, q, b.Source, b.Snapshot); err != nil {
 			return fmt.Errorf("pgstore: sync %s: snapshot: %w", b.Source, err)
+		}
+	}
+	return nil
+}
+
+// refreshLexemes recounts in how many chunks each keyword lexeme occurs.
+func refreshLexemes(ctx context.Context, tx pgx.Tx) error {
+	for _, q := range []string{
+		`DELETE FROM lexemes`,
+		`INSERT INTO lexemes (word, ndoc) SELECT word, ndoc FROM ts_stat('SELECT tsv FROM chunks')`,
+		`INSERT INTO settings (name, value) SELECT 'chunks', count(*)::text FROM chunks
+			ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value`,
+	} {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return fmt.Errorf("pgstore: lexeme statistics: %w", err)
 		}
 	}
 	return nil
