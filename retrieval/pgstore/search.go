@@ -34,6 +34,9 @@ type leg struct {
 	args   []any
 	weight float64
 	flat   bool
+	// names is set for legs that match a document's key: a query that names a
+	// cancelled licence wants that licence, not the valid one of the same name.
+	names bool
 }
 
 // licenceNumber finds the serial of a licence number in a query: 「衛署藥製字第029478號」,
@@ -50,14 +53,11 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 	if text == "" {
 		return []retrieval.Hit{}, nil
 	}
-	statuses := q.Statuses
+	statuses := cleanFilter(q.Statuses)
 	if len(statuses) == 0 {
 		statuses = []string{"active", "cancelled"}
 	}
-	var datasets []string
-	if len(q.Datasets) > 0 {
-		datasets = q.Datasets
-	}
+	datasets := cleanFilter(q.Datasets)
 	vec, err := s.embedder.EmbedQuery(ctx, text)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: search: embed query: %w", err)
@@ -107,7 +107,11 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 		legs = append(legs, leg{sql: keyword, args: []any{strings.Join(codes, " | ")}, weight: 2})
 	}
 	legs = append(legs, leg{
-		sql:    `SELECT d.id FROM documents d WHERE (d.key = $1 OR d.title = $1) AND ` + filter + ` LIMIT $4`,
+		sql:    `SELECT d.id FROM documents d WHERE d.key = $1 AND ` + filter + ` LIMIT $4`,
+		args:   []any{text},
+		weight: 1, flat: true, names: true,
+	}, leg{
+		sql:    `SELECT d.id FROM documents d WHERE d.title = $1 AND ` + filter + ` LIMIT $4`,
 		args:   []any{text},
 		weight: 1, flat: true,
 	})
@@ -120,11 +124,12 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 			sql: `SELECT d.id FROM documents d WHERE substring(d.key from '\d{5,7}') = ANY($1) AND d.dataset = 'tfda_drug' AND ` + filter + `
 				ORDER BY (position(substring(d.key from '^[^0-9]*') in $5) > 0) DESC, d.key LIMIT $4`,
 			args:   []any{serials, nil, nil, nil, text},
-			weight: 0.8, flat: true,
+			weight: 0.8, flat: true, names: true,
 		})
 	}
 
 	scores := map[int64]float64{}
+	named := map[int64]bool{}
 	err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
 		b.Queue(`SET LOCAL hnsw.iterative_scan = relaxed_order`)
@@ -160,6 +165,7 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 				}
 				seen[id] = true
 				rank++
+				named[id] = named[id] || l.names
 				if l.flat {
 					scores[id] += l.weight
 				} else {
@@ -172,7 +178,18 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: search: %w", err)
 	}
-	return s.hits(ctx, scores, k)
+	return s.hits(ctx, scores, named, k)
+}
+
+// cleanFilter makes filter values safe to send: they are compared as text, but the
+// database refuses invalid UTF-8 and NUL. nil means no filter.
+func cleanFilter(vs []string) []string {
+	var out []string
+	for _, v := range vs {
+		// PostgreSQL text cannot hold NUL either.
+		out = append(out, strings.ReplaceAll(strings.ToValidUTF8(v, "\uFFFD"), "\x00", "\uFFFD"))
+	}
+	return out
 }
 
 // imprintTokens turns the imprint codes a query mentions into keyword tokens.
@@ -189,7 +206,7 @@ func imprintTokens(text string) []string {
 }
 
 // hits loads the best k documents of scores, cancelled licences ranked below valid ones.
-func (s *Store) hits(ctx context.Context, scores map[int64]float64, k int) ([]retrieval.Hit, error) {
+func (s *Store) hits(ctx context.Context, scores map[int64]float64, named map[int64]bool, k int) ([]retrieval.Hit, error) {
 	if len(scores) == 0 {
 		return []retrieval.Hit{}, nil
 	}
@@ -213,7 +230,7 @@ func (s *Store) hits(ctx context.Context, scores map[int64]float64, k int) ([]re
 		hit := h
 		hit.Snapshot = deref(snapshot)
 		hit.Score = scores[id]
-		if hit.Status == "cancelled" && hit.Score < 0.8 {
+		if hit.Status == "cancelled" && !named[id] {
 			hit.Score /= 2
 		}
 		if len(facets) > 0 {
