@@ -27,15 +27,56 @@ const DefaultK = 5
 
 // Hit is one document found, best first.
 type Hit struct {
-	Dataset  string         `json:"dataset"`
-	Key      string         `json:"key"`
-	Title    string         `json:"title"`
-	URL      string         `json:"url"`
-	Score    float64        `json:"score"`
-	Status   string         `json:"status"`
-	Snapshot time.Time      `json:"snapshot"`
-	Snippet  string         `json:"snippet,omitempty"`
-	Facets   map[string]any `json:"facets,omitempty"`
+	Dataset  string    `json:"dataset"`
+	Key      string    `json:"key"`
+	Title    string    `json:"title"`
+	URL      string    `json:"url"`
+	Score    float64   `json:"score"`
+	Status   string    `json:"status"`
+	Snapshot time.Time `json:"snapshot"`
+	Snippet  string    `json:"snippet,omitempty"`
+	// Evidence lists how the document was found (EvidenceKey, ...), and Confidence
+	// grades that evidence from 0 to 1 (see Confidence).
+	Evidence   []string       `json:"evidence,omitempty"`
+	Confidence float64        `json:"confidence"`
+	Facets     map[string]any `json:"facets,omitempty"`
+}
+
+// Kinds of evidence a search finds a document by, strongest first.
+const (
+	EvidenceKey      = "key"       // its key or licence number is in the query
+	EvidenceTitle    = "title"     // the query is its title
+	EvidenceImprint  = "imprint"   // an imprint code of the query is on the pill
+	EvidenceAllTerms = "all_terms" // one passage holds every term of the query
+	EvidenceTerms    = "terms"     // passages hold rare terms of the query
+	EvidenceMeaning  = "meaning"   // a passage is near the query's embedding
+)
+
+// Confidence grades evidence, so that an answer can say "no good source" rather than
+// answer from noise: 1 for a named key or exact title, 0.9 for an imprint, 0.8 when a
+// passage holds every query term, 0.5 when terms and meaning agree, 0.3 for either alone.
+func Confidence(evidence []string) float64 {
+	has := func(e string) bool {
+		for _, x := range evidence {
+			if x == e {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case has(EvidenceKey), has(EvidenceTitle):
+		return 1
+	case has(EvidenceImprint):
+		return 0.9
+	case has(EvidenceAllTerms):
+		return 0.8
+	case has(EvidenceTerms) && has(EvidenceMeaning):
+		return 0.5
+	case has(EvidenceTerms), has(EvidenceMeaning):
+		return 0.3
+	}
+	return 0
 }
 
 // Searcher finds documents.

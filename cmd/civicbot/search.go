@@ -71,7 +71,7 @@ func (a *app) search(ctx context.Context, args []string) error {
 		if !h.Snapshot.IsZero() {
 			date = " " + h.Snapshot.Format("2006-01-02")
 		}
-		fmt.Fprintf(a.stdout, "%d. %s%s\n   %s %s%s  score %.4f\n", i+1, h.Title, status, h.Dataset, h.Key, date, h.Score)
+		fmt.Fprintf(a.stdout, "%d. %s%s\n   %s %s%s  score %.4f  confidence %.1f (%s)\n", i+1, h.Title, status, h.Dataset, h.Key, date, h.Score, h.Confidence, strings.Join(h.Evidence, ", "))
 		if h.URL != "" {
 			fmt.Fprintf(a.stdout, "   %s\n", h.URL)
 		}

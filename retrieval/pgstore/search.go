@@ -30,6 +30,7 @@ const rrfK = 60
 // reciprocal rank (weight/(rrfK+rank)), or, when flat is set, each found document
 // scores weight: an exact key is evidence no ranking should outweigh.
 type leg struct {
+	name   string // evidence it gives: one of the retrieval.Evidence constants
 	sql    string
 	args   []any
 	weight float64
@@ -64,6 +65,7 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 	}
 	const filter = `d.status = ANY($2) AND ($3::text[] IS NULL OR d.dataset = ANY($3))`
 	legs := []leg{{
+		name: retrieval.EvidenceMeaning,
 		sql: `SELECT c.document_id FROM chunks c JOIN documents d ON d.id = c.document_id
 			WHERE ` + filter + ` ORDER BY c.embedding <=> $1 LIMIT $4`,
 		args:   []any{pgvector.NewHalfVector(vec)},
@@ -89,7 +91,7 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 		// PostgreSQL's ranking has no inverse document frequency: chunks holding every
 		// query token are a leg of their own, weighted double.
 		if len(tokens) > 1 {
-			legs = append(legs, leg{sql: keyword, args: []any{strings.Join(tokens, " & ")}, weight: 2})
+			legs = append(legs, leg{name: retrieval.EvidenceAllTerms, sql: keyword, args: []any{strings.Join(tokens, " & ")}, weight: 2})
 		}
 		// Everyday and official words for the same thing, and corrected spellings of
 		// drug names, join the weighted leg only.
@@ -101,16 +103,18 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 			return nil, err
 		}
 		tokens = append(tokens, fixed...)
-		legs = append(legs, leg{sql: weighted, args: []any{tokens, nil, nil, nil, maxDocShare}, weight: 1.5})
+		legs = append(legs, leg{name: retrieval.EvidenceTerms, sql: weighted, args: []any{tokens, nil, nil, nil, maxDocShare}, weight: 1.5})
 	}
 	if codes := imprintTokens(text); len(codes) > 0 {
-		legs = append(legs, leg{sql: keyword, args: []any{strings.Join(codes, " | ")}, weight: 2})
+		legs = append(legs, leg{name: retrieval.EvidenceImprint, sql: keyword, args: []any{strings.Join(codes, " | ")}, weight: 2})
 	}
 	legs = append(legs, leg{
+		name:   retrieval.EvidenceKey,
 		sql:    `SELECT d.id FROM documents d WHERE d.key = $1 AND ` + filter + ` LIMIT $4`,
 		args:   []any{text},
 		weight: 1, flat: true, names: true,
 	}, leg{
+		name:   retrieval.EvidenceTitle,
 		sql:    `SELECT d.id FROM documents d WHERE d.title = $1 AND ` + filter + ` LIMIT $4`,
 		args:   []any{text},
 		weight: 1, flat: true,
@@ -121,6 +125,7 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 			serials = append(serials, g[1])
 		}
 		legs = append(legs, leg{
+			name: retrieval.EvidenceKey,
 			sql: `SELECT d.id FROM documents d WHERE substring(d.key from '\d{5,7}') = ANY($1) AND d.dataset = 'tfda_drug' AND ` + filter + `
 				ORDER BY (position(substring(d.key from '^[^0-9]*') in $5) > 0) DESC, d.key LIMIT $4`,
 			args:   []any{serials, nil, nil, nil, text},
@@ -130,6 +135,7 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 
 	scores := map[int64]float64{}
 	named := map[int64]bool{}
+	evidence := map[int64][]string{}
 	err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
 		b.Queue(`SET LOCAL hnsw.iterative_scan = relaxed_order`)
@@ -166,6 +172,9 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 				seen[id] = true
 				rank++
 				named[id] = named[id] || l.names
+				if !slices.Contains(evidence[id], l.name) {
+					evidence[id] = append(evidence[id], l.name)
+				}
 				if l.flat {
 					scores[id] += l.weight
 				} else {
@@ -178,7 +187,7 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: search: %w", err)
 	}
-	return s.hits(ctx, scores, named, k)
+	return s.hits(ctx, scores, named, evidence, k)
 }
 
 // cleanFilter makes filter values safe to send: they are compared as text, but the
@@ -206,7 +215,7 @@ func imprintTokens(text string) []string {
 }
 
 // hits loads the best k documents of scores, cancelled licences ranked below valid ones.
-func (s *Store) hits(ctx context.Context, scores map[int64]float64, named map[int64]bool, k int) ([]retrieval.Hit, error) {
+func (s *Store) hits(ctx context.Context, scores map[int64]float64, named map[int64]bool, evidence map[int64][]string, k int) ([]retrieval.Hit, error) {
 	if len(scores) == 0 {
 		return []retrieval.Hit{}, nil
 	}
@@ -230,6 +239,8 @@ func (s *Store) hits(ctx context.Context, scores map[int64]float64, named map[in
 		hit := h
 		hit.Snapshot = deref(snapshot)
 		hit.Score = scores[id]
+		hit.Evidence = evidence[id]
+		hit.Confidence = retrieval.Confidence(hit.Evidence)
 		if hit.Status == "cancelled" && !named[id] {
 			hit.Score /= 2
 		}
