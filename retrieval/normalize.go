@@ -63,7 +63,7 @@ func Normalize(q string) string {
 	s := norm.NFKC.String(b.String())
 	s = strings.Join(strings.Fields(s), " ")
 	// Cut before converting too, to convert no more than is kept: conversion
-	// changes lengths only a little (U盘 → USB隨身碟), so the second cut is a trim.
+	// changes lengths only a little (a phrase may become one of another length).
 	s = cutRunes(s, MaxQueryRunes)
 	s = toTraditional(s)
 	return strings.TrimSpace(cutRunes(s, MaxQueryRunes))
@@ -135,6 +135,8 @@ const taiwanForms = "疱"
 
 // s2tw builds the converter once, on first use; later calls share it. OpenCC's
 // conversion only reads its dictionaries, so one converter serves every goroutine.
+// (The opencc package also registers a -dir flag on flag.CommandLine for
+// dictionaries on disk; it is never used, the embedded ones are.)
 var s2tw = sync.OnceValue(func() *converter {
 	cc, err := opencc.New("s2tw")
 	if err != nil {

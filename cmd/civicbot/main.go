@@ -7,7 +7,7 @@
 //	civicbot ingest [--source NAME] PATH...   load open-data files (ZIP, JSON, CSV, XML; format detected)
 //	civicbot search [-k N] [--json] QUERY     retrieval only
 //	civicbot ask [--json] QUESTION            the whole answer pipeline
-//	civicbot eval [-k N] FILE.jsonl           retrieval quality: recall@k, MRR, latency
+//	civicbot eval [-k N] [--json] FILE.jsonl  retrieval quality: recall@k, MRR, latency
 //	civicbot migrate                          apply database migrations
 //	civicbot token create --name N --role R   staff API token
 package main
@@ -53,7 +53,7 @@ Usage:
   civicbot ingest [--source NAME] PATH...   load open-data files (ZIP, JSON, CSV, XML, folders)
   civicbot search [-k N] [--json] QUERY     search the stored documents
   civicbot ask [--json] QUESTION            answer a question as a citizen would get it
-  civicbot eval [-k N] FILE.jsonl           measure retrieval quality
+  civicbot eval [-k N] [--json] FILE.jsonl  measure retrieval quality (recall@k, MRR, latency)
   civicbot migrate [--reembed]              apply database migrations
   civicbot token create --name N --role R   create a staff API token
 
@@ -96,7 +96,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return a.search(ctx, rest)
 	case "migrate":
 		return a.migrate(ctx, rest)
-	case "serve", "ask", "eval", "token":
+	case "eval":
+		return a.eval(ctx, rest)
+	case "serve", "ask", "token":
 		return fmt.Errorf("%s: not built yet in this version; see the open issues", cmd)
 	default:
 		fmt.Fprint(stderr, usage)

@@ -1,0 +1,213 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/civicbot/civicbot/ingest"
+	"github.com/civicbot/civicbot/ingest/taipei"
+	"github.com/civicbot/civicbot/ingest/tfda"
+	"github.com/civicbot/civicbot/retrieval/eval"
+	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
+)
+
+// evalSets are the repository's evaluation sets, run by CI against the bundled data.
+const evalSets = "../../testdata/eval/*.jsonl"
+
+func evalFiles(tb testing.TB) []string {
+	tb.Helper()
+	files, err := filepath.Glob(evalSets)
+	if err != nil || len(files) == 0 {
+		tb.Fatalf("no evaluation sets in %s: %v", evalSets, err)
+	}
+	return files
+}
+
+// Every expected key of every evaluation set must be a document of the bundled data
+// that a default search may return (active or cancelled, not stale), and the case's
+// dataset must be its first expected key's: otherwise a case could never hit, or would
+// be counted under the wrong dataset. No database is needed.
+func TestEvalSetsExpectBundledDocuments(t *testing.T) {
+	paths, err := filepath.Glob("../../ingest/opendata/tfda/*")
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("bundled TFDA files: %v", err)
+	}
+	paths = append(paths, "../../ingest/opendata/taipei/faq.xml")
+	l := &ingest.Loader{Formats: append(tfda.Formats(), taipei.Formats(time.Now)...)}
+	batches, err := l.Load(context.Background(), paths...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type docKey struct{ dataset, key string }
+	records := map[docKey][]ingest.Record{}
+	datasets := map[string][]string{} // key → datasets holding it
+	for _, b := range batches {
+		for _, r := range b.Records {
+			k := docKey{r.Dataset, r.Key}
+			if records[k] == nil {
+				datasets[r.Key] = append(datasets[r.Key], r.Dataset)
+			}
+			records[k] = append(records[k], r)
+		}
+	}
+
+	total := 0
+	for _, f := range evalFiles(t) {
+		cases, err := eval.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cases) == 0 {
+			t.Errorf("%s: no cases", f)
+		}
+		total += len(cases)
+		for _, c := range cases {
+			for i, key := range c.Expect {
+				ds := datasets[key]
+				if len(ds) == 0 {
+					t.Errorf("%s: %q expects %q: no such document in the bundled data", c.Where(), c.Question, key)
+					continue
+				}
+				for _, d := range ds {
+					if st := ingest.Compose(records[docKey{d, key}]).Status; st != ingest.StatusActive && st != ingest.StatusCancelled {
+						t.Errorf("%s: %q expects %s %q, which is %s: search does not return it", c.Where(), c.Question, d, key, st)
+					}
+				}
+				if i == 0 && c.Dataset != "" && !slices.Contains(ds, c.Dataset) {
+					t.Errorf("%s: %q: dataset %q, but its first expected key %q is in %v", c.Where(), c.Question, c.Dataset, key, ds)
+				}
+			}
+		}
+	}
+	if total < 150 {
+		t.Errorf("%d cases in the evaluation sets, want at least 150", total)
+	}
+}
+
+func TestEvalCommand(t *testing.T) {
+	env := map[string]string{"DATABASE_URL": pgtest.New(t)}
+	if out, errOut, err := civicbot(t, env, "ingest", "../../ingest/opendata/tfda/159.csv"); err != nil {
+		t.Fatalf("ingest: %v\n%s%s", err, out, errOut)
+	}
+	dir := t.TempDir()
+	set := filepath.Join(dir, "myths.jsonl")
+	os.WriteFile(set, []byte(`{"question": "家中剩藥直接丟馬桶可以嗎？", "expect": ["家中剩藥直接丟馬桶可以嗎？"], "tags": ["exact"]}
+
+{"question": "吃藥時配咖啡應該沒關係吧？", "expect": ["吃藥時配咖啡應該沒關係吧？"], "dataset": "tfda_myth"}
+{"question": "一個不存在的問題 zzzz", "expect": ["no such title"], "dataset": "tfda_myth", "note": "always a miss"}
+`), 0o644)
+
+	t.Run("text", func(t *testing.T) {
+		out, errOut, err := civicbot(t, env, "eval", set)
+		if err != nil {
+			t.Fatalf("%v\n%s", err, errOut)
+		}
+		for _, want := range []string{"3 cases, k=5", "recall@1 0.667  recall@5 0.667", "latency p50 ", "tfda_myth", "1 misses", "myths.jsonl:4  [tfda_myth]  一個不存在的問題 zzzz", "expected no such title"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("output lacks %q:\n%s", want, out)
+			}
+		}
+	})
+
+	t.Run("json and k", func(t *testing.T) {
+		out, errOut, err := civicbot(t, env, "eval", set, "--json", "-k", "3")
+		if err != nil {
+			t.Fatalf("%v\n%s", err, errOut)
+		}
+		var r struct {
+			K        int     `json:"k"`
+			Cases    int     `json:"cases"`
+			Recall5  float64 `json:"recall_at_5"`
+			MRR      float64 `json:"mrr"`
+			Datasets []struct {
+				Name  string `json:"name"`
+				Cases int    `json:"cases"`
+			} `json:"datasets"`
+			Misses []struct {
+				Question string `json:"question"`
+				Line     int    `json:"line"`
+			} `json:"misses"`
+		}
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatalf("%v: %s", err, out)
+		}
+		if r.K != 3 || r.Cases != 3 || r.Recall5 < 0.66 || r.MRR < 0.66 || len(r.Misses) != 1 || r.Misses[0].Line != 4 ||
+			len(r.Datasets) != 1 || r.Datasets[0].Name != "tfda_myth" || r.Datasets[0].Cases != 3 {
+			t.Errorf("report %+v", r)
+		}
+	})
+
+	t.Run("floors", func(t *testing.T) {
+		_, _, err := civicbot(t, env, "eval", "--min-recall5", "0.6", "--min-mrr", "0.6", set)
+		if err != nil {
+			t.Errorf("floors met: %v", err)
+		}
+		out, _, err := civicbot(t, env, "eval", "--min-recall5", "0.9", set)
+		if err == nil || !strings.Contains(err.Error(), "recall@5 0.667 is below the floor 0.900") || !strings.Contains(out, "1 misses") {
+			t.Errorf("recall floor: %v\n%s", err, out)
+		}
+		if _, _, err := civicbot(t, env, "eval", "--min-mrr", "0.8", set); err == nil || !strings.Contains(err.Error(), "MRR") {
+			t.Errorf("MRR floor: %v", err)
+		}
+	})
+
+	t.Run("bad input", func(t *testing.T) {
+		bad := filepath.Join(dir, "bad.jsonl")
+		os.WriteFile(bad, []byte("{\"question\":\"q\",\"expect\":[\"k\"]}\n# a comment\n"), 0o644)
+		for _, tt := range []struct {
+			args []string
+			want string
+		}{
+			{[]string{"eval"}, "no FILE.jsonl"},
+			{[]string{"eval", bad}, "bad.jsonl:2: comments are not JSON"},
+			{[]string{"eval", filepath.Join(dir, "missing.jsonl")}, "missing.jsonl"},
+			{[]string{"eval", "-k", "0", set}, "-k 0"},
+			{[]string{"eval", "--min-recall5", "2", set}, "--min-recall5 2"},
+		} {
+			if _, _, err := civicbot(t, env, tt.args...); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("%v: error %v, want %q", tt.args, err, tt.want)
+			}
+		}
+	})
+}
+
+// evalFloors are the CI floors of the evaluation sets on the bundled data: a change
+// that lowers recall@5 or MRR below them fails the build. They sit a little below the
+// figures measured when they were set (see the report of issue 3), to absorb the small
+// run-to-run differences of approximate search; raise them as search improves.
+var evalFloors = map[string]struct{ recall5, mrr float64 }{
+	"drugs.jsonl":    {0.85, 0.80},
+	"mixed.jsonl":    {0.65, 0.50},
+	"myths.jsonl":    {0.80, 0.60},
+	"pills.jsonl":    {0.70, 0.60},
+	"services.jsonl": {0.65, 0.45},
+}
+
+func TestEvalSetsFloor(t *testing.T) {
+	env := map[string]string{"DATABASE_URL": pgtest.New(t)}
+	if out, errOut, err := civicbot(t, env, append([]string{"ingest"}, bundled(t)...)...); err != nil {
+		t.Fatalf("ingest: %v\n%s%s", err, out, errOut)
+	}
+	for _, f := range evalFiles(t) {
+		name := filepath.Base(f)
+		t.Run(name, func(t *testing.T) {
+			floor, ok := evalFloors[name]
+			if !ok {
+				t.Fatalf("no floor for %s: add it to evalFloors", name)
+			}
+			out, _, err := civicbot(t, env, "eval", "--min-recall5", fmt.Sprint(floor.recall5), "--min-mrr", fmt.Sprint(floor.mrr), f)
+			head, _, _ := strings.Cut(out, "\n\n")
+			t.Log(head)
+			if err != nil {
+				t.Errorf("%v\n%s", err, out)
+			}
+		})
+	}
+}
