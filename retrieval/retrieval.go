@@ -20,6 +20,8 @@ type Query struct {
 	Datasets []string // only these datasets; empty means all
 	// Statuses admitted; empty means active and cancelled (cancelled ranks lower).
 	Statuses []string
+	// DenseOnly searches by embedding alone: the baseline the hybrid search is measured against.
+	DenseOnly bool
 }
 
 // DefaultK is the number of documents a search returns when Query.K is 0.
@@ -44,17 +46,18 @@ type Hit struct {
 
 // Kinds of evidence a search finds a document by, strongest first.
 const (
-	EvidenceKey      = "key"       // its key or licence number is in the query
-	EvidenceTitle    = "title"     // the query is its title
-	EvidenceImprint  = "imprint"   // an imprint code of the query is on the pill
-	EvidenceAllTerms = "all_terms" // one passage holds every term of the query
-	EvidenceTerms    = "terms"     // passages hold rare terms of the query
-	EvidenceMeaning  = "meaning"   // a passage is near the query's embedding
+	EvidenceKey        = "key"        // its key or licence number is in the query
+	EvidenceTitle      = "title"      // the query is its title
+	EvidenceImprint    = "imprint"    // an imprint code of the query is on the pill
+	EvidenceAppearance = "appearance" // the pill has the colour and shape the query describes
+	EvidenceAllTerms   = "all_terms"  // one passage holds every term of the query
+	EvidenceTerms      = "terms"      // passages hold rare terms of the query
+	EvidenceMeaning    = "meaning"    // a passage is near the query's embedding
 )
 
 // Confidence grades evidence, so that an answer can say "no good source" rather than
 // answer from noise: 1 for a named key or exact title, 0.9 for an imprint, 0.8 when a
-// passage holds every query term, 0.5 when terms and meaning agree, 0.3 for either alone.
+// passage holds every query term, 0.6 for a matching pill appearance, 0.5 when terms and meaning agree, 0.3 for either alone.
 func Confidence(evidence []string) float64 {
 	has := func(e string) bool {
 		for _, x := range evidence {
@@ -71,6 +74,8 @@ func Confidence(evidence []string) float64 {
 		return 0.9
 	case has(EvidenceAllTerms):
 		return 0.8
+	case has(EvidenceAppearance):
+		return 0.6
 	case has(EvidenceTerms) && has(EvidenceMeaning):
 		return 0.5
 	case has(EvidenceTerms), has(EvidenceMeaning):

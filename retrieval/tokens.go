@@ -70,3 +70,29 @@ func eachToken(s string, fn func(tok []rune)) {
 		}
 	}
 }
+
+// filler are the bigrams of question words (「要怎麼申請」, 「是什麼藥」, 「請問」) that every
+// FAQ title holds: they say how a citizen asks, not what about, and would outweigh
+// the words that matter in keyword search.
+var filler = map[string]bool{
+	"怎麼": true, "麼辦": true, "要怎": true, "怎樣": true, "什麼": true, "是什": true, "麼是": true,
+	"請問": true, "如何": true, "哪裡": true, "哪些": true, "可以": true, "以嗎": true, "有沒": true,
+	"沒有": true, "是不": true, "不是": true, "為什": true, "麼樣": true, "需要": true, "要如": true,
+	"我想": true, "想要": true, "是否": true, "怎麼辦": true, "嗎": true, "呢": true,
+}
+
+// ContentTokens are the Tokens of s without question filler; when s is nothing but
+// filler, its Tokens.
+func ContentTokens(s string) []string {
+	all := Tokens(s)
+	out := make([]string, 0, len(all))
+	for _, t := range all {
+		if !filler[t] {
+			out = append(out, t)
+		}
+	}
+	if len(out) == 0 {
+		return all
+	}
+	return out
+}

@@ -69,3 +69,13 @@ func FuzzTokens(f *testing.F) {
 		}
 	})
 }
+
+func TestContentTokens(t *testing.T) {
+	got := strings.Join(ContentTokens("海葬要怎麼申請"), " ")
+	if strings.Contains(got, "怎麼") || !strings.Contains(got, "海葬") || !strings.Contains(got, "申請") {
+		t.Errorf("ContentTokens = %q: want filler dropped, content kept", got)
+	}
+	if got := ContentTokens("怎麼辦"); len(got) == 0 {
+		t.Error("a query of filler alone keeps its tokens")
+	}
+}

@@ -7,8 +7,17 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/civicbot/civicbot/retrieval"
 	"github.com/civicbot/civicbot/retrieval/eval"
 )
+
+// dense makes every search a dense-only one.
+type dense struct{ retrieval.Searcher }
+
+func (d dense) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit, error) {
+	q.DenseOnly = true
+	return d.Searcher.Search(ctx, q)
+}
 
 // eval runs evaluation sets against the store and reports recall, MRR and latency.
 // With a floor (--min-recall5, --min-mrr) the report is printed and the command fails
@@ -19,6 +28,7 @@ func (a *app) eval(ctx context.Context, args []string) error {
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	minRecall5 := fs.Float64("min-recall5", 0, "fail when recall@5 is below this (0 to 1)")
 	minMRR := fs.Float64("min-mrr", 0, "fail when MRR is below this (0 to 1)")
+	denseOnly := fs.Bool("dense-only", false, "search by embedding alone: the baseline for the hybrid search")
 	files, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -51,7 +61,11 @@ func (a *app) eval(ctx context.Context, args []string) error {
 		return err
 	}
 	defer s.Close()
-	r, err := eval.Run(ctx, s, cases, *k)
+	var searcher retrieval.Searcher = s
+	if *denseOnly {
+		searcher = dense{s}
+	}
+	r, err := eval.Run(ctx, searcher, cases, *k)
 	if err != nil {
 		return err
 	}

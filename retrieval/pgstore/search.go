@@ -40,9 +40,25 @@ type leg struct {
 	names bool
 }
 
-// licenceNumber finds the serial of a licence number in a query: 「衛署藥製字第029478號」,
-// 「藥製字029478」 and 「029478」 all give 029478.
-var licenceNumber = regexp.MustCompile(`(?:第)?(\d{5,7})(?:號)?`)
+// Serials of licence numbers in a query: 「衛署藥製字第029478號」, 「藥製字029478」 and
+// 「029478」 all give 029478, and 「內衛成製字第75號」 gives 000075.
+var (
+	licenceSerial  = regexp.MustCompile(`\d{5,7}`)
+	numberedSerial = regexp.MustCompile(`字第?(\d{1,7})號?`)
+)
+
+func licenceSerials(text string) []string {
+	var out []string
+	for _, m := range numberedSerial.FindAllStringSubmatch(text, 3) {
+		out = append(out, fmt.Sprintf("%06s", m[1]))
+	}
+	for _, m := range licenceSerial.FindAllString(text, 3) {
+		if !slices.Contains(out, m) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
 
 // Search finds documents by meaning (pgvector HNSW, cosine), by keywords (tsvector of
 // Go-made tokens), by imprint code, and by exact key, licence number or title, fused by
@@ -73,6 +89,9 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 	}}
 	const keyword = `SELECT c.document_id FROM chunks c JOIN documents d ON d.id = c.document_id, to_tsquery('simple', $1) AS q
 		WHERE c.tsv @@ q AND ` + filter + ` ORDER BY ts_rank(c.tsv, q) DESC, c.id LIMIT $4`
+	if q.DenseOnly {
+		return s.fuse(ctx, legs, statuses, datasets, k)
+	}
 	// Any informative token, scored like BM25 without length normalisation: the sum of
 	// the inverse document frequencies of the query tokens a chunk holds, title tokens
 	// counted twice. Tokens in more than maxDocShare of the chunks only add noise and cost.
@@ -87,7 +106,7 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 		GROUP BY c.document_id
 		ORDER BY sum(t.idf * CASE WHEN c.tsv @@ to_tsquery('simple', t.word || ':A') THEN 2 ELSE 1 END) DESC, c.document_id
 		LIMIT $4`
-	if tokens := retrieval.Tokens(text); len(tokens) > 0 {
+	if tokens := retrieval.ContentTokens(text); len(tokens) > 0 {
 		// PostgreSQL's ranking has no inverse document frequency: chunks holding every
 		// query token are a leg of their own, weighted double.
 		if len(tokens) > 1 {
@@ -105,6 +124,19 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 		tokens = append(tokens, fixed...)
 		legs = append(legs, leg{name: retrieval.EvidenceTerms, sql: weighted, args: []any{tokens, nil, nil, nil, maxDocShare}, weight: 1.5})
 	}
+	if colors, shapes := retrieval.AppearanceTerms(text); len(colors)+len(shapes) > 0 {
+		// A pill described by colour and shape: drugs whose appearance holds them all.
+		var terms []string
+		for _, c := range colors {
+			terms = append(terms, retrieval.Tokens(c+"色")...)
+		}
+		for _, sh := range shapes {
+			terms = append(terms, retrieval.Tokens(sh)...)
+		}
+		if len(terms) > 0 {
+			legs = append(legs, leg{name: retrieval.EvidenceAppearance, sql: keyword, args: []any{strings.Join(terms, " & ")}, weight: 1.5})
+		}
+	}
 	if codes := imprintTokens(text); len(codes) > 0 {
 		legs = append(legs, leg{name: retrieval.EvidenceImprint, sql: keyword, args: []any{strings.Join(codes, " | ")}, weight: 2})
 	}
@@ -119,11 +151,7 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 		args:   []any{text},
 		weight: 1, flat: true,
 	})
-	if m := licenceNumber.FindAllStringSubmatch(text, 3); m != nil {
-		var serials []string
-		for _, g := range m {
-			serials = append(serials, g[1])
-		}
+	if serials := licenceSerials(text); len(serials) > 0 {
 		legs = append(legs, leg{
 			name: retrieval.EvidenceKey,
 			sql: `SELECT d.id FROM documents d WHERE substring(d.key from '\d{5,7}') = ANY($1) AND d.dataset = 'tfda_drug' AND ` + filter + `
@@ -133,11 +161,19 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 		})
 	}
 
+	return s.fuse(ctx, legs, statuses, datasets, k)
+}
+
+// fuse runs the legs in one round trip and fuses what they find.
+func (s *Store) fuse(ctx context.Context, legs []leg, statuses, datasets []string, k int) ([]retrieval.Hit, error) {
 	scores := map[int64]float64{}
 	named := map[int64]bool{}
 	evidence := map[int64][]string{}
-	err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
+		// Plans made for each query's own values: a generic plan, which pgx's
+		// statement cache would get after five runs, ranks the same query differently.
+		b.Queue(`SET LOCAL plan_cache_mode = force_custom_plan`)
 		b.Queue(`SET LOCAL hnsw.iterative_scan = relaxed_order`)
 		b.Queue(fmt.Sprintf(`SET LOCAL hnsw.ef_search = %d`, max(s.EFSearch, candidates)))
 		for _, l := range legs {
@@ -149,7 +185,7 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 		}
 		br := tx.SendBatch(ctx, b)
 		defer br.Close()
-		for range 2 {
+		for range 3 {
 			if _, err := br.Exec(); err != nil {
 				return err
 			}

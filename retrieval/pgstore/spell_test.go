@@ -19,3 +19,22 @@ func TestEditDistance(t *testing.T) {
 		}
 	}
 }
+
+func TestLicenceSerials(t *testing.T) {
+	tests := []struct {
+		q    string
+		want string
+	}{
+		{"衛署藥製字第029478號", "029478"},
+		{"藥製字029478", "029478"},
+		{"029478", "029478"},
+		{"內衛成製字第75號", "000075"},
+		{"普拿疼", ""},
+	}
+	for _, tt := range tests {
+		got := licenceSerials(tt.q)
+		if (tt.want == "" && len(got) != 0) || (tt.want != "" && (len(got) == 0 || got[0] != tt.want)) {
+			t.Errorf("licenceSerials(%q) = %v, want %q first", tt.q, got, tt.want)
+		}
+	}
+}
