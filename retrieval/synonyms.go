@@ -75,7 +75,8 @@ var synonymMaxRunes = func() int {
 }()
 
 // Expand returns the official and everyday words equivalent to words found in q (q's
-// own words excluded), space-separated, for the keyword leg of a search.
+// own words excluded), and the Chinese words of its English words, space-separated,
+// for the keyword leg of a search.
 func Expand(q string) string {
 	rs := []rune(q)
 	var out []string
@@ -95,6 +96,12 @@ func Expand(q string) string {
 			}
 			i += n - 1
 			break
+		}
+	}
+	for _, w := range translate(q) {
+		if !seen[w] {
+			seen[w] = true
+			out = append(out, w)
 		}
 	}
 	return strings.Join(out, " ")

@@ -14,6 +14,7 @@ func TestExpand(t *testing.T) {
 		{"腳踏車被偷了", []string{"自行車", "失竊"}, []string{"腳踏車"}},
 		{"身障手冊不見了", []string{"身心障礙證明", "遺失"}, nil},
 		{"普拿疼", nil, nil},
+		{"I lost my EasyCard", []string{"遺失", "悠遊卡"}, nil},
 		{"", nil, nil},
 	}
 	for _, tt := range tests {
