@@ -80,10 +80,18 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 		return nil, fmt.Errorf("pgstore: search: embed query: %w", err)
 	}
 	const filter = `d.status = ANY($2) AND ($3::text[] IS NULL OR d.dataset = ANY($3))`
+	// Without a dataset filter the nearest chunks come straight from the HNSW index and
+	// the few of a hidden status are dropped when the hits are loaded; with one, the
+	// filter joins the scan (hnsw.iterative_scan keeps it returning enough rows).
+	dense := `SELECT c.document_id FROM chunks c WHERE $2::text[] IS NOT NULL AND $3::text[] IS NULL
+		ORDER BY c.embedding <=> $1 LIMIT $4`
+	if datasets != nil {
+		dense = `SELECT c.document_id FROM chunks c JOIN documents d ON d.id = c.document_id
+			WHERE ` + filter + ` ORDER BY c.embedding <=> $1 LIMIT $4`
+	}
 	legs := []leg{{
-		name: retrieval.EvidenceMeaning,
-		sql: `SELECT c.document_id FROM chunks c JOIN documents d ON d.id = c.document_id
-			WHERE ` + filter + ` ORDER BY c.embedding <=> $1 LIMIT $4`,
+		name:   retrieval.EvidenceMeaning,
+		sql:    dense,
 		args:   []any{pgvector.NewHalfVector(vec)},
 		weight: 1,
 	}}
@@ -223,7 +231,7 @@ func (s *Store) fuse(ctx context.Context, legs []leg, statuses, datasets []strin
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: search: %w", err)
 	}
-	return s.hits(ctx, scores, named, evidence, k)
+	return s.hits(ctx, scores, named, evidence, statuses, datasets, k)
 }
 
 // cleanFilter makes filter values safe to send: they are compared as text, but the
@@ -251,7 +259,7 @@ func imprintTokens(text string) []string {
 }
 
 // hits loads the best k documents of scores, cancelled licences ranked below valid ones.
-func (s *Store) hits(ctx context.Context, scores map[int64]float64, named map[int64]bool, evidence map[int64][]string, k int) ([]retrieval.Hit, error) {
+func (s *Store) hits(ctx context.Context, scores map[int64]float64, named map[int64]bool, evidence map[int64][]string, statuses, datasets []string, k int) ([]retrieval.Hit, error) {
 	if len(scores) == 0 {
 		return []retrieval.Hit{}, nil
 	}
@@ -259,8 +267,13 @@ func (s *Store) hits(ctx context.Context, scores map[int64]float64, named map[in
 	for id := range scores {
 		ids = append(ids, id)
 	}
-	const q = `SELECT id, dataset, key, title, url, status, snapshot, facets, left(body, 300) FROM documents WHERE id = ANY($1)`
-	rows, err := s.pool.Query(ctx, q, ids)
+	// Only the best candidates are loaded: enough to fill k after hidden documents
+	// are dropped and cancelled ones move down.
+	slices.SortFunc(ids, func(a, b int64) int { return cmp.Compare(scores[b], scores[a]) })
+	ids = ids[:min(len(ids), 3*k+10)]
+	const q = `SELECT id, dataset, key, title, url, status, snapshot, facets, left(body, 300) FROM documents
+		WHERE id = ANY($1) AND status = ANY($2) AND ($3::text[] IS NULL OR dataset = ANY($3))`
+	rows, err := s.pool.Query(ctx, q, ids, statuses, datasets)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: search: load: %w", err)
 	}

@@ -25,7 +25,7 @@ func (s *Store) corrections(ctx context.Context, tokens []string) ([]string, err
 		return nil, nil
 	}
 	const q = `SELECT w.q, l.word, l.ndoc FROM unnest($1::text[]) AS w(q)
-		JOIN lexemes l ON left(l.word, 2) = left(w.q, 2) AND abs(length(l.word) - length(w.q)) <= 2
+		JOIN lexemes l ON left(l.word, 2) = left(w.q, 2) AND length(l.word) BETWEEN length(w.q) - 2 AND length(w.q) + 2
 		WHERE NOT EXISTS (SELECT 1 FROM lexemes x WHERE x.word = w.q)`
 	rows, err := s.pool.Query(ctx, q, words)
 	if err != nil {

@@ -6,6 +6,8 @@ CREATE TABLE lexemes (
     word text PRIMARY KEY,
     ndoc integer NOT NULL
 );
+-- Spelling correction looks up words by their first two letters and length.
+CREATE INDEX lexemes_prefix ON lexemes (left(word, 2), length(word));
 
 -- +goose Down
 DROP TABLE lexemes;
