@@ -80,12 +80,12 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 		return nil, fmt.Errorf("pgstore: search: embed query: %w", err)
 	}
 	const filter = `d.status = ANY($2) AND ($3::text[] IS NULL OR d.dataset = ANY($3))`
-	// Without a dataset filter the nearest chunks come straight from the HNSW index and
-	// the few of a hidden status are dropped when the hits are loaded; with one, the
-	// filter joins the scan (hnsw.iterative_scan keeps it returning enough rows).
+	// Without a filter the nearest chunks come straight from the HNSW index and the few
+	// of a hidden status are dropped when the hits are loaded; with one, the filter
+	// joins the scan (hnsw.iterative_scan keeps it returning enough rows).
 	dense := `SELECT c.document_id FROM chunks c WHERE $2::text[] IS NOT NULL AND $3::text[] IS NULL
 		ORDER BY c.embedding <=> $1 LIMIT $4`
-	if datasets != nil {
+	if datasets != nil || len(q.Statuses) > 0 {
 		dense = `SELECT c.document_id FROM chunks c JOIN documents d ON d.id = c.document_id
 			WHERE ` + filter + ` ORDER BY c.embedding <=> $1 LIMIT $4`
 	}
