@@ -32,6 +32,7 @@ import (
 	"github.com/civicbot/civicbot/ingest/tfda"
 	"github.com/civicbot/civicbot/retrieval/embedding"
 	"github.com/civicbot/civicbot/retrieval/pgstore"
+	"github.com/tmc/langchaingo/embeddings"
 )
 
 func main() {
@@ -126,6 +127,15 @@ func (a *app) openStore(ctx context.Context) (*pgstore.Store, error) {
 	if a.cfg.DatabaseURL == "" {
 		return nil, errors.New("DATABASE_URL is not set: set it to a PostgreSQL database with pgvector, e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/civicbot")
 	}
+	e, info, err := a.embedder(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return pgstore.Open(ctx, a.cfg.DatabaseURL, e, info, a.log)
+}
+
+// embedder builds the configured embedder.
+func (a *app) embedder(ctx context.Context) (embeddings.Embedder, pgstore.EmbedderInfo, error) {
 	dim, _ := strconv.Atoi(a.cfg.EmbeddingsDim)
 	e, info, err := embedding.New(ctx, embedding.Config{
 		Provider: a.cfg.EmbeddingsProvider,
@@ -135,9 +145,9 @@ func (a *app) openStore(ctx context.Context) (*pgstore.Store, error) {
 		Dim:      dim,
 	})
 	if err != nil {
-		return nil, err
+		return nil, pgstore.EmbedderInfo{}, err
 	}
-	return pgstore.Open(ctx, a.cfg.DatabaseURL, e, pgstore.EmbedderInfo{Name: info.Name, Dim: info.Dim}, a.log)
+	return e, pgstore.EmbedderInfo{Name: info.Name, Dim: info.Dim}, nil
 }
 
 // parseInterspersed parses flags wherever they appear among the arguments, so that
@@ -196,16 +206,12 @@ func (a *app) migrate(ctx context.Context, args []string) error {
 }
 
 func (a *app) reembed(ctx context.Context) error {
-	dim, _ := strconv.Atoi(a.cfg.EmbeddingsDim)
-	e, info, err := embedding.New(ctx, embedding.Config{
-		Provider: a.cfg.EmbeddingsProvider, Model: a.cfg.EmbeddingsModel,
-		BaseURL: a.cfg.EmbeddingsBaseURL, APIKey: a.cfg.EmbeddingsAPIKey, Dim: dim,
-	})
+	e, info, err := a.embedder(ctx)
 	if err != nil {
 		return err
 	}
 	start := time.Now()
-	n, err := pgstore.Reembed(ctx, a.cfg.DatabaseURL, e, pgstore.EmbedderInfo{Name: info.Name, Dim: info.Dim}, a.log)
+	n, err := pgstore.Reembed(ctx, a.cfg.DatabaseURL, e, info, a.log)
 	if err != nil {
 		return err
 	}

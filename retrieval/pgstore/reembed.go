@@ -8,9 +8,7 @@ import (
 
 	"github.com/civicbot/civicbot/ingest"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/pgvector/pgvector-go"
-	pgxvec "github.com/pgvector/pgvector-go/pgx"
 )
 
 // Reembed re-embeds every stored chunk with e and records e as the store's embedder,
@@ -23,14 +21,9 @@ func Reembed(ctx context.Context, url string, e Embedder, info EmbedderInfo, log
 	if info.Dim <= 0 || info.Dim > MaxDim {
 		return 0, fmt.Errorf("pgstore: embedder %q has an unusable dimension %d", info.Name, info.Dim)
 	}
-	cfg, err := pgxpool.ParseConfig(url)
+	pool, err := connect(ctx, url)
 	if err != nil {
-		return 0, fmt.Errorf("pgstore: %w", err)
-	}
-	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error { return pgxvec.RegisterTypes(ctx, c) }
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		return 0, fmt.Errorf("pgstore: connect: %w", err)
+		return 0, err
 	}
 	defer pool.Close()
 	n := 0

@@ -87,6 +87,21 @@ func Open(ctx context.Context, url string, e Embedder, info EmbedderInfo, log *s
 	if err := Migrate(ctx, url, log); err != nil {
 		return nil, err
 	}
+	pool, err := connect(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{pool: pool, embedder: e, info: info, log: log, EFSearch: 100}
+	if err := s.ensureEmbedder(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// connect opens a pool whose connections know pgvector's types: without them vectors
+// are mis-encoded.
+func connect(ctx context.Context, url string) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: %w", err)
@@ -98,12 +113,7 @@ func Open(ctx context.Context, url string, e Embedder, info EmbedderInfo, log *s
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: connect: %w", err)
 	}
-	s := &Store{pool: pool, embedder: e, info: info, log: log, EFSearch: 100}
-	if err := s.ensureEmbedder(ctx); err != nil {
-		pool.Close()
-		return nil, err
-	}
-	return s, nil
+	return pool, nil
 }
 
 // Close releases the connections.
