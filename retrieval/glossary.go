@@ -44,3 +44,18 @@ func translate(q string) []string {
 	}
 	return out
 }
+
+// InGlossary reports whether an English word is an everyday word of the glossary,
+// rather than, say, a drug name.
+func InGlossary(word string) bool {
+	_, ok := glossary[strings.ToLower(word)]
+	return ok || englishFiller[strings.ToLower(word)]
+}
+
+// englishFiller are English question words that say nothing about the subject.
+var englishFiller = map[string]bool{
+	"what": true, "which": true, "where": true, "when": true, "does": true, "should": true, "could": true,
+	"would": true, "there": true, "their": true, "this": true, "that": true, "with": true, "from": true,
+	"have": true, "about": true, "need": true, "take": true, "safe": true, "okay": true, "without": true,
+	"taipei": true, "taiwan": true, "please": true, "help": true, "want": true, "like": true, "into": true,
+}

@@ -79,6 +79,7 @@ var filler = map[string]bool{
 	"請問": true, "如何": true, "哪裡": true, "哪些": true, "可以": true, "以嗎": true, "有沒": true,
 	"沒有": true, "是不": true, "不是": true, "為什": true, "麼樣": true, "需要": true, "要如": true,
 	"我想": true, "想要": true, "是否": true, "怎麼辦": true, "嗎": true, "呢": true,
+	"我的": true, "我們": true, "我要": true, "你的": true, "我家": true, "一下": true,
 }
 
 // ContentTokens are the Tokens of s without question filler; when s is nothing but

@@ -95,6 +95,9 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 		args:   []any{pgvector.NewHalfVector(vec)},
 		weight: 1,
 	}}
+	// Imprints and appearance describe pills: only drugs can match them.
+	const drugKeyword = `SELECT c.document_id FROM chunks c JOIN documents d ON d.id = c.document_id, to_tsquery('simple', $1) AS q
+		WHERE c.tsv @@ q AND d.dataset = 'tfda_drug' AND ` + filter + ` ORDER BY ts_rank(c.tsv, q) DESC, c.id LIMIT $4`
 	const keyword = `SELECT c.document_id FROM chunks c JOIN documents d ON d.id = c.document_id, to_tsquery('simple', $1) AS q
 		WHERE c.tsv @@ q AND ` + filter + ` ORDER BY ts_rank(c.tsv, q) DESC, c.id LIMIT $4`
 	if q.DenseOnly {
@@ -131,6 +134,17 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 		}
 		tokens = append(tokens, fixed...)
 		legs = append(legs, leg{name: retrieval.EvidenceTerms, sql: weighted, args: []any{tokens, nil, nil, nil, maxDocShare}, weight: 1.5})
+		// Latin words that are not everyday English are, here, drug names: generic or
+		// brand names that the licences carry in English.
+		var names []string
+		for _, t := range tokens {
+			if len(t) >= 4 && isLatin(t) && !retrieval.InGlossary(t) && !slices.Contains(names, t) {
+				names = append(names, t)
+			}
+		}
+		if len(names) > 0 {
+			legs = append(legs, leg{name: retrieval.EvidenceTerms, sql: drugKeyword, args: []any{strings.Join(names, " | ")}, weight: 2})
+		}
 	}
 	if colors, shapes := retrieval.AppearanceTerms(text); len(colors)+len(shapes) > 0 {
 		// A pill described by colour and shape: drugs whose appearance holds them all.
@@ -142,11 +156,11 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 			terms = append(terms, retrieval.Tokens(sh)...)
 		}
 		if len(terms) > 0 {
-			legs = append(legs, leg{name: retrieval.EvidenceAppearance, sql: keyword, args: []any{strings.Join(terms, " & ")}, weight: 1.5})
+			legs = append(legs, leg{name: retrieval.EvidenceAppearance, sql: drugKeyword, args: []any{strings.Join(terms, " & ")}, weight: 1.5})
 		}
 	}
 	if codes := imprintTokens(text); len(codes) > 0 {
-		legs = append(legs, leg{name: retrieval.EvidenceImprint, sql: keyword, args: []any{strings.Join(codes, " | ")}, weight: 2})
+		legs = append(legs, leg{name: retrieval.EvidenceImprint, sql: drugKeyword, args: []any{strings.Join(codes, " | ")}, weight: 2})
 	}
 	legs = append(legs, leg{
 		name:   retrieval.EvidenceKey,
@@ -245,17 +259,23 @@ func cleanFilter(vs []string) []string {
 	return out
 }
 
-// imprintTokens turns the imprint codes a query mentions into keyword tokens.
+// imprintTokens turns the imprint codes a query mentions into keyword tokens. Only
+// tokens that mix letters and digits ("ysp52") are specific enough: a bare "52" or
+// "ysp" matches hundreds of records, and the other legs weigh those.
 func imprintTokens(text string) []string {
 	var out []string
 	for _, c := range retrieval.ImprintCandidates(text) {
 		for _, t := range retrieval.Tokens(c) {
-			if !slices.Contains(out, t) {
+			if hasLetterAndDigit(t) && !slices.Contains(out, t) {
 				out = append(out, t)
 			}
 		}
 	}
 	return out
+}
+
+func hasLetterAndDigit(s string) bool {
+	return strings.ContainsAny(s, "0123456789") && strings.IndexFunc(s, func(r rune) bool { return r >= 'a' && r <= 'z' }) >= 0
 }
 
 // hits loads the best k documents of scores, cancelled licences ranked below valid ones.
