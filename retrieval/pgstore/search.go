@@ -98,6 +98,10 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 	// Imprints and appearance describe pills: only drugs can match them.
 	const drugKeyword = `SELECT c.document_id FROM chunks c JOIN documents d ON d.id = c.document_id, to_tsquery('simple', $1) AS q
 		WHERE c.tsv @@ q AND d.dataset = 'tfda_drug' AND ` + filter + ` ORDER BY ts_rank(c.tsv, q) DESC, c.id LIMIT $4`
+	// Common colours and shapes match thousands of pills alike: ranking them is wasted
+	// work, the other legs order them.
+	const appearance = `SELECT c.document_id FROM chunks c JOIN documents d ON d.id = c.document_id, to_tsquery('simple', $1) AS q
+		WHERE c.tsv @@ q AND d.dataset = 'tfda_drug' AND ` + filter + ` LIMIT $4`
 	const keyword = `SELECT c.document_id FROM chunks c JOIN documents d ON d.id = c.document_id, to_tsquery('simple', $1) AS q
 		WHERE c.tsv @@ q AND ` + filter + ` ORDER BY ts_rank(c.tsv, q) DESC, c.id LIMIT $4`
 	if q.DenseOnly {
@@ -138,7 +142,7 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 		// brand names that the licences carry in English.
 		var names []string
 		for _, t := range tokens {
-			if len(t) >= 4 && isLatin(t) && !retrieval.InGlossary(t) && !slices.Contains(names, t) {
+			if len(t) >= 4 && isLatin(t) && !retrieval.InGlossary(t) && !describesPill(t) && !slices.Contains(names, t) {
 				names = append(names, t)
 			}
 		}
@@ -156,7 +160,7 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 			terms = append(terms, retrieval.Tokens(sh)...)
 		}
 		if len(terms) > 0 {
-			legs = append(legs, leg{name: retrieval.EvidenceAppearance, sql: drugKeyword, args: []any{strings.Join(terms, " & ")}, weight: 1.5})
+			legs = append(legs, leg{name: retrieval.EvidenceAppearance, sql: appearance, args: []any{strings.Join(terms, " & ")}, weight: 1.5})
 		}
 	}
 	if codes := imprintTokens(text); len(codes) > 0 {
@@ -272,6 +276,12 @@ func imprintTokens(text string) []string {
 		}
 	}
 	return out
+}
+
+// describesPill reports whether a word is a colour or shape ("white", "round").
+func describesPill(word string) bool {
+	colors, shapes := retrieval.AppearanceTerms(word)
+	return len(colors)+len(shapes) > 0
 }
 
 func hasLetterAndDigit(s string) bool {

@@ -281,13 +281,18 @@ func (s *Store) syncRecords(ctx context.Context, tx pgx.Tx, b *ingest.Batch, opt
 	return nil
 }
 
-// refreshLexemes recounts in how many chunks each keyword lexeme occurs.
+// refreshLexemes recounts in how many chunks each keyword lexeme occurs, and refreshes
+// the planner's statistics.
 func refreshLexemes(ctx context.Context, tx pgx.Tx) error {
 	for _, q := range []string{
 		`DELETE FROM lexemes`,
 		`INSERT INTO lexemes (word, ndoc) SELECT word, ndoc FROM ts_stat('SELECT tsv FROM chunks')`,
 		`INSERT INTO settings (name, value) SELECT 'chunks', count(*)::text FROM chunks
 			ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value`,
+		// Fresh planner statistics: after a bulk load the planner would otherwise guess
+		// that a dataset holds a hundred documents rather than seven thousand, and pick
+		// nested loops that take 20 ms instead of 1.
+		`ANALYZE documents, chunks, records, lexemes`,
 	} {
 		if _, err := tx.Exec(ctx, q); err != nil {
 			return fmt.Errorf("pgstore: lexeme statistics: %w", err)
