@@ -256,12 +256,6 @@ func (f *searchFixture) loadCivicbot(b *testing.B) error {
 		return err
 	}
 	loaded := time.Since(start)
-	// Sync does not analyse the tables it loads; autovacuum does within a minute or
-	// so. Until then the planner has no statistics and the dense leg scans every
-	// chunk instead of using the HNSW index: measure the state a server runs in.
-	if _, err := s.Pool().Exec(ctx, `ANALYZE`); err != nil {
-		return err
-	}
 	if err := s.Pool().QueryRow(ctx, `SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM chunks)`).Scan(&f.docs, &f.chunks); err != nil {
 		return err
 	}
@@ -274,6 +268,9 @@ func (f *searchFixture) loadCivicbot(b *testing.B) error {
 // evaluation sets are written against the bundled data, and a made-up licence must
 // not rename a real drug.
 func addSynthetic(bundled, synthetic []*ingest.Batch) error {
+	if len(synthetic) != 1 {
+		return fmt.Errorf("synthetic export: %d sources, want 1", len(synthetic))
+	}
 	used := map[string]bool{}
 	var target *ingest.Batch
 	for _, b := range bundled {
@@ -282,14 +279,12 @@ func addSynthetic(bundled, synthetic []*ingest.Batch) error {
 				used[r.Key] = true
 			}
 		}
-	}
-	for _, b := range bundled {
-		if len(synthetic) == 1 && b.Source == synthetic[0].Source {
+		if b.Source == synthetic[0].Source {
 			target = b
 		}
 	}
 	if target == nil {
-		return fmt.Errorf("no bundled source %v for the synthetic export", synthetic)
+		return fmt.Errorf("synthetic export: the bundled data has no source %s", synthetic[0].Source)
 	}
 	for _, r := range synthetic[0].Records {
 		if !used[r.Key] {
@@ -362,6 +357,7 @@ func (f *searchFixture) loadLangchaingo(b *testing.B, civ *pgstore.Store) error 
 			return fmt.Errorf("langchaingo: add documents: %w", err)
 		}
 	}
+	// As civicbot's sync does, so that both are measured with planner statistics.
 	if _, err := f.lcPool.Exec(ctx, `ANALYZE`); err != nil {
 		return err
 	}
@@ -418,19 +414,46 @@ func benchCivicbot(b *testing.B, f *searchFixture) {
 	}
 	recall, mrr := evalRecall(b, "civicbot", f.queries, got)
 	lat := make([]time.Duration, 0, searchRounds*len(f.queries))
+	perQuery := make([][]time.Duration, len(f.queries))
 	for b.Loop() {
 		for range searchRounds {
-			for _, q := range f.queries {
+			for i, q := range f.queries {
 				start := time.Now()
 				search(q)
-				lat = append(lat, time.Since(start))
+				d := time.Since(start)
+				lat = append(lat, d)
+				perQuery[i] = append(perQuery[i], d)
 			}
 		}
 	}
+	logSlowest(b, f.queries, perQuery, 10)
 	f.civP = reportLatency(b, "", lat)
 	b.ReportMetric(recall, "recall@5")
 	b.ReportMetric(mrr, "MRR@5")
 	b.ReportMetric(float64(f.chunks), "chunks")
+}
+
+// logSlowest logs the n queries with the highest median latency: where the tail is.
+func logSlowest(b *testing.B, qs []evalQuery, lat [][]time.Duration, n int) {
+	type slow struct {
+		q   string
+		med time.Duration
+	}
+	var all []slow
+	for i, ds := range lat {
+		if len(ds) == 0 {
+			continue
+		}
+		s := slices.Clone(ds)
+		slices.Sort(s)
+		all = append(all, slow{qs[i].Question, s[len(s)/2]})
+	}
+	slices.SortFunc(all, func(a, b slow) int { return int(b.med - a.med) })
+	var parts []string
+	for _, s := range all[:min(n, len(all))] {
+		parts = append(parts, fmt.Sprintf("%q %.0f ms", s.q, float64(s.med)/float64(time.Millisecond)))
+	}
+	b.Logf("slowest queries (median of %d): %s", len(lat[0]), strings.Join(parts, ", "))
 }
 
 // neighbour is a chunk found by a dense search.
