@@ -17,7 +17,9 @@ import (
 
 var _ retrieval.Searcher = (*Store)(nil)
 
-// maxDocShare: query tokens found in more of the chunks are left to the other legs.
+// Query tokens found in more than maxDocShare of the chunks, or in more than 2,000
+// of them (in the weighted leg's SQL), are left to the other legs: they add little and
+// cost much.
 const maxDocShare = 0.05
 
 // candidates is how many chunks each leg of a hybrid search contributes before fusion.
@@ -111,15 +113,16 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 	// the inverse document frequencies of the query tokens a chunk holds, title tokens
 	// counted twice. Tokens in more than maxDocShare of the chunks only add noise and cost.
 	const weighted = `WITH t AS (
-			SELECT l.word, ln((n.total - l.ndoc + 0.5) / (l.ndoc + 0.5) + 1) AS idf
+			SELECT to_tsquery('simple', l.word) AS q, to_tsquery('simple', l.word || ':A') AS qa,
+				ln((n.total - l.ndoc + 0.5) / (l.ndoc + 0.5) + 1) AS idf
 			FROM lexemes l, (SELECT coalesce(max(value::float8) FILTER (WHERE name = 'chunks'), 1) AS total FROM settings) n
-			WHERE l.word = ANY($1) AND l.ndoc <= greatest(50, $5 * n.total))
+			WHERE l.word = ANY($1) AND l.ndoc <= least(2000, greatest(50, $5 * n.total)))
 		SELECT c.document_id FROM t
-		JOIN chunks c ON c.tsv @@ to_tsquery('simple', t.word)
+		JOIN chunks c ON c.tsv @@ t.q
 		JOIN documents d ON d.id = c.document_id
 		WHERE ` + filter + `
 		GROUP BY c.document_id
-		ORDER BY sum(t.idf * CASE WHEN c.tsv @@ to_tsquery('simple', t.word || ':A') THEN 2 ELSE 1 END) DESC, c.document_id
+		ORDER BY sum(t.idf * CASE WHEN c.tsv @@ t.qa THEN 2 ELSE 1 END) DESC, c.document_id
 		LIMIT $4`
 	if tokens := retrieval.ContentTokens(text); len(tokens) > 0 {
 		// PostgreSQL's ranking has no inverse document frequency: chunks holding every
@@ -201,6 +204,7 @@ func (s *Store) fuse(ctx context.Context, legs []leg, statuses, datasets []strin
 		// statement cache would get after five runs, ranks the same query differently.
 		b.Queue(`SET LOCAL plan_cache_mode = force_custom_plan`)
 		b.Queue(`SET LOCAL hnsw.iterative_scan = relaxed_order`)
+		b.Queue(`SET LOCAL work_mem = '32MB'`)
 		b.Queue(fmt.Sprintf(`SET LOCAL hnsw.ef_search = %d`, max(s.EFSearch, candidates)))
 		for _, l := range legs {
 			args := []any{l.args[0], statuses, datasets, candidates}
@@ -211,7 +215,7 @@ func (s *Store) fuse(ctx context.Context, legs []leg, statuses, datasets []strin
 		}
 		br := tx.SendBatch(ctx, b)
 		defer br.Close()
-		for range 3 {
+		for range 4 {
 			if _, err := br.Exec(); err != nil {
 				return err
 			}
