@@ -105,9 +105,10 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 	const appearance = `SELECT c.document_id FROM chunks c JOIN documents d ON d.id = c.document_id, to_tsquery('simple', $1) AS q
 		WHERE c.tsv @@ q AND d.dataset = 'tfda_drug' AND ` + filter + ` LIMIT $4`
 	// A generic name is on thousands of licences: ranking them by ts_rank reads every
-	// tsvector, so they come in licence order and the other legs rank them.
+	// tsvector, so the shortest records (the product is mostly that name) come first
+	// and the other legs rank them.
 	const drugNames = `SELECT c.document_id FROM chunks c JOIN documents d ON d.id = c.document_id, to_tsquery('simple', $1) AS q
-		WHERE c.tsv @@ q AND d.dataset = 'tfda_drug' AND ` + filter + ` ORDER BY c.document_id LIMIT $4`
+		WHERE c.tsv @@ q AND d.dataset = 'tfda_drug' AND ` + filter + ` ORDER BY length(c.text), c.document_id LIMIT $4`
 	const keyword = `SELECT c.document_id FROM chunks c JOIN documents d ON d.id = c.document_id, to_tsquery('simple', $1) AS q
 		WHERE c.tsv @@ q AND ` + filter + ` ORDER BY ts_rank(c.tsv, q) DESC, c.id LIMIT $4`
 	if q.DenseOnly {
