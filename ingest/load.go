@@ -13,7 +13,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -375,16 +374,6 @@ func (b *Batch) finishSnapshot(fallback time.Time) {
 	if b.Snapshot.IsZero() {
 		b.Snapshot = fallback
 	}
-}
-
-// SourceNames lists batches' sources, for messages.
-func SourceNames(bs []*Batch) []string {
-	out := make([]string, len(bs))
-	for i, b := range bs {
-		out[i] = b.Source
-	}
-	slices.Sort(out)
-	return out
 }
 
 // checkUTF8 reports invalid UTF-8 in p; an incomplete rune at the end is allowed unless

@@ -219,11 +219,4 @@ func (a *app) reembed(ctx context.Context) error {
 	return nil
 }
 
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return strconv.Itoa(n) + " " + word + "s"
-}
-
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

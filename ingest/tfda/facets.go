@@ -261,10 +261,7 @@ func readATC(ctx context.Context, r io.Reader, emit ingest.Emit) error {
 			}
 			t.add("ATC", strings.Join(parts, " "))
 		}
-		fields := map[string]any{}
-		if len(f.items) > 0 {
-			fields["items"] = f.items
-		}
+		fields := f.itemFields()
 		return ingest.Record{Facet: ingest.FacetATC, Text: t.String(), Fields: fields}
 	})
 }
@@ -315,10 +312,7 @@ func readIngredients(ctx context.Context, r io.Reader, emit ingest.Emit) error {
 			s := strings.TrimSpace(strings.Join([]string{str("name"), amount, str("unit")}, " "))
 			t.add("成分", strings.Join(strings.Fields(s), " "))
 		}
-		fields := map[string]any{}
-		if len(f.items) > 0 {
-			fields["items"] = f.items
-		}
+		fields := f.itemFields()
 		return ingest.Record{Facet: ingest.FacetIngredients, Text: t.String(), Fields: fields}
 	})
 }
@@ -353,4 +347,13 @@ func readInsert(ctx context.Context, r io.Reader, emit ingest.Emit) error {
 		f.nameLines(&t)
 		return ingest.Record{Facet: ingest.FacetInsert, Title: f.title(), Text: t.String(), Fields: fields}
 	})
+}
+
+// itemFields is the Fields of a facet made of repeated rows (ATC codes, ingredients).
+func (f *facet) itemFields() map[string]any {
+	fields := map[string]any{}
+	if len(f.items) > 0 {
+		fields["items"] = f.items
+	}
+	return fields
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/civicbot/civicbot/ingest"
@@ -113,9 +114,9 @@ func (s *Store) sync(ctx context.Context, tx pgx.Tx, batches []*ingest.Batch, op
 	}
 	slices.SortFunc(keys, func(a, b docKey) int {
 		if a.dataset != b.dataset {
-			return compareStr(a.dataset, b.dataset)
+			return strings.Compare(a.dataset, b.dataset)
 		}
-		return compareStr(a.key, b.key)
+		return strings.Compare(a.key, b.key)
 	})
 	composed, err := composeDocuments(ctx, tx, keys, inRun, runSources)
 	if err != nil {
@@ -176,16 +177,6 @@ func (s *Store) sync(ctx context.Context, tx pgx.Tx, batches []*ingest.Batch, op
 		lap("lexeme statistics")
 	}
 	return st, nil
-}
-
-func compareStr(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // syncRecords replaces a source's records with the batch's, and adds the documents

@@ -3,6 +3,7 @@ package pgstore
 import (
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/civicbot/civicbot/retrieval"
@@ -37,15 +38,7 @@ func tsvector(title, body string) pgtype.TSVector {
 	}
 	// PostgreSQL keeps lexemes sorted bytewise, shorter first on a common prefix: Go's
 	// string order.
-	slices.SortFunc(v.Lexemes, func(a, b pgtype.TSVectorLexeme) int {
-		switch {
-		case a.Word < b.Word:
-			return -1
-		case a.Word > b.Word:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(v.Lexemes, func(a, b pgtype.TSVectorLexeme) int { return strings.Compare(a.Word, b.Word) })
 	return v
 }
 

@@ -91,10 +91,10 @@ func New(tb testing.TB) string {
 			tb.Errorf("pgtest: drop database: %v", err)
 		}
 	})
-	return withDatabase(tb, admin, name)
+	return withDatabase(admin, name)
 }
 
-func withDatabase(tb testing.TB, admin, name string) string {
+func withDatabase(admin, name string) string {
 	u, err := url.Parse(admin)
 	if err != nil || !strings.HasPrefix(u.Scheme, "postgres") {
 		// A keyword/value DSN: append the database name.
