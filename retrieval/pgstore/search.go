@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/civicbot/civicbot/retrieval"
 	"github.com/jackc/pgx/v5"
@@ -185,6 +186,19 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 		args:   []any{text},
 		weight: 1, flat: true,
 	})
+	if spans := nameSpans(text); len(spans) > 0 {
+		// A medicine named inside the question, longest name first. (Matching stems,
+		// the name without its dosage form, was measured and left out: stems such as
+		// 「止痛藥」 are everyday words, and they lowered recall@1 on the evaluation sets.)
+		legs = append(legs, leg{
+			name: retrieval.EvidenceName,
+			sql: `SELECT d.id FROM documents d WHERE d.dataset = 'tfda_drug' AND drug_name(d.title) = ANY($1) AND ` + filter + `
+				ORDER BY char_length(drug_name(d.title)) DESC, d.status = 'cancelled', length(d.title), d.id LIMIT $4`,
+			args: []any{spans},
+			// Several licences share a name: naming it does not name a cancelled one.
+			weight: 1, flat: true,
+		})
+	}
 	if serials := licenceSerials(text); len(serials) > 0 {
 		legs = append(legs, leg{
 			name: retrieval.EvidenceKey,
@@ -247,7 +261,8 @@ func (s *Store) fuse(ctx context.Context, legs []leg, statuses, datasets []strin
 					evidence[id] = append(evidence[id], l.name)
 				}
 				if l.flat {
-					scores[id] += l.weight
+					// A flat leg's own order still breaks ties.
+					scores[id] += l.weight - 0.001*float64(min(rank-1, 100))
 				} else {
 					scores[id] += l.weight / float64(rrfK+rank)
 				}
@@ -266,10 +281,15 @@ func (s *Store) fuse(ctx context.Context, legs []leg, statuses, datasets []strin
 func cleanFilter(vs []string) []string {
 	var out []string
 	for _, v := range vs {
-		// PostgreSQL text cannot hold NUL either.
-		out = append(out, strings.ReplaceAll(strings.ToValidUTF8(v, "\uFFFD"), "\x00", "\uFFFD"))
+		out = append(out, cleanText(v))
 	}
 	return out
+}
+
+// cleanText makes any string storable as PostgreSQL text, which holds neither invalid
+// UTF-8 nor NUL.
+func cleanText(v string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(v, "\uFFFD"), "\x00", "\uFFFD")
 }
 
 // imprintTokens turns the imprint codes a query mentions into keyword tokens. Only
@@ -349,4 +369,49 @@ func (s *Store) hits(ctx context.Context, scores map[int64]float64, named map[in
 		return cmp.Compare(a.Key, b.Key)
 	})
 	return out[:min(k, len(out))], nil
+}
+
+// nameSpans returns the spans of a question that may name a medicine, written as
+// drug_name and drug_stem write names: lower case, without spaces or quotes; 3 to 24
+// characters of a run of letters and digits (shorter spans are everyday words).
+func nameSpans(text string) []string {
+	const minRunes, maxRunes, maxSpans = 3, 24, 800
+	var out []string
+	seen := map[string]bool{}
+	var run []rune
+	flush := func() {
+		for i := 0; i < len(run) && len(out) < maxSpans; i++ {
+			for j := i + minRunes; j <= min(len(run), i+maxRunes) && len(out) < maxSpans; j++ {
+				s := string(run[i:j])
+				if !seen[s] && !isAllDigitsOrLatin(run[i:j]) {
+					seen[s] = true
+					out = append(out, s)
+				}
+			}
+		}
+		run = run[:0]
+	}
+	for _, r := range strings.ToLower(text) {
+		switch {
+		case unicode.IsSpace(r), strings.ContainsRune("\"“”〝〞「」『』'‘’·•・", r):
+			// names are compared without them
+		case unicode.IsLetter(r), unicode.IsDigit(r), r == '-':
+			run = append(run, r)
+		default:
+			flush()
+		}
+	}
+	flush()
+	return out
+}
+
+// isAllDigitsOrLatin says whether a span has no Han character: Latin names have a leg of
+// their own, and digits alone name nothing.
+func isAllDigitsOrLatin(rs []rune) bool {
+	for _, r := range rs {
+		if unicode.Is(unicode.Han, r) {
+			return false
+		}
+	}
+	return true
 }
