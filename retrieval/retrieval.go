@@ -37,6 +37,8 @@ type Hit struct {
 	Status   string    `json:"status"`
 	Snapshot time.Time `json:"snapshot"`
 	Snippet  string    `json:"snippet,omitempty"`
+	// Body is the document's whole text; only Getter.Get fills it.
+	Body string `json:"-"`
 	// Evidence lists how the document was found (EvidenceKey, ...), and Confidence
 	// grades that evidence from 0 to 1 (see Confidence).
 	Evidence   []string       `json:"evidence,omitempty"`
@@ -48,6 +50,7 @@ type Hit struct {
 const (
 	EvidenceKey        = "key"        // its key or licence number is in the query
 	EvidenceTitle      = "title"      // the query is its title
+	EvidenceName       = "name"       // the query names the medicine (「固胃必朗錠是治什麼的」)
 	EvidenceImprint    = "imprint"    // an imprint code of the query is on the pill
 	EvidenceAppearance = "appearance" // the pill has the colour and shape the query describes
 	EvidenceAllTerms   = "all_terms"  // one passage holds every term of the query
@@ -57,7 +60,7 @@ const (
 
 // Confidence grades evidence, so that an answer can say "no good source" rather than
 // answer from noise: 1 for a named key or exact title, 0.9 for an imprint, 0.8 when a
-// passage holds every query term, 0.6 for a matching pill appearance, 0.5 when terms and meaning agree, 0.3 for either alone.
+// passage holds every query term (a named medicine counts as its title), 0.6 for a matching pill appearance, 0.5 when terms and meaning agree, 0.3 for either alone.
 func Confidence(evidence []string) float64 {
 	has := func(e string) bool {
 		for _, x := range evidence {
@@ -68,7 +71,7 @@ func Confidence(evidence []string) float64 {
 		return false
 	}
 	switch {
-	case has(EvidenceKey), has(EvidenceTitle):
+	case has(EvidenceKey), has(EvidenceTitle), has(EvidenceName):
 		return 1
 	case has(EvidenceImprint):
 		return 0.9
@@ -87,4 +90,10 @@ func Confidence(evidence []string) float64 {
 // Searcher finds documents.
 type Searcher interface {
 	Search(ctx context.Context, q Query) ([]Hit, error)
+}
+
+// Getter returns one document by its dataset and key, with its body; ErrNotFound when
+// there is none (or it is suppressed).
+type Getter interface {
+	Get(ctx context.Context, dataset, key string) (Hit, error)
 }

@@ -4,10 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is civicbot's configuration, read from the environment once.
@@ -20,6 +23,14 @@ type Config struct {
 	LLMModel    string
 	LLMBaseURL  string
 	LLMAPIKey   string
+	// LLMTimeout bounds a generated answer; past it the extractive answer is served.
+	LLMTimeout time.Duration
+	// LLMNoStreamUsage stops sending stream_options to servers that reject it (it is
+	// also dropped by itself after the first such refusal).
+	LLMNoStreamUsage bool
+
+	// Retention is how long conversations are kept.
+	Retention time.Duration
 
 	EmbeddingsProvider string
 	EmbeddingsModel    string
@@ -32,6 +43,15 @@ type Config struct {
 	LineAPIBaseURL         string
 
 	WidgetAllowedOrigins []string
+
+	// RateLimitSession and RateLimitIP are the chat requests a minute allowed per web
+	// session and per client IP, per process; 0 turns a limit off. From
+	// CIVICBOT_RATE_LIMIT: "session=20,ip=60" (the default) or "off".
+	RateLimitSession float64
+	RateLimitIP      float64
+	// TrustProxy takes the client IP from the last X-Forwarded-For entry, for a server
+	// behind a load balancer (CIVICBOT_TRUST_PROXY=true).
+	TrustProxy bool
 }
 
 var (
@@ -55,6 +75,8 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		LLMModel:               env("LLM_MODEL", ""),
 		LLMBaseURL:             env("LLM_BASE_URL", ""),
 		LLMAPIKey:              env("LLM_API_KEY", ""),
+		LLMNoStreamUsage:       isTrue(env("LLM_NO_STREAM_USAGE", "")),
+		TrustProxy:             isTrue(env("CIVICBOT_TRUST_PROXY", "")),
 		EmbeddingsProvider:     strings.ToLower(env("EMBEDDINGS_PROVIDER", "hash")),
 		EmbeddingsModel:        env("EMBEDDINGS_MODEL", ""),
 		EmbeddingsBaseURL:      env("EMBEDDINGS_BASE_URL", env("LLM_BASE_URL", "")),
@@ -69,7 +91,67 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			c.WidgetAllowedOrigins = append(c.WidgetAllowedOrigins, strings.TrimRight(o, "/"))
 		}
 	}
-	return c, c.validate()
+	var errs []error
+	var err error
+	if c.LLMTimeout, err = time.ParseDuration(env("LLM_TIMEOUT", "30s")); err != nil || c.LLMTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("LLM_TIMEOUT=%q: want a duration such as 30s", getenv("LLM_TIMEOUT")))
+	}
+	if c.Retention, err = parseDays(env("CIVICBOT_RETENTION", "30d")); err != nil {
+		errs = append(errs, fmt.Errorf("CIVICBOT_RETENTION=%q: want a duration such as 30d or 720h", getenv("CIVICBOT_RETENTION")))
+	}
+	if c.RateLimitSession, c.RateLimitIP, err = parseRateLimit(env("CIVICBOT_RATE_LIMIT", "session=20,ip=60")); err != nil {
+		errs = append(errs, fmt.Errorf("CIVICBOT_RATE_LIMIT=%q: %w", getenv("CIVICBOT_RATE_LIMIT"), err))
+	}
+	if err := c.validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return c, fmt.Errorf("config: %w", err)
+	}
+	return c, nil
+}
+
+func isTrue(s string) bool { return s == "1" || strings.EqualFold(s, "true") }
+
+// parseRateLimit reads "session=N,ip=N" (requests a minute; a part left out keeps its
+// default, 0 turns it off) or "off".
+func parseRateLimit(s string) (session, ip float64, err error) {
+	session, ip = 20, 60
+	if strings.EqualFold(s, "off") {
+		return 0, 0, nil
+	}
+	for part := range strings.SplitSeq(s, ",") {
+		name, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+		n, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if !ok || err != nil || n < 0 || math.IsInf(n, 0) || math.IsNaN(n) {
+			return 0, 0, fmt.Errorf("want session=N,ip=N (requests a minute, 0 for none) or off")
+		}
+		switch strings.ToLower(strings.TrimSpace(name)) {
+		case "session":
+			session = n
+		case "ip":
+			ip = n
+		default:
+			return 0, 0, fmt.Errorf("unknown limit %q: want session or ip", name)
+		}
+	}
+	return session, ip, nil
+}
+
+// parseDays parses a positive duration, also in days ("30d").
+func parseDays(s string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		days, err := strconv.Atoi(n)
+		if err != nil || days <= 0 {
+			return 0, fmt.Errorf("bad number of days %q", n)
+		}
+		return time.Duration(days) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err == nil && d <= 0 {
+		err = errors.New("not positive")
+	}
+	return d, err
 }
 
 func (c Config) validate() error {
@@ -107,10 +189,7 @@ func (c Config) validate() error {
 			errs = append(errs, fmt.Errorf("WIDGET_ALLOWED_ORIGINS: %q is not an origin such as https://www.example.gov.tw", o))
 		}
 	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("config: %w", err)
-	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // print writes the configuration with secrets masked.
@@ -121,7 +200,7 @@ func (c Config) print(w io.Writer) {
 	}
 	fmt.Fprintf(w, "config: store=%s addr=%s llm=%s", store, c.Addr, c.LLMProvider)
 	if c.LLMProvider != "none" {
-		fmt.Fprintf(w, " llm_model=%s llm_base_url=%s llm_api_key=%s", c.LLMModel, c.LLMBaseURL, mask(c.LLMAPIKey))
+		fmt.Fprintf(w, " llm_model=%s llm_base_url=%s llm_api_key=%s llm_timeout=%s", c.LLMModel, c.LLMBaseURL, mask(c.LLMAPIKey), c.LLMTimeout)
 	}
 	fmt.Fprintf(w, " embeddings=%s", c.EmbeddingsProvider)
 	if c.EmbeddingsProvider != "hash" {
@@ -131,7 +210,15 @@ func (c Config) print(w io.Writer) {
 	if c.LineAPIBaseURL != "" {
 		fmt.Fprintf(w, " line_api_base_url=%s", c.LineAPIBaseURL)
 	}
-	fmt.Fprintf(w, " widget_allowed_origins=%s\n", strings.Join(c.WidgetAllowedOrigins, ","))
+	fmt.Fprintf(w, " retention=%s", c.Retention)
+	fmt.Fprintf(w, " widget_allowed_origins=%s rate_limit=%s trust_proxy=%t\n", strings.Join(c.WidgetAllowedOrigins, ","), rateLimit(c.RateLimitSession, c.RateLimitIP), c.TrustProxy)
+}
+
+func rateLimit(session, ip float64) string {
+	if session == 0 && ip == 0 {
+		return "off"
+	}
+	return fmt.Sprintf("session=%g,ip=%g", session, ip)
 }
 
 func mask(s string) string {

@@ -54,6 +54,8 @@ Usage:
   civicbot ingest [--source NAME] PATH...   load open-data files (ZIP, JSON, CSV, XML, folders)
   civicbot search [-k N] [--json] QUERY     search the stored documents
   civicbot ask [--json] QUESTION            answer a question as a citizen would get it
+  civicbot curated import FILE.jsonl        load staff-approved answers (curated list shows them)
+  civicbot purge [--older-than 30d]         delete conversations past the retention period
   civicbot eval [-k N] [--json] FILE.jsonl  measure retrieval quality (recall@k, MRR, latency)
   civicbot migrate [--reembed]              apply database migrations
   civicbot token create --name N --role R   create a staff API token
@@ -99,7 +101,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return a.migrate(ctx, rest)
 	case "eval":
 		return a.eval(ctx, rest)
-	case "serve", "ask", "token":
+	case "ask":
+		return a.ask(ctx, rest)
+	case "curated":
+		return a.curated(ctx, rest)
+	case "purge":
+		return a.purge(ctx, rest)
+	case "serve":
+		return a.serve(ctx, rest)
+	case "token":
 		return fmt.Errorf("%s: not built yet in this version; see the open issues", cmd)
 	default:
 		fmt.Fprint(stderr, usage)

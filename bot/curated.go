@@ -1,0 +1,105 @@
+package bot
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/civicbot/civicbot/retrieval"
+)
+
+// curatedTTL is how long the engine reuses the list of curated answers before reading
+// it again: an approval or retirement shows within this time on every replica.
+const curatedTTL = 30 * time.Second
+
+// matchCurated finds the approved, unexpired curated answer whose question (or one of
+// its variants) is the message, or near enough to it.
+func (e *Engine) matchCurated(ctx context.Context, q string) (Curated, bool) {
+	list := e.curatedList(ctx)
+	if len(list) == 0 {
+		return Curated{}, false
+	}
+	best, score := MatchCurated(list, q, e.now())
+	if score >= e.threshold {
+		return best, true
+	}
+	return Curated{}, false
+}
+
+func (e *Engine) curatedList(ctx context.Context) []Curated {
+	e.curatedMu.Lock()
+	defer e.curatedMu.Unlock()
+	if e.curatedLoaded.IsZero() || e.now().Sub(e.curatedLoaded) > curatedTTL {
+		list, err := e.store.CuratedAnswers(ctx)
+		if err != nil {
+			// Answer from retrieval rather than fail: the list is retried next time.
+			e.log.Warn("curated answers", "err", err)
+			return e.curated
+		}
+		e.curated, e.curatedLoaded = list, e.now()
+	}
+	return e.curated
+}
+
+// MatchCurated returns the curated answer closest to a question, with its similarity
+// from 0 to 1: 1 when the question equals one of its questions once case, width,
+// spaces and punctuation are set aside; otherwise the Dice similarity of their
+// tokens. Only approved answers that have not expired are considered.
+func MatchCurated(list []Curated, q string, now time.Time) (Curated, float64) {
+	key := matchKey(q)
+	qt := tokenSet(q)
+	var (
+		best  Curated
+		score float64
+	)
+	for _, c := range list {
+		if c.Status != CuratedApproved || (!c.ExpiresAt.IsZero() && !now.Before(c.ExpiresAt)) {
+			continue
+		}
+		for _, v := range c.Questions {
+			s := 0.0
+			if key != "" && matchKey(v) == key {
+				s = 1
+			} else {
+				s = dice(qt, tokenSet(v))
+			}
+			if s > score {
+				best, score = c, s
+			}
+		}
+	}
+	return best, score
+}
+
+func matchKey(s string) string {
+	s = strings.ToLower(retrieval.Normalize(s))
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func tokenSet(s string) map[string]bool {
+	m := map[string]bool{}
+	for _, t := range retrieval.Tokens(retrieval.Normalize(s)) {
+		m[t] = true
+	}
+	return m
+}
+
+func dice(a, b map[string]bool) float64 {
+	if len(a) == 0 || len(b) == 0 {
+		return 0
+	}
+	n := 0
+	for t := range a {
+		if b[t] {
+			n++
+		}
+	}
+	return 2 * float64(n) / float64(len(a)+len(b))
+}

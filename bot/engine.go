@@ -1,0 +1,469 @@
+package bot
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/civicbot/civicbot/bot/redact"
+	"github.com/civicbot/civicbot/bot/triage"
+	"github.com/civicbot/civicbot/ingest"
+	"github.com/civicbot/civicbot/prompts"
+	"github.com/civicbot/civicbot/retrieval"
+	"github.com/tmc/langchaingo/llms"
+)
+
+// ErrEmptyMessage is returned for a message with nothing to answer.
+var ErrEmptyMessage = errors.New("bot: the message is empty")
+
+// MaxMessageRunes caps a message; channels refuse longer ones before asking.
+const MaxMessageRunes = 1000
+
+// Config configures an Engine.
+type Config struct {
+	Store Store
+	// LLM writes answers when set; nil means extractive answers only.
+	LLM llms.Model
+	Log *slog.Logger
+	// Retention is how long conversation turns are kept and remembered (default 30 days).
+	Retention time.Duration
+	// LLMTimeout bounds a generated answer (default 30s); past it the extractive
+	// answer is served.
+	LLMTimeout time.Duration
+	// CuratedThreshold is the similarity from which a question matches a curated
+	// answer's question (0..1, default 0.8).
+	CuratedThreshold float64
+	Now              func() time.Time
+}
+
+// Engine answers messages. It is safe for concurrent use.
+type Engine struct {
+	store     Store
+	llm       llms.Model
+	log       *slog.Logger
+	retention time.Duration
+	timeout   time.Duration
+	threshold float64
+	now       func() time.Time
+
+	curatedMu     sync.Mutex
+	curated       []Curated
+	curatedLoaded time.Time
+
+	// Counters for /metrics.
+	Stats Stats
+}
+
+// Stats counts what the engine did.
+type Stats struct {
+	Answers       [6]atomic.Int64 // by mode, in the order of modes
+	CheckFailures atomic.Int64
+	LLMFailures   atomic.Int64
+	Redactions    atomic.Int64
+}
+
+var modes = []Mode{ModeExtractive, ModeGenerated, ModeCurated, ModeEmergency, ModeRefusal, ModeNoAnswer}
+
+// New returns an Engine.
+func New(cfg Config) (*Engine, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("bot: no store")
+	}
+	e := &Engine{
+		store:     cfg.Store,
+		llm:       cfg.LLM,
+		log:       cfg.Log,
+		retention: cfg.Retention,
+		timeout:   cfg.LLMTimeout,
+		threshold: cfg.CuratedThreshold,
+		now:       cfg.Now,
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	if e.retention <= 0 {
+		e.retention = 30 * 24 * time.Hour
+	}
+	if e.timeout <= 0 {
+		e.timeout = 30 * time.Second
+	}
+	if e.threshold <= 0 {
+		e.threshold = 0.8
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	// Fail at start, not at the first question, if a template is broken.
+	if _, err := prompts.Render(prompts.DefaultLocale, "no_answer", nil); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// Retention is how long conversations are kept.
+func (e *Engine) Retention() time.Duration { return e.retention }
+
+// turn is the state of one answer being made.
+type turn struct {
+	req      Request
+	english  bool
+	locale   string
+	question string // normalised and redacted
+	redacted []string
+	emit     func(Event)
+	streamed bool // deltas were sent
+}
+
+func (t *turn) delta(s string) {
+	if s == "" || t.emit == nil {
+		return
+	}
+	t.streamed = true
+	t.emit(Event{Type: EventDelta, Text: s})
+}
+
+// Ask answers a message. emit, if not nil, receives the answer as it is made: deltas,
+// then the sources, then done with the final answer, which Ask also returns.
+func (e *Engine) Ask(ctx context.Context, req Request, emit func(Event)) (Answer, error) {
+	q := retrieval.Normalize(req.Message)
+	if strings.TrimSpace(q) == "" {
+		return Answer{}, ErrEmptyMessage
+	}
+	red, kinds := redact.Redact(q)
+	t := &turn{req: req, question: red, emit: emit}
+	for _, k := range kinds {
+		t.redacted = append(t.redacted, string(k))
+	}
+	if len(kinds) > 0 {
+		e.Stats.Redactions.Add(1)
+	}
+	t.english = isEnglishLocale(req.Locale, red)
+	t.locale = prompts.DefaultLocale
+	if t.english {
+		t.locale = prompts.English
+	}
+
+	a, err := e.answer(ctx, t)
+	if err != nil {
+		return Answer{}, err
+	}
+	a.Redacted = t.redacted
+	if len(t.redacted) > 0 {
+		note, err := e.privacyNote(t)
+		if err != nil {
+			return Answer{}, err
+		}
+		a.Text += "\n\n" + note
+		if t.streamed {
+			t.delta("\n\n" + note)
+		}
+	}
+	if !t.streamed {
+		e.stream(t, a.Text)
+	}
+	if a.Sources == nil {
+		a.Sources = []Source{}
+	}
+	a.MessageID = newID()
+	if err := e.store.SaveTurn(ctx, Turn{
+		MessageID: a.MessageID, SessionID: req.SessionID, Channel: req.Channel,
+		Question: red, Answer: a.Text, Mode: a.Mode, Sources: a.Sources, Topic: a.Topic,
+		Fallback: a.Fallback, CreatedAt: e.now(),
+	}); err != nil {
+		// The citizen still gets the answer; only the memory of it is lost.
+		e.log.Error("save turn", "err", err)
+		a.MessageID = ""
+	}
+	for i, m := range modes {
+		if m == a.Mode {
+			e.Stats.Answers[i].Add(1)
+		}
+	}
+	if emit != nil {
+		emit(Event{Type: EventSources, Sources: a.Sources})
+		emit(Event{Type: EventDone, Answer: &a})
+	}
+	return a, nil
+}
+
+func isEnglishLocale(locale, q string) bool {
+	l := strings.ToLower(locale)
+	switch {
+	case strings.HasPrefix(l, "en"):
+		return true
+	case l == "":
+		return isEnglish(q)
+	}
+	return false
+}
+
+// stream sends a finished answer as deltas, a line at a time, so that every channel
+// reads answers the same way.
+func (e *Engine) stream(t *turn, text string) {
+	if t.emit == nil {
+		return
+	}
+	for len(text) > 0 {
+		i := strings.IndexByte(text, '\n')
+		if i < 0 {
+			t.delta(text)
+			return
+		}
+		t.delta(text[:i+1])
+		text = text[i+1:]
+	}
+}
+
+func (e *Engine) answer(ctx context.Context, t *turn) (Answer, error) {
+	switch r := triage.Classify(t.question); r.Kind {
+	case triage.SelfHarm:
+		return e.fixed(t, ModeEmergency, "self_harm", r)
+	case triage.Emergency:
+		return e.fixed(t, ModeEmergency, "emergency", r)
+	case triage.Injection:
+		return e.fixed(t, ModeRefusal, "injection", r)
+	case triage.OutOfScope:
+		return e.fixed(t, ModeRefusal, "refusal", r)
+	case triage.Greeting:
+		return e.fixed(t, ModeRefusal, "greeting", r)
+	}
+	if c, ok := e.matchCurated(ctx, t.question); ok {
+		if err := e.store.CuratedHit(ctx, c.ID); err != nil {
+			e.log.Warn("curated hit", "err", err)
+		}
+		return Answer{Text: c.Answer, Mode: ModeCurated, Sources: c.Sources}, nil
+	}
+	return e.retrieve(ctx, t)
+}
+
+func (e *Engine) fixed(t *turn, mode Mode, name string, r triage.Result) (Answer, error) {
+	text, err := prompts.Render(t.locale, name, nil)
+	if err != nil {
+		return Answer{}, err
+	}
+	e.log.Info("triage", "kind", string(r.Kind), "reason", r.Reason)
+	return Answer{Text: text, Mode: mode}, nil
+}
+
+func (e *Engine) privacyNote(t *turn) (string, error) {
+	var labels []string
+	for _, k := range t.redacted {
+		l, err := prompts.Render(t.locale, "kind", k)
+		if err != nil {
+			return "", err
+		}
+		labels = append(labels, l)
+	}
+	return prompts.Render(t.locale, "privacy", labels)
+}
+
+// Minimum evidence for an answer: a named key, title or imprint, a passage with every
+// term, a pill's look, or terms and meaning agreeing. Weaker evidence (one leg alone)
+// must also cover enough of the question.
+const (
+	minConfidence = 0.5
+	minCoverage   = 0.4
+)
+
+func (e *Engine) retrieve(ctx context.Context, t *turn) (Answer, error) {
+	query := t.question
+	var topic *retrieval.Hit
+	if t.req.SessionID != "" && isFollowUp(query) {
+		// With an LLM the question is rewritten from the conversation and searched;
+		// without one (or if the rewrite fails) the last topic carries over.
+		if e.llm != nil {
+			query = e.rewrite(ctx, t)
+		}
+		if last := e.lastTopic(ctx, t.req.SessionID); last != nil && query == t.question {
+			h, err := e.store.Get(ctx, last.Dataset, last.Key)
+			switch {
+			case err == nil:
+				topic = &h
+			case !errors.Is(err, retrieval.ErrNotFound):
+				return Answer{}, err
+			}
+		}
+	}
+
+	var hits []retrieval.Hit
+	if topic != nil {
+		hits = []retrieval.Hit{*topic}
+	} else {
+		var err error
+		hits, err = e.store.Search(ctx, retrieval.Query{Text: query, K: 5})
+		if err != nil {
+			return Answer{}, err
+		}
+		if len(hits) == 0 {
+			return e.noAnswer(t)
+		}
+		// The best hit is read whole: its body is quoted and its coverage measured.
+		full, err := e.store.Get(ctx, hits[0].Dataset, hits[0].Key)
+		if err != nil && !errors.Is(err, retrieval.ErrNotFound) {
+			return Answer{}, err
+		}
+		if err == nil {
+			full.Score, full.Evidence, full.Confidence = hits[0].Score, hits[0].Evidence, hits[0].Confidence
+			hits[0] = full
+		}
+		if !answerable(query, hits[0]) {
+			return e.noAnswer(t)
+		}
+	}
+
+	a, used, err := e.extractive(t, query, hits)
+	if err != nil {
+		return Answer{}, err
+	}
+	if e.llm != nil && a.Mode == ModeExtractive {
+		return e.generated(ctx, t, query, used, a)
+	}
+	return a, nil
+}
+
+// answerable says whether the best hit is good enough evidence to answer from.
+func answerable(q string, h retrieval.Hit) bool {
+	if h.Confidence >= minConfidence {
+		return true
+	}
+	return h.Confidence > 0 && coverage(q, h.Title+"\n"+h.Body) >= minCoverage
+}
+
+func (e *Engine) noAnswer(t *turn) (Answer, error) {
+	text, err := prompts.Render(t.locale, "no_answer", nil)
+	if err != nil {
+		return Answer{}, err
+	}
+	return Answer{Text: text, Mode: ModeNoAnswer}, nil
+}
+
+// lastTopic returns what the session's recent turns were about, nil if nothing.
+func (e *Engine) lastTopic(ctx context.Context, session string) *Topic {
+	turns, err := e.store.RecentTurns(ctx, session, 3, e.now().Add(-e.retention))
+	if err != nil {
+		e.log.Warn("recent turns", "err", err)
+		return nil
+	}
+	for i := len(turns) - 1; i >= 0; i-- {
+		if turns[i].Topic != nil {
+			return turns[i].Topic
+		}
+	}
+	return nil
+}
+
+// extractive composes the answer from the records, and returns the hits it used.
+func (e *Engine) extractive(t *turn, q string, hits []retrieval.Hit) (Answer, []retrieval.Hit, error) {
+	top := hits[0]
+	var (
+		name string
+		data any
+		used = []retrieval.Hit{top}
+	)
+	medication := false
+	switch {
+	case top.Dataset == ingest.DatasetDrug && isPillQuestion(q) && len(hits) > 1:
+		var list PillList
+		used = used[:0]
+		for _, h := range hits {
+			if h.Dataset != ingest.DatasetDrug || len(list.Candidates) == 3 {
+				continue
+			}
+			if h.Key != top.Key && h.Confidence < minConfidence {
+				continue
+			}
+			list.Candidates = append(list.Candidates, drugCard(h, t.english))
+			used = append(used, h)
+		}
+		name, data, medication = "pill", list, true
+	case top.Dataset == ingest.DatasetDrug:
+		card := drugCard(top, t.english)
+		card.Aspect = aspectOf(q)
+		if top.Confidence < 1 {
+			for _, h := range hits[1:] {
+				if h.Dataset == ingest.DatasetDrug && h.Confidence >= minConfidence && len(card.Others) < 3 {
+					card.Others = append(card.Others, h.Title)
+					used = append(used, h)
+				}
+			}
+		}
+		name, data, medication = "drug", card, true
+	default:
+		p := passage(top)
+		if top.Confidence < 1 {
+			for _, h := range hits[1:] {
+				if h.Dataset != ingest.DatasetDrug && h.Confidence >= 0.3 && len(p.Related) < 2 {
+					p.Related = append(p.Related, h.Title)
+					used = append(used, h)
+				}
+			}
+		}
+		switch top.Dataset {
+		case ingest.DatasetMyth:
+			name = "myth"
+			medication = strings.Contains(str(facet(top.Facets, ingest.FacetMain), "category"), "藥")
+		case ingest.DatasetArticle:
+			name = "article"
+		default:
+			name = "faq"
+		}
+		data = p
+	}
+	text, err := prompts.Render(t.locale, name, data)
+	if err != nil {
+		return Answer{}, nil, err
+	}
+	if medication {
+		framing, err := prompts.Render(t.locale, "framing", nil)
+		if err != nil {
+			return Answer{}, nil, err
+		}
+		text += "\n\n" + framing
+	}
+	a := Answer{Text: text, Mode: ModeExtractive, Sources: sources(used),
+		Topic: &Topic{Dataset: top.Dataset, Key: top.Key, Title: top.Title}}
+	// The templates only quote the records, but the check still runs: a record could
+	// carry text that is not allowed, and a template change could break the rule.
+	if err := newChecker(used, "").check(text, false, false); err != nil {
+		e.Stats.CheckFailures.Add(1)
+		e.log.Error("extractive answer failed the output check", "reason", err, "dataset", top.Dataset, "key", top.Key)
+		a, err := e.noAnswer(t)
+		return a, nil, err
+	}
+	return a, used, nil
+}
+
+func sources(hits []retrieval.Hit) []Source {
+	out := make([]Source, 0, len(hits))
+	for _, h := range hits {
+		s := Source{Dataset: h.Dataset, Key: h.Key, Title: h.Title, URL: h.URL}
+		if !h.Snapshot.IsZero() {
+			s.Snapshot = h.Snapshot.Format("2006-01-02")
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func newID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// String shows Stats for logs.
+func (s *Stats) String() string {
+	var b strings.Builder
+	for i, m := range modes {
+		fmt.Fprintf(&b, "%s=%d ", m, s.Answers[i].Load())
+	}
+	fmt.Fprintf(&b, "check_failures=%d llm_failures=%d redactions=%d", s.CheckFailures.Load(), s.LLMFailures.Load(), s.Redactions.Load())
+	return b.String()
+}

@@ -1,0 +1,85 @@
+package bot
+
+import "testing"
+
+func TestIsFollowUp(t *testing.T) {
+	for _, tc := range []struct {
+		q    string
+		want bool
+	}{
+		{"那它長什麼樣子？", true},
+		{"副作用呢？", true},
+		{"怎麼保存", true},
+		{"這顆是什麼藥", true},
+		{"要吃幾顆？", true},
+		{"what does it look like?", true},
+		{"side effects?", true},
+		{"普拿疼的副作用", false},
+		{"普拿疼長什麼樣子", false},
+		{"愛心卡弄丟了怎麼辦", false},
+		{"白色圓形藥丸 YSP", false},
+		{"what are the side effects of ibuprofen", false},
+		{"itching after taking a pill", false}, // "it" inside a word is not a reference
+	} {
+		t.Run(tc.q, func(t *testing.T) {
+			if got := isFollowUp(tc.q); got != tc.want {
+				t.Errorf("isFollowUp(%q) = %v, want %v", tc.q, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestAspectOf(t *testing.T) {
+	for q, want := range map[string]string{
+		"那它長什麼樣子？":         "appearance",
+		"副作用呢？":            "side_effects",
+		"要放冰箱嗎":            "storage",
+		"一天吃幾顆":            "dose",
+		"這是治什麼的":           "indication",
+		"成分是什麼":            "ingredients",
+		"許可證還有效嗎":          "status",
+		"普拿疼":              "",
+		"What is the dose": "dose",
+	} {
+		if got := aspectOf(q); got != want {
+			t.Errorf("aspectOf(%q) = %q, want %q", q, got, want)
+		}
+	}
+}
+
+func TestIsPillQuestion(t *testing.T) {
+	for q, want := range map[string]bool{
+		"白色圓形，上面寫 YSP 52": true,
+		"撿到一顆藥上面刻 TCP":    true,
+		"黃色膠囊":            true,
+		"普拿疼的成分":          false,
+		"愛心卡弄丟了":          false,
+	} {
+		if got := isPillQuestion(q); got != want {
+			t.Errorf("isPillQuestion(%q) = %v, want %v", q, got, want)
+		}
+	}
+}
+
+func TestCoverage(t *testing.T) {
+	if c := coverage("路邊停車費怎麼繳", "路邊停車費如何繳納?\n本市路邊停車費可採下列管道繳交"); c < 0.4 {
+		t.Errorf("coverage of a matching FAQ = %.2f, want ≥ 0.4", c)
+	}
+	if c := coverage("如何養貓", "肝葆膠囊 紅色 膠囊"); c != 0 {
+		t.Errorf("coverage of an unrelated drug = %.2f, want 0", c)
+	}
+}
+
+func TestIsEnglish(t *testing.T) {
+	for q, want := range map[string]bool{
+		"what is Panadol for": true,
+		"普拿疼":                 false,
+		"Panadol 可以空腹吃嗎":      false,
+		"YSP 52":              true,
+		"?":                   false,
+	} {
+		if got := isEnglish(q); got != want {
+			t.Errorf("isEnglish(%q) = %v, want %v", q, got, want)
+		}
+	}
+}

@@ -1,0 +1,48 @@
+package triage
+
+// fold maps a Traditional character to its Simplified form, so that one lexicon
+// entry matches 「藥」「药」 and a half-converted 「吃太多药」 alike. Folding towards
+// Simplified is safe: each Traditional character has one Simplified form, while
+// the way back is ambiguous (发 is 發 or 髮).
+//
+// The table covers every character whose Simplified form appears in a lexicon
+// entry; TestFoldTable checks it against OpenCC's t2s and prints what is missing.
+func fold(r rune) rune {
+	if r < 0x3400 || r >= 1<<16 || foldable[r>>6]&(1<<(r&63)) == 0 {
+		return r
+	}
+	return t2s[r]
+}
+
+func foldString(s string) string {
+	rs := []rune(s)
+	for i, r := range rs {
+		rs[i] = fold(r)
+	}
+	return string(rs)
+}
+
+var t2s = func() map[rune]rune {
+	rs := []rune(t2sPairs + extraPairs)
+	m := make(map[rune]rune, len(rs)/2)
+	for i := 0; i+1 < len(rs); i += 2 {
+		m[rs[i]] = rs[i+1]
+	}
+	return m
+}()
+
+// foldable is a bitmap of the BMP characters in t2s: most characters need no
+// folding, and a bit test is cheaper than a map lookup.
+var foldable = func() (b [1 << 10]uint64) {
+	for r := range t2s {
+		b[r>>6] |= 1 << (r & 63)
+	}
+	return b
+}()
+
+// extraPairs are folds OpenCC makes only inside phrases: 活著 is 活着, 瞭解 is 了解.
+const extraPairs = "著着瞭了"
+
+// t2sPairs holds Traditional, Simplified pairs, generated from OpenCC's
+// TSCharacters by TestFoldTable.
+const t2sPairs = "乾干佈布來来侷局係系倉仓個个們们側侧偵侦傢家傳传傷伤價价儘尽兒儿內内兩两冊册凍冻別别則则剋克剛刚劇剧劑剂動动勞劳勢势匯汇區区協协厠厕厭厌參参員员唸念問问喫吃單单嗎吗嘍喽噁恶噹当嚨咙嚴严囉啰國国園园圖图報报場场壓压媽妈嬤嬷嬰婴孫孙學学寧宁審审寫写寵宠寶宝專专尋寻對对導导島岛師师幣币幫帮幹干幾几廁厕弔吊張张強强彆别彙汇後后徑径從从復复徵征悶闷惡恶愛爱態态慮虑憂忧應应戀恋戶户拋抛捲卷掛挂換换搖摇摟搂撐撑撲扑據据擬拟攣挛敎教數数斷断旣既時时暈晕曖暧書书會会朮术査查棄弃業业榦干樂乐樓楼標标樣样機机檢检檯台殘残殺杀氣气沒没沖冲洩泄淩凌測测準准溫温溼湿滅灭滙汇漬渍漲涨漿浆潔洁濕湿濱滨濾滤為为無无煙烟煩烦熱热燒烧營营爐炉爲为爺爷牀床狀状獄狱獨独現现甯宁異异當当痙痉痠酸瘋疯療疗癇痫癢痒癥症癱瘫癲癫發发盃杯盡尽監监眞真眾众睏困碼码礙碍礦矿禮礼稅税種种積积穩稳箇个節节範范篩筛簽签籃篮籤签約约紅红紹绍結结絕绝絞绞給给統统絶绝經经綠绿綫线維维網网綵彩緊紧緑绿線线編编緻致縣县總总繫系纍累纔才罰罚羅罗義义聞闻職职聽听脣唇脫脱腎肾腦脑腫肿腳脚膠胶膩腻臉脸臟脏臥卧臺台舉举舘馆華华菸烟萬万葯药蓋盖蔘参蕁荨薦荐藍蓝藝艺藥药處处虛虚號号蟲虫衆众術术衕同衛卫衝冲裏里補补裝装裡里製制複复見见規规視视親亲覽览計计訊讯託托記记設设訴诉診诊註注証证詞词詢询試试詩诗話话該该語语誤误說说説说誰谁課课請请論论諮咨諾诺講讲謝谢謠谣謡谣證证識识議议護护讀读讚赞貓猫貝贝貨货買买費费貼贴資资賠赔賣卖賽赛贊赞贏赢車车軌轨軟软輔辅輕轻輩辈輸输辦办農农迴回這这週周進进遊游運运過过違违遠远選选遺遗邁迈邊边鄰邻醣糖醫医釦扣鈕钮鈡钟鈣钙銀银錠锭錢钱錯错鍾钟鎭镇鎮镇鐘钟鐵铁長长開开閤合險险隱隐隻只雙双難难電电靈灵靜静鞦秋韆千韻韵響响項项預预頭头顆颗題题類类顧顾顯显風风颱台颳刮飆飙飲饮館馆餬糊馬马駕驾駭骇髒脏體体髮发鬥斗鬱郁鵡鹉鸚鹦鹼碱鹽盐麪面麫面麵面麼么麽么點点黨党齒齿齣出"

@@ -1,0 +1,235 @@
+package bot
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/civicbot/civicbot/ingest"
+	"github.com/civicbot/civicbot/retrieval"
+)
+
+// The views below are what the templates in prompts/ read. They are built from a
+// document's structured facets, not from its text, so that a drug card shows exactly
+// the fields the agency published.
+
+// DrugCard is one medicine.
+type DrugCard struct {
+	Name, NameEN, Key    string
+	Category, Controlled string
+	Indication           string
+	DosageForm           string
+	Ingredients          []string
+	Usage                string
+	Cancelled            bool
+	CancelledOn          string
+	CancelReason         string
+	Pills                []Pill
+	InsertURL            string
+	// Aspect is what the question asked about ("appearance", "side_effects", "storage",
+	// "dose", ...), "" for the whole card.
+	Aspect string
+	// Others names further candidates, when the question was not specific.
+	Others []string
+}
+
+// Pill is one appearance record of a medicine.
+type Pill struct {
+	Desc  string // 白色 圓形，刻痕：無，尺寸：8 mm，標註：YSP 52
+	Image string
+}
+
+// PillList is a pill-identification answer.
+type PillList struct{ Candidates []DrugCard }
+
+// Passage is a city-FAQ, myth or article answer.
+type Passage struct {
+	Title, Answer, Agency, Phone string
+	Stale                        bool
+	// Related are the titles of other passages found, when the best one may not be
+	// the one meant.
+	Related []string
+}
+
+func drugCard(h retrieval.Hit, english bool) DrugCard {
+	lic := facet(h.Facets, ingest.FacetLicence)
+	app := facet(h.Facets, ingest.FacetAppearance)
+	ins := facet(h.Facets, ingest.FacetInsert)
+	c := DrugCard{
+		Key:          h.Key,
+		Name:         firstNonEmpty(str(lic, "name_zh"), str(app, "name_zh"), h.Title),
+		NameEN:       firstNonEmpty(str(lic, "name_en"), str(app, "name_en")),
+		Category:     str(lic, "category"),
+		Controlled:   str(lic, "controlled_level"),
+		Indication:   str(lic, "indication"),
+		DosageForm:   str(lic, "dosage_form"),
+		Ingredients:  strs(lic, "ingredients"),
+		Usage:        str(lic, "usage"),
+		Cancelled:    h.Status == string(ingest.StatusCancelled),
+		CancelledOn:  str(lic, "cancelled_on"),
+		CancelReason: str(lic, "cancel_reason"),
+	}
+	if c.NameEN == c.Name {
+		c.NameEN = ""
+	}
+	if imgs := strs(ins, "insert_images"); len(imgs) > 0 {
+		c.InsertURL = imgs[0]
+	}
+	for _, it := range items(app) {
+		p := Pill{Desc: pillDesc(it, english)}
+		if imgs := strs(it, "images"); len(imgs) > 0 {
+			p.Image = imgs[0]
+		}
+		if p.Desc != "" || p.Image != "" {
+			c.Pills = append(c.Pills, p)
+		}
+	}
+	return c
+}
+
+// pillDesc reads one appearance record out as a pharmacist would.
+func pillDesc(it map[string]any, english bool) string {
+	var parts []string
+	var colors []string
+	for _, c := range strs(it, "color") {
+		// The data writes 白, 黃; a citizen reads 白色, 黃色.
+		if !english && utf8.RuneCountInString(c) == 1 {
+			c += "色"
+		}
+		colors = append(colors, c)
+	}
+	look := strings.TrimSpace(strings.Join(colors, "、") + " " + strings.Join(strs(it, "shape"), "、"))
+	if f := str(it, "special_form"); f != "" {
+		look = strings.TrimSpace(look + " " + f)
+	}
+	if look != "" {
+		parts = append(parts, look)
+	}
+	label := func(zh, en string) string {
+		if english {
+			return en
+		}
+		return zh
+	}
+	sep := label("：", ": ")
+	if s := str(it, "score_line"); s != "" {
+		parts = append(parts, label("刻痕", "score line")+sep+s)
+	}
+	if s := strs(it, "size"); len(s) > 0 {
+		parts = append(parts, label("尺寸", "size")+sep+strings.Join(s, "、")+" mm")
+	}
+	var marks []string
+	for _, k := range []string{"mark1", "mark2"} {
+		if m := str(it, k); m != "" {
+			marks = append(marks, m)
+		}
+	}
+	if len(marks) > 0 {
+		parts = append(parts, label("標註", "imprint")+sep+strings.Join(marks, " / "))
+	}
+	if s := str(it, "odor"); s != "" {
+		parts = append(parts, label("氣味", "odour")+sep+s)
+	}
+	return strings.Join(parts, label("，", ", "))
+}
+
+// passage builds a FAQ, myth or article answer from a document's body: the question
+// line is dropped (the title says it) and so are the contact lines (shown from the
+// facets).
+func passage(h retrieval.Hit) Passage {
+	m := facet(h.Facets, ingest.FacetMain)
+	p := Passage{
+		Title:  h.Title,
+		Agency: str(m, "agency"),
+		Phone:  str(m, "contact_phone"),
+		Stale:  h.Status == string(ingest.StatusStale),
+	}
+	body := h.Body
+	if body == "" {
+		body = h.Snippet
+	}
+	var keep []string
+	for _, l := range strings.Split(body, "\n") {
+		t := strings.TrimSpace(l)
+		switch {
+		case t == "":
+			continue
+		case hasAnyPrefix(t, "問：", "標題：", "文章標題：", "承辦機關：", "聯絡人：", "聯絡電話：", "分類：", "發布日期：", "關鍵字："):
+			continue
+		case t == h.Title:
+			continue
+		}
+		t = strings.TrimPrefix(t, "答：")
+		t = strings.TrimPrefix(t, "解答：")
+		keep = append(keep, t)
+	}
+	p.Answer = strings.Join(keep, "\n")
+	return p
+}
+
+func hasAnyPrefix(s string, ps ...string) bool {
+	for _, p := range ps {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func facet(f map[string]any, name string) map[string]any {
+	m, _ := f[name].(map[string]any)
+	return m
+}
+
+func str(m map[string]any, k string) string {
+	switch v := m[k].(type) {
+	case string:
+		return strings.TrimSpace(v)
+	case nil:
+		return ""
+	case []any:
+		return strings.Join(strs(m, k), "、")
+	default:
+		return fmt.Sprint(v)
+	}
+}
+
+func strs(m map[string]any, k string) []string {
+	switch v := m[k].(type) {
+	case []any:
+		var out []string
+		for _, x := range v {
+			if s, ok := x.(string); ok && strings.TrimSpace(s) != "" {
+				out = append(out, strings.TrimSpace(s))
+			}
+		}
+		return out
+	case []string:
+		return v
+	case string:
+		if v = strings.TrimSpace(v); v != "" {
+			return []string{v}
+		}
+	}
+	return nil
+}
+
+func items(m map[string]any) []map[string]any {
+	v, _ := m["items"].([]any)
+	var out []map[string]any
+	for _, x := range v {
+		if it, ok := x.(map[string]any); ok {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
