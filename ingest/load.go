@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -79,8 +80,9 @@ type unit struct {
 	digest  string
 }
 
-// Load reads paths (files, ZIPs or directories) and returns one batch per source, in
-// the order first seen. Any error means nothing should be stored.
+// Load reads paths (files, ZIPs, folders of exports or folders of pages) and returns
+// one batch per source, in the order first seen. Any error means nothing should be
+// stored.
 func (l *Loader) Load(ctx context.Context, paths ...string) ([]*Batch, error) {
 	var units []*unit
 	var closers []io.Closer
@@ -198,8 +200,7 @@ func (l *Loader) plan(path string) ([]*unit, io.Closer, error) {
 		return nil, nil, fmt.Errorf("ingest: %w", err)
 	}
 	if fi.IsDir() {
-		u, err := l.planDir(path, fi.ModTime())
-		return []*unit{u}, nil, err
+		return l.planFolder(path, fi.ModTime())
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -208,7 +209,7 @@ func (l *Loader) plan(path string) ([]*unit, io.Closer, error) {
 	var magic [4]byte
 	n, _ := io.ReadFull(f, magic[:])
 	f.Close()
-	if strings.EqualFold(filepath.Ext(path), ".zip") || (n == 4 && string(magic[:]) == "PK\x03\x04") {
+	if isZip(path, magic[:n]) {
 		return l.planZip(path)
 	}
 	u := &unit{name: path, base: filepath.Base(path), size: fi.Size(), modTime: fi.ModTime(),
@@ -223,11 +224,14 @@ func (l *Loader) planZip(path string) ([]*unit, io.Closer, error) {
 	}
 	var out []*unit
 	for _, zf := range zr.File {
-		if zf.FileInfo().IsDir() || strings.HasPrefix(filepath.Base(zf.Name), ".") || strings.HasPrefix(zf.Name, "__MACOSX/") {
+		if zipSkipped(zf) {
 			continue
 		}
 		u := &unit{name: path + "!" + zf.Name, base: filepath.Base(zf.Name), size: int64(zf.UncompressedSize64),
 			modTime: zf.Modified, zipped: true, open: zf.Open}
+		if isNotes(u.base) && !l.isData(u.base, u.open) {
+			continue
+		}
 		if err := l.detectUnit(u); err != nil {
 			return nil, zr, err
 		}
@@ -237,6 +241,177 @@ func (l *Loader) planZip(path string) ([]*unit, io.Closer, error) {
 		return nil, zr, fmt.Errorf("ingest: %s: %w: the ZIP holds no files", path, ErrUnreadable)
 	}
 	return out, zr, nil
+}
+
+// zipSkipped reports whether a ZIP entry is left out: a folder, a hidden file or what
+// macOS adds under __MACOSX.
+func zipSkipped(zf *zip.File) bool {
+	return zf.FileInfo().IsDir() || strings.HasPrefix(filepath.Base(zf.Name), ".") || strings.HasPrefix(zf.Name, "__MACOSX/")
+}
+
+// planFolder plans a directory. A folder holding exports (at any depth, a file or a ZIP
+// entry that a format reading files rather than folders recognises) is planned file by
+// file, each as if it were named on the command line; notes (README, LICENSE, Markdown,
+// text) that no such format recognises are skipped. Any other folder is a folder of pages.
+func (l *Loader) planFolder(path string, mod time.Time) ([]*unit, io.Closer, error) {
+	files, err := folderFiles(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	kinds := make([]fileKind, len(files))
+	exports := false
+	for i, p := range files {
+		kinds[i] = l.kindOf(p)
+		exports = exports || kinds[i] != kindOther
+	}
+	if !exports {
+		u, err := l.planDir(path, mod)
+		return []*unit{u}, nil, err
+	}
+	var units []*unit
+	var closers multiCloser
+	for i, p := range files {
+		if kinds[i] == kindOther && isNotes(filepath.Base(p)) {
+			continue
+		}
+		us, c, err := l.plan(p)
+		if c != nil {
+			closers = append(closers, c)
+		}
+		if err != nil {
+			return nil, closers.orNil(), err
+		}
+		units = append(units, us...)
+	}
+	return units, closers.orNil(), nil
+}
+
+// folderFiles lists the regular files under root (following links to files, not to
+// folders), in lexical order, leaving out hidden files and folders and the __MACOSX
+// folder that macOS adds to ZIPs.
+func folderFiles(root string) ([]string, error) {
+	var out []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p != root && (strings.HasPrefix(d.Name(), ".") || d.Name() == "__MACOSX") {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.Type().IsRegular() {
+			out = append(out, p)
+		} else if d.Type()&fs.ModeSymlink != 0 {
+			if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+				out = append(out, p)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ingest: %w", err)
+	}
+	return out, nil
+}
+
+// fileKind is what a file in a folder looks like before it is planned.
+type fileKind int
+
+const (
+	kindOther fileKind = iota // a page, a note, or a file no format recognises
+	kindData                  // recognised by a format that reads files, not folders
+)
+
+// kindOf sniffs a file in a folder. Unreadable files are kindOther: plan reports them
+// if the folder turns out to hold exports.
+func (l *Loader) kindOf(path string) fileKind {
+	f, err := os.Open(path)
+	if err != nil {
+		return kindOther
+	}
+	var magic [4]byte
+	n, _ := io.ReadFull(f, magic[:])
+	f.Close()
+	if isZip(path, magic[:n]) {
+		return l.zipKind(path)
+	}
+	if l.isData(filepath.Base(path), func() (io.ReadCloser, error) { return os.Open(path) }) {
+		return kindData
+	}
+	return kindOther
+}
+
+// zipKind is kindData for a ZIP holding an export, or one that cannot be read (so that
+// plan reports it), and kindOther for an attachment among pages.
+func (l *Loader) zipKind(path string) fileKind {
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		return kindData
+	}
+	defer zr.Close()
+	for _, zf := range zr.File {
+		if !zipSkipped(zf) && l.isData(filepath.Base(zf.Name), zf.Open) {
+			return kindData
+		}
+	}
+	return kindOther
+}
+
+// isData reports whether a format that reads files (not folders) recognises a file
+// from its name and first bytes.
+func (l *Loader) isData(base string, open func() (io.ReadCloser, error)) bool {
+	rc, err := open()
+	if err != nil {
+		return false
+	}
+	defer rc.Close()
+	br := bufio.NewReaderSize(rc, 8<<10)
+	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
+		br.Discard(3)
+	}
+	head, _ := br.Peek(8 << 10)
+	f, _, err := l.detect(base, head)
+	return err == nil && f.ReadFS == nil
+}
+
+func isZip(path string, magic []byte) bool {
+	return strings.EqualFold(filepath.Ext(path), ".zip") || string(magic) == "PK\x03\x04"
+}
+
+// isNotes reports whether a file name is that of notes kept beside exports rather
+// than data: README, LICENSE, Markdown and plain text.
+func isNotes(base string) bool {
+	upper := strings.ToUpper(base)
+	for _, prefix := range []string{"README", "LICENSE", "LICENCE"} {
+		if strings.HasPrefix(upper, prefix) {
+			return true
+		}
+	}
+	switch strings.ToLower(filepath.Ext(base)) {
+	case ".md", ".markdown", ".txt":
+		return true
+	}
+	return false
+}
+
+// multiCloser closes the ZIPs of a folder of exports.
+type multiCloser []io.Closer
+
+func (m multiCloser) Close() error {
+	var errs []error
+	for _, c := range m {
+		errs = append(errs, c.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func (m multiCloser) orNil() io.Closer {
+	if len(m) == 0 {
+		return nil
+	}
+	return m
 }
 
 func (l *Loader) planDir(path string, mod time.Time) (*unit, error) {

@@ -71,12 +71,12 @@ func BenchmarkIngest(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.StartTimer()
-			if _, err := s.Sync(ctx, bs, pgstore.SyncOptions{}); err != nil {
+			if _, err := s.Sync(ctx, bs, ingest.SyncOptions{}); err != nil {
 				b.Fatal(err)
 			}
 			b.StopTimer()
 			start := time.Now()
-			st, err := s.Sync(ctx, bs, pgstore.SyncOptions{})
+			st, err := s.Sync(ctx, bs, ingest.SyncOptions{})
 			if err != nil || st.Unchanged != docs {
 				b.Fatalf("re-run: %+v %v", st, err)
 			}

@@ -17,7 +17,7 @@ import (
 type conformant struct{ *pgstore.Store }
 
 func (s conformant) Load(ctx context.Context, batches []*ingest.Batch) error {
-	_, err := s.Sync(ctx, batches, pgstore.SyncOptions{})
+	_, err := s.Sync(ctx, batches, ingest.SyncOptions{})
 	return err
 }
 

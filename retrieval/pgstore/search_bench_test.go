@@ -252,7 +252,7 @@ func (f *searchFixture) loadCivicbot(b *testing.B) error {
 		return err
 	}
 	f.civ = s
-	if _, err := s.Sync(ctx, batches, pgstore.SyncOptions{}); err != nil {
+	if _, err := s.Sync(ctx, batches, ingest.SyncOptions{}); err != nil {
 		return err
 	}
 	loaded := time.Since(start)

@@ -49,11 +49,13 @@ var ErrEmbedderMismatch = errors.New("embedder mismatch")
 
 // Migrate applies the embedded migrations to the database at url.
 func Migrate(ctx context.Context, url string, log *slog.Logger) error {
-	cfg, err := pgx.ParseConfig(url)
+	// Parsed as a pool configuration so that pool settings in the URL
+	// (pool_max_conns and the like) are accepted here too.
+	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return fmt.Errorf("pgstore: migrate: %w", err)
 	}
-	db := stdlib.OpenDB(*cfg)
+	db := stdlib.OpenDB(*cfg.ConnConfig)
 	defer db.Close()
 	p, err := provider(db)
 	if err != nil {

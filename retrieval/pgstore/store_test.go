@@ -132,7 +132,7 @@ func TestSync(t *testing.T) {
 	s := open(t, pgtest.New(t), e)
 
 	first := licences(30)
-	st, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", first...)}, pgstore.SyncOptions{})
+	st, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", first...)}, ingest.SyncOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +151,7 @@ func TestSync(t *testing.T) {
 
 	t.Run("unchanged re-run embeds nothing", func(t *testing.T) {
 		before := e.texts.Load()
-		st, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", first...)}, pgstore.SyncOptions{})
+		st, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", first...)}, ingest.SyncOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -165,7 +165,7 @@ func TestSync(t *testing.T) {
 		rs[7].Title, rs[7].Text = "改名藥品錠", "中文品名：改名藥品錠"
 		before := e.texts.Load()
 		e.seen = nil
-		st, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", rs...)}, pgstore.SyncOptions{})
+		st, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", rs...)}, ingest.SyncOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -179,7 +179,7 @@ func TestSync(t *testing.T) {
 	})
 
 	t.Run("a facet from another source joins the document", func(t *testing.T) {
-		st, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-42", appearance(first[3].Key, "外觀：白色 圓形 標註：YSP 52"))}, pgstore.SyncOptions{})
+		st, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-42", appearance(first[3].Key, "外觀：白色 圓形 標註：YSP 52"))}, ingest.SyncOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -202,9 +202,22 @@ func TestSync(t *testing.T) {
 		}
 	})
 
+	t.Run("an unchanged source keeps its facet when another source changes", func(t *testing.T) {
+		rs := append([]ingest.Record{}, first...)
+		rs[3].Text += "\n適應症：另一次更新"
+		unchanged := &ingest.Batch{Source: "tfda-42", Format: "test", Unchanged: true}
+		if _, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", rs...), unchanged}, ingest.SyncOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(t, s, `SELECT count(*) FROM documents WHERE key = $1 AND facets ? 'appearance' AND body LIKE '%另一次更新%' AND body LIKE '%YSP 52%'`, first[3].Key); n != 1 {
+			t.Error("the recomposed document lost the appearance facet of the unchanged source")
+		}
+		first = rs
+	})
+
 	t.Run("a removed row disappears", func(t *testing.T) {
 		rs := first[:29]
-		st, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", rs...)}, pgstore.SyncOptions{})
+		st, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", rs...)}, ingest.SyncOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -216,7 +229,7 @@ func TestSync(t *testing.T) {
 		}
 		// The licence with an appearance facet loses only its licence facet.
 		rs = append(append([]ingest.Record{}, first[:3]...), first[4:29]...)
-		if st, err = s.Sync(ctx, []*ingest.Batch{batch("tfda-36", rs...)}, pgstore.SyncOptions{}); err != nil {
+		if st, err = s.Sync(ctx, []*ingest.Batch{batch("tfda-36", rs...)}, ingest.SyncOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		if st.Removed != 0 || st.Changed != 1 {
@@ -228,8 +241,8 @@ func TestSync(t *testing.T) {
 	})
 
 	t.Run("a much smaller export is refused", func(t *testing.T) {
-		_, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", first[:5]...)}, pgstore.SyncOptions{})
-		if !errors.Is(err, pgstore.ErrShrink) {
+		_, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", first[:5]...)}, ingest.SyncOptions{})
+		if !errors.Is(err, ingest.ErrShrink) {
 			t.Fatalf("err = %v, want ErrShrink", err)
 		}
 		if n := count(t, s, `SELECT count(*) FROM records WHERE source = 'tfda-36'`); n != 28 {
@@ -248,7 +261,7 @@ func TestSync(t *testing.T) {
 		rs := append([]ingest.Record{}, first[:3]...)
 		rs = append(rs, first[4:29]...)
 		rs[1].Text += "\n適應症：更新"
-		if _, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", rs...)}, pgstore.SyncOptions{}); err != nil {
+		if _, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", rs...)}, ingest.SyncOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		if n := count(t, s, `SELECT count(*) FROM documents WHERE key = $1 AND status = 'suppressed' AND body LIKE '%更新%'`, key); n != 1 {
@@ -272,7 +285,7 @@ func TestSyncCancelledKeepsOldData(t *testing.T) {
 	e := &countingEmbedder{dim: 16}
 	s := open(t, pgtest.New(t), e)
 	old := licences(600)
-	if _, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", old...)}, pgstore.SyncOptions{}); err != nil {
+	if _, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", old...)}, ingest.SyncOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	changed := licences(600)
@@ -289,7 +302,7 @@ func TestSyncCancelledKeepsOldData(t *testing.T) {
 		}
 		return nil
 	}
-	if _, err := s.Sync(cctx, []*ingest.Batch{batch("tfda-36", changed...)}, pgstore.SyncOptions{}); !errors.Is(err, context.Canceled) {
+	if _, err := s.Sync(cctx, []*ingest.Batch{batch("tfda-36", changed...)}, ingest.SyncOptions{}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 	if n := count(t, s, `SELECT count(*) FROM documents WHERE body LIKE '%新版%'`); n != 0 {
@@ -303,7 +316,7 @@ func TestSyncCancelledKeepsOldData(t *testing.T) {
 		t.Fatalf("old data not serving: %v %+v", err, hits)
 	}
 	e.before = nil
-	st, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", changed...)}, pgstore.SyncOptions{})
+	st, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", changed...)}, ingest.SyncOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -317,7 +330,7 @@ func TestEmbedderMismatch(t *testing.T) {
 	url := pgtest.New(t)
 	e := &countingEmbedder{dim: 16}
 	s := open(t, url, e)
-	if _, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", licences(5)...)}, pgstore.SyncOptions{}); err != nil {
+	if _, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", licences(5)...)}, ingest.SyncOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
@@ -346,7 +359,7 @@ func TestConcurrentReadersSeeOldOrNew(t *testing.T) {
 	e := &countingEmbedder{dim: 16}
 	url := pgtest.New(t)
 	s := open(t, url, e)
-	if _, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", licences(200)...)}, pgstore.SyncOptions{}); err != nil {
+	if _, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", licences(200)...)}, ingest.SyncOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	reader, err := pgx.Connect(ctx, url)
@@ -371,7 +384,7 @@ func TestConcurrentReadersSeeOldOrNew(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() {
-		_, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", changed...)}, pgstore.SyncOptions{})
+		_, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", changed...)}, ingest.SyncOptions{})
 		done <- err
 	}()
 	<-entered
@@ -392,12 +405,12 @@ func TestBulkLoadRebuildsChunksTable(t *testing.T) {
 	ctx := context.Background()
 	e := &countingEmbedder{dim: 16}
 	s := open(t, pgtest.New(t), e)
-	if _, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", licences(100)...)}, pgstore.SyncOptions{}); err != nil {
+	if _, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", licences(100)...)}, ingest.SyncOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	// 2,500 new chunks against 100 stored: written to a new table, indexes built after.
 	big := licences(2600)
-	st, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", big...)}, pgstore.SyncOptions{})
+	st, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", big...)}, ingest.SyncOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -415,7 +428,7 @@ func TestBulkLoadRebuildsChunksTable(t *testing.T) {
 		t.Fatalf("search after the rebuild: %v %+v", err, hits)
 	}
 	// The foreign key still cascades, and a later small sync takes the plain path.
-	st, err = s.Sync(ctx, []*ingest.Batch{batch("tfda-36", big[:2599]...)}, pgstore.SyncOptions{})
+	st, err = s.Sync(ctx, []*ingest.Batch{batch("tfda-36", big[:2599]...)}, ingest.SyncOptions{})
 	if err != nil || st.Removed != 1 {
 		t.Fatalf("small sync after the rebuild: %+v %v", st, err)
 	}

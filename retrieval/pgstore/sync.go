@@ -16,31 +16,18 @@ import (
 	"github.com/pgvector/pgvector-go"
 )
 
-// SyncOptions tune a sync.
-type SyncOptions struct {
-	// AllowShrink lets a source lose more than MaxShrink of its records in one run.
-	// Without it such a run fails: an export cut short at a row boundary parses cleanly.
-	AllowShrink bool
-	// Progress, if set, is told how many chunks have been embedded.
-	Progress func(stage string, done, total int)
-}
+// SyncOptions, Stats, MaxShrink and ErrShrink are ingest's, shared with the embedded
+// store; the names stay here for the callers that use them.
+type (
+	SyncOptions = ingest.SyncOptions
+	Stats       = ingest.SyncStats
+)
 
 // MaxShrink is the share of a source's records a run may remove without AllowShrink.
-const MaxShrink = 0.5
+const MaxShrink = ingest.MaxShrink
 
 // ErrShrink is returned when a source would lose more than MaxShrink of its records.
-var ErrShrink = errors.New("export much smaller than the stored one")
-
-// Stats counts what a sync did, in documents.
-type Stats struct {
-	Documents int `json:"documents"` // documents the synced sources now describe
-	Added     int `json:"added"`
-	Changed   int `json:"changed"`
-	Unchanged int `json:"unchanged"`
-	Removed   int `json:"removed"`
-	Rejected  int `json:"rejected"` // records
-	Chunks    int `json:"chunks"`   // chunks embedded
-}
+var ErrShrink = ingest.ErrShrink
 
 type docKey struct{ dataset, key string }
 
@@ -49,9 +36,9 @@ type recKey struct{ dataset, key, facet string }
 // Sync makes the store hold exactly what batches say for their sources, in one
 // transaction: readers see the old data until it commits, and a run that fails or is
 // cancelled changes nothing. Only documents whose content changed are embedded again.
-func (s *Store) Sync(ctx context.Context, batches []*ingest.Batch, opt SyncOptions) (Stats, error) {
+func (s *Store) Sync(ctx context.Context, batches []*ingest.Batch, opt ingest.SyncOptions) (ingest.SyncStats, error) {
 	started := time.Now()
-	var st Stats
+	var st ingest.SyncStats
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var err error
 		st, err = s.sync(ctx, tx, batches, opt)
@@ -66,13 +53,13 @@ func (s *Store) Sync(ctx context.Context, batches []*ingest.Batch, opt SyncOptio
 		if ctx.Err() == nil {
 			_ = s.recordRun(ctx, s.pool, batches, started, st, err)
 		}
-		return Stats{}, err
+		return ingest.SyncStats{}, err
 	}
 	return st, nil
 }
 
-func (s *Store) sync(ctx context.Context, tx pgx.Tx, batches []*ingest.Batch, opt SyncOptions) (Stats, error) {
-	var st Stats
+func (s *Store) sync(ctx context.Context, tx pgx.Tx, batches []*ingest.Batch, opt ingest.SyncOptions) (ingest.SyncStats, error) {
+	var st ingest.SyncStats
 	// One ingest at a time: two sources may describe the same documents.
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('civicbot:ingest'))`); err != nil {
 		return st, fmt.Errorf("pgstore: sync: lock: %w", err)
@@ -87,13 +74,15 @@ func (s *Store) sync(ctx context.Context, tx pgx.Tx, batches []*ingest.Batch, op
 	inRun := map[docKey][]ingest.Record{}
 	var runSources []string
 	for _, b := range batches {
-		runSources = append(runSources, b.Source)
 		if b.Unchanged {
+			// Its stored records stay as they are and compose documents from the
+			// store, like any source outside this run.
 			if err := unchangedSource(ctx, tx, b.Source, present); err != nil {
 				return st, err
 			}
 			continue
 		}
+		runSources = append(runSources, b.Source)
 		st.Rejected += len(b.Rejects)
 		for _, r := range b.Records {
 			k := docKey{r.Dataset, r.Key}
@@ -181,7 +170,7 @@ func (s *Store) sync(ctx context.Context, tx pgx.Tx, batches []*ingest.Batch, op
 
 // syncRecords replaces a source's records with the batch's, and adds the documents
 // whose records changed to affected.
-func (s *Store) syncRecords(ctx context.Context, tx pgx.Tx, b *ingest.Batch, opt SyncOptions, affected map[docKey]bool) error {
+func (s *Store) syncRecords(ctx context.Context, tx pgx.Tx, b *ingest.Batch, opt ingest.SyncOptions, affected map[docKey]bool) error {
 	var oldSnapshot *time.Time
 	err := tx.QueryRow(ctx, `SELECT snapshot FROM sources WHERE name = $1`, b.Source).Scan(&oldSnapshot)
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
@@ -234,9 +223,9 @@ func (s *Store) syncRecords(ctx context.Context, tx pgx.Tx, b *ingest.Batch, opt
 			removed++
 		}
 	}
-	if !opt.AllowShrink && len(old) >= 20 && float64(removed) > MaxShrink*float64(len(old)) {
+	if !opt.AllowShrink && len(old) >= 20 && float64(removed) > ingest.MaxShrink*float64(len(old)) {
 		return fmt.Errorf("pgstore: sync %s: %w: it would remove %d of %d stored records; check the file, or pass --allow-shrink if the export really shrank",
-			b.Source, ErrShrink, removed, len(old))
+			b.Source, ingest.ErrShrink, removed, len(old))
 	}
 	if len(delKey) > 0 {
 		const del = `DELETE FROM records r USING unnest($2::text[], $3::text[], $4::text[]) AS d(dataset, key, facet)
@@ -406,7 +395,7 @@ func documentHashes(ctx context.Context, tx pgx.Tx, keys []docKey) (map[docKey]s
 
 // writeDocuments writes docs (ids[i] is the stored id of docs[i], 0 for a new
 // document) and their chunks with embeddings, in bulk.
-func (s *Store) writeDocuments(ctx context.Context, tx pgx.Tx, docs []ingest.Document, ids []int64, opt SyncOptions, lap func(string)) (int, error) {
+func (s *Store) writeDocuments(ctx context.Context, tx pgx.Tx, docs []ingest.Document, ids []int64, opt ingest.SyncOptions, lap func(string)) (int, error) {
 	if len(docs) == 0 {
 		return 0, nil
 	}
@@ -558,7 +547,7 @@ type execer interface {
 // maxStoredRejects bounds the rejects kept with a run; the count is always exact.
 const maxStoredRejects = 1000
 
-func (s *Store) recordRun(ctx context.Context, db execer, batches []*ingest.Batch, started time.Time, st Stats, runErr error) error {
+func (s *Store) recordRun(ctx context.Context, db execer, batches []*ingest.Batch, started time.Time, st ingest.SyncStats, runErr error) error {
 	var sources, files []string
 	rejects := []ingest.Reject{}
 	for _, b := range batches {
