@@ -17,6 +17,9 @@ setup:
 	@.ci/setup-postgres || { \
 	  if [ "$$CI" = "true" ]; then echo "setup: PostgreSQL with pgvector is required under CI" >&2; exit 1; fi; \
 	  echo "setup: PostgreSQL with pgvector is not available here: database tests will be skipped" >&2; }
+	@.ci/setup-chromium || { \
+	  if [ "$$CI" = "true" ]; then echo "setup: Chromium is required under CI for the widget's browser tests" >&2; exit 1; fi; \
+	  echo "setup: Chromium is not available here: browser tests will be skipped" >&2; }
 
 lint:
 	$(GO) vet ./...

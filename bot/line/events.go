@@ -1,0 +1,205 @@
+package line
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/civicbot/civicbot/bot"
+	"github.com/line/line-bot-sdk-go/v8/linebot/webhook"
+)
+
+// Postback data the channel puts on its buttons.
+const (
+	postbackQuestion   = "q="             // q=<question>: ask it (follow-ups, related questions, rich menus)
+	postbackPharmacist = "act=pharmacist" // how to reach a pharmacist
+	postbackFeedback   = "fb=%s&m=%s"     // fb=up|down&m=<message id>
+)
+
+// messageID is the form of the engine's message ids (32 hex digits), with room to
+// spare: anything else in a feedback postback is not ours.
+var messageID = regexp.MustCompile(`^[0-9A-Za-z_-]{1,64}$`)
+
+// eventKey is what the Store records for an event id: the id, or its hash when it is
+// longer than any ULID.
+func eventKey(id string) string {
+	if len(id) <= 64 {
+		return id
+	}
+	sum := sha256.Sum256([]byte(id))
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+func (h *Handler) dispatch(ctx context.Context, j job) {
+	switch ev := j.ev.(type) {
+	case webhook.MessageEvent:
+		h.onMessage(ctx, j, ev)
+	case webhook.PostbackEvent:
+		h.onPostback(ctx, j, ev)
+	case webhook.FollowEvent:
+		text, err := greeting(h.retention)
+		if err != nil {
+			h.log.Error("line: greeting", "err", err)
+			return
+		}
+		h.send(ctx, j, withQuickReply(texts(text), examples()))
+	case webhook.JoinEvent:
+		h.send(ctx, j, texts(textJoin))
+	case webhook.UnfollowEvent, webhook.LeaveEvent:
+		h.forget(ctx, j)
+	}
+}
+
+func (h *Handler) onMessage(ctx context.Context, j job, ev webhook.MessageEvent) {
+	m, ok := ev.Message.(webhook.TextMessageContent)
+	if !ok {
+		// In a group, pictures and stickers are for the members, not the bot.
+		if j.src.kind == "user" {
+			h.send(ctx, j, texts(textNonText))
+		}
+		return
+	}
+	text, quote := m.Text, ""
+	if j.src.kind != "user" {
+		t, ok := addressed(m)
+		if !ok {
+			h.Stats.NotAddressed.Add(1)
+			return
+		}
+		// Quoting the question shows whom the answer is for.
+		text, quote = t, m.QuoteToken
+	}
+	h.answer(ctx, j, text, quote)
+}
+
+// addressed returns a group message's text without its mentions, and whether it
+// mentions the bot. Mentions count UTF-16 code units.
+func addressed(m webhook.TextMessageContent) (string, bool) {
+	if m.Mention == nil {
+		return "", false
+	}
+	units := utf16.Encode([]rune(m.Text))
+	keep := make([]bool, len(units))
+	for i := range keep {
+		keep[i] = true
+	}
+	self := false
+	for _, me := range m.Mention.Mentionees {
+		var at, n int32
+		switch v := me.(type) {
+		case webhook.UserMentionee:
+			at, n = v.Index, v.Length
+			self = self || v.IsSelf
+		case webhook.AllMentionee:
+			at, n = v.Index, v.Length
+		default:
+			continue
+		}
+		// Every mention goes: members' names are not part of the question.
+		for i := int(at); n > 0 && at >= 0 && i < int(at)+int(n) && i < len(units); i++ {
+			keep[i] = false
+		}
+	}
+	if !self {
+		return "", false
+	}
+	out := make([]uint16, 0, len(units))
+	for i, u := range units {
+		if keep[i] {
+			out = append(out, u)
+		}
+	}
+	return strings.TrimSpace(string(utf16.Decode(out))), true
+}
+
+// answer asks the engine and sends the answer.
+func (h *Handler) answer(ctx context.Context, j job, text, quote string) {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		msg := textEmpty
+		if j.src.kind != "user" {
+			msg = textGroupEmpty
+		}
+		h.send(ctx, j, texts(msg))
+		return
+	}
+	if utf8.RuneCountInString(text) > bot.MaxMessageRunes {
+		h.send(ctx, j, texts(textTooLong))
+		return
+	}
+	if j.src.kind == "user" {
+		h.loading(ctx, j.src.userID)
+	}
+	actx, cancel := context.WithTimeout(ctx, h.answerTimeout)
+	a, err := h.engine.Ask(actx, bot.Request{SessionID: h.SessionID(j.src.chat()), Message: text, Channel: "line"}, nil)
+	cancel()
+	switch {
+	case errors.Is(err, bot.ErrEmptyMessage):
+		h.send(ctx, j, texts(textEmpty))
+		return
+	case err != nil:
+		h.Stats.AskErrors.Add(1)
+		h.log.Error("line: answer", "event", j.id, "chat", h.tag(j.src.chat()), "err", err)
+		if ctx.Err() == nil {
+			h.send(ctx, j, texts(textError))
+		}
+		return
+	}
+	h.log.Info("line: answered", "event", j.id, "chat", h.tag(j.src.chat()), "mode", string(a.Mode),
+		"sources", len(a.Sources), "message_id", a.MessageID, "wait", time.Since(j.received).Round(time.Millisecond))
+	h.send(ctx, j, compose(a, quote))
+}
+
+func (h *Handler) onPostback(ctx context.Context, j job, ev webhook.PostbackEvent) {
+	if ev.Postback == nil {
+		return
+	}
+	data := ev.Postback.Data
+	switch {
+	case strings.HasPrefix(data, postbackQuestion):
+		h.answer(ctx, j, data[len(postbackQuestion):], "")
+		return
+	case data == postbackPharmacist:
+		h.send(ctx, j, texts(textPharmacist))
+		return
+	}
+	v, err := url.ParseQuery(data)
+	rating, id := v.Get("fb"), v.Get("m")
+	if err != nil || (rating != bot.RatingUp && rating != bot.RatingDown) || !messageID.MatchString(id) {
+		// Data is not logged: a rich menu could carry anything.
+		h.log.Info("line: unknown postback ignored", "event", j.id, "bytes", len(data))
+		return
+	}
+	switch err := h.store.SaveFeedback(ctx, bot.Feedback{MessageID: id, Rating: rating, CreatedAt: time.Now()}); {
+	case errors.Is(err, bot.ErrUnknownMessage):
+		// The answer was purged, or the data forged: nothing to rate.
+		h.log.Info("line: feedback on an unknown message ignored", "event", j.id, "message_id", id)
+	case err != nil:
+		h.log.Error("line: save feedback", "event", j.id, "err", err)
+	default:
+		h.Stats.Feedback.Add(1)
+	}
+	h.send(ctx, j, texts(textThanks))
+}
+
+// forget deletes the conversation of a user who blocked the account, or of a group
+// the account left.
+func (h *Handler) forget(ctx context.Context, j job) {
+	chat := j.src.chat()
+	if chat == "" {
+		return
+	}
+	n, err := h.store.DeleteSession(ctx, h.SessionID(chat))
+	if err != nil {
+		h.log.Error("line: forget the conversation", "event", j.id, "chat", h.tag(chat), "err", err)
+		return
+	}
+	h.log.Info("line: conversation forgotten", "event", j.id, "type", j.typ, "chat", h.tag(chat), "turns", n)
+}

@@ -1,0 +1,762 @@
+package line_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/bot/line"
+	"github.com/civicbot/civicbot/bot/line/linetest"
+	"github.com/civicbot/civicbot/ingest"
+	"github.com/civicbot/civicbot/ingest/taipei"
+	"github.com/civicbot/civicbot/ingest/tfda"
+	"github.com/civicbot/civicbot/retrieval/hashembed"
+	"github.com/civicbot/civicbot/retrieval/pgstore"
+	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+var _ line.Store = (*pgstore.Store)(nil)
+
+const webhookURL = "http://civicbot.test/line/webhook"
+
+// bundledStore is a fresh database holding the bundled open data.
+func bundledStore(tb testing.TB) *pgstore.Store {
+	tb.Helper()
+	ctx := context.Background()
+	e := hashembed.New(hashembed.DefaultDim)
+	s, err := pgstore.Open(ctx, pgtest.New(tb), e, pgstore.EmbedderInfo{Name: e.Name(), Dim: e.Dim()}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(s.Close)
+	paths, err := filepath.Glob("../../ingest/opendata/tfda/*.*")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	paths = append(paths, "../../ingest/opendata/taipei/faq.xml")
+	l := &ingest.Loader{Formats: append(tfda.Formats(), taipei.Formats(time.Now)...)}
+	batches, err := l.Load(ctx, paths...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := s.Sync(ctx, batches, pgstore.SyncOptions{}); err != nil {
+		tb.Fatal(err)
+	}
+	return s
+}
+
+// logs collects a handler's logs, to check that they hold no personal data.
+type logs struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logs) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logs) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// fixture is a handler with the fake LINE API.
+type fixture struct {
+	api  *linetest.Server
+	h    *line.Handler
+	logs *logs
+}
+
+func newFixture(tb testing.TB, engine line.Answerer, store line.Store, configure ...func(*line.Config)) *fixture {
+	tb.Helper()
+	f := &fixture{api: linetest.New(tb, linetest.Options{}), logs: &logs{}}
+	f.h = newHandler(tb, f.api, engine, store, f.logs, configure...)
+	return f
+}
+
+func newHandler(tb testing.TB, api *linetest.Server, engine line.Answerer, store line.Store, l *logs, configure ...func(*line.Config)) *line.Handler {
+	tb.Helper()
+	cfg := line.Config{
+		ChannelSecret: api.Secret,
+		AccessToken:   api.Token,
+		APIBaseURL:    api.URL,
+		Engine:        engine,
+		Store:         store,
+		Log:           slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	}
+	for _, c := range configure {
+		c(&cfg)
+	}
+	h, err := line.New(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := h.Start(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = h.Close() })
+	return h
+}
+
+// post sends a signed webhook and returns the status.
+func (f *fixture) post(tb testing.TB, events ...linetest.Event) int {
+	tb.Helper()
+	rec := httptest.NewRecorder()
+	f.h.ServeHTTP(rec, f.api.Request(webhookURL, linetest.Marshal(events...)))
+	return rec.Code
+}
+
+// waitHandled waits until the handler finished with n events.
+func waitHandled(tb testing.TB, h *line.Handler, n int64) {
+	tb.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for h.Stats.Handled.Load() < n {
+		if time.Now().After(deadline) {
+			tb.Fatalf("handled %d events, want %d", h.Stats.Handled.Load(), n)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// noLeak fails when the logs hold a user id or a message text.
+func (f *fixture) noLeak(tb testing.TB, secrets ...string) {
+	tb.Helper()
+	out := f.logs.String()
+	for _, s := range secrets {
+		if s != "" && strings.Contains(out, s) {
+			tb.Errorf("the logs hold %q:\n%s", s, out)
+		}
+	}
+}
+
+func quickLabels(m linetest.Message) string {
+	var out []string
+	for _, a := range m.QuickReplies() {
+		out = append(out, a.Label())
+	}
+	return strings.Join(out, ",")
+}
+
+// fakeEngine answers with a function.
+type fakeEngine func(ctx context.Context, r bot.Request) (bot.Answer, error)
+
+func (f fakeEngine) Ask(ctx context.Context, r bot.Request, _ func(bot.Event)) (bot.Answer, error) {
+	return f(ctx, r)
+}
+
+// memStore keeps events and feedback in memory.
+type memStore struct {
+	mu       sync.Mutex
+	events   map[string]bool
+	feedback map[string]string
+	deleted  []string
+}
+
+func newMemStore() *memStore {
+	return &memStore{events: map[string]bool{}, feedback: map[string]string{}}
+}
+
+func (m *memStore) MarkEvent(_ context.Context, id string) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.events[id] {
+		return false, nil
+	}
+	m.events[id] = true
+	return true, nil
+}
+
+func (m *memStore) SaveFeedback(_ context.Context, f bot.Feedback) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.feedback[f.MessageID] = f.Rating
+	return nil
+}
+
+func (m *memStore) DeleteSession(_ context.Context, s string) (int64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.deleted = append(m.deleted, s)
+	return 0, nil
+}
+
+// TestLine runs the channel on the bundled data with the real engine and PostgreSQL.
+func TestLine(t *testing.T) {
+	store := bundledStore(t)
+	engine, err := bot.New(bot.Config{Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	const drugQuestion = "普拿疼膜衣錠的成分是什麼？"
+
+	t.Run("bad signature", func(t *testing.T) {
+		f := newFixture(t, engine, store)
+		user := linetest.NewUserID()
+		body := linetest.Marshal(f.api.Text(user, drugQuestion))
+		req := f.api.Request(webhookURL, body)
+		req.Header.Set("X-Line-Signature", linetest.Sign("not-the-secret", body))
+		rec := httptest.NewRecorder()
+		f.h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusBadRequest {
+			t.Errorf("status %d, want 400", rec.Code)
+		}
+		time.Sleep(50 * time.Millisecond)
+		if n := len(f.api.Calls()); n != 0 || f.h.Stats.Events.Load() != 0 || f.h.Stats.BadSignatures.Load() != 1 {
+			t.Errorf("%d API calls, %d events taken: want none", n, f.h.Stats.Events.Load())
+		}
+		f.noLeak(t, user, drugQuestion)
+	})
+
+	t.Run("missing signature", func(t *testing.T) {
+		f := newFixture(t, engine, store)
+		req := f.api.Request(webhookURL, linetest.Marshal(f.api.Text(linetest.NewUserID(), drugQuestion)))
+		req.Header.Del("X-Line-Signature")
+		rec := httptest.NewRecorder()
+		f.h.ServeHTTP(rec, req)
+		time.Sleep(50 * time.Millisecond)
+		if rec.Code != http.StatusBadRequest || len(f.api.Calls()) != 0 {
+			t.Errorf("status %d, %d API calls: want 400 and none", rec.Code, len(f.api.Calls()))
+		}
+	})
+
+	t.Run("oversized body", func(t *testing.T) {
+		f := newFixture(t, engine, store)
+		body := linetest.Marshal(f.api.Text(linetest.NewUserID(), strings.Repeat("藥", line.DefaultMaxBodyBytes/3+1)))
+		rec := httptest.NewRecorder()
+		f.h.ServeHTTP(rec, f.api.Request(webhookURL, body))
+		time.Sleep(50 * time.Millisecond)
+		if rec.Code != http.StatusRequestEntityTooLarge || len(f.api.Calls()) != 0 || f.h.Stats.TooLarge.Load() != 1 {
+			t.Errorf("status %d, %d API calls: want 413 and none", rec.Code, len(f.api.Calls()))
+		}
+	})
+
+	t.Run("malformed body", func(t *testing.T) {
+		f := newFixture(t, engine, store)
+		rec := httptest.NewRecorder()
+		f.h.ServeHTTP(rec, f.api.Request(webhookURL, []byte(`{"events": {"a": 1}}`)))
+		if rec.Code != http.StatusBadRequest {
+			t.Errorf("status %d, want 400", rec.Code)
+		}
+		// One bad event does not sink the others.
+		user := linetest.NewUserID()
+		good := linetest.Marshal(f.api.Media(user, "sticker"))
+		body := append([]byte(`{"destination":"x","events":[{"type":5},`), good[bytes.IndexByte(good, '[')+1:]...)
+		rec = httptest.NewRecorder()
+		f.h.ServeHTTP(rec, f.api.Request(webhookURL, body))
+		if rec.Code != http.StatusOK {
+			t.Fatalf("status %d, want 200", rec.Code)
+		}
+		f.api.WaitDelivered(t, 1)
+	})
+
+	t.Run("verification request", func(t *testing.T) {
+		f := newFixture(t, engine, store)
+		if code := f.post(t); code != http.StatusOK {
+			t.Errorf("status %d for an empty event list, want 200", code)
+		}
+	})
+
+	var drugAnswer linetest.Call
+	t.Run("text answered, with the loading animation", func(t *testing.T) {
+		f := newFixture(t, engine, store)
+		user := linetest.NewUserID()
+		ev := f.api.Text(user, drugQuestion)
+		if code := f.post(t, ev); code != http.StatusOK {
+			t.Fatalf("status %d", code)
+		}
+		calls := f.api.WaitDelivered(t, 1)
+		all := f.api.Calls()
+		if len(all) != 2 || all[0].Kind != linetest.Loading || all[0].ChatID != user || all[0].LoadingSeconds != line.LoadingSeconds {
+			t.Fatalf("calls %+v: want the loading animation for the user, then the reply", all)
+		}
+		reply := calls[0]
+		if reply.Kind != linetest.Reply || reply.ReplyToken != ev.ReplyToken {
+			t.Fatalf("answer by %s with token %q, want a reply with %q", reply.Kind, reply.ReplyToken, ev.ReplyToken)
+		}
+		if !strings.Contains(reply.Text(), "普拿疼") || !strings.Contains(reply.Text(), "醫師或藥師") {
+			t.Errorf("answer:\n%s", reply.Text())
+		}
+		last := reply.Messages[len(reply.Messages)-1]
+		if last.Type() != "flex" || !strings.Contains(last.AltText(), "普拿疼") {
+			t.Errorf("last message %v: want the source cards", last)
+		}
+		texts := strings.Join(last.FlexTexts(), "|")
+		if !strings.Contains(texts, "食藥署藥品許可證") || !strings.Contains(texts, "資料日期：") {
+			t.Errorf("card texts %q: want the dataset and the data's date", texts)
+		}
+		if got := quickLabels(last); !strings.HasPrefix(got, "外觀,怎麼保存,副作用,找藥師") || !strings.Contains(got, "👍") {
+			t.Errorf("quick replies %q", got)
+		}
+		drugAnswer = reply
+		f.noLeak(t, user, drugQuestion)
+	})
+
+	t.Run("follow-up and feedback by postback", func(t *testing.T) {
+		f := newFixture(t, engine, store)
+		user := linetest.NewUserID()
+		f.post(t, f.api.Text(user, drugQuestion))
+		first := f.api.WaitDelivered(t, 1)[0]
+		var up, followUp linetest.Action
+		for _, a := range first.Messages[len(first.Messages)-1].QuickReplies() {
+			switch a.Label() {
+			case "👍 有幫助":
+				up = a
+			case "副作用":
+				followUp = a
+			}
+		}
+		if up == nil || followUp == nil {
+			t.Fatalf("quick replies %v", first.Messages[len(first.Messages)-1].QuickReplies())
+		}
+		f.post(t, f.api.Postback(user, followUp.Data()))
+		second := f.api.WaitDelivered(t, 2)[1]
+		if !strings.Contains(second.Text(), "普拿疼") || !strings.Contains(second.Text(), "副作用") {
+			t.Errorf("follow-up answer:\n%s", second.Text())
+		}
+
+		f.post(t, f.api.Postback(user, up.Data()))
+		thanks := f.api.WaitDelivered(t, 3)[2]
+		if thanks.Text() != "謝謝您的回饋！" {
+			t.Errorf("feedback answered %q", thanks.Text())
+		}
+		id := strings.TrimPrefix(up.Data(), "fb=up&m=")
+		fb, err := store.Feedback(ctx, id)
+		if err != nil || fb.Rating != bot.RatingUp {
+			t.Errorf("stored feedback %+v, %v: want up", fb, err)
+		}
+		// Feedback on a message that does not exist is thanked, and not stored.
+		f.post(t, f.api.Postback(user, "fb=down&m=ffffffffffffffffffffffffffffffff"))
+		f.api.WaitDelivered(t, 4)
+		if f.h.Stats.Feedback.Load() != 1 {
+			t.Errorf("%d feedback stored, want 1", f.h.Stats.Feedback.Load())
+		}
+		f.noLeak(t, user)
+	})
+
+	t.Run("redelivery answered once", func(t *testing.T) {
+		f := newFixture(t, engine, store)
+		ev := f.api.Text(linetest.NewUserID(), "愛心卡遺失怎麼辦？")
+		f.post(t, ev)
+		f.post(t, ev.Redelivered())
+		waitHandled(t, f.h, 2)
+		f.api.WaitDelivered(t, 1)
+		time.Sleep(50 * time.Millisecond)
+		if n := f.api.Delivered(); n != 1 || f.h.Stats.Duplicates.Load() != 1 {
+			t.Errorf("%d answers, %d duplicates: want 1 and 1", n, f.h.Stats.Duplicates.Load())
+		}
+	})
+
+	t.Run("redelivery to another replica answered once", func(t *testing.T) {
+		api := linetest.New(t, linetest.Options{})
+		l := &logs{}
+		a, b := newHandler(t, api, engine, store, l), newHandler(t, api, engine, store, l)
+		ev := api.Text(linetest.NewUserID(), "路邊停車費怎麼繳")
+		var wg sync.WaitGroup
+		for i, h := range []*line.Handler{a, b} {
+			e := ev
+			if i == 1 {
+				e = ev.Redelivered()
+			}
+			wg.Go(func() {
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, api.Request(webhookURL, linetest.Marshal(e)))
+			})
+		}
+		wg.Wait()
+		waitHandled(t, a, 1)
+		waitHandled(t, b, 1)
+		api.WaitDelivered(t, 1)
+		time.Sleep(50 * time.Millisecond)
+		if n, dup := api.Delivered(), a.Stats.Duplicates.Load()+b.Stats.Duplicates.Load(); n != 1 || dup != 1 {
+			t.Errorf("%d answers, %d duplicates across replicas: want 1 and 1", n, dup)
+		}
+	})
+
+	t.Run("expired reply token: pushed with a retry key", func(t *testing.T) {
+		f := newFixture(t, engine, store)
+		user := linetest.NewUserID()
+		ev := f.api.Text(user, drugQuestion)
+		f.api.ExpireToken(ev.ReplyToken)
+		// The first push fails: the retry must carry the same key.
+		f.api.Fail(linetest.Push, http.StatusInternalServerError, `{"message":"An error occurred in the backend"}`, 1)
+		f.post(t, ev)
+		waitHandled(t, f.h, 1)
+		replies, pushes := f.api.CallsOf(linetest.Reply), f.api.CallsOf(linetest.Push)
+		if len(replies) != 1 || replies[0].Status != http.StatusBadRequest {
+			t.Fatalf("replies %+v: want one refused", replies)
+		}
+		if len(pushes) != 2 || pushes[0].Status != 500 || !pushes[1].Accepted() || pushes[1].To != user ||
+			pushes[0].RetryKey == "" || pushes[0].RetryKey != pushes[1].RetryKey {
+			t.Fatalf("pushes %+v: want a failed push and its retry, to the user, with one retry key", pushes)
+		}
+		if !strings.Contains(pushes[1].Text(), "普拿疼") {
+			t.Errorf("pushed %q", pushes[1].Text())
+		}
+		if f.h.Stats.Late.Load() != 1 || f.h.Stats.Pushes.Load() != 1 || f.h.Stats.Replies.Load() != 0 {
+			t.Errorf("stats late %d pushes %d replies %d", f.h.Stats.Late.Load(), f.h.Stats.Pushes.Load(), f.h.Stats.Replies.Load())
+		}
+		f.noLeak(t, user, drugQuestion)
+	})
+
+	t.Run("late answer pushed without trying the reply", func(t *testing.T) {
+		f := newFixture(t, engine, store, func(c *line.Config) { c.ReplyTimeout = time.Nanosecond })
+		f.post(t, f.api.Text(linetest.NewUserID(), "愛心卡遺失怎麼辦？"))
+		f.api.WaitDelivered(t, 1)
+		if len(f.api.CallsOf(linetest.Reply)) != 0 || len(f.api.CallsOf(linetest.Push)) != 1 {
+			t.Errorf("calls %+v: want a push only", f.api.Calls())
+		}
+	})
+
+	t.Run("no push when pushes are off", func(t *testing.T) {
+		f := newFixture(t, engine, store, func(c *line.Config) { c.NoPush = true })
+		ev := f.api.Text(linetest.NewUserID(), "愛心卡遺失怎麼辦？")
+		f.api.ExpireToken(ev.ReplyToken)
+		f.post(t, ev)
+		waitHandled(t, f.h, 1)
+		if len(f.api.CallsOf(linetest.Push)) != 0 || f.h.Stats.Dropped.Load() != 1 {
+			t.Errorf("calls %+v, dropped %d: want no push", f.api.Calls(), f.h.Stats.Dropped.Load())
+		}
+	})
+
+	t.Run("emergency: a card with call buttons", func(t *testing.T) {
+		f := newFixture(t, engine, store)
+		const q = "我的小孩誤食了一整瓶藥怎麼辦"
+		f.post(t, f.api.Text(linetest.NewUserID(), q))
+		reply := f.api.WaitDelivered(t, 1)[0]
+		if len(reply.Messages) != 2 || reply.Messages[0].Type() != "text" || reply.Messages[1].Type() != "flex" {
+			t.Fatalf("messages %v: want the emergency text and the card", reply.Messages)
+		}
+		if !strings.Contains(reply.Messages[0].Text(), "119") {
+			t.Errorf("emergency text %q", reply.Messages[0].Text())
+		}
+		card := reply.Messages[1]
+		tels := map[string]bool{}
+		for _, a := range card.Actions() {
+			if a.Type() == "uri" && strings.HasPrefix(a.URI(), "tel:") {
+				tels[a.URI()] = true
+			}
+		}
+		for _, tel := range []string{"tel:119", "tel:1925", "tel:0228717121"} {
+			if !tels[tel] {
+				t.Errorf("no %s button in %v", tel, card.Actions())
+			}
+		}
+		if !strings.Contains(card.AltText(), "119") || !strings.Contains(card.AltText(), "2871-7121") || len(card.QuickReplies()) != 0 {
+			t.Errorf("alt text %q, quick replies %v", card.AltText(), card.QuickReplies())
+		}
+		f.noLeak(t, q)
+	})
+
+	t.Run("non-text messages get a polite text", func(t *testing.T) {
+		f := newFixture(t, engine, store)
+		kinds := []string{"sticker", "image", "video", "audio", "location", "file"}
+		for _, k := range kinds {
+			f.post(t, f.api.Media(linetest.NewUserID(), k))
+		}
+		for _, c := range f.api.WaitDelivered(t, len(kinds)) {
+			if c.Text() != "我目前只看得懂文字訊息，請用文字輸入您的問題。" {
+				t.Errorf("answered %q", c.Text())
+			}
+		}
+		if f.h.Stats.NonTexts.Load() != int64(len(kinds)) {
+			t.Errorf("%d non-text events counted", f.h.Stats.NonTexts.Load())
+		}
+	})
+
+	t.Run("follow: greeting", func(t *testing.T) {
+		f := newFixture(t, engine, store)
+		f.post(t, f.api.Follow(linetest.NewUserID()))
+		c := f.api.WaitDelivered(t, 1)[0]
+		for _, want := range []string{"回答整理自政府公開資料，不能取代醫師或藥師；緊急狀況請撥 119", "保留 30 天", "遮蔽", "藥品"} {
+			if !strings.Contains(c.Text(), want) {
+				t.Errorf("greeting lacks %q:\n%s", want, c.Text())
+			}
+		}
+		if len(c.Messages[0].QuickReplies()) == 0 {
+			t.Error("no example questions")
+		}
+	})
+
+	t.Run("unfollow: the conversation is forgotten", func(t *testing.T) {
+		f := newFixture(t, engine, store)
+		user := linetest.NewUserID()
+		f.post(t, f.api.Text(user, drugQuestion))
+		f.api.WaitDelivered(t, 1)
+		session := f.h.SessionID(user)
+		if !strings.HasPrefix(session, "line:") || strings.Contains(session, user) {
+			t.Fatalf("session %q", session)
+		}
+		turns, err := store.RecentTurns(ctx, session, 10, time.Now().Add(-time.Hour))
+		if err != nil || len(turns) != 1 || turns[0].Channel != "line" {
+			t.Fatalf("turns %+v, %v: want the question remembered", turns, err)
+		}
+		f.post(t, linetest.Unfollow(user))
+		waitHandled(t, f.h, 2)
+		if turns, err := store.RecentTurns(ctx, session, 10, time.Time{}); err != nil || len(turns) != 0 {
+			t.Errorf("after unfollow: %d turns, %v: want none", len(turns), err)
+		}
+		f.noLeak(t, user, drugQuestion)
+	})
+
+	t.Run("group: answered when mentioned, quoting the question", func(t *testing.T) {
+		f := newFixture(t, engine, store)
+		group, user := linetest.NewGroupID(), linetest.NewUserID()
+		ev := f.api.Mentioning(group, user, drugQuestion)
+		f.post(t, ev)
+		c := f.api.WaitDelivered(t, 1)[0]
+		if c.ReplyToken != ev.ReplyToken || c.Messages[0].QuoteToken() != ev.Message.QuoteToken || !strings.Contains(c.Text(), "普拿疼") {
+			t.Errorf("reply %+v: want the answer quoting the question", c)
+		}
+		if n := len(f.api.CallsOf(linetest.Loading)); n != 0 {
+			t.Errorf("%d loading animations in a group: the API has them for one-to-one chats only", n)
+		}
+		turns, _ := store.RecentTurns(ctx, f.h.SessionID(group), 10, time.Now().Add(-time.Hour))
+		if len(turns) != 1 || strings.Contains(turns[0].Question, "小幫手") {
+			t.Errorf("group turns %+v: want the question without the mention", turns)
+		}
+		f.noLeak(t, user, group, drugQuestion)
+	})
+
+	t.Run("group: not mentioned, not answered", func(t *testing.T) {
+		f := newFixture(t, engine, store)
+		group := linetest.NewGroupID()
+		f.post(t, f.api.TextFrom(linetest.Group(group, linetest.NewUserID()), drugQuestion),
+			f.api.TextFrom(linetest.Room(linetest.NewRoomID(), ""), drugQuestion))
+		waitHandled(t, f.h, 2)
+		if n := len(f.api.Calls()); n != 0 || f.h.Stats.NotAddressed.Load() != 2 {
+			t.Errorf("%d API calls, %d not addressed: want none and 2", n, f.h.Stats.NotAddressed.Load())
+		}
+	})
+
+	t.Run("join and leave", func(t *testing.T) {
+		f := newFixture(t, engine, store)
+		group := linetest.NewGroupID()
+		f.post(t, f.api.Join(group))
+		if c := f.api.WaitDelivered(t, 1)[0]; !strings.Contains(c.Text(), "提及") {
+			t.Errorf("join answered %q", c.Text())
+		}
+		f.post(t, f.api.Mentioning(group, "", "愛心卡遺失怎麼辦？"))
+		f.api.WaitDelivered(t, 2)
+		f.post(t, linetest.Leave(group))
+		waitHandled(t, f.h, 3)
+		if turns, _ := store.RecentTurns(ctx, f.h.SessionID(group), 10, time.Time{}); len(turns) != 0 {
+			t.Errorf("after leave: %d turns", len(turns))
+		}
+	})
+
+	t.Run("standby events are not answered", func(t *testing.T) {
+		f := newFixture(t, engine, store)
+		ev := f.api.Text(linetest.NewUserID(), drugQuestion)
+		ev.Mode, ev.ReplyToken = "standby", ""
+		f.post(t, ev)
+		waitHandled(t, f.h, 1)
+		if len(f.api.Calls()) != 0 || f.h.Stats.Ignored.Load() != 1 {
+			t.Errorf("calls %+v", f.api.Calls())
+		}
+	})
+
+	if drugAnswer.Kind == "" {
+		t.Fatal("no drug answer")
+	}
+}
+
+func TestLongAnswerSplit(t *testing.T) {
+	para := strings.Repeat("這是一段很長的說明文字，用來測試訊息的切割。", 50) // 1,100 characters
+	long := strings.Repeat(para+"\n\n", 11) + "詳見 https://www.fda.gov.tw/TC/siteList.aspx?sid=1"
+	engine := fakeEngine(func(context.Context, bot.Request) (bot.Answer, error) {
+		return bot.Answer{MessageID: "abc123", Text: long, Mode: bot.ModeExtractive,
+			Sources: []bot.Source{{Dataset: "tfda_article", Key: "k", Title: "說明", URL: "https://www.fda.gov.tw/", Snapshot: "2025-03-04"}}}, nil
+	})
+	f := newFixture(t, engine, newMemStore())
+	f.post(t, f.api.Text(linetest.NewUserID(), "請說明"))
+	c := f.api.WaitDelivered(t, 1)[0]
+	texts := c.Texts()
+	if len(texts) != 3 || len(c.Messages) != 4 {
+		t.Fatalf("%d texts in %d messages: want 3 and the cards", len(texts), len(c.Messages))
+	}
+	for i, s := range texts {
+		if n := linetest.Units(s); n > 5000 {
+			t.Errorf("text %d: %d units", i, n)
+		}
+		if i < len(texts)-1 && !strings.HasSuffix(s, "。") {
+			t.Errorf("text %d ends %q: want a paragraph or sentence end", i, s[len(s)-12:])
+		}
+	}
+	squash := func(s string) string { return strings.Join(strings.Fields(s), "") }
+	if squash(strings.Join(texts, "")) != squash(long) {
+		t.Error("the texts do not spell the answer")
+	}
+	if !strings.HasSuffix(texts[2], "https://www.fda.gov.tw/TC/siteList.aspx?sid=1") {
+		t.Error("the URL was cut")
+	}
+}
+
+func TestBusy(t *testing.T) {
+	entered, release := make(chan struct{}, 8), make(chan struct{})
+	engine := fakeEngine(func(ctx context.Context, r bot.Request) (bot.Answer, error) {
+		entered <- struct{}{}
+		<-release
+		return bot.Answer{Text: "好的。", Mode: bot.ModeNoAnswer}, nil
+	})
+	f := newFixture(t, engine, newMemStore(), func(c *line.Config) { c.Workers, c.Queue = 1, 1 })
+	f.post(t, f.api.Text(linetest.NewUserID(), "一")) // taken by the worker
+	<-entered
+	f.post(t, f.api.Text(linetest.NewUserID(), "二")) // waits in the queue
+	third := f.api.Text(linetest.NewUserID(), "三")
+	f.post(t, third) // the queue is full
+	// The busy reply was sent before the webhook returned.
+	calls := f.api.CallsOf(linetest.Reply)
+	if len(calls) != 1 || calls[0].ReplyToken != third.ReplyToken || calls[0].Text() != "目前詢問的人很多，請稍後再試一次。" {
+		t.Fatalf("replies %+v: want the busy text for the third message", calls)
+	}
+	if f.h.Stats.Busy.Load() != 1 {
+		t.Errorf("busy %d", f.h.Stats.Busy.Load())
+	}
+	close(release)
+	f.api.WaitDelivered(t, 3)
+	waitHandled(t, f.h, 3)
+}
+
+// TestChatOrder checks that a chat's messages are answered in order, one at a time,
+// while other chats go on.
+func TestChatOrder(t *testing.T) {
+	var (
+		mu      sync.Mutex
+		order   []string
+		running = map[string]int{}
+		overlap atomic.Bool
+	)
+	engine := fakeEngine(func(ctx context.Context, r bot.Request) (bot.Answer, error) {
+		mu.Lock()
+		running[r.SessionID]++
+		if running[r.SessionID] > 1 {
+			overlap.Store(true)
+		}
+		order = append(order, r.Message)
+		mu.Unlock()
+		time.Sleep(5 * time.Millisecond)
+		mu.Lock()
+		running[r.SessionID]--
+		mu.Unlock()
+		return bot.Answer{Text: "答：" + r.Message, Mode: bot.ModeNoAnswer}, nil
+	})
+	f := newFixture(t, engine, newMemStore(), func(c *line.Config) { c.Workers = 4 })
+	user := linetest.NewUserID()
+	var events []linetest.Event
+	for _, m := range []string{"m1", "m2", "m3", "m4", "m5"} {
+		events = append(events, f.api.Text(user, m))
+	}
+	f.post(t, events...)
+	f.post(t, f.api.Text(user, "m6"))
+	f.api.WaitDelivered(t, 6)
+	mu.Lock()
+	defer mu.Unlock()
+	if strings.Join(order, ",") != "m1,m2,m3,m4,m5,m6" || overlap.Load() {
+		t.Errorf("answered in order %v, overlapping %v: want m1..m6 one at a time", order, overlap.Load())
+	}
+}
+
+func TestEngineError(t *testing.T) {
+	engine := fakeEngine(func(context.Context, bot.Request) (bot.Answer, error) {
+		return bot.Answer{}, errors.New("database down")
+	})
+	f := newFixture(t, engine, newMemStore())
+	f.post(t, f.api.Text(linetest.NewUserID(), "普拿疼"), f.api.Text(linetest.NewUserID(), strings.Repeat("長", bot.MaxMessageRunes+1)))
+	for _, c := range f.api.WaitDelivered(t, 2) {
+		if !strings.Contains(c.Text(), "稍後再試") && !strings.Contains(c.Text(), "精簡") {
+			t.Errorf("answered %q", c.Text())
+		}
+	}
+	if f.h.Stats.AskErrors.Load() != 1 {
+		t.Errorf("ask errors %d", f.h.Stats.AskErrors.Load())
+	}
+}
+
+func TestShutdown(t *testing.T) {
+	release := make(chan struct{})
+	engine := fakeEngine(func(ctx context.Context, r bot.Request) (bot.Answer, error) {
+		<-release
+		return bot.Answer{Text: "好", Mode: bot.ModeNoAnswer}, nil
+	})
+	f := newFixture(t, engine, newMemStore())
+	f.post(t, f.api.Text(linetest.NewUserID(), "一"), f.api.Text(linetest.NewUserID(), "二"))
+	done := make(chan error)
+	go func() { done <- f.h.Shutdown(context.Background()) }()
+	time.Sleep(20 * time.Millisecond)
+	if code := f.post(t, f.api.Text(linetest.NewUserID(), "三")); code != http.StatusServiceUnavailable {
+		t.Errorf("status %d while shutting down, want 503", code)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if n := f.api.Delivered(); n != 2 {
+		t.Errorf("%d answered, want the 2 queued", n)
+	}
+}
+
+func TestNew(t *testing.T) {
+	ok := line.Config{ChannelSecret: "s", AccessToken: "t", Engine: fakeEngine(nil), Store: newMemStore()}
+	for name, mod := range map[string]func(*line.Config){
+		"no secret": func(c *line.Config) { c.ChannelSecret = "" },
+		"no token":  func(c *line.Config) { c.AccessToken = "" },
+		"no engine": func(c *line.Config) { c.Engine = nil },
+		"bad URL":   func(c *line.Config) { c.APIBaseURL = "not a url" },
+	} {
+		cfg := ok
+		mod(&cfg)
+		if _, err := line.New(cfg); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+	h, err := line.New(ok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := h.SessionID("U1"), h.SessionID("U2"); a == b || len(a) != len("line:")+32 {
+		t.Errorf("sessions %q %q", a, b)
+	}
+	other, _ := line.New(line.Config{ChannelSecret: "s", AccessToken: "t", Engine: fakeEngine(nil), Store: newMemStore(), HashKey: []byte("k")})
+	if other.SessionID("U1") == h.SessionID("U1") {
+		t.Error("the hash key does not key the session ids")
+	}
+	reg := prometheus.NewRegistry()
+	for _, c := range h.Collectors() {
+		if err := reg.Register(c); err != nil {
+			t.Fatalf("register: %v", err)
+		}
+	}
+	h.Stats.Texts.Add(2)
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, mf := range families {
+		if mf.GetName() == "civicbot_line_events_total" {
+			for _, m := range mf.GetMetric() {
+				if m.GetLabel()[0].GetValue() == "text" && m.GetCounter().GetValue() == 2 {
+					found = true
+				}
+			}
+		}
+	}
+	if !found {
+		t.Error("civicbot_line_events_total{type=\"text\"} is not 2")
+	}
+}

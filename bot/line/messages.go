@@ -1,0 +1,339 @@
+package line
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/ingest"
+	mapi "github.com/line/line-bot-sdk-go/v8/linebot/messaging_api"
+)
+
+// Limits of the Messaging API, in UTF-16 code units.
+const (
+	maxText         = 5000 // a text message
+	maxMessages     = 5    // messages in one reply or push
+	maxAltText      = 400  // a Flex message's alternative text
+	maxBubbles      = 10   // source cards (a carousel takes 12)
+	maxQuickReplies = 13
+	maxLabel        = 20   // a button's label
+	maxData         = 300  // a postback's data and display text
+	maxURI          = 1000 // a URI action's address
+	maxTitle        = 120  // a source card's title, in characters: a card is not a page
+	maxRelated      = 3    // related questions offered as quick replies
+)
+
+// Colours of the cards.
+const (
+	colorDataset = "#1B7F5B"
+	colorMuted   = "#8A8A8A"
+	colorUrgent  = "#C62828"
+)
+
+// datasetLabels name the datasets as citizens know them.
+var datasetLabels = map[string][2]string{ // zh-TW, en
+	ingest.DatasetDrug:    {"食藥署藥品許可證", "TFDA drug licences"},
+	ingest.DatasetMyth:    {"食藥署闢謠專區", "TFDA myth busting"},
+	ingest.DatasetArticle: {"食藥好文網", "TFDA health articles"},
+	ingest.DatasetCityFAQ: {"臺北市政府常見問答", "Taipei City FAQ"},
+	ingest.DatasetPage:    {"機關網頁", "Agency page"},
+}
+
+// texts are text messages of fixed texts.
+func texts(ss ...string) []mapi.MessageInterface {
+	out := make([]mapi.MessageInterface, 0, len(ss))
+	for _, s := range ss {
+		out = append(out, &mapi.TextMessage{Text: s})
+	}
+	return out
+}
+
+// withQuickReply puts the quick reply buttons on the last message: LINE shows them
+// only there.
+func withQuickReply(msgs []mapi.MessageInterface, qr *mapi.QuickReply) []mapi.MessageInterface {
+	if qr == nil || len(msgs) == 0 {
+		return msgs
+	}
+	switch m := msgs[len(msgs)-1].(type) {
+	case *mapi.TextMessage:
+		m.QuickReply = qr
+	case *mapi.FlexMessage:
+		m.QuickReply = qr
+	}
+	return msgs
+}
+
+// compose turns an answer into at most five messages: the text, split to LINE's
+// limit, then the sources as cards (or, for an emergency, a card with call buttons),
+// with quick replies on the last. quote, if set, quotes the question.
+func compose(a bot.Answer, quote string) []mapi.MessageInterface {
+	english := isEnglish(a.Text)
+	var tail []mapi.MessageInterface
+	switch {
+	case a.Mode == bot.ModeEmergency:
+		tail = append(tail, emergencyCard(a.Text, english))
+	case len(a.Sources) > 0:
+		tail = append(tail, sourceCards(a.Sources, english))
+	}
+	parts := split(a.Text, maxText, maxMessages-len(tail))
+	if len(parts) == 0 && len(tail) == 0 {
+		parts = []string{textError}
+	}
+	msgs := make([]mapi.MessageInterface, 0, len(parts)+len(tail))
+	for i, p := range parts {
+		m := &mapi.TextMessage{Text: p}
+		if i == 0 && quote != "" {
+			m.QuoteToken = quote
+		}
+		msgs = append(msgs, m)
+	}
+	msgs = append(msgs, tail...)
+	if a.Mode == bot.ModeEmergency {
+		// Nothing should compete with the call buttons.
+		return msgs
+	}
+	return withQuickReply(msgs, quickReplies(a, english))
+}
+
+// isEnglish says whether an answer is in English (the engine answers in the
+// question's language).
+func isEnglish(s string) bool {
+	latin := 0
+	for _, r := range s {
+		switch {
+		case unicode.Is(unicode.Han, r):
+			return false
+		case r < unicode.MaxASCII && unicode.IsLetter(r):
+			latin++
+		}
+	}
+	return latin > 0
+}
+
+func pick(english bool, zh, en string) string {
+	if english {
+		return en
+	}
+	return zh
+}
+
+// sourceCards shows sources as a carousel: per source its dataset, title, the date
+// of the data and a button to the page when it has a web address.
+func sourceCards(srcs []bot.Source, english bool) mapi.MessageInterface {
+	bubbles := make([]mapi.FlexBubble, 0, min(len(srcs), maxBubbles))
+	titles := make([]string, 0, len(bubbles))
+	for _, s := range srcs[:min(len(srcs), maxBubbles)] {
+		title := cardTitle(s)
+		titles = append(titles, title)
+		bubbles = append(bubbles, sourceBubble(s, title, english))
+	}
+	alt := pick(english, "資料來源：", "Sources: ") + strings.Join(titles, pick(english, "、", "; "))
+	return &mapi.FlexMessage{AltText: cut(alt, maxAltText), Contents: &mapi.FlexCarousel{Contents: bubbles}}
+}
+
+func cardTitle(s bot.Source) string {
+	t := strings.Join(strings.Fields(strings.ToValidUTF8(s.Title, "")), " ")
+	if t == "" {
+		t = strings.TrimSpace(strings.ToValidUTF8(s.Key, ""))
+	}
+	if t == "" {
+		t = "—"
+	}
+	return cutRunes(t, maxTitle)
+}
+
+func sourceBubble(s bot.Source, title string, english bool) mapi.FlexBubble {
+	label := strings.ToValidUTF8(s.Dataset, "")
+	if l, ok := datasetLabels[s.Dataset]; ok {
+		label = pick(english, l[0], l[1])
+	}
+	if strings.TrimSpace(label) == "" {
+		label = pick(english, "政府公開資料", "Government open data")
+	}
+	date := strings.ToValidUTF8(s.Snapshot, "")
+	if strings.TrimSpace(date) == "" {
+		date = pick(english, "未載明", "not stated")
+	}
+	b := mapi.FlexBubble{
+		Size: mapi.FlexBubbleSIZE_KILO,
+		Body: &mapi.FlexBox{
+			Layout:  mapi.FlexBoxLAYOUT_VERTICAL,
+			Spacing: "sm",
+			Contents: []mapi.FlexComponentInterface{
+				&mapi.FlexText{Text: cutRunes(label, 40), Size: "xs", Color: colorDataset, Weight: mapi.FlexTextWEIGHT_BOLD, Wrap: true},
+				&mapi.FlexText{Text: title, Size: "md", Weight: mapi.FlexTextWEIGHT_BOLD, Wrap: true, MaxLines: 4},
+				&mapi.FlexText{Text: pick(english, "資料日期：", "Data date: ") + cutRunes(date, 20), Size: "xs", Color: colorMuted, Wrap: true},
+			},
+		},
+	}
+	if u, ok := linkURI(s.URL); ok {
+		b.Footer = &mapi.FlexBox{
+			Layout: mapi.FlexBoxLAYOUT_VERTICAL,
+			Contents: []mapi.FlexComponentInterface{
+				&mapi.FlexButton{Style: mapi.FlexButtonSTYLE_LINK, Height: mapi.FlexButtonHEIGHT_SM,
+					Action: &mapi.UriAction{Label: pick(english, "查看來源", "Open source"), Uri: u}},
+			},
+		}
+	}
+	return b
+}
+
+// linkURI returns a source's address as LINE takes it in a button: an absolute http
+// or https URL of at most 1000 characters, non-ASCII percent-encoded. false: no
+// button.
+func linkURI(raw string) (string, bool) {
+	raw = strings.TrimSpace(raw)
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", false
+	}
+	var b strings.Builder
+	for i := 0; i < len(raw); i++ {
+		if c := raw[i]; c <= ' ' || c >= 0x7f {
+			fmt.Fprintf(&b, "%%%02X", c)
+		} else {
+			b.WriteByte(c)
+		}
+	}
+	s := b.String()
+	if len(s) > maxURI {
+		return "", false
+	}
+	if _, err := url.Parse(s); err != nil {
+		return "", false
+	}
+	return s, true
+}
+
+// emergencyCard is a card with call buttons for the help lines of the emergency
+// answer, which the text message before it spells out.
+func emergencyCard(text string, english bool) mapi.MessageInterface {
+	type helpLine struct{ zh, en, tel string }
+	ambulance := helpLine{"撥打 119", "Call 119", "tel:119"}
+	poison := helpLine{"毒藥物諮詢中心", "Poison Control", "tel:0228717121"}
+	talk := helpLine{"安心專線 1925", "1925 helpline", "tel:1925"}
+	lines := []helpLine{ambulance, poison, talk}
+	if strings.Contains(text, "1925") {
+		// Self-harm: the helpline to talk to comes before the poison centre.
+		lines = []helpLine{ambulance, talk, poison}
+	}
+	buttons := make([]mapi.FlexComponentInterface, 0, len(lines))
+	for i, l := range lines {
+		btn := &mapi.FlexButton{Style: mapi.FlexButtonSTYLE_SECONDARY, Height: mapi.FlexButtonHEIGHT_SM,
+			Action: &mapi.UriAction{Label: pick(english, l.zh, l.en), Uri: l.tel}}
+		if i == 0 {
+			btn.Style, btn.Color = mapi.FlexButtonSTYLE_PRIMARY, colorUrgent
+		}
+		buttons = append(buttons, btn)
+	}
+	return &mapi.FlexMessage{
+		AltText: pick(english,
+			"緊急求助：撥 119；毒藥物諮詢中心 (02) 2871-7121；安心專線 1925",
+			"Emergency: call 119; Poison Control Center (02) 2871-7121; 1925 Mental Health Hotline"),
+		Contents: &mapi.FlexBubble{
+			Body: &mapi.FlexBox{
+				Layout:  mapi.FlexBoxLAYOUT_VERTICAL,
+				Spacing: "sm",
+				Contents: []mapi.FlexComponentInterface{
+					&mapi.FlexText{Text: pick(english, "立即求助", "Get help now"), Size: "lg", Weight: mapi.FlexTextWEIGHT_BOLD, Color: colorUrgent},
+					&mapi.FlexText{Wrap: true, Size: "sm", Text: pick(english,
+						"有生命危險請立刻撥 119。吃錯藥或誤食：毒藥物諮詢中心 (02) 2871-7121（24 小時）。想找人談談：安心專線 1925（24 小時）。",
+						"If a life is in danger, call 119 now. Wrong medicine or poisoning: Poison Control Center (02) 2871-7121 (24 hours). To talk to someone: 1925 (24 hours).")},
+				},
+			},
+			Footer: &mapi.FlexBox{Layout: mapi.FlexBoxLAYOUT_VERTICAL, Spacing: "sm", Contents: buttons},
+		},
+	}
+}
+
+// quickReplies offers what a citizen may want next: for a medicine, its look, storage,
+// side effects and a pharmacist; for other answers, the related questions; and 👍/👎
+// on every stored answer.
+func quickReplies(a bot.Answer, english bool) *mapi.QuickReply {
+	var items []mapi.QuickReplyItem
+	answered := a.Mode == bot.ModeExtractive || a.Mode == bot.ModeGenerated || a.Mode == bot.ModeCurated
+	switch {
+	case answered && len(a.Sources) > 0 && a.Sources[0].Dataset == ingest.DatasetDrug:
+		// Follow-ups are postbacks, not messages: in a group a typed message would
+		// need a mention to reach the bot.
+		if english {
+			items = append(items,
+				ask("Appearance", "What does it look like?"),
+				ask("Storage", "Storage?"),
+				ask("Side effects", "Side effects?"),
+				postback("Ask a pharmacist", postbackPharmacist, "Ask a pharmacist"))
+		} else {
+			items = append(items,
+				ask("外觀", "外觀呢？"),
+				ask("怎麼保存", "怎麼保存？"),
+				ask("副作用", "副作用呢？"),
+				postback("找藥師", postbackPharmacist, "找藥師"))
+		}
+	case answered && len(a.Sources) > 1:
+		seen := map[string]bool{cardTitle(a.Sources[0]): true}
+		for _, s := range a.Sources[1:] {
+			t := strings.TrimSpace(strings.ToValidUTF8(s.Title, ""))
+			if t == "" || seen[t] || units(postbackQuestion+t) > maxData {
+				continue
+			}
+			seen[t] = true
+			items = append(items, ask(t, t))
+			if len(items) == maxRelated {
+				break
+			}
+		}
+	}
+	if messageID.MatchString(a.MessageID) {
+		up, down := pick(english, "👍 有幫助", "👍 Helpful"), pick(english, "👎 沒幫助", "👎 Not helpful")
+		items = append(items,
+			postback(up, fmt.Sprintf(postbackFeedback, bot.RatingUp, a.MessageID), up),
+			postback(down, fmt.Sprintf(postbackFeedback, bot.RatingDown, a.MessageID), down))
+	}
+	if len(items) == 0 {
+		return nil
+	}
+	return &mapi.QuickReply{Items: items[:min(len(items), maxQuickReplies)]}
+}
+
+// examples are questions to try, offered with the greeting.
+func examples() *mapi.QuickReply {
+	return &mapi.QuickReply{Items: []mapi.QuickReplyItem{
+		ask("普拿疼的成分", "普拿疼的成分是什麼？"),
+		ask("用外觀找藥", "白色圓形藥丸，上面寫 YSP"),
+		ask("愛心卡遺失", "愛心卡遺失怎麼辦？"),
+	}}
+}
+
+// ask is a button that asks a question, shown in the chat as the user's message.
+func ask(label, question string) mapi.QuickReplyItem {
+	return postback(label, postbackQuestion+question, question)
+}
+
+func postback(label, data, display string) mapi.QuickReplyItem {
+	return mapi.QuickReplyItem{Type: "action", Action: &mapi.PostbackAction{
+		Label: cut(label, maxLabel), Data: data, DisplayText: cut(display, maxData),
+	}}
+}
+
+// cutRunes shortens s to n characters, ending with "…" when it was shortened.
+func cutRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	end, k := 0, 0
+	for i := range s {
+		if k == n-1 {
+			end = i
+			break
+		}
+		k++
+	}
+	for end > 0 && joined(s, end) {
+		_, size := utf8.DecodeLastRuneInString(s[:end])
+		end -= size
+	}
+	return strings.TrimRightFunc(s[:end], unicode.IsSpace) + ellipsis
+}

@@ -1,0 +1,82 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/civicbot/civicbot/bot"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics are the server's Prometheus metrics, in a registry of its own.
+type metrics struct {
+	reg        *prometheus.Registry
+	requests   *prometheus.CounterVec
+	duration   *prometheus.HistogramVec
+	answers    *prometheus.CounterVec
+	firstDelta prometheus.Histogram
+	streams    prometheus.Gauge
+	limited    *prometheus.CounterVec
+	feedback   *prometheus.CounterVec
+}
+
+func newMetrics(extra []prometheus.Collector) (*metrics, error) {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "civicbot_http_requests_total",
+			Help: "HTTP requests by route and status.",
+		}, []string{"route", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "civicbot_http_request_duration_seconds",
+			Help:    "Time to serve a request, by route (a whole stream for SSE chats).",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60},
+		}, []string{"route"}),
+		answers: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "civicbot_answers_total",
+			Help: "Answers served over the web, by mode.",
+		}, []string{"mode"}),
+		firstDelta: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "civicbot_chat_first_delta_seconds",
+			Help:    "Time from a streamed chat request to the first piece of its answer.",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}),
+		streams: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "civicbot_sse_streams_open",
+			Help: "Server-Sent Event streams open now.",
+		}),
+		limited: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "civicbot_rate_limited_total",
+			Help: "Requests refused by a rate limit, by scope (ip or session).",
+		}, []string{"scope"}),
+		feedback: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "civicbot_feedback_total",
+			Help: "Feedback received, by rating.",
+		}, []string{"rating"}),
+	}
+	for _, mode := range []bot.Mode{bot.ModeExtractive, bot.ModeGenerated, bot.ModeCurated, bot.ModeEmergency, bot.ModeRefusal, bot.ModeNoAnswer} {
+		m.answers.WithLabelValues(string(mode))
+	}
+	for _, scope := range []string{"ip", "session"} {
+		m.limited.WithLabelValues(scope)
+	}
+	for _, r := range []string{bot.RatingUp, bot.RatingDown} {
+		m.feedback.WithLabelValues(r)
+	}
+	cs := []prometheus.Collector{
+		m.requests, m.duration, m.answers, m.firstDelta, m.streams, m.limited, m.feedback,
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	}
+	for _, c := range append(cs, extra...) {
+		if err := m.reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
