@@ -9,12 +9,11 @@ import (
 
 	"github.com/civicbot/civicbot/bot"
 	"github.com/civicbot/civicbot/bot/llm"
-	"github.com/civicbot/civicbot/retrieval/pgstore"
 	"github.com/tmc/langchaingo/llms"
 )
 
 // engine opens the store and builds the answer engine; close releases the store.
-func (a *app) engine(ctx context.Context) (*bot.Engine, *pgstore.Store, error) {
+func (a *app) engine(ctx context.Context) (*bot.Engine, store, error) {
 	s, err := a.openStore(ctx)
 	if err != nil {
 		return nil, nil, err

@@ -41,6 +41,7 @@ type Config struct {
 	LineChannelSecret      string
 	LineChannelAccessToken string
 	LineAPIBaseURL         string
+	LinePushFallback       bool // push an answer whose reply token expired (uses the account's quota)
 
 	WidgetAllowedOrigins []string
 
@@ -99,6 +100,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	if c.Retention, err = parseDays(env("CIVICBOT_RETENTION", "30d")); err != nil {
 		errs = append(errs, fmt.Errorf("CIVICBOT_RETENTION=%q: want a duration such as 30d or 720h", getenv("CIVICBOT_RETENTION")))
 	}
+	if c.LinePushFallback, err = parseSwitch(env("LINE_PUSH_FALLBACK", "on")); err != nil {
+		errs = append(errs, fmt.Errorf("LINE_PUSH_FALLBACK=%q: %w", getenv("LINE_PUSH_FALLBACK"), err))
+	}
 	if c.RateLimitSession, c.RateLimitIP, err = parseRateLimit(env("CIVICBOT_RATE_LIMIT", "session=20,ip=60")); err != nil {
 		errs = append(errs, fmt.Errorf("CIVICBOT_RATE_LIMIT=%q: %w", getenv("CIVICBOT_RATE_LIMIT"), err))
 	}
@@ -112,6 +116,17 @@ func loadConfig(getenv func(string) string) (Config, error) {
 }
 
 func isTrue(s string) bool { return s == "1" || strings.EqualFold(s, "true") }
+
+// parseSwitch reads on/off, true/false, yes/no or 1/0.
+func parseSwitch(s string) (bool, error) {
+	switch strings.ToLower(s) {
+	case "on", "true", "yes", "1":
+		return true, nil
+	case "off", "false", "no", "0":
+		return false, nil
+	}
+	return false, errors.New("want on or off")
+}
 
 // parseRateLimit reads "session=N,ip=N" (requests a minute; a part left out keeps its
 // default, 0 turns it off) or "off".
@@ -173,6 +188,9 @@ func (c Config) validate() error {
 			errs = append(errs, errors.New("DATABASE_URL: want postgres://user:password@host:port/database"))
 		}
 	}
+	if (c.LineChannelSecret == "") != (c.LineChannelAccessToken == "") {
+		errs = append(errs, errors.New("LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN go together: set both to serve LINE, or neither"))
+	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("CIVICBOT_ADDR=%q: want host:port or :port", c.Addr))
 	}
@@ -207,6 +225,9 @@ func (c Config) print(w io.Writer) {
 		fmt.Fprintf(w, " embeddings_model=%s embeddings_base_url=%s embeddings_api_key=%s", c.EmbeddingsModel, c.EmbeddingsBaseURL, mask(c.EmbeddingsAPIKey))
 	}
 	fmt.Fprintf(w, " line_channel_secret=%s line_channel_access_token=%s", mask(c.LineChannelSecret), mask(c.LineChannelAccessToken))
+	if c.LineChannelSecret != "" {
+		fmt.Fprintf(w, " line_push_fallback=%t", c.LinePushFallback)
+	}
 	if c.LineAPIBaseURL != "" {
 		fmt.Fprintf(w, " line_api_base_url=%s", c.LineAPIBaseURL)
 	}

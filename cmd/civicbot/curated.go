@@ -174,10 +174,16 @@ func (a *app) purge(ctx context.Context, args []string) error {
 		return err
 	}
 	defer s.Close()
-	n, err := s.PurgeTurns(ctx, time.Now().Add(-d))
+	before := time.Now().Add(-d)
+	n, err := s.PurgeTurns(ctx, before)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "purge: %d messages older than %s deleted\n", n, d)
+	// The LINE redelivery records only need to outlive LINE's retries; they go too.
+	e, err := s.PurgeLineEvents(ctx, before)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "purge: %d messages and %d LINE event records older than %s deleted\n", n, e, d)
 	return nil
 }

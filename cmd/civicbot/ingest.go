@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/civicbot/civicbot/ingest"
-	"github.com/civicbot/civicbot/retrieval/pgstore"
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 )
@@ -17,19 +16,20 @@ import (
 const maxRejectLines = 20
 
 func (a *app) ingest(ctx context.Context, args []string) error {
-	fs := newFlags("ingest", a.stderr, "[--source NAME] [--snapshot YYYY-MM-DD] PATH...")
+	fs := newFlags("ingest", a.stderr, "[--source NAME] [--snapshot YYYY-MM-DD] [--bundled] PATH...")
 	source := fs.String("source", "", "keep the records under this source name instead of the detected one")
 	snapshot := fs.String("snapshot", "", "date of the export (default: the ZIP entry's date, else the newest record date, else the file's)")
 	budget := fs.Float64("error-budget", ingest.DefaultErrorBudget, "share of malformed records allowed before the run fails")
 	shrink := fs.Bool("allow-shrink", false, "allow a source to lose more than half of its records in one run")
 	force := fs.Bool("force", false, "parse every file, even those unchanged since the last successful run")
+	bundled := fs.Bool("bundled", false, "also load the open data bundled in the binary (the demo corpus the embedded store loads on first start)")
 	paths, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(paths) == 0 {
+	if len(paths) == 0 && !*bundled {
 		fs.Usage()
-		return errors.New("ingest: no PATH given")
+		return errors.New("ingest: no PATH given (or --bundled for the bundled open data)")
 	}
 	l := &ingest.Loader{Formats: formats(), ErrorBudget: *budget, Source: *source}
 	if *snapshot != "" {
@@ -57,9 +57,18 @@ func (a *app) ingest(ctx context.Context, args []string) error {
 		}
 		l.Unchanged = func(source, digest string) bool { return digests[source] == digest }
 	}
-	batches, err := l.Load(ctx, paths...)
-	if err != nil {
-		return err
+	var batches []*ingest.Batch
+	if *bundled {
+		if batches, err = a.bundledBatches(ctx, p); err != nil {
+			return err
+		}
+	}
+	if len(paths) > 0 {
+		bs, err := l.Load(ctx, paths...)
+		if err != nil {
+			return err
+		}
+		batches = append(batches, bs...)
 	}
 	printed := 0
 	for _, b := range batches {
@@ -76,7 +85,7 @@ func (a *app) ingest(ctx context.Context, args []string) error {
 	if printed > maxRejectLines {
 		p.println(fmt.Sprintf("... and %d more rejected records (all kept with the ingest run)", printed-maxRejectLines))
 	}
-	st, err := s.Sync(ctx, batches, pgstore.SyncOptions{
+	st, err := s.Sync(ctx, batches, ingest.SyncOptions{
 		AllowShrink: *shrink,
 		Progress:    func(stage string, done, total int) { p.set(stage, int64(done), int64(total), "chunks") },
 	})

@@ -31,6 +31,7 @@ import (
 	"github.com/civicbot/civicbot/ingest/taipei"
 	"github.com/civicbot/civicbot/ingest/tfda"
 	"github.com/civicbot/civicbot/retrieval/embedding"
+	"github.com/civicbot/civicbot/retrieval/memstore"
 	"github.com/civicbot/civicbot/retrieval/pgstore"
 	"github.com/tmc/langchaingo/embeddings"
 )
@@ -132,18 +133,6 @@ func formats() []ingest.Format {
 	return append(fs, pages.Format())
 }
 
-// openStore opens the configured store with the configured embedder.
-func (a *app) openStore(ctx context.Context) (*pgstore.Store, error) {
-	if a.cfg.DatabaseURL == "" {
-		return nil, errors.New("DATABASE_URL is not set: set it to a PostgreSQL database with pgvector, e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/civicbot")
-	}
-	e, info, err := a.embedder(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return pgstore.Open(ctx, a.cfg.DatabaseURL, e, info, a.log)
-}
-
 // embedder builds the configured embedder.
 func (a *app) embedder(ctx context.Context) (embeddings.Embedder, pgstore.EmbedderInfo, error) {
 	dim, _ := strconv.Atoi(a.cfg.EmbeddingsDim)
@@ -197,22 +186,23 @@ func (a *app) migrate(ctx context.Context, args []string) error {
 		return err
 	}
 	a.cfg.print(a.stderr)
-	if a.cfg.DatabaseURL == "" {
-		return errors.New("migrate: DATABASE_URL is not set")
+	if *reembed {
+		return a.reembed(ctx)
 	}
-	if !*reembed {
+	if a.cfg.DatabaseURL != "" {
 		if err := pgstore.Migrate(ctx, a.cfg.DatabaseURL, a.log); err != nil {
 			return err
 		}
-		s, err := a.openStore(ctx)
-		if err != nil {
-			return err
-		}
-		s.Close()
-		fmt.Fprintln(a.stdout, "migrate: database is current")
-		return nil
 	}
-	return a.reembed(ctx)
+	// Opening checks the store: the embedded store migrates its file on open, and both
+	// refuse an embedder that differs from the stored vectors'.
+	s, err := a.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	s.Close()
+	fmt.Fprintln(a.stdout, "migrate: store is current")
+	return nil
 }
 
 func (a *app) reembed(ctx context.Context) error {
@@ -221,7 +211,12 @@ func (a *app) reembed(ctx context.Context) error {
 		return err
 	}
 	start := time.Now()
-	n, err := pgstore.Reembed(ctx, a.cfg.DatabaseURL, e, info, a.log)
+	var n int
+	if a.cfg.DatabaseURL == "" {
+		n, err = memstore.Reembed(ctx, a.cfg.DataDir, e, memstore.EmbedderInfo{Name: info.Name, Dim: info.Dim}, a.log)
+	} else {
+		n, err = pgstore.Reembed(ctx, a.cfg.DatabaseURL, e, info, a.log)
+	}
 	if err != nil {
 		return err
 	}

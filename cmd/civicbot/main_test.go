@@ -178,14 +178,14 @@ func TestConfig(t *testing.T) {
 		}
 	}
 	c, err := loadConfig(func(k string) string {
-		return map[string]string{"DATABASE_URL": "postgres://u:secret@db:5432/x", "LLM_PROVIDER": "openai", "LLM_MODEL": "m", "LLM_API_KEY": "sk-secret", "LINE_CHANNEL_SECRET": "abc"}[k]
+		return map[string]string{"DATABASE_URL": "postgres://u:secret@db:5432/x", "LLM_PROVIDER": "openai", "LLM_MODEL": "m", "LLM_API_KEY": "sk-secret", "LINE_CHANNEL_SECRET": "abc", "LINE_CHANNEL_ACCESS_TOKEN": "tok-secret"}[k]
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var b bytes.Buffer
 	c.print(&b)
-	if s := b.String(); strings.Contains(s, ":secret") || strings.Contains(s, "sk-secret") || strings.Contains(s, "=abc") || !strings.Contains(s, "u:****@db") {
+	if s := b.String(); strings.Contains(s, ":secret") || strings.Contains(s, "sk-secret") || strings.Contains(s, "=abc") || strings.Contains(s, "tok-secret") || !strings.Contains(s, "u:****@db") {
 		t.Errorf("secrets not masked: %s", s)
 	}
 	if c.Addr != ":8080" || c.DataDir != "./data" || c.EmbeddingsProvider != "hash" {

@@ -11,3 +11,11 @@ import "embed"
 //
 //go:embed tfda taipei
 var FS embed.FS
+
+// Snapshots are the dates of the bundled exports whose rows do not date them: the day
+// the agency's file was written (36) or, for 42, the day the copy was taken. The
+// other files are dated by their newest record.
+var Snapshots = map[string]string{
+	"tfda/36_sample.csv": "2026-09-29",
+	"tfda/42_5.json":     "2026-11-28",
+}

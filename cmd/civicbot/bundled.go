@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/civicbot/civicbot/ingest"
+	"github.com/civicbot/civicbot/ingest/opendata"
+)
+
+// bundledBatches reads the open data shipped inside the binary (ingest/opendata): copies
+// of TFDA and Taipei City exports, so that a fresh machine answers at once.
+func (a *app) bundledBatches(ctx context.Context, p *progress) ([]*ingest.Batch, error) {
+	dir, err := os.MkdirTemp("", "civicbot-opendata-")
+	if err != nil {
+		return nil, fmt.Errorf("bundled data: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	if err := os.CopyFS(dir, opendata.FS); err != nil {
+		return nil, fmt.Errorf("bundled data: %w", err)
+	}
+	var files []string
+	err = fs.WalkDir(opendata.FS, ".", func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files = append(files, path)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bundled data: %w", err)
+	}
+	var out []*ingest.Batch
+	for _, f := range files {
+		// One loader per file: each export has its own date.
+		l := &ingest.Loader{Formats: formats()}
+		if d, ok := opendata.Snapshots[f]; ok {
+			if l.Snapshot, err = time.Parse(time.DateOnly, d); err != nil {
+				return nil, fmt.Errorf("bundled data: %s: %w", f, err)
+			}
+		}
+		l.Progress = func(_ string, done, total int64) { p.set("read bundled "+f, done, total, "bytes") }
+		bs, err := l.Load(ctx, filepath.Join(dir, filepath.FromSlash(f)))
+		if err != nil {
+			return nil, fmt.Errorf("bundled data: %w", err)
+		}
+		out = append(out, bs...)
+	}
+	return out, nil
+}
+
+// firstStart loads the bundled open data into an empty embedded store.
+func (a *app) firstStart(ctx context.Context, s store) error {
+	sized, ok := s.(interface {
+		Size() (documents, chunks int)
+	})
+	if !ok {
+		return nil
+	}
+	if docs, _ := sized.Size(); docs > 0 {
+		return nil
+	}
+	fmt.Fprintf(a.stderr, "civicbot: first start: loading the bundled open data (TFDA drug data, Taipei City FAQ) into %s\n", a.cfg.DataDir)
+	start := time.Now()
+	p := a.newProgress()
+	defer p.finish()
+	batches, err := a.bundledBatches(ctx, p)
+	if err != nil {
+		return err
+	}
+	st, err := s.Sync(ctx, batches, ingest.SyncOptions{
+		Progress: func(stage string, done, total int) { p.set(stage, int64(done), int64(total), "chunks") },
+	})
+	p.finish()
+	if err != nil {
+		return fmt.Errorf("first start: loading the bundled data: %w", err)
+	}
+	fmt.Fprintf(a.stderr, "civicbot: first start: %d documents loaded in %.1fs (%d rejected rows kept with the run)\n",
+		st.Documents, time.Since(start).Seconds(), st.Rejected)
+	return nil
+}

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/bot/line"
+	"github.com/civicbot/civicbot/bot/web"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// shutdownTimeout is how long answers in progress get to finish at shutdown.
+const shutdownTimeout = 10 * time.Second
+
+// serve runs the HTTP server until ctx is cancelled (a signal), then lets the answers
+// in progress finish.
+func (a *app) serve(ctx context.Context, args []string) error {
+	fs := newFlags("serve", a.stderr, "")
+	rest, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		fs.Usage()
+		return fmt.Errorf("serve: unexpected arguments %q", rest)
+	}
+	a.cfg.print(a.stderr)
+	engine, store, err := a.engine(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if err := a.firstStart(ctx, store); err != nil {
+		return err
+	}
+	collectors := engineCollectors(&engine.Stats)
+	var mount func(*http.ServeMux)
+	var lh *line.Handler
+	if a.cfg.LineChannelSecret != "" {
+		lh, err = line.New(line.Config{
+			ChannelSecret: a.cfg.LineChannelSecret,
+			AccessToken:   a.cfg.LineChannelAccessToken,
+			APIBaseURL:    a.cfg.LineAPIBaseURL,
+			NoPush:        !a.cfg.LinePushFallback,
+			Engine:        engine,
+			Store:         store,
+			Retention:     engine.Retention(),
+			Log:           a.log,
+		})
+		if err != nil {
+			return err
+		}
+		if err := lh.Start(ctx); err != nil {
+			return err
+		}
+		defer lh.Close()
+		mount = func(mux *http.ServeMux) { mux.Handle("POST /line/webhook", lh) }
+		collectors = append(collectors, lh.Collectors()...)
+	}
+
+	srv, err := web.New(web.Config{
+		Engine:         engine,
+		Store:          store,
+		AllowedOrigins: a.cfg.WidgetAllowedOrigins,
+		Log:            a.log,
+		RatePerSession: limit(a.cfg.RateLimitSession),
+		RatePerIP:      limit(a.cfg.RateLimitIP),
+		TrustProxy:     a.cfg.TrustProxy,
+		Collectors:     collectors,
+		Mount:          mount,
+	})
+	if err != nil {
+		return err
+	}
+	// Listen first, so that the log shows the bound address (CIVICBOT_ADDR=:0 picks one).
+	ln, err := net.Listen("tcp", a.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	hs := srv.HTTPServer()
+	fmt.Fprintf(a.stderr, "civicbot: serving on %s (demo page)\n", baseURL(ln.Addr()))
+	if lh != nil {
+		fmt.Fprintf(a.stderr, "civicbot: LINE webhook at %sline/webhook\n", baseURL(ln.Addr()))
+	}
+
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down: finishing the answers in progress", "timeout", shutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		hs.Close()
+		return fmt.Errorf("serve: shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	if lh != nil {
+		// The webhook answers 503 from here on, so LINE redelivers to another replica;
+		// the events already acknowledged are answered before the process exits.
+		if err := lh.Shutdown(sctx); err != nil {
+			a.log.Warn("LINE answers cut short at shutdown", "err", err)
+		}
+	}
+	a.log.Info("stopped")
+	return nil
+}
+
+// limit turns a rate from the configuration (0: none) into the server's.
+func limit(perMinute float64) web.Limit {
+	if perMinute <= 0 {
+		return web.Limit{PerMinute: -1}
+	}
+	return web.Limit{PerMinute: perMinute}
+}
+
+// baseURL is the address to open in a browser: a wildcard address is shown as localhost.
+func baseURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String() + "/"
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/"
+}
+
+// engineCollectors exposes the engine's counters on /metrics.
+func engineCollectors(st *bot.Stats) []prometheus.Collector {
+	counter := func(name, help string, load func() int64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 { return float64(load()) })
+	}
+	return []prometheus.Collector{
+		counter("civicbot_engine_check_failures_total", "Answers that failed the output check.", st.CheckFailures.Load),
+		counter("civicbot_engine_llm_failures_total", "LLM calls that failed (the extractive answer was served).", st.LLMFailures.Load),
+		counter("civicbot_engine_redactions_total", "Messages in which personal data was redacted.", st.Redactions.Load),
+	}
+}

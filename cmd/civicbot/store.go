@@ -1,0 +1,47 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/bot/line"
+	"github.com/civicbot/civicbot/bot/web"
+	"github.com/civicbot/civicbot/ingest"
+	"github.com/civicbot/civicbot/retrieval/memstore"
+	"github.com/civicbot/civicbot/retrieval/pgstore"
+)
+
+// store is what the commands need of a store. PostgreSQL with pgvector (pgstore) is the
+// production store; without DATABASE_URL everything lives in the embedded store
+// (memstore) under CIVICBOT_DATA_DIR. Both pass the same conformance suites.
+type store interface {
+	bot.Store
+	web.Store
+	line.Store
+	Sync(ctx context.Context, batches []*ingest.Batch, opt ingest.SyncOptions) (ingest.SyncStats, error)
+	SourceDigests(ctx context.Context) (map[string]string, error)
+	PutCurated(ctx context.Context, cs []bot.Curated) error
+	Feedback(ctx context.Context, messageID string) (bot.Feedback, error)
+	Turn(ctx context.Context, id string) (bot.Turn, error)
+	PurgeTurns(ctx context.Context, before time.Time) (int64, error)
+	PurgeLineEvents(ctx context.Context, before time.Time) (int64, error)
+	Close()
+}
+
+var (
+	_ store = (*pgstore.Store)(nil)
+	_ store = (*memstore.Store)(nil)
+)
+
+// openStore opens the configured store with the configured embedder.
+func (a *app) openStore(ctx context.Context) (store, error) {
+	e, info, err := a.embedder(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if a.cfg.DatabaseURL == "" {
+		return memstore.Open(ctx, a.cfg.DataDir, e, memstore.EmbedderInfo{Name: info.Name, Dim: info.Dim}, a.log)
+	}
+	return pgstore.Open(ctx, a.cfg.DatabaseURL, e, info, a.log)
+}
