@@ -186,3 +186,38 @@ var imprintStopWords = func() map[string]bool {
 	}
 	return m
 }()
+
+// ImprintTokens are the keyword tokens of the imprint codes a query quotes
+// (ImprintCandidates). With specific set, only tokens mixing letters and digits
+// ("ysp52"): a bare "ysp" or "52" is on hundreds of pills and needs the pill's colour
+// and shape beside it to mean anything.
+func ImprintTokens(text string, specific bool) []string {
+	var out []string
+	for _, c := range ImprintCandidates(text) {
+		for _, t := range Tokens(c) {
+			if (!specific || hasLetterAndDigit(t)) && !slices.Contains(out, t) {
+				out = append(out, t)
+			}
+		}
+	}
+	return out
+}
+
+// AppearanceTokens are the keyword tokens of the colours and shapes a query describes
+// («白色», «圓形»), as the appearance facet of a drug holds them; nil when it
+// describes none.
+func AppearanceTokens(text string) []string {
+	colors, shapes := AppearanceTerms(text)
+	var terms []string
+	for _, c := range colors {
+		terms = append(terms, Tokens(c+"色")...)
+	}
+	for _, sh := range shapes {
+		terms = append(terms, Tokens(sh)...)
+	}
+	return terms
+}
+
+func hasLetterAndDigit(s string) bool {
+	return strings.ContainsAny(s, "0123456789") && strings.IndexFunc(s, func(r rune) bool { return r >= 'a' && r <= 'z' }) >= 0
+}

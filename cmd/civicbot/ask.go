@@ -14,7 +14,7 @@ import (
 
 // engine opens the store and builds the answer engine; close releases the store.
 func (a *app) engine(ctx context.Context) (*bot.Engine, store, error) {
-	s, err := a.openStore(ctx)
+	s, err := a.openLoadedStore(ctx)
 	if err != nil {
 		return nil, nil, err
 	}

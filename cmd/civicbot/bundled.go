@@ -52,6 +52,20 @@ func (a *app) bundledBatches(ctx context.Context, p *progress) ([]*ingest.Batch,
 	return out, nil
 }
 
+// openLoadedStore opens the store for a command that reads it (serve, ask, search, eval):
+// an embedded store still empty is loaded with the bundled open data first.
+func (a *app) openLoadedStore(ctx context.Context) (store, error) {
+	s, err := a.openStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.firstStart(ctx, s); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
 // firstStart loads the bundled open data into an empty embedded store.
 func (a *app) firstStart(ctx context.Context, s store) error {
 	sized, ok := s.(interface {

@@ -56,7 +56,7 @@ func (a *app) eval(ctx context.Context, args []string) error {
 		}
 		cases = append(cases, cs...)
 	}
-	s, err := a.openStore(ctx)
+	s, err := a.openLoadedStore(ctx)
 	if err != nil {
 		return err
 	}

@@ -27,7 +27,7 @@ func (a *app) search(ctx context.Context, args []string) error {
 	if *k < 1 || *k > 100 {
 		return fmt.Errorf("search: -k %d: want 1 to 100", *k)
 	}
-	s, err := a.openStore(ctx)
+	s, err := a.openLoadedStore(ctx)
 	if err != nil {
 		return err
 	}

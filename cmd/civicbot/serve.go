@@ -35,9 +35,6 @@ func (a *app) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer store.Close()
-	if err := a.firstStart(ctx, store); err != nil {
-		return err
-	}
 	collectors := engineCollectors(&engine.Stats)
 	var mount func(*http.ServeMux)
 	var lh *line.Handler

@@ -106,28 +106,10 @@ func licenceSerials(text string) []string {
 	return out
 }
 
-// imprintTokens turns the imprint codes a query mentions into keyword tokens. Only
-// tokens that mix letters and digits ("ysp52") are specific enough.
-func imprintTokens(text string) []string {
-	var out []string
-	for _, c := range retrieval.ImprintCandidates(text) {
-		for _, t := range retrieval.Tokens(c) {
-			if hasLetterAndDigit(t) && !slices.Contains(out, t) {
-				out = append(out, t)
-			}
-		}
-	}
-	return out
-}
-
 // describesPill reports whether a word is a colour or shape ("white", "round").
 func describesPill(word string) bool {
 	colors, shapes := retrieval.AppearanceTerms(word)
 	return len(colors)+len(shapes) > 0
-}
-
-func hasLetterAndDigit(s string) bool {
-	return strings.ContainsAny(s, "0123456789") && strings.IndexFunc(s, func(r rune) bool { return r >= 'a' && r <= 'z' }) >= 0
 }
 
 func isLatin(s string) bool {

@@ -113,20 +113,17 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 			legs = append(legs, leg{name: retrieval.EvidenceTerms, docs: ix.drugNames(names, f), weight: 2})
 		}
 	}
-	if colors, shapes := retrieval.AppearanceTerms(text); len(colors)+len(shapes) > 0 {
+	terms := retrieval.AppearanceTokens(text)
+	if len(terms) > 0 {
 		// A pill described by colour and shape: drugs whose appearance holds them all.
-		var terms []string
-		for _, c := range colors {
-			terms = append(terms, retrieval.Tokens(c+"色")...)
-		}
-		for _, sh := range shapes {
-			terms = append(terms, retrieval.Tokens(sh)...)
-		}
-		if len(terms) > 0 {
-			legs = append(legs, leg{name: retrieval.EvidenceAppearance, docs: ix.allTerms(terms, f.admitsDrug, false), weight: 1.5})
+		legs = append(legs, leg{name: retrieval.EvidenceAppearance, docs: ix.allTerms(terms, f.admitsDrug, false), weight: 1.5})
+		// With a code read off it, even letters or digits alone («上面寫 YSP»): the
+		// pills of that look bearing the code.
+		if codes := retrieval.ImprintTokens(text, false); len(codes) > 0 {
+			legs = append(legs, leg{name: retrieval.EvidenceImprint, docs: ix.anyTermWith(codes, terms, f), weight: 2})
 		}
 	}
-	if codes := imprintTokens(text); len(codes) > 0 {
+	if codes := retrieval.ImprintTokens(text, true); len(codes) > 0 {
 		legs = append(legs, leg{name: retrieval.EvidenceImprint, docs: ix.anyTerm(codes, f), weight: 2})
 	}
 	legs = append(legs,
@@ -238,6 +235,15 @@ next:
 // anyTerm is the documents of the drug chunks that hold any of the tokens (joined by
 // |), best by ts_rank, then by chunk.
 func (ix *index) anyTerm(tokens []string, f filter) []int32 {
+	return ix.anyTermWith(tokens, nil, f)
+}
+
+// anyTermWith is anyTerm of the chunks that also hold every one of all.
+func (ix *index) anyTermWith(tokens, all []string, f filter) []int32 {
+	_, must, ok := ix.terms(all)
+	if !ok {
+		return nil
+	}
 	_, ps, _ := ix.terms(tokens)
 	seen := map[int32]bool{}
 	var found []rankedChunk
@@ -252,7 +258,7 @@ func (ix *index) anyTerm(tokens []string, f filter) []int32 {
 			}
 			seen[cs] = true
 			d := ix.chunkDoc[cs]
-			if d < 0 || !f.admitsDrug(ix.docs[d]) {
+			if d < 0 || !f.admitsDrug(ix.docs[d]) || slices.ContainsFunc(must, func(m *postings) bool { return m.find(cs) < 0 }) {
 				continue
 			}
 			for t, q := range ps {

@@ -159,20 +159,18 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 			legs = append(legs, leg{name: retrieval.EvidenceTerms, sql: drugNames, args: []any{strings.Join(names, " | ")}, weight: 2})
 		}
 	}
-	if colors, shapes := retrieval.AppearanceTerms(text); len(colors)+len(shapes) > 0 {
+	terms := retrieval.AppearanceTokens(text)
+	if len(terms) > 0 {
 		// A pill described by colour and shape: drugs whose appearance holds them all.
-		var terms []string
-		for _, c := range colors {
-			terms = append(terms, retrieval.Tokens(c+"色")...)
-		}
-		for _, sh := range shapes {
-			terms = append(terms, retrieval.Tokens(sh)...)
-		}
-		if len(terms) > 0 {
-			legs = append(legs, leg{name: retrieval.EvidenceAppearance, sql: appearance, args: []any{strings.Join(terms, " & ")}, weight: 1.5})
+		legs = append(legs, leg{name: retrieval.EvidenceAppearance, sql: appearance, args: []any{strings.Join(terms, " & ")}, weight: 1.5})
+		// With a code read off it, even letters or digits alone («上面寫 YSP»): the
+		// pills of that look bearing the code.
+		if codes := retrieval.ImprintTokens(text, false); len(codes) > 0 {
+			q := strings.Join(terms, " & ") + " & (" + strings.Join(codes, " | ") + ")"
+			legs = append(legs, leg{name: retrieval.EvidenceImprint, sql: drugKeyword, args: []any{q}, weight: 2})
 		}
 	}
-	if codes := imprintTokens(text); len(codes) > 0 {
+	if codes := retrieval.ImprintTokens(text, true); len(codes) > 0 {
 		legs = append(legs, leg{name: retrieval.EvidenceImprint, sql: drugKeyword, args: []any{strings.Join(codes, " | ")}, weight: 2})
 	}
 	legs = append(legs, leg{
@@ -292,29 +290,10 @@ func cleanText(v string) string {
 	return strings.ReplaceAll(strings.ToValidUTF8(v, "\uFFFD"), "\x00", "\uFFFD")
 }
 
-// imprintTokens turns the imprint codes a query mentions into keyword tokens. Only
-// tokens that mix letters and digits ("ysp52") are specific enough: a bare "52" or
-// "ysp" matches hundreds of records, and the other legs weigh those.
-func imprintTokens(text string) []string {
-	var out []string
-	for _, c := range retrieval.ImprintCandidates(text) {
-		for _, t := range retrieval.Tokens(c) {
-			if hasLetterAndDigit(t) && !slices.Contains(out, t) {
-				out = append(out, t)
-			}
-		}
-	}
-	return out
-}
-
 // describesPill reports whether a word is a colour or shape ("white", "round").
 func describesPill(word string) bool {
 	colors, shapes := retrieval.AppearanceTerms(word)
 	return len(colors)+len(shapes) > 0
-}
-
-func hasLetterAndDigit(s string) bool {
-	return strings.ContainsAny(s, "0123456789") && strings.IndexFunc(s, func(r rune) bool { return r >= 'a' && r <= 'z' }) >= 0
 }
 
 // hits loads the best k documents of scores, cancelled licences ranked below valid ones.
