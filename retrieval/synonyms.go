@@ -1,6 +1,10 @@
 package retrieval
 
-import "strings"
+import (
+	"cmp"
+	"slices"
+	"strings"
+)
 
 // synonymGroups hold the everyday words citizens use beside the official words that
 // agencies and the TFDA write (「腳踏車被偷」 for 「自行車失竊」): each word of a group stands for
@@ -105,4 +109,62 @@ func Expand(q string) string {
 		}
 	}
 	return strings.Join(out, " ")
+}
+
+// Concepts maps keyword tokens to the synonym group they stand for, so that a search
+// counts a group once, as one concept with the weight of its most common word: a
+// question that says 「弄丟」 should not prefer the records that happen to say 「弄丟」
+// over those that say 「遺失」. Mapped are the tokens of every word of each group found
+// in q, and q's bigrams that run from the word found into a particle (「丟了」 in
+// 「愛心卡弄丟了」), which only repeat it. The label is the group's first word.
+func Concepts(q string) map[string]string {
+	rs := []rune(q)
+	m := map[string]string{}
+	for i := 0; i < len(rs); i++ {
+		for n := min(synonymMaxRunes, len(rs)-i); n >= 2; n-- {
+			g, ok := synonymIndex[string(rs[i:i+n])]
+			if !ok {
+				continue
+			}
+			label := g[0]
+			for _, w := range g {
+				for _, t := range Tokens(w) {
+					if _, taken := m[t]; !taken {
+						m[t] = label
+					}
+				}
+			}
+			for j := i; j < i+n && j+2 <= len(rs); j++ {
+				if j+2 > i+n && !particles[rs[j+1]] {
+					continue
+				}
+				for _, t := range Tokens(string(rs[j : j+2])) {
+					if _, taken := m[t]; !taken && len([]rune(t)) == 2 {
+						m[t] = label
+					}
+				}
+			}
+			i += n - 1
+			break
+		}
+	}
+	return m
+}
+
+// particles end a verb or a clause without meaning of their own: 「丟了」 in 「弄丟了」
+// only repeats 「弄丟」.
+var particles = map[rune]bool{'了': true, '的': true, '嗎': true, '呢': true, '吧': true, '啊': true, '啦': true, '喔': true, '耶': true}
+
+// LabelConcepts returns the distinct tokens of a search, each with the concept it
+// stands for in q: its synonym group's label (Concepts), or itself.
+func LabelConcepts(q string, tokens []string) (words, concepts []string) {
+	groups := Concepts(q)
+	for _, t := range tokens {
+		if slices.Contains(words, t) {
+			continue
+		}
+		words = append(words, t)
+		concepts = append(concepts, cmp.Or(groups[t], t))
+	}
+	return words, concepts
 }

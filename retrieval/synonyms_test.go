@@ -46,3 +46,24 @@ func TestSynonymGroupsDisjoint(t *testing.T) {
 		}
 	}
 }
+
+func TestConcepts(t *testing.T) {
+	c := Concepts(Normalize("愛心卡弄丟了怎麼辦"))
+	for _, tok := range []string{"弄丟", "丟了", "遺失", "不見", "掉了"} {
+		if c[tok] != "弄丟" {
+			t.Errorf("%s → %q, want the group of 弄丟", tok, c[tok])
+		}
+	}
+	// 「卡弄」 is not only the lost thing, and 「車費」 in 「停車費」 says more than 停車.
+	if c := Concepts("路邊停車費"); c["車費"] != "" || c["停車"] == "" {
+		t.Errorf("路邊停車費: %v", c)
+	}
+	for _, tok := range []string{"愛心", "心卡", "卡弄", "麼辦"} {
+		if _, ok := c[tok]; ok {
+			t.Errorf("%s is not part of a synonym group: %q", tok, c[tok])
+		}
+	}
+	if len(Concepts("路邊停車費")) == 0 || len(Concepts("普拿疼")) != 0 {
+		t.Errorf("停車 is in a group, 普拿疼 in none: %v %v", Concepts("路邊停車費"), Concepts("普拿疼"))
+	}
+}

@@ -88,7 +88,7 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 	}
 	legs := []leg{{name: retrieval.EvidenceMeaning, docs: ix.dense(unit(vec), f), weight: 1}}
 	if q.DenseOnly {
-		return ix.fuse(legs, f, k), nil
+		return ix.fuse(legs, f, k, text), nil
 	}
 	if tokens := retrieval.ContentTokens(text); len(tokens) > 0 {
 		// Chunks holding every query token are a leg of their own, weighted double.
@@ -101,7 +101,8 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 			tokens = append(tokens, retrieval.Tokens(syn)...)
 		}
 		tokens = append(tokens, ix.corrections(tokens)...)
-		legs = append(legs, leg{name: retrieval.EvidenceTerms, docs: ix.weighted(tokens, f), weight: 1.5})
+		words, concepts := retrieval.LabelConcepts(text, tokens)
+		legs = append(legs, leg{name: retrieval.EvidenceTerms, docs: ix.weighted(words, concepts, f), weight: 1.5})
 		// Latin words that are not everyday English are, here, drug names.
 		var names []string
 		for _, t := range tokens {
@@ -137,7 +138,7 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 	if serials := licenceSerials(text); len(serials) > 0 {
 		legs = append(legs, leg{name: retrieval.EvidenceKey, docs: ix.serials(serials, text, f), weight: 0.8, flat: true, names: true})
 	}
-	return ix.fuse(legs, f, k), nil
+	return ix.fuse(legs, f, k, text), nil
 }
 
 // dense is the documents of the candidates chunks nearest to q.
@@ -298,22 +299,42 @@ func (ix *index) bestChunks(found []rankedChunk, ranked bool) []int32 {
 	return out
 }
 
-// weighted scores documents by the inverse document frequencies of the query words
-// their chunks hold, title words counted twice, like BM25 without length
-// normalisation; words in more than maxDocShare of the chunks (at least minWordChunks,
-// at most maxWordChunks) are skipped.
-func (ix *index) weighted(tokens []string, f filter) []int32 {
-	words, ps, _ := ix.terms(tokens)
+// weighted scores documents like BM25 with binary term frequency: for each query
+// concept a document holds, its inverse document frequency once, doubled when a title
+// holds it. A concept is a word, or a synonym group (concepts labels words) weighted
+// as its most common word. Words in more than maxDocShare of the chunks (at least
+// minWordChunks, at most maxWordChunks) are skipped.
+func (ix *index) weighted(words, concepts []string, f filter) []int32 {
 	total := float64(max(ix.liveChunks, 1))
 	limit := math.Min(maxWordChunks, math.Max(minWordChunks, maxDocShare*total))
-	scores := map[int32]float64{}
-	for i := range words {
-		p := ps[i]
+	idf := map[string]float64{}
+	for i, w := range words {
+		p := ix.lex[w]
 		if p == nil || float64(len(p.chunks)) > limit {
 			continue
 		}
 		ndoc := float64(len(p.chunks))
-		idf := math.Log((total-ndoc+0.5)/(ndoc+0.5) + 1)
+		x := math.Log((total-ndoc+0.5)/(ndoc+0.5) + 1)
+		if cur, ok := idf[concepts[i]]; !ok || x < cur {
+			idf[concepts[i]] = x
+		}
+	}
+	// The best weight of each concept in each document, summed concept by concept in
+	// the query's order, so that equal documents get equal scores on every run.
+	held := map[string]map[int32]float64{}
+	var order []string
+	for i, w := range words {
+		c := concepts[i]
+		p := ix.lex[w]
+		if _, ok := idf[c]; !ok || p == nil || float64(len(p.chunks)) > limit {
+			continue
+		}
+		best := held[c]
+		if best == nil {
+			best = map[int32]float64{}
+			held[c] = best
+			order = append(order, c)
+		}
 		for j, cs := range p.chunks {
 			d := ix.chunkDoc[cs]
 			if d < 0 || !f.admits(ix.docs[d]) {
@@ -323,7 +344,13 @@ func (ix *index) weighted(tokens []string, f filter) []int32 {
 			if slices.ContainsFunc(p.positions(j), func(x uint16) bool { return x>>14 == weightA }) {
 				w = 2
 			}
-			scores[d] += idf * w
+			best[d] = max(best[d], w)
+		}
+	}
+	scores := map[int32]float64{}
+	for _, c := range order {
+		for d, w := range held[c] {
+			scores[d] += w * idf[c]
 		}
 	}
 	out := make([]int32, 0, len(scores))
@@ -442,7 +469,7 @@ func (ix *index) serials(serials []string, text string, f filter) []int32 {
 
 // fuse fuses what the legs found and returns the best k documents, cancelled licences
 // ranked below valid ones unless a leg matched their key.
-func (ix *index) fuse(legs []leg, f filter, k int) []retrieval.Hit {
+func (ix *index) fuse(legs []leg, f filter, k int, text string) []retrieval.Hit {
 	scores := map[int32]float64{}
 	named := map[int32]bool{}
 	evidence := map[int32][]string{}
@@ -498,6 +525,7 @@ func (ix *index) fuse(legs []leg, f filter, k int) []retrieval.Hit {
 		}
 		out = append(out, h)
 	}
+	retrieval.WeighByDomain(text, out)
 	slices.SortFunc(out, func(a, b retrieval.Hit) int {
 		if c := cmp.Compare(b.Score, a.Score); c != 0 {
 			return c

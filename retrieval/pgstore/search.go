@@ -113,23 +113,28 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 	const keyword = `SELECT c.document_id FROM chunks c JOIN documents d ON d.id = c.document_id, to_tsquery('simple', $1) AS q
 		WHERE c.tsv @@ q AND ` + filter + ` ORDER BY ts_rank(c.tsv, q) DESC, c.id LIMIT $4`
 	if q.DenseOnly {
-		return s.fuse(ctx, legs, statuses, datasets, k)
+		return s.fuse(ctx, legs, statuses, datasets, k, text)
 	}
-	// Any informative token, scored like BM25 without length normalisation: the sum of
-	// the inverse document frequencies of the query tokens a chunk holds, title tokens
-	// counted twice. Tokens in more than maxDocShare of the chunks only add noise and cost.
-	const weighted = `WITH t AS (
-			SELECT to_tsquery('simple', l.word) AS q, to_tsquery('simple', l.word || ':A') AS qa,
+	// Any informative token, scored like BM25 with binary term frequency: for each query
+	// concept a document holds, its inverse document frequency once (title tokens count
+	// twice). A concept is a token, or a synonym group counted once with the weight of
+	// its most common word ($6 labels the tokens of $1). Tokens in more than
+	// maxDocShare of the chunks only add noise and cost.
+	const weighted = `WITH t AS NOT MATERIALIZED (
+			SELECT l.word, ($6::text[])[array_position($1::text[], l.word)] AS concept,
+				to_tsquery('simple', l.word) AS q, to_tsquery('simple', l.word || ':A') AS qa,
 				ln((n.total - l.ndoc + 0.5) / (l.ndoc + 0.5) + 1) AS idf
 			FROM lexemes l, (SELECT coalesce(max(value::float8) FILTER (WHERE name = 'chunks'), 1) AS total FROM settings) n
-			WHERE l.word = ANY($1) AND l.ndoc <= least(2000, greatest(50, $5 * n.total)))
-		SELECT c.document_id FROM t
-		JOIN chunks c ON c.tsv @@ t.q
-		JOIN documents d ON d.id = c.document_id
-		WHERE ` + filter + `
-		GROUP BY c.document_id
-		ORDER BY sum(t.idf * CASE WHEN c.tsv @@ t.qa THEN 2 ELSE 1 END) DESC, c.document_id
-		LIMIT $4`
+			WHERE l.word = ANY($1) AND l.ndoc <= least(2000, greatest(50, $5 * n.total))),
+		m AS (
+			SELECT c.document_id, t.concept, max(CASE WHEN c.tsv @@ t.qa THEN 2 ELSE 1 END) AS w FROM t
+			JOIN chunks c ON c.tsv @@ t.q
+			JOIN documents d ON d.id = c.document_id
+			WHERE ` + filter + `
+			GROUP BY c.document_id, t.concept),
+		ci AS (SELECT concept, min(idf) AS idf FROM t GROUP BY concept)
+		SELECT m.document_id FROM m JOIN ci USING (concept)
+		GROUP BY m.document_id ORDER BY sum(m.w * ci.idf) DESC, m.document_id LIMIT $4`
 	if tokens := retrieval.ContentTokens(text); len(tokens) > 0 {
 		// PostgreSQL's ranking has no inverse document frequency: chunks holding every
 		// query token are a leg of their own, weighted double.
@@ -146,7 +151,8 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 			return nil, err
 		}
 		tokens = append(tokens, fixed...)
-		legs = append(legs, leg{name: retrieval.EvidenceTerms, sql: weighted, args: []any{tokens, nil, nil, nil, maxDocShare}, weight: 1.5})
+		words, concepts := retrieval.LabelConcepts(text, tokens)
+		legs = append(legs, leg{name: retrieval.EvidenceTerms, sql: weighted, args: []any{words, nil, nil, nil, maxDocShare, concepts}, weight: 1.5})
 		// Latin words that are not everyday English are, here, drug names: generic or
 		// brand names that the licences carry in English.
 		var names []string
@@ -207,11 +213,11 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 		})
 	}
 
-	return s.fuse(ctx, legs, statuses, datasets, k)
+	return s.fuse(ctx, legs, statuses, datasets, k, text)
 }
 
 // fuse runs the legs in one round trip and fuses what they find.
-func (s *Store) fuse(ctx context.Context, legs []leg, statuses, datasets []string, k int) ([]retrieval.Hit, error) {
+func (s *Store) fuse(ctx context.Context, legs []leg, statuses, datasets []string, k int, text string) ([]retrieval.Hit, error) {
 	scores := map[int64]float64{}
 	named := map[int64]bool{}
 	evidence := map[int64][]string{}
@@ -271,7 +277,7 @@ func (s *Store) fuse(ctx context.Context, legs []leg, statuses, datasets []strin
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: search: %w", err)
 	}
-	return s.hits(ctx, scores, named, evidence, statuses, datasets, k)
+	return s.hits(ctx, scores, named, evidence, statuses, datasets, k, text)
 }
 
 // cleanFilter makes filter values safe to send: they are compared as text, but the
@@ -297,7 +303,7 @@ func describesPill(word string) bool {
 }
 
 // hits loads the best k documents of scores, cancelled licences ranked below valid ones.
-func (s *Store) hits(ctx context.Context, scores map[int64]float64, named map[int64]bool, evidence map[int64][]string, statuses, datasets []string, k int) ([]retrieval.Hit, error) {
+func (s *Store) hits(ctx context.Context, scores map[int64]float64, named map[int64]bool, evidence map[int64][]string, statuses, datasets []string, k int, text string) ([]retrieval.Hit, error) {
 	if len(scores) == 0 {
 		return []retrieval.Hit{}, nil
 	}
@@ -341,6 +347,7 @@ func (s *Store) hits(ctx context.Context, scores map[int64]float64, named map[in
 	}); err != nil {
 		return nil, fmt.Errorf("pgstore: search: load: %w", err)
 	}
+	retrieval.WeighByDomain(text, out)
 	slices.SortFunc(out, func(a, b retrieval.Hit) int {
 		if c := cmp.Compare(b.Score, a.Score); c != 0 {
 			return c

@@ -1,0 +1,91 @@
+package retrieval
+
+import (
+	"slices"
+	"strings"
+	"unicode"
+)
+
+// Off-topic datasets: a question about medicines is rarely answered by a city FAQ, and
+// one without a word of medicine rarely by a drug licence that only shares a syllable
+// with it (「半夜可以停紅線嗎」 and 夜可眠膠囊). Documents of the other domain that the
+// query does not name keep offTopicWeight of their score.
+const offTopicWeight = 0.75
+
+// medicineCues are words that make a question one about medicines.
+var medicineCues = []string{
+	"藥", "錠", "膠囊", "劑", "副作用", "服用", "成分", "處方", "仿單", "許可證", "過敏", "中毒",
+	"pill", "tablet", "capsule", "drug", "medicine", "medication", "dose", "side effect", "ingredient",
+}
+
+// IsMedicineQuery reports whether q (normalised) asks about medicines: it has a word of
+// medicine, an imprint code beside a colour or shape, or a licence number.
+func IsMedicineQuery(q string) bool {
+	lower := strings.ToLower(q)
+	if slices.ContainsFunc(medicineCues, func(c string) bool { return strings.Contains(lower, c) }) {
+		return true
+	}
+	return len(AppearanceTokens(q)) > 0 || strings.Contains(q, "字第")
+}
+
+// WeighByDomain scales the scores of hits, the candidates of query q (normalised),
+// by their domain: a city FAQ keeps offTopicWeight of its score when q is about
+// medicines, and a drug licence when it is not, unless q names the document (key,
+// title, name, imprint, appearance). A query that names a drug (a brand without a
+// word of medicine, 「普拿疼伏冒有哪幾種」) is about medicines.
+func WeighByDomain(q string, hits []Hit) {
+	named := make([]bool, len(hits))
+	medicine := IsMedicineQuery(q)
+	for i, h := range hits {
+		named[i] = names(h.Evidence) || commonRun(q, h.Title) >= minNamedRun
+		medicine = medicine || (named[i] && h.Dataset == "tfda_drug")
+	}
+	for i := range hits {
+		h := &hits[i]
+		if named[i] {
+			continue
+		}
+		if (medicine && h.Dataset == "taipei_faq") || (!medicine && h.Dataset == "tfda_drug") {
+			h.Score *= offTopicWeight
+		}
+	}
+}
+
+// minNamedRun is how many characters in a row a query must share with a title to name
+// it: 「普拿疼伏冒」 names 普拿疼伏冒日夜膜衣錠, while 「夜可」 in 「半夜可以停紅線嗎」 does not
+// name 夜可眠膠囊.
+const minNamedRun = 3
+
+// commonRun is the length in characters of the longest run of letters (CJK characters
+// included, case ignored) that a and b share. Digits do not count: 「100元」 does not
+// name 「…100毫克」.
+func commonRun(a, b string) int {
+	ra, rb := []rune(strings.ToLower(a)), []rune(strings.ToLower(b))
+	if len(ra) == 0 || len(rb) == 0 {
+		return 0
+	}
+	prev, cur := make([]int, len(rb)+1), make([]int, len(rb)+1)
+	best := 0
+	for i := 1; i <= len(ra); i++ {
+		for j := 1; j <= len(rb); j++ {
+			cur[j] = 0
+			if ra[i-1] == rb[j-1] && unicode.IsLetter(ra[i-1]) {
+				cur[j] = prev[j-1] + 1
+				best = max(best, cur[j])
+			}
+		}
+		prev, cur = cur, prev
+	}
+	return best
+}
+
+// names reports whether evidence says the query names the document.
+func names(evidence []string) bool {
+	return slices.ContainsFunc(evidence, func(e string) bool {
+		switch e {
+		case EvidenceKey, EvidenceTitle, EvidenceName, EvidenceImprint, EvidenceAppearance:
+			return true
+		}
+		return false
+	})
+}

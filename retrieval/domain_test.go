@@ -1,0 +1,71 @@
+package retrieval
+
+import "testing"
+
+func TestCommonRun(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want int
+	}{
+		{"普拿疼伏冒有哪幾種", "普拿疼伏冒日夜膜衣錠", 5},
+		{"半夜可以停紅線嗎", "夜可眠膠囊50毫克", 2},
+		{"YSP 52", "ysp 52", 3}, // case is ignored, digits do not count
+		{"儲值100元", "止痛錠100毫克", 0},
+		{"a, b", "a, b", 1},     // punctuation breaks a run
+		{"", "普拿疼", 0},
+	} {
+		if got := commonRun(tc.a, tc.b); got != tc.want {
+			t.Errorf("commonRun(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
+
+func TestIsMedicineQuery(t *testing.T) {
+	for q, want := range map[string]bool{
+		"吃了過期的藥會怎樣":     true,
+		"白色圓形，上面寫 YSP":  true,
+		"衛署藥製字第029478號": true,
+		"what is this pill": true,
+		"半夜可以停紅線嗎":      false,
+		"愛心卡弄丟了":        false,
+	} {
+		if got := IsMedicineQuery(Normalize(q)); got != want {
+			t.Errorf("IsMedicineQuery(%q) = %v, want %v", q, got, want)
+		}
+	}
+}
+
+func TestWeighByDomain(t *testing.T) {
+	hits := func() []Hit {
+		return []Hit{
+			{Dataset: "tfda_drug", Title: "夜可眠膠囊50毫克", Score: 1, Evidence: []string{EvidenceTerms}},
+			{Dataset: "taipei_faq", Title: "紅線可以臨時停車嗎？", Score: 1, Evidence: []string{EvidenceTerms}},
+			{Dataset: "tfda_myth", Title: "吃藥配茶會怎樣？", Score: 1, Evidence: []string{EvidenceTerms}},
+			{Dataset: "tfda_drug", Title: "普拿疼伏冒日夜膜衣錠", Score: 1, Evidence: []string{EvidenceMeaning}},
+		}
+	}
+	// A service question: the drug that only shares a syllable drops, the rest stay.
+	hs := hits()
+	WeighByDomain("半夜可以停紅線嗎", hs)
+	if hs[0].Score != offTopicWeight || hs[1].Score != 1 || hs[2].Score != 1 || hs[3].Score != offTopicWeight {
+		t.Errorf("service question: %v %v %v %v", hs[0].Score, hs[1].Score, hs[2].Score, hs[3].Score)
+	}
+	// A medicine question: the city FAQ drops.
+	hs = hits()
+	WeighByDomain("吃藥可以喝茶嗎", hs)
+	if hs[0].Score != 1 || hs[1].Score != offTopicWeight || hs[2].Score != 1 {
+		t.Errorf("medicine question: %v %v %v", hs[0].Score, hs[1].Score, hs[2].Score)
+	}
+	// A brand named without a word of medicine makes it a medicine question.
+	hs = hits()
+	WeighByDomain("普拿疼伏冒有哪幾種", hs)
+	if hs[3].Score != 1 || hs[1].Score != offTopicWeight {
+		t.Errorf("brand question: %v %v", hs[3].Score, hs[1].Score)
+	}
+	// What the query names is never weighed down.
+	hs = []Hit{{Dataset: "tfda_drug", Title: "瓦斯敏錠", Score: 1, Evidence: []string{EvidenceName}}}
+	WeighByDomain("瓦斯敏", hs)
+	if hs[0].Score != 1 {
+		t.Errorf("named drug: %v", hs[0].Score)
+	}
+}
