@@ -11,7 +11,7 @@ func TestCommonRun(t *testing.T) {
 		{"半夜可以停紅線嗎", "夜可眠膠囊50毫克", 2},
 		{"YSP 52", "ysp 52", 3}, // case is ignored, digits do not count
 		{"儲值100元", "止痛錠100毫克", 0},
-		{"a, b", "a, b", 1},     // punctuation breaks a run
+		{"a, b", "a, b", 1}, // punctuation breaks a run
 		{"", "普拿疼", 0},
 	} {
 		if got := commonRun(tc.a, tc.b); got != tc.want {
@@ -22,12 +22,12 @@ func TestCommonRun(t *testing.T) {
 
 func TestIsMedicineQuery(t *testing.T) {
 	for q, want := range map[string]bool{
-		"吃了過期的藥會怎樣":     true,
-		"白色圓形，上面寫 YSP":  true,
-		"衛署藥製字第029478號": true,
+		"吃了過期的藥會怎樣":         true,
+		"白色圓形，上面寫 YSP":      true,
+		"衛署藥製字第029478號":     true,
 		"what is this pill": true,
-		"半夜可以停紅線嗎":      false,
-		"愛心卡弄丟了":        false,
+		"半夜可以停紅線嗎":          false,
+		"愛心卡弄丟了":            false,
 	} {
 		if got := IsMedicineQuery(Normalize(q)); got != want {
 			t.Errorf("IsMedicineQuery(%q) = %v, want %v", q, got, want)
