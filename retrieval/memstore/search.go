@@ -21,7 +21,7 @@ const (
 	// maxDocShare: query words found in more than this share of the chunks (or in
 	// more than maxWordChunks) are left to the other legs of the weighted leg.
 	maxDocShare   = 0.05
-	maxWordChunks = 2000
+	maxWordChunks = 500
 	minWordChunks = 50
 	// candidates is how many chunks (or documents) each leg contributes.
 	candidates = 40

@@ -14,11 +14,12 @@ import (
 	"github.com/civicbot/civicbot/retrieval"
 	"github.com/jackc/pgx/v5"
 	"github.com/pgvector/pgvector-go"
+	"golang.org/x/sync/errgroup"
 )
 
 var _ retrieval.Searcher = (*Store)(nil)
 
-// Query tokens found in more than maxDocShare of the chunks, or in more than 2,000
+// Query tokens found in more than maxDocShare of the chunks, or in more than 500
 // of them (in the weighted leg's SQL), are left to the other legs: they add little and
 // cost much.
 const maxDocShare = 0.05
@@ -103,13 +104,20 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 		WHERE c.tsv @@ q AND d.dataset = 'tfda_drug' AND ` + filter + ` ORDER BY ts_rank(c.tsv, q) DESC, c.id LIMIT $4`
 	// Common colours and shapes match thousands of pills alike: ranking them is wasted
 	// work, the other legs order them.
-	const appearance = `SELECT c.document_id FROM chunks c JOIN documents d ON d.id = c.document_id, to_tsquery('simple', $1) AS q
-		WHERE c.tsv @@ q AND d.dataset = 'tfda_drug' AND ` + filter + ` LIMIT $4`
-	// A generic name is on thousands of licences: ranking them by ts_rank reads every
-	// tsvector, so the shortest records (the product is mostly that name) come first
+	// The matching chunks are gathered first (the GIN index), then cut: with a bare
+	// LIMIT the planner reads the table in order hoping to meet enough matches soon,
+	// and a colour the pills of one maker share sits in one stretch of it (290 ms).
+	const appearance = `WITH m AS MATERIALIZED (SELECT c.document_id FROM chunks c, to_tsquery('simple', $1) AS q WHERE c.tsv @@ q)
+		SELECT m.document_id FROM m JOIN documents d ON d.id = m.document_id
+		WHERE d.dataset = 'tfda_drug' AND ` + filter + ` LIMIT $4`
+	// A generic name is on thousands of licences: the shortest passages naming it (the
+	// product is mostly that name) come first, from the narrow drug_words index alone,
 	// and the other legs rank them.
-	const drugNames = `SELECT c.document_id FROM chunks c JOIN documents d ON d.id = c.document_id, to_tsquery('simple', $1) AS q
-		WHERE c.tsv @@ q AND d.dataset = 'tfda_drug' AND ` + filter + ` ORDER BY length(c.text), c.document_id LIMIT $4`
+	const drugNames = `SELECT x.document_id FROM unnest($1::text[]) AS n(word) CROSS JOIN LATERAL (
+			SELECT w.document_id, w.len FROM drug_words w JOIN documents d ON d.id = w.document_id
+			WHERE w.word = n.word AND d.dataset = 'tfda_drug' AND ` + filter + `
+			ORDER BY w.len, w.document_id LIMIT $4) x
+		ORDER BY x.len, x.document_id LIMIT $4`
 	const keyword = `SELECT c.document_id FROM chunks c JOIN documents d ON d.id = c.document_id, to_tsquery('simple', $1) AS q
 		WHERE c.tsv @@ q AND ` + filter + ` ORDER BY ts_rank(c.tsv, q) DESC, c.id LIMIT $4`
 	if q.DenseOnly {
@@ -125,7 +133,7 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 				to_tsquery('simple', l.word) AS q, to_tsquery('simple', l.word || ':A') AS qa,
 				ln((n.total - l.ndoc + 0.5) / (l.ndoc + 0.5) + 1) AS idf
 			FROM lexemes l, (SELECT coalesce(max(value::float8) FILTER (WHERE name = 'chunks'), 1) AS total FROM settings) n
-			WHERE l.word = ANY($1) AND l.ndoc <= least(2000, greatest(50, $5 * n.total))),
+			WHERE l.word = ANY($1) AND l.ndoc <= least(500, greatest(50, $5 * n.total))),
 		m AS (
 			SELECT c.document_id, t.concept, max(CASE WHEN c.tsv @@ t.qa THEN 2 ELSE 1 END) AS w FROM t
 			JOIN chunks c ON c.tsv @@ t.q
@@ -162,7 +170,7 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 			}
 		}
 		if len(names) > 0 {
-			legs = append(legs, leg{name: retrieval.EvidenceTerms, sql: drugNames, args: []any{strings.Join(names, " | ")}, weight: 2})
+			legs = append(legs, leg{name: retrieval.EvidenceTerms, sql: drugNames, args: []any{names}, weight: 2})
 		}
 	}
 	terms := retrieval.AppearanceTokens(text)
@@ -196,8 +204,14 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 		// 「止痛藥」 are everyday words, and they lowered recall@1 on the evaluation sets.)
 		legs = append(legs, leg{
 			name: retrieval.EvidenceName,
-			sql: `SELECT d.id FROM documents d WHERE d.dataset = 'tfda_drug' AND drug_name(d.title) = ANY($1) AND ` + filter + `
-				ORDER BY char_length(drug_name(d.title)) DESC, d.status = 'cancelled', length(d.title), d.id LIMIT $4`,
+			// One probe of the drug_name index per span: with = ANY of a long
+			// question's hundreds of spans the planner expects most licences to match
+			// and computes drug_name on every one (1.1 s at 100,000 licences).
+			sql: `SELECT d.id FROM unnest($1::text[]) AS n(name) CROSS JOIN LATERAL (
+					SELECT d.id, d.status, d.title FROM documents d
+					WHERE d.dataset = 'tfda_drug' AND drug_name(d.title) = n.name AND ` + filter + `
+					ORDER BY d.status = 'cancelled', length(d.title), d.id LIMIT $4) d
+				ORDER BY char_length(n.name) DESC, d.status = 'cancelled', length(d.title), d.id LIMIT $4`,
 			args: []any{spans},
 			// Several licences share a name: naming it does not name a cancelled one.
 			weight: 1, flat: true,
@@ -216,68 +230,95 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 	return s.fuse(ctx, legs, statuses, datasets, k, text)
 }
 
-// fuse runs the legs in one round trip and fuses what they find.
+// fuse runs the legs and fuses what they find.
 func (s *Store) fuse(ctx context.Context, legs []leg, statuses, datasets []string, k int, text string) ([]retrieval.Hit, error) {
-	scores := map[int64]float64{}
-	named := map[int64]bool{}
-	evidence := map[int64][]string{}
-	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		b := &pgx.Batch{}
-		// Plans made for each query's own values: a generic plan, which pgx's
-		// statement cache would get after five runs, ranks the same query differently.
-		b.Queue(`SET LOCAL plan_cache_mode = force_custom_plan`)
-		b.Queue(`SET LOCAL hnsw.iterative_scan = relaxed_order`)
-		b.Queue(`SET LOCAL work_mem = '32MB'`)
-		b.Queue(fmt.Sprintf(`SET LOCAL hnsw.ef_search = %d`, max(s.EFSearch, candidates)))
-		for _, l := range legs {
-			args := []any{l.args[0], statuses, datasets, candidates}
-			if len(l.args) > 4 {
-				args = append(args, l.args[4:]...)
-			}
-			b.Queue(l.sql, args...)
-		}
-		br := tx.SendBatch(ctx, b)
-		defer br.Close()
-		for range 4 {
-			if _, err := br.Exec(); err != nil {
-				return err
-			}
-		}
-		for _, l := range legs {
-			rows, err := br.Query()
-			if err != nil {
-				return err
-			}
-			ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-			if err != nil {
-				return err
-			}
-			rank := 0
-			seen := map[int64]bool{}
-			for _, id := range ids {
-				if seen[id] {
-					continue
-				}
-				seen[id] = true
-				rank++
-				named[id] = named[id] || l.names
-				if !slices.Contains(evidence[id], l.name) {
-					evidence[id] = append(evidence[id], l.name)
-				}
-				if l.flat {
-					// A flat leg's own order still breaks ties.
-					scores[id] += l.weight - 0.001*float64(min(rank-1, 100))
-				} else {
-					scores[id] += l.weight / float64(rrfK+rank)
-				}
-			}
-		}
-		return br.Close()
-	})
+	found, err := s.runLegs(ctx, legs, statuses, datasets)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: search: %w", err)
 	}
+	scores := map[int64]float64{}
+	named := map[int64]bool{}
+	evidence := map[int64][]string{}
+	for i, l := range legs {
+		rank := 0
+		seen := map[int64]bool{}
+		for _, id := range found[i] {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			rank++
+			named[id] = named[id] || l.names
+			if !slices.Contains(evidence[id], l.name) {
+				evidence[id] = append(evidence[id], l.name)
+			}
+			if l.flat {
+				// A flat leg's own order still breaks ties.
+				scores[id] += l.weight - 0.001*float64(min(rank-1, 100))
+			} else {
+				scores[id] += l.weight / float64(rrfK+rank)
+			}
+		}
+	}
 	return s.hits(ctx, scores, named, evidence, statuses, datasets, k, text)
+}
+
+// legGroups is how many connections one search uses at most: its legs run in that many
+// read-only transactions at once, one round trip each, so that a search takes about as
+// long as its slowest leg rather than all of them in turn.
+const legGroups = 3
+
+// runLegs runs the legs and returns the document ids each found, in its order.
+func (s *Store) runLegs(ctx context.Context, legs []leg, statuses, datasets []string) ([][]int64, error) {
+	found := make([][]int64, len(legs))
+	groups := make([][]int, min(legGroups, len(legs)))
+	for i := range legs {
+		groups[i%len(groups)] = append(groups[i%len(groups)], i)
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	for _, group := range groups {
+		g.Go(func() error {
+			return pgx.BeginTxFunc(gctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+				b := &pgx.Batch{}
+				// Plans made for each query's own values: a generic plan, which pgx's
+				// statement cache would get after five runs, ranks the same query differently.
+				b.Queue(`SET LOCAL plan_cache_mode = force_custom_plan`)
+				b.Queue(`SET LOCAL hnsw.iterative_scan = relaxed_order`)
+				b.Queue(`SET LOCAL work_mem = '32MB'`)
+				// Searches are short: compiling a plan with JIT, which the planner's cost of a
+				// long question's many name probes triggers, took 180 ms for 2 ms of work.
+				b.Queue(`SET LOCAL jit = off`)
+				b.Queue(fmt.Sprintf(`SET LOCAL hnsw.ef_search = %d`, max(s.EFSearch, candidates)))
+				const settings = 5
+				for _, i := range group {
+					l := legs[i]
+					args := []any{l.args[0], statuses, datasets, candidates}
+					if len(l.args) > 4 {
+						args = append(args, l.args[4:]...)
+					}
+					b.Queue(l.sql, args...)
+				}
+				br := tx.SendBatch(gctx, b)
+				defer br.Close()
+				for range settings {
+					if _, err := br.Exec(); err != nil {
+						return err
+					}
+				}
+				for _, i := range group {
+					rows, err := br.Query()
+					if err != nil {
+						return err
+					}
+					if found[i], err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
+						return err
+					}
+				}
+				return br.Close()
+			})
+		})
+	}
+	return found, g.Wait()
 }
 
 // cleanFilter makes filter values safe to send: they are compared as text, but the

@@ -436,3 +436,47 @@ func TestBulkLoadRebuildsChunksTable(t *testing.T) {
 		t.Errorf("%d chunks after removing one document, want 2599", n)
 	}
 }
+
+// TestDrugWords keeps the drug_words index (the Latin words of drug passages, which the
+// drug-name leg reads) in step with the documents through changes and removals.
+func TestDrugWords(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, pgtest.New(t), &countingEmbedder{dim: 32})
+	rs := licences(12)
+	rs[2].Text += "\n英文品名：PANADOL TABLETS 500MG"
+	rs[5].Text += "\n主成分略述：ACETAMINOPHEN"
+	if _, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", rs...)}, ingest.SyncOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	words := func(key string) string {
+		t.Helper()
+		var ws string
+		err := s.Pool().QueryRow(ctx, `SELECT coalesce(string_agg(w.word, ' ' ORDER BY w.word), '') FROM drug_words w
+			JOIN documents d ON d.id = w.document_id WHERE d.key = $1`, key).Scan(&ws)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ws
+	}
+	if got := words(rs[2].Key); got != "panadol tablets" {
+		t.Errorf("words of a new licence: %q", got)
+	}
+	hits, err := s.Search(ctx, retrieval.Query{Text: "panadol", K: 3})
+	if err != nil || len(hits) == 0 || hits[0].Key != rs[2].Key {
+		t.Errorf("search panadol: %v %+v", err, hits)
+	}
+
+	rs[2].Text = "中文品名：" + rs[2].Title + "\n英文品名：ASPIRIN"
+	if _, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", rs...)}, ingest.SyncOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := words(rs[2].Key); got != "aspirin" {
+		t.Errorf("words of a changed licence: %q", got)
+	}
+	if _, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", append(rs[:5:5], rs[6:]...)...)}, ingest.SyncOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, s, `SELECT count(*) FROM drug_words WHERE word = 'acetaminophen'`); n != 0 {
+		t.Errorf("%d words of a removed licence remain", n)
+	}
+}

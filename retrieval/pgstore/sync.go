@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/civicbot/civicbot/ingest"
 	"github.com/jackc/pgx/v5"
@@ -149,6 +150,9 @@ func (s *Store) sync(ctx context.Context, tx pgx.Tx, batches []*ingest.Batch, op
 		if _, err := tx.Exec(ctx, `DELETE FROM chunks WHERE document_id = ANY($1)`, rewriteIDs); err != nil {
 			return st, fmt.Errorf("pgstore: sync: remove chunks: %w", err)
 		}
+		if _, err := tx.Exec(ctx, `DELETE FROM drug_words WHERE document_id = ANY($1)`, rewriteIDs); err != nil {
+			return st, fmt.Errorf("pgstore: sync: remove drug words: %w", err)
+		}
 	}
 	n, err := s.writeDocuments(ctx, tx, write, writeIDs, opt, lap)
 	if err != nil {
@@ -272,7 +276,7 @@ func refreshLexemes(ctx context.Context, tx pgx.Tx) error {
 		// Fresh planner statistics: after a bulk load the planner would otherwise guess
 		// that a dataset holds a hundred documents rather than seven thousand, and pick
 		// nested loops that take 20 ms instead of 1.
-		`ANALYZE documents, chunks, records, lexemes`,
+		`ANALYZE documents, chunks, records, lexemes, drug_words`,
 	} {
 		if _, err := tx.Exec(ctx, q); err != nil {
 			return fmt.Errorf("pgstore: lexeme statistics: %w", err)
@@ -441,8 +445,15 @@ func (s *Store) writeDocuments(ctx context.Context, tx pgx.Tx, docs []ingest.Doc
 	lap("write documents")
 	<-lexemes
 	crow := make([][]any, len(chunks))
+	var words [][]any
 	for i, p := range chunks {
 		crow[i] = []any{ids[p.doc], p.chunk.Ord, p.chunk.Text, pgvector.NewHalfVector(vecs[i]), tsvs[i]}
+		if docs[p.doc].Dataset == ingest.DatasetDrug {
+			words = appendDrugWords(words, ids[p.doc], p.chunk.Text, tsvs[i])
+		}
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"drug_words"}, []string{"word", "len", "document_id"}, pgx.CopyFromRows(words)); err != nil {
+		return 0, fmt.Errorf("pgstore: write drug words: %w", err)
 	}
 	ccols := []string{"document_id", "ord", "text", "embedding", "tsv"}
 	bulk, err := bulkLoad(ctx, tx, len(crow))
@@ -598,4 +609,16 @@ func deref(t *time.Time) time.Time {
 		return time.Time{}
 	}
 	return *t
+}
+
+// appendDrugWords adds the drug_words rows of a drug passage: each Latin word of four
+// letters or more in its lexemes, with the passage's length in characters.
+func appendDrugWords(rows [][]any, docID int64, text string, tsv pgtype.TSVector) [][]any {
+	n := utf8.RuneCountInString(text)
+	for _, l := range tsv.Lexemes {
+		if len(l.Word) >= 4 && isLatin(l.Word) {
+			rows = append(rows, []any{l.Word, n, docID})
+		}
+	}
+	return rows
 }
