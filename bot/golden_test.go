@@ -27,6 +27,7 @@ func TestExtractiveGolden(t *testing.T) {
 	}
 	questions := []struct{ locale, q string }{
 		{"", "固胃必朗錠是治什麼的"},
+		{"", "普拿疼膜衣錠可以跟酒一起吃嗎"},
 		{"", "普拿疼膜衣錠的成分是什麼？"},
 		{"", "吃感冒藥可以治經痛嗎"},
 		{"", "路邊停車費怎麼繳"},

@@ -16,6 +16,8 @@ var aspects = []struct {
 }{
 	{"appearance", []string{"長什麼樣", "長怎樣", "長甚麼樣", "什麼樣子", "外觀", "顏色", "形狀", "照片", "圖片", "刻字", "look like", "appearance", "colour", "color", "shape", "picture", "photo"}},
 	{"side_effects", []string{"副作用", "不良反應", "注意事項", "禁忌", "side effect", "adverse"}},
+	{"interactions", []string{"喝酒", "配酒", "跟酒", "和酒", "與酒", "加酒", "酒一起", "一起吃", "一起服用", "一起用", "同時吃", "同時服用", "併用", "交互作用",
+		"with alcohol", "with beer", "with wine", "together with", "at the same time", "interaction", "combine"}},
 	{"storage", []string{"保存", "存放", "冰箱", "放多久", "storage", "store it", "keep it"}},
 	{"dose", []string{"幾顆", "幾粒", "幾錠", "劑量", "怎麼吃", "怎麼服用", "吃多少", "用量", "一天吃", "多久吃", "飯前", "飯後", "dose", "dosage", "how much", "how many", "how often"}},
 	{"indication", []string{"治什麼", "做什麼用", "什麼用", "用途", "功效", "適應症", "what is it for", "used for"}},

@@ -31,15 +31,18 @@ func TestIsFollowUp(t *testing.T) {
 
 func TestAspectOf(t *testing.T) {
 	for q, want := range map[string]string{
-		"那它長什麼樣子？":         "appearance",
-		"副作用呢？":            "side_effects",
-		"要放冰箱嗎":            "storage",
-		"一天吃幾顆":            "dose",
-		"這是治什麼的":           "indication",
-		"成分是什麼":            "ingredients",
-		"許可證還有效嗎":          "status",
-		"普拿疼":              "",
-		"What is the dose": "dose",
+		"那它長什麼樣子？":                    "appearance",
+		"副作用呢？":                       "side_effects",
+		"要放冰箱嗎":                       "storage",
+		"普拿疼可以跟酒一起吃嗎":                 "interactions",
+		"感冒藥和降血壓藥可以併用嗎":               "interactions",
+		"Can I take it with alcohol?": "interactions",
+		"一天吃幾顆":                       "dose",
+		"這是治什麼的":                      "indication",
+		"成分是什麼":                       "ingredients",
+		"許可證還有效嗎":                     "status",
+		"普拿疼":                         "",
+		"What is the dose":            "dose",
 	} {
 		if got := aspectOf(q); got != want {
 			t.Errorf("aspectOf(%q) = %q, want %q", q, got, want)
