@@ -26,7 +26,7 @@ package triage
 type group uint8
 
 const (
-	gNone group = iota
+	_ group = iota // the zero group is none
 
 	// Self-harm.
 	gSuicide      // wanting to die, suicide methods: always SelfHarm
