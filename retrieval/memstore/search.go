@@ -106,7 +106,7 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 		// Latin words that are not everyday English are, here, drug names.
 		var names []string
 		for _, t := range tokens {
-			if len(t) >= 4 && isLatin(t) && !retrieval.InGlossary(t) && !describesPill(t) && !slices.Contains(names, t) {
+			if len(t) >= 4 && retrieval.IsLatin(t) && !retrieval.InGlossary(t) && !describesPill(t) && !slices.Contains(names, t) {
 				names = append(names, t)
 			}
 		}
@@ -130,12 +130,12 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 	legs = append(legs,
 		leg{name: retrieval.EvidenceKey, docs: ix.exact(ix.byKey[text], f.admits), weight: 1, flat: true, names: true},
 		leg{name: retrieval.EvidenceTitle, docs: ix.exact(ix.byTitle[text], f.admits), weight: 1, flat: true})
-	if spans := nameSpans(text); len(spans) > 0 {
+	if spans := retrieval.NameSpans(text); len(spans) > 0 {
 		// A medicine named inside the question, longest name first. Several licences
 		// share a name: naming it does not name a cancelled one.
 		legs = append(legs, leg{name: retrieval.EvidenceName, docs: ix.named(spans, f), weight: 1, flat: true})
 	}
-	if serials := licenceSerials(text); len(serials) > 0 {
+	if serials := retrieval.LicenceSerials(text); len(serials) > 0 {
 		legs = append(legs, leg{name: retrieval.EvidenceKey, docs: ix.serials(serials, text, f), weight: 0.8, flat: true, names: true})
 	}
 	return ix.fuse(legs, f, k, text), nil

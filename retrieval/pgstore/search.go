@@ -5,11 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/civicbot/civicbot/retrieval"
 	"github.com/jackc/pgx/v5"
@@ -42,26 +40,6 @@ type leg struct {
 	// names is set for legs that match a document's key: a query that names a
 	// cancelled licence wants that licence, not the valid one of the same name.
 	names bool
-}
-
-// Serials of licence numbers in a query: 「衛署藥製字第029478號」, 「藥製字029478」 and
-// 「029478」 all give 029478, and 「內衛成製字第75號」 gives 000075.
-var (
-	licenceSerial  = regexp.MustCompile(`\d{5,7}`)
-	numberedSerial = regexp.MustCompile(`字第?(\d{1,7})號?`)
-)
-
-func licenceSerials(text string) []string {
-	var out []string
-	for _, m := range numberedSerial.FindAllStringSubmatch(text, 3) {
-		out = append(out, fmt.Sprintf("%06s", m[1]))
-	}
-	for _, m := range licenceSerial.FindAllString(text, 3) {
-		if !slices.Contains(out, m) {
-			out = append(out, m)
-		}
-	}
-	return out
 }
 
 // Search finds documents by meaning (pgvector HNSW, cosine), by keywords (tsvector of
@@ -165,7 +143,7 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 		// brand names that the licences carry in English.
 		var names []string
 		for _, t := range tokens {
-			if len(t) >= 4 && isLatin(t) && !retrieval.InGlossary(t) && !describesPill(t) && !slices.Contains(names, t) {
+			if len(t) >= 4 && retrieval.IsLatin(t) && !retrieval.InGlossary(t) && !describesPill(t) && !slices.Contains(names, t) {
 				names = append(names, t)
 			}
 		}
@@ -198,7 +176,7 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 		args:   []any{text},
 		weight: 1, flat: true,
 	})
-	if spans := nameSpans(text); len(spans) > 0 {
+	if spans := retrieval.NameSpans(text); len(spans) > 0 {
 		// A medicine named inside the question, longest name first. (Matching stems,
 		// the name without its dosage form, was measured and left out: stems such as
 		// 「止痛藥」 are everyday words, and they lowered recall@1 on the evaluation sets.)
@@ -217,7 +195,7 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 			weight: 1, flat: true,
 		})
 	}
-	if serials := licenceSerials(text); len(serials) > 0 {
+	if serials := retrieval.LicenceSerials(text); len(serials) > 0 {
 		legs = append(legs, leg{
 			name: retrieval.EvidenceKey,
 			sql: `SELECT d.id FROM documents d WHERE substring(d.key from '\d{5,7}') = ANY($1) AND d.dataset = 'tfda_drug' AND ` + filter + `
@@ -396,49 +374,4 @@ func (s *Store) hits(ctx context.Context, scores map[int64]float64, named map[in
 		return cmp.Compare(a.Key, b.Key)
 	})
 	return out[:min(k, len(out))], nil
-}
-
-// nameSpans returns the spans of a question that may name a medicine, written as
-// drug_name and drug_stem write names: lower case, without spaces or quotes; 3 to 24
-// characters of a run of letters and digits (shorter spans are everyday words).
-func nameSpans(text string) []string {
-	const minRunes, maxRunes, maxSpans = 3, 24, 800
-	var out []string
-	seen := map[string]bool{}
-	var run []rune
-	flush := func() {
-		for i := 0; i < len(run) && len(out) < maxSpans; i++ {
-			for j := i + minRunes; j <= min(len(run), i+maxRunes) && len(out) < maxSpans; j++ {
-				s := string(run[i:j])
-				if !seen[s] && !isAllDigitsOrLatin(run[i:j]) {
-					seen[s] = true
-					out = append(out, s)
-				}
-			}
-		}
-		run = run[:0]
-	}
-	for _, r := range strings.ToLower(text) {
-		switch {
-		case unicode.IsSpace(r), strings.ContainsRune("\"“”〝〞「」『』'‘’·•・", r):
-			// names are compared without them
-		case unicode.IsLetter(r), unicode.IsDigit(r), r == '-':
-			run = append(run, r)
-		default:
-			flush()
-		}
-	}
-	flush()
-	return out
-}
-
-// isAllDigitsOrLatin says whether a span has no Han character: Latin names have a leg of
-// their own, and digits alone name nothing.
-func isAllDigitsOrLatin(rs []rune) bool {
-	for _, r := range rs {
-		if unicode.Is(unicode.Han, r) {
-			return false
-		}
-	}
-	return true
 }

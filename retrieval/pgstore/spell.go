@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/civicbot/civicbot/retrieval"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -17,7 +18,7 @@ const minSpellRunes = 5
 func (s *Store) corrections(ctx context.Context, tokens []string) ([]string, error) {
 	var words []string
 	for _, t := range tokens {
-		if len([]rune(t)) >= minSpellRunes && isLatin(t) {
+		if len([]rune(t)) >= minSpellRunes && retrieval.IsLatin(t) {
 			words = append(words, t)
 		}
 	}
@@ -39,7 +40,7 @@ func (s *Store) corrections(ctx context.Context, tokens []string) ([]string, err
 	var w, cand string
 	var ndoc int
 	if _, err := pgx.ForEachRow(rows, []any{&w, &cand, &ndoc}, func() error {
-		d := editDistance(w, cand, 2)
+		d := retrieval.EditDistance(w, cand, 2)
 		if d > 2 {
 			return nil
 		}
@@ -57,40 +58,4 @@ func (s *Store) corrections(ctx context.Context, tokens []string) ([]string, err
 		}
 	}
 	return out, nil
-}
-
-func isLatin(s string) bool {
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z') {
-			return false
-		}
-	}
-	return true
-}
-
-// editDistance is the Levenshtein distance of a and b, or limit+1 once it exceeds limit.
-func editDistance(a, b string, limit int) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		rowMin := cur[0]
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			rowMin = min(rowMin, cur[j])
-		}
-		if rowMin > limit {
-			return limit + 1
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }

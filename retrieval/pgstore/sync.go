@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/civicbot/civicbot/ingest"
+	"github.com/civicbot/civicbot/retrieval"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -616,7 +617,7 @@ func deref(t *time.Time) time.Time {
 func appendDrugWords(rows [][]any, docID int64, text string, tsv pgtype.TSVector) [][]any {
 	n := utf8.RuneCountInString(text)
 	for _, l := range tsv.Lexemes {
-		if len(l.Word) >= 4 && isLatin(l.Word) {
+		if len(l.Word) >= 4 && retrieval.IsLatin(l.Word) {
 			rows = append(rows, []any{l.Word, n, docID})
 		}
 	}
