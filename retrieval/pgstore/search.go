@@ -108,12 +108,12 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 	// maxDocShare of the chunks only add noise and cost.
 	const weighted = `WITH t AS NOT MATERIALIZED (
 			SELECT l.word, ($6::text[])[array_position($1::text[], l.word)] AS concept,
-				to_tsquery('simple', l.word) AS q, to_tsquery('simple', l.word || ':A') AS qa,
+				to_tsquery('simple', l.word) AS q,
 				ln((n.total - l.ndoc + 0.5) / (l.ndoc + 0.5) + 1) AS idf
 			FROM lexemes l, (SELECT coalesce(max(value::float8) FILTER (WHERE name = 'chunks'), 1) AS total FROM settings) n
 			WHERE l.word = ANY($1) AND l.ndoc <= least(500, greatest(50, $5 * n.total))),
 		m AS (
-			SELECT c.document_id, t.concept, max(CASE WHEN c.tsv @@ t.qa THEN 2 ELSE 1 END) AS w FROM t
+			SELECT c.document_id, t.concept, max(CASE WHEN d.title_tsv @@ t.q THEN 2 ELSE 1 END) AS w FROM t
 			JOIN chunks c ON c.tsv @@ t.q
 			JOIN documents d ON d.id = c.document_id
 			WHERE ` + filter + `

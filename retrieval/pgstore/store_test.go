@@ -175,6 +175,9 @@ func TestSync(t *testing.T) {
 		if n := count(t, s, `SELECT count(*) FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.key = $1`, rs[7].Key); n != 1 {
 			t.Errorf("changed document has %d chunks, want 1 (old chunks must go)", n)
 		}
+		if n := count(t, s, `SELECT count(*) FROM documents WHERE key = $1 AND title_tsv @@ to_tsquery('simple', '改名') AND NOT title_tsv @@ to_tsquery('simple', '測試')`, rs[7].Key); n != 1 {
+			t.Error("the changed title's lexemes are not on the document")
+		}
 		first = rs
 	})
 

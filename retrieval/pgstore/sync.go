@@ -516,14 +516,14 @@ func writeDocumentRows(ctx context.Context, tx pgx.Tx, docs []ingest.Document, i
 				return fmt.Errorf("pgstore: document %s: %w", d.Key, err)
 			}
 		}
-		row := []any{ids[i], d.Dataset, d.Key, d.Title, d.URL, d.Body, facets, d.Hash, dateOrNil(d.Snapshot), string(d.Status)}
+		row := []any{ids[i], d.Dataset, d.Key, d.Title, d.URL, d.Body, facets, d.Hash, dateOrNil(d.Snapshot), string(d.Status), tsvector(d.Title, "")}
 		if isNew[i] {
 			insert = append(insert, row)
 		} else {
 			update = append(update, row)
 		}
 	}
-	cols := []string{"id", "dataset", "key", "title", "url", "body", "facets", "content_hash", "snapshot", "status"}
+	cols := []string{"id", "dataset", "key", "title", "url", "body", "facets", "content_hash", "snapshot", "status", "title_tsv"}
 	if len(insert) > 0 {
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"documents"}, cols, pgx.CopyFromRows(insert)); err != nil {
 			return fmt.Errorf("pgstore: write documents: %w", err)
@@ -532,14 +532,14 @@ func writeDocumentRows(ctx context.Context, tx pgx.Tx, docs []ingest.Document, i
 	if len(update) == 0 {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE doc_in ON COMMIT DROP AS SELECT id, dataset, key, title, url, body, facets, content_hash, snapshot, status FROM documents WITH NO DATA`); err != nil {
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE doc_in ON COMMIT DROP AS SELECT id, dataset, key, title, url, body, facets, content_hash, snapshot, status, title_tsv FROM documents WITH NO DATA`); err != nil {
 		return fmt.Errorf("pgstore: write documents: %w", err)
 	}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"doc_in"}, cols, pgx.CopyFromRows(update)); err != nil {
 		return fmt.Errorf("pgstore: write documents: %w", err)
 	}
 	// Staff suppression outlives re-ingest.
-	const q = `UPDATE documents d SET title = i.title, url = i.url, body = i.body, facets = i.facets,
+	const q = `UPDATE documents d SET title = i.title, title_tsv = i.title_tsv, url = i.url, body = i.body, facets = i.facets,
 			content_hash = i.content_hash, snapshot = i.snapshot,
 			status = CASE WHEN d.status = 'suppressed' THEN 'suppressed' ELSE i.status END, updated_at = now()
 		FROM doc_in i WHERE d.id = i.id`
