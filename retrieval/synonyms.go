@@ -11,7 +11,7 @@ import (
 // all of them. Keep groups to true equivalents; a loose group drags in noise.
 var synonymGroups = [][]string{
 	// losing and replacing things
-	{"弄丟", "不見", "遺失", "掉了", "丟失", "搞丟"},
+	{"弄丟", "不見", "遺失", "掉了", "丟失", "搞丟", "丟了"},
 	{"補辦", "補發", "補領", "重辦"},
 	{"被偷", "失竊", "竊盜", "遭竊"},
 	// vehicles, traffic

@@ -3,6 +3,7 @@ package retrieval
 import (
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/civicbot/civicbot/retrieval/internal/textseg"
 )
@@ -84,13 +85,23 @@ var filler = map[string]bool{
 	"會怎": true, "樣嗎": true, "了嗎": true, "會不": true, "不會": true, "麼的": true, "的嗎": true,
 }
 
-// ContentTokens are the Tokens of s without question filler; when s is nothing but
-// filler, its Tokens.
+// afterParticle reports whether a bigram starts with a particle that ends a word or a
+// clause (「了怎」 in 「丟了怎麼辦」, 「的藥」 in 「過期的藥」): it joins two words by
+// accident, and its rarity would weigh it above the words themselves.
+func afterParticle(t string) bool {
+	r, size := utf8.DecodeRuneInString(t)
+	return size < len(t) && utf8.RuneCountInString(t) == 2 && leadingParticles[r]
+}
+
+var leadingParticles = map[rune]bool{'了': true, '的': true, '嗎': true, '呢': true, '吧': true, '啊': true, '啦': true, '喔': true, '耶': true}
+
+// ContentTokens are the Tokens of s without question filler and bigrams that start
+// with a particle; when s is nothing but those, its Tokens.
 func ContentTokens(s string) []string {
 	all := Tokens(s)
 	out := make([]string, 0, len(all))
 	for _, t := range all {
-		if !filler[t] {
+		if !filler[t] && !afterParticle(t) {
 			out = append(out, t)
 		}
 	}

@@ -79,3 +79,13 @@ func TestContentTokens(t *testing.T) {
 		t.Error("a query of filler alone keeps its tokens")
 	}
 }
+
+func TestContentTokensDropParticleBigrams(t *testing.T) {
+	got := strings.Join(ContentTokens("愛心卡丟了怎麼辦"), " ")
+	if strings.Contains(got, "了怎") || !strings.Contains(got, "丟了") || !strings.Contains(got, "愛心") {
+		t.Errorf("ContentTokens(愛心卡丟了怎麼辦) = %s", got)
+	}
+	if got := ContentTokens("的了"); len(got) == 0 {
+		t.Error("a message of nothing but particles keeps its tokens")
+	}
+}

@@ -25,15 +25,13 @@ const (
 	minWordChunks = 50
 	// candidates is how many chunks (or documents) each leg contributes.
 	candidates = 40
-	// rrfK is the constant of reciprocal rank fusion.
-	rrfK = 60
 	// snippetRunes is how much of the body a hit shows.
 	snippetRunes = 300
 )
 
 // leg is what one way of finding candidates found: document slots, best first (a
 // document may repeat; its first place counts). They are fused by reciprocal rank
-// (weight/(rrfK+rank)), or, when flat is set, each document found scores weight.
+// (weight/(RRFK+rank)), or, when flat is set, each document found scores weight.
 type leg struct {
 	name   string // the evidence it gives: a retrieval.Evidence constant
 	docs   []int32
@@ -86,7 +84,7 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 	if len(vec) != ix.dim {
 		return nil, fmt.Errorf("memstore: search: the embedder gave %d dimensions, want %d", len(vec), ix.dim)
 	}
-	legs := []leg{{name: retrieval.EvidenceMeaning, docs: ix.dense(unit(vec), f), weight: 1}}
+	legs := []leg{{name: retrieval.EvidenceMeaning, docs: ix.dense(unit(vec), f), weight: retrieval.DenseWeight(s.info.Name)}}
 	if q.DenseOnly {
 		return ix.fuse(legs, f, k, text), nil
 	}
@@ -490,7 +488,7 @@ func (ix *index) fuse(legs []leg, f filter, k int, text string) []retrieval.Hit 
 				// A flat leg's own order still breaks ties.
 				scores[d] += l.weight - 0.001*float64(min(rank-1, 100))
 			} else {
-				scores[d] += l.weight / float64(rrfK+rank)
+				scores[d] += l.weight / float64(retrieval.RRFK+rank)
 			}
 		}
 	}

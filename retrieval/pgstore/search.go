@@ -25,11 +25,8 @@ const maxDocShare = 0.05
 // candidates is how many chunks each leg of a hybrid search contributes before fusion.
 const candidates = 40
 
-// rrfK is the constant of reciprocal rank fusion.
-const rrfK = 60
-
 // leg is one way of finding candidates; its ranked document ids are fused by
-// reciprocal rank (weight/(rrfK+rank)), or, when flat is set, each found document
+// reciprocal rank (weight/(RRFK+rank)), or, when flat is set, each found document
 // scores weight: an exact key is evidence no ranking should outweigh.
 type leg struct {
 	name   string // evidence it gives: one of the retrieval.Evidence constants
@@ -75,7 +72,7 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 		name:   retrieval.EvidenceMeaning,
 		sql:    dense,
 		args:   []any{pgvector.NewHalfVector(vec)},
-		weight: 1,
+		weight: retrieval.DenseWeight(s.info.Name),
 	}}
 	// Imprints and appearance describe pills: only drugs can match them.
 	const drugKeyword = `SELECT c.document_id FROM chunks c JOIN documents d ON d.id = c.document_id, to_tsquery('simple', $1) AS q
@@ -234,7 +231,7 @@ func (s *Store) fuse(ctx context.Context, legs []leg, statuses, datasets []strin
 				// A flat leg's own order still breaks ties.
 				scores[id] += l.weight - 0.001*float64(min(rank-1, 100))
 			} else {
-				scores[id] += l.weight / float64(rrfK+rank)
+				scores[id] += l.weight / float64(retrieval.RRFK+rank)
 			}
 		}
 	}
