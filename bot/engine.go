@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -328,6 +329,36 @@ func (e *Engine) retrieve(ctx context.Context, t *turn) (Answer, error) {
 	return a, nil
 }
 
+// holderOf returns the index of the first drug among the best hits that holds what the
+// aspect asks for (ingredients, indication, appearance, usage), when the first hit
+// does not and the other is as well founded (the same confidence): the licences of one
+// brand differ in what the open data records of them. 0 when the first hit will do.
+func holderOf(hits []retrieval.Hit, aspect string, english bool) int {
+	holds := func(h retrieval.Hit) bool {
+		c := drugCard(h, english)
+		switch aspect {
+		case "ingredients":
+			return len(c.Ingredients) > 0
+		case "indication":
+			return c.Indication != ""
+		case "appearance":
+			return len(c.Pills) > 0
+		case "dose":
+			return c.Usage != ""
+		}
+		return true
+	}
+	if len(hits) == 0 || holds(hits[0]) {
+		return 0
+	}
+	for i, h := range hits[1:min(len(hits), 5)] {
+		if h.Dataset == ingest.DatasetDrug && h.Confidence >= hits[0].Confidence && holds(h) {
+			return i + 1
+		}
+	}
+	return 0
+}
+
 // answerable says whether the best hit is good enough evidence to answer from.
 func answerable(q string, h retrieval.Hit) bool {
 	if h.Confidence >= minConfidence {
@@ -384,8 +415,15 @@ func (e *Engine) extractive(t *turn, q string, hits []retrieval.Hit) (Answer, []
 		}
 		name, data, medication = "pill", list, true
 	case top.Dataset == ingest.DatasetDrug:
+		aspect := aspectOf(q)
+		if i := holderOf(hits, aspect, t.english); i > 0 {
+			// A licence as good as the first that holds what was asked answers it.
+			top = hits[i]
+			hits = append([]retrieval.Hit{top}, slices.Delete(slices.Clone(hits), i, i+1)...)
+			used = []retrieval.Hit{top}
+		}
 		card := drugCard(top, t.english)
-		card.Aspect = aspectOf(q)
+		card.Aspect = aspect
 		if top.Confidence < 1 {
 			for _, h := range hits[1:] {
 				if h.Dataset == ingest.DatasetDrug && h.Confidence >= minConfidence && len(card.Others) < 3 {

@@ -1,6 +1,11 @@
 package bot
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/civicbot/civicbot/ingest"
+	"github.com/civicbot/civicbot/retrieval"
+)
 
 func TestIsFollowUp(t *testing.T) {
 	for _, tc := range []struct {
@@ -84,5 +89,29 @@ func TestIsEnglish(t *testing.T) {
 		if got := isEnglish(q); got != want {
 			t.Errorf("isEnglish(%q) = %v, want %v", q, got, want)
 		}
+	}
+}
+
+func TestHolderOf(t *testing.T) {
+	drug := func(key string, conf float64, lic map[string]any) retrieval.Hit {
+		h := retrieval.Hit{Dataset: ingest.DatasetDrug, Key: key, Title: key, Confidence: conf, Facets: map[string]any{}}
+		if lic != nil {
+			h.Facets[ingest.FacetLicence] = lic
+		}
+		return h
+	}
+	withIngredients := map[string]any{"ingredients": []any{"ACETAMINOPHEN 500 mg"}}
+	hits := []retrieval.Hit{drug("a", 0.5, nil), drug("b", 0.3, withIngredients), drug("c", 0.5, withIngredients)}
+	if got := holderOf(hits, "ingredients", false); got != 2 {
+		t.Errorf("ingredients asked: holder %d, want 2 (b is less well founded)", got)
+	}
+	if got := holderOf(hits, "", false); got != 0 {
+		t.Errorf("nothing asked: holder %d, want 0", got)
+	}
+	if got := holderOf(hits[:2], "ingredients", false); got != 0 {
+		t.Errorf("no equal holder: %d, want 0", got)
+	}
+	if got := holderOf([]retrieval.Hit{drug("a", 0.5, withIngredients), hits[2]}, "ingredients", false); got != 0 {
+		t.Errorf("the first holds it: %d, want 0", got)
 	}
 }
