@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
 )
 
 // BenchmarkAsk measures the whole pipeline in extractive mode on the bundled data —
@@ -15,7 +16,7 @@ import (
 //
 //	go test ./bot -run '^$' -bench Ask -benchtime 2000x
 func BenchmarkAsk(b *testing.B) {
-	s := bundledStore(b)
+	s := pgtest.Bundled(b)
 	e, err := bot.New(bot.Config{Store: s})
 	if err != nil {
 		b.Fatal(err)

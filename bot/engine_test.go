@@ -2,8 +2,6 @@ package bot_test
 
 import (
 	"context"
-	"log/slog"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -12,43 +10,8 @@ import (
 	"github.com/civicbot/civicbot/bot"
 	"github.com/civicbot/civicbot/bot/llm"
 	"github.com/civicbot/civicbot/bot/llm/llmtest"
-	"github.com/civicbot/civicbot/ingest"
-	"github.com/civicbot/civicbot/ingest/taipei"
-	"github.com/civicbot/civicbot/ingest/tfda"
-	"github.com/civicbot/civicbot/retrieval/hashembed"
-	"github.com/civicbot/civicbot/retrieval/pgstore"
 	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
 )
-
-// bundledStore is a fresh database holding the bundled open data.
-func bundledStore(tb testing.TB) *pgstore.Store {
-	tb.Helper()
-	ctx := context.Background()
-	e := hashembed.New(hashembed.DefaultDim)
-	s, err := pgstore.Open(ctx, pgtest.New(tb), e, pgstore.EmbedderInfo{Name: e.Name(), Dim: e.Dim()}, slog.New(slog.DiscardHandler))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(s.Close)
-	// HNSW graphs built by parallel workers differ from load to load, and answers pinned
-	// by these tests must not: at this size an ef_search this wide makes the dense leg
-	// as good as exact.
-	s.EFSearch = 1000
-	paths, err := filepath.Glob("../ingest/opendata/tfda/*.*")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	paths = append(paths, "../ingest/opendata/taipei/faq.xml")
-	l := &ingest.Loader{Formats: append(tfda.Formats(), taipei.Formats(time.Now)...)}
-	batches, err := l.Load(ctx, paths...)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if _, err := s.Sync(ctx, batches, pgstore.SyncOptions{}); err != nil {
-		tb.Fatal(err)
-	}
-	return s
-}
 
 // asked is an answer with the events that streamed it.
 type asked struct {
@@ -117,7 +80,7 @@ func wantText(tb testing.TB, a asked, msg string, subs ...string) {
 }
 
 func TestEngine(t *testing.T) {
-	s := bundledStore(t)
+	s := pgtest.Bundled(t)
 	ctx := context.Background()
 	e, err := bot.New(bot.Config{Store: s})
 	if err != nil {
@@ -330,7 +293,7 @@ var canaryRE = regexp.MustCompile(`cb-[0-9a-f]{12}`)
 
 // TestGenerated runs the generated composer against a fake OpenAI-compatible server.
 func TestGenerated(t *testing.T) {
-	s := bundledStore(t)
+	s := pgtest.Bundled(t)
 	const q = "普拿疼膜衣錠的成分是什麼？"
 	systemOf := func(r llmtest.ChatRequest) string {
 		for _, m := range r.Messages {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -20,7 +21,7 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 // out: the bundled files without a date take theirs from the file. Pill lists are left
 // to TestEngine: pills that look alike tie, and ties may fall either way.
 func TestExtractiveGolden(t *testing.T) {
-	s := bundledStore(t)
+	s := pgtest.Bundled(t)
 	e, err := bot.New(bot.Config{Store: s})
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"github.com/civicbot/civicbot/bot"
 	"github.com/civicbot/civicbot/bot/line"
 	"github.com/civicbot/civicbot/bot/line/linetest"
+	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
 )
 
 // benchRate is the load of BenchmarkWebhookAck: signed webhook requests a second.
@@ -39,7 +40,7 @@ func BenchmarkWebhookAck(b *testing.B) {
 		benchAck(b, engine, newMemStore(), []string{"普拿疼的成分是什麼？"})
 	})
 	b.Run("engine=bundled", func(b *testing.B) {
-		store := bundledStore(b)
+		store := pgtest.Bundled(b)
 		engine, err := bot.New(bot.Config{Store: store})
 		if err != nil {
 			b.Fatal(err)

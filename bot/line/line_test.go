@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,10 +16,6 @@ import (
 	"github.com/civicbot/civicbot/bot"
 	"github.com/civicbot/civicbot/bot/line"
 	"github.com/civicbot/civicbot/bot/line/linetest"
-	"github.com/civicbot/civicbot/ingest"
-	"github.com/civicbot/civicbot/ingest/taipei"
-	"github.com/civicbot/civicbot/ingest/tfda"
-	"github.com/civicbot/civicbot/retrieval/hashembed"
 	"github.com/civicbot/civicbot/retrieval/pgstore"
 	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
 	"github.com/prometheus/client_golang/prometheus"
@@ -29,32 +24,6 @@ import (
 var _ line.Store = (*pgstore.Store)(nil)
 
 const webhookURL = "http://civicbot.test/line/webhook"
-
-// bundledStore is a fresh database holding the bundled open data.
-func bundledStore(tb testing.TB) *pgstore.Store {
-	tb.Helper()
-	ctx := context.Background()
-	e := hashembed.New(hashembed.DefaultDim)
-	s, err := pgstore.Open(ctx, pgtest.New(tb), e, pgstore.EmbedderInfo{Name: e.Name(), Dim: e.Dim()}, slog.New(slog.DiscardHandler))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(s.Close)
-	paths, err := filepath.Glob("../../ingest/opendata/tfda/*.*")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	paths = append(paths, "../../ingest/opendata/taipei/faq.xml")
-	l := &ingest.Loader{Formats: append(tfda.Formats(), taipei.Formats(time.Now)...)}
-	batches, err := l.Load(ctx, paths...)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if _, err := s.Sync(ctx, batches, pgstore.SyncOptions{}); err != nil {
-		tb.Fatal(err)
-	}
-	return s
-}
 
 // logs collects a handler's logs, to check that they hold no personal data.
 type logs struct {
@@ -196,7 +165,7 @@ func (m *memStore) DeleteSession(_ context.Context, s string) (int64, error) {
 
 // TestLine runs the channel on the bundled data with the real engine and PostgreSQL.
 func TestLine(t *testing.T) {
-	store := bundledStore(t)
+	store := pgtest.Bundled(t)
 	engine, err := bot.New(bot.Config{Store: store})
 	if err != nil {
 		t.Fatal(err)

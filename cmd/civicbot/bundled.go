@@ -3,9 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/civicbot/civicbot/ingest"
@@ -15,41 +12,7 @@ import (
 // bundledBatches reads the open data shipped inside the binary (ingest/opendata): copies
 // of TFDA and Taipei City exports, so that a fresh machine answers at once.
 func (a *app) bundledBatches(ctx context.Context, p *progress) ([]*ingest.Batch, error) {
-	dir, err := os.MkdirTemp("", "civicbot-opendata-")
-	if err != nil {
-		return nil, fmt.Errorf("bundled data: %w", err)
-	}
-	defer os.RemoveAll(dir)
-	if err := os.CopyFS(dir, opendata.FS); err != nil {
-		return nil, fmt.Errorf("bundled data: %w", err)
-	}
-	var files []string
-	err = fs.WalkDir(opendata.FS, ".", func(path string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			files = append(files, path)
-		}
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("bundled data: %w", err)
-	}
-	var out []*ingest.Batch
-	for _, f := range files {
-		// One loader per file: each export has its own date.
-		l := &ingest.Loader{Formats: formats()}
-		if d, ok := opendata.Snapshots[f]; ok {
-			if l.Snapshot, err = time.Parse(time.DateOnly, d); err != nil {
-				return nil, fmt.Errorf("bundled data: %s: %w", f, err)
-			}
-		}
-		l.Progress = func(_ string, done, total int64) { p.set("read bundled "+f, done, total, "bytes") }
-		bs, err := l.Load(ctx, filepath.Join(dir, filepath.FromSlash(f)))
-		if err != nil {
-			return nil, fmt.Errorf("bundled data: %w", err)
-		}
-		out = append(out, bs...)
-	}
-	return out, nil
+	return opendata.Load(ctx, formats(), func(file string, done, total int64) { p.set("read bundled "+file, done, total, "bytes") })
 }
 
 // openLoadedStore opens the store for a command that reads it (serve, ask, search, eval):

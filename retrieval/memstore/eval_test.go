@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/civicbot/civicbot/ingest"
+	"github.com/civicbot/civicbot/ingest/opendata"
 	"github.com/civicbot/civicbot/ingest/taipei"
 	"github.com/civicbot/civicbot/ingest/tfda"
 	"github.com/civicbot/civicbot/retrieval"
@@ -19,13 +20,7 @@ import (
 
 // bundledBatches reads the bundled open data once per test binary.
 var bundledBatches = sync.OnceValues(func() ([]*ingest.Batch, error) {
-	paths, err := filepath.Glob("../../ingest/opendata/tfda/*")
-	if err != nil {
-		return nil, err
-	}
-	paths = append(paths, "../../ingest/opendata/taipei/faq.xml")
-	l := &ingest.Loader{Formats: append(tfda.Formats(), taipei.Formats(time.Now)...)}
-	return l.Load(context.Background(), paths...)
+	return opendata.Load(context.Background(), append(tfda.Formats(), taipei.Formats(time.Now)...), nil)
 })
 
 // bundled returns the bundled open data; callers must not change the batches.
