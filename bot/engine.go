@@ -27,6 +27,9 @@ var ErrEmptyMessage = errors.New("bot: the message is empty")
 // MaxMessageRunes caps a message; channels refuse longer ones before asking.
 const MaxMessageRunes = 1000
 
+// saveTimeout bounds storing a turn once the answer is made.
+const saveTimeout = 5 * time.Second
+
 // Config configures an Engine.
 type Config struct {
 	Store Store
@@ -173,7 +176,11 @@ func (e *Engine) Ask(ctx context.Context, req Request, emit func(Event)) (Answer
 		a.Sources = []Source{}
 	}
 	a.MessageID = newID()
-	if err := e.store.SaveTurn(ctx, Turn{
+	// The turn is kept even when the citizen has gone (a closed tab, a timed-out
+	// request): the answer was made, and its feedback may still come from LINE.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveTimeout)
+	defer cancel()
+	if err := e.store.SaveTurn(sctx, Turn{
 		MessageID: a.MessageID, SessionID: req.SessionID, Channel: req.Channel,
 		Question: red, Answer: a.Text, Mode: a.Mode, Sources: a.Sources, Topic: a.Topic,
 		Fallback: a.Fallback, CreatedAt: e.now(),

@@ -240,13 +240,20 @@ func (s *Store) fuse(ctx context.Context, legs []leg, statuses, datasets []strin
 
 // legGroups is how many connections one search uses at most: its legs run in that many
 // read-only transactions at once, one round trip each, so that a search takes about as
-// long as its slowest leg rather than all of them in turn.
+// long as its slowest leg rather than all of them in turn (when connections are free).
 const legGroups = 3
 
 // runLegs runs the legs and returns the document ids each found, in its order.
 func (s *Store) runLegs(ctx context.Context, legs []leg, statuses, datasets []string) ([][]int64, error) {
 	found := make([][]int64, len(legs))
-	groups := make([][]int, min(legGroups, len(legs)))
+	// At once only while connections are free: under load, each search in one
+	// transaction serves more of them (three transactions cost three BEGINs, SETs and
+	// COMMITs, and the cores are busy anyway).
+	n := legGroups
+	if st := s.pool.Stat(); st.MaxConns()-st.AcquiredConns() < legGroups+1 {
+		n = 1
+	}
+	groups := make([][]int, min(n, len(legs)))
 	for i := range legs {
 		groups[i%len(groups)] = append(groups[i%len(groups)], i)
 	}
