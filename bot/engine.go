@@ -336,6 +336,14 @@ func (e *Engine) retrieve(ctx context.Context, t *turn) (Answer, error) {
 	return a, nil
 }
 
+// sameDomain says whether two datasets answer the same kind of question: medicines
+// (the TFDA's) or government services (city FAQs, agency pages). A myth about
+// expired medicines is not followed by a city FAQ about expired certificates.
+func sameDomain(a, b string) bool {
+	tfda := func(d string) bool { return strings.HasPrefix(d, "tfda_") }
+	return tfda(a) == tfda(b)
+}
+
 // holderOf returns the index of the first drug among the best hits that holds what the
 // aspect asks for (ingredients, indication, appearance, usage), when the first hit
 // does not and the other is as well founded (the same confidence): the licences of one
@@ -444,7 +452,7 @@ func (e *Engine) extractive(t *turn, q string, hits []retrieval.Hit) (Answer, []
 		p := passage(top)
 		if top.Confidence < 1 {
 			for _, h := range hits[1:] {
-				if h.Dataset != ingest.DatasetDrug && h.Confidence >= 0.3 && len(p.Related) < 2 {
+				if h.Dataset != ingest.DatasetDrug && sameDomain(h.Dataset, top.Dataset) && h.Confidence >= 0.3 && len(p.Related) < 2 {
 					p.Related = append(p.Related, h.Title)
 					used = append(used, h)
 				}

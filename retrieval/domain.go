@@ -37,7 +37,9 @@ func WeighByDomain(q string, hits []Hit) {
 	named := make([]bool, len(hits))
 	medicine := IsMedicineQuery(q)
 	for i, h := range hits {
-		named[i] = names(h.Evidence) || commonRun(q, h.Title) >= minNamedRun
+		// Only a drug's title names it by a run of letters: a city FAQ shares everyday
+		// phrases (「過期的」) with questions of any kind.
+		named[i] = names(h.Evidence) || (h.Dataset == "tfda_drug" && commonRun(q, h.Title) >= minNamedRun)
 		medicine = medicine || (named[i] && h.Dataset == "tfda_drug")
 	}
 	for i := range hits {

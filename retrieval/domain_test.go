@@ -62,6 +62,12 @@ func TestWeighByDomain(t *testing.T) {
 	if hs[3].Score != 1 || hs[1].Score != offTopicWeight {
 		t.Errorf("brand question: %v %v", hs[3].Score, hs[1].Score)
 	}
+	// A city FAQ sharing an everyday phrase with a medicine question does not escape.
+	hs = []Hit{{Dataset: "taipei_faq", Title: "若要更換已過期的印鑑證明", Score: 1, Evidence: []string{EvidenceTerms}}}
+	WeighByDomain("吃了過期的藥會怎樣", hs)
+	if hs[0].Score != offTopicWeight {
+		t.Errorf("city FAQ for a medicine question: %v", hs[0].Score)
+	}
 	// What the query names is never weighed down.
 	hs = []Hit{{Dataset: "tfda_drug", Title: "瓦斯敏錠", Score: 1, Evidence: []string{EvidenceName}}}
 	WeighByDomain("瓦斯敏", hs)
