@@ -468,30 +468,12 @@ func (ix *index) serials(serials []string, text string, f filter) []int32 {
 // fuse fuses what the legs found and returns the best k documents, cancelled licences
 // ranked below valid ones unless a leg matched their key.
 func (ix *index) fuse(legs []leg, f filter, k int, text string) []retrieval.Hit {
-	scores := map[int32]float64{}
-	named := map[int32]bool{}
-	evidence := map[int32][]string{}
-	for _, l := range legs {
-		rank := 0
-		seen := map[int32]bool{}
-		for _, d := range l.docs {
-			if seen[d] {
-				continue
-			}
-			seen[d] = true
-			rank++
-			named[d] = named[d] || l.names
-			if !slices.Contains(evidence[d], l.name) {
-				evidence[d] = append(evidence[d], l.name)
-			}
-			if l.flat {
-				// A flat leg's own order still breaks ties.
-				scores[d] += l.weight - 0.001*float64(min(rank-1, 100))
-			} else {
-				scores[d] += l.weight / float64(retrieval.RRFK+rank)
-			}
-		}
+	fl := make([]retrieval.Leg[int32], len(legs))
+	for i, l := range legs {
+		fl[i] = retrieval.Leg[int32]{Evidence: l.name, IDs: l.docs, Weight: l.weight, Flat: l.flat, Names: l.names}
 	}
+	fused := retrieval.Fuse(fl)
+	scores, named, evidence := fused.Scores, fused.Named, fused.Evidence
 	if len(scores) == 0 {
 		return []retrieval.Hit{}
 	}

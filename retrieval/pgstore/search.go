@@ -211,31 +211,12 @@ func (s *Store) fuse(ctx context.Context, legs []leg, statuses, datasets []strin
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: search: %w", err)
 	}
-	scores := map[int64]float64{}
-	named := map[int64]bool{}
-	evidence := map[int64][]string{}
+	fl := make([]retrieval.Leg[int64], len(legs))
 	for i, l := range legs {
-		rank := 0
-		seen := map[int64]bool{}
-		for _, id := range found[i] {
-			if seen[id] {
-				continue
-			}
-			seen[id] = true
-			rank++
-			named[id] = named[id] || l.names
-			if !slices.Contains(evidence[id], l.name) {
-				evidence[id] = append(evidence[id], l.name)
-			}
-			if l.flat {
-				// A flat leg's own order still breaks ties.
-				scores[id] += l.weight - 0.001*float64(min(rank-1, 100))
-			} else {
-				scores[id] += l.weight / float64(retrieval.RRFK+rank)
-			}
-		}
+		fl[i] = retrieval.Leg[int64]{Evidence: l.name, IDs: found[i], Weight: l.weight, Flat: l.flat, Names: l.names}
 	}
-	return s.hits(ctx, scores, named, evidence, statuses, datasets, k, text)
+	f := retrieval.Fuse(fl)
+	return s.hits(ctx, f.Scores, f.Named, f.Evidence, statuses, datasets, k, text)
 }
 
 // legGroups is how many connections one search uses at most: its legs run in that many
