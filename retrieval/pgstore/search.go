@@ -43,11 +43,37 @@ type leg struct {
 // Go-made tokens), by imprint code, and by exact key, licence number or title, fused by
 // reciprocal rank.
 func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit, error) {
+	p, err := s.plan(ctx, q)
+	if err != nil || len(p.legs) == 0 {
+		return []retrieval.Hit{}, err
+	}
+	found, err := s.runLegs(ctx, p.legs, p.statuses, p.datasets)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: search: %w", err)
+	}
+	fl := make([]retrieval.Leg[int64], len(p.legs))
+	for i, l := range p.legs {
+		fl[i] = retrieval.Leg[int64]{Evidence: l.name, IDs: found[i], Weight: l.weight, Flat: l.flat, Names: l.names}
+	}
+	f := retrieval.Fuse(fl)
+	return s.hits(ctx, f.Scores, f.Named, f.Evidence, p.statuses, p.datasets, p.k, p.text)
+}
+
+// plan is what one search runs: its legs, with the filters and query they share.
+type plan struct {
+	legs               []leg
+	statuses, datasets []string
+	k                  int
+	text               string
+}
+
+// plan chooses the legs of a search; an empty question has none.
+func (s *Store) plan(ctx context.Context, q retrieval.Query) (plan, error) {
 	text := retrieval.Normalize(q.Text)
 	k := cmp.Or(q.K, retrieval.DefaultK)
 	k = min(max(k, 1), 100)
 	if text == "" {
-		return []retrieval.Hit{}, nil
+		return plan{}, nil
 	}
 	statuses := cleanFilter(q.Statuses)
 	if len(statuses) == 0 {
@@ -56,7 +82,7 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 	datasets := cleanFilter(q.Datasets)
 	vec, err := s.embedder.EmbedQuery(ctx, text)
 	if err != nil {
-		return nil, fmt.Errorf("pgstore: search: embed query: %w", err)
+		return plan{}, fmt.Errorf("pgstore: search: embed query: %w", err)
 	}
 	const filter = `d.status = ANY($2) AND ($3::text[] IS NULL OR d.dataset = ANY($3))`
 	// Without a filter the nearest chunks come straight from the HNSW index and the few
@@ -95,8 +121,9 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 		ORDER BY x.len, x.document_id LIMIT $4`
 	const keyword = `SELECT c.document_id FROM chunks c JOIN documents d ON d.id = c.document_id, to_tsquery('simple', $1) AS q
 		WHERE c.tsv @@ q AND ` + filter + ` ORDER BY ts_rank(c.tsv, q) DESC, c.id LIMIT $4`
+	p := plan{legs: legs, statuses: statuses, datasets: datasets, k: k, text: text}
 	if q.DenseOnly {
-		return s.fuse(ctx, legs, statuses, datasets, k, text)
+		return p, nil
 	}
 	// Any informative token, scored like BM25 with binary term frequency: for each query
 	// concept a document holds, its inverse document frequency once (title tokens count
@@ -131,7 +158,7 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 		}
 		fixed, err := s.corrections(ctx, tokens)
 		if err != nil {
-			return nil, err
+			return plan{}, err
 		}
 		tokens = append(tokens, fixed...)
 		words, concepts := retrieval.LabelConcepts(text, tokens)
@@ -202,34 +229,21 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 		})
 	}
 
-	return s.fuse(ctx, legs, statuses, datasets, k, text)
-}
-
-// fuse runs the legs and fuses what they find.
-func (s *Store) fuse(ctx context.Context, legs []leg, statuses, datasets []string, k int, text string) ([]retrieval.Hit, error) {
-	found, err := s.runLegs(ctx, legs, statuses, datasets)
-	if err != nil {
-		return nil, fmt.Errorf("pgstore: search: %w", err)
-	}
-	fl := make([]retrieval.Leg[int64], len(legs))
-	for i, l := range legs {
-		fl[i] = retrieval.Leg[int64]{Evidence: l.name, IDs: found[i], Weight: l.weight, Flat: l.flat, Names: l.names}
-	}
-	f := retrieval.Fuse(fl)
-	return s.hits(ctx, f.Scores, f.Named, f.Evidence, statuses, datasets, k, text)
+	p.legs = legs
+	return p, nil
 }
 
 // legGroups is how many connections one search uses at most: its legs run in that many
-// read-only transactions at once, one round trip each, so that a search takes about as
+// batches at once, one round trip each, so that a search takes about as
 // long as its slowest leg rather than all of them in turn (when connections are free).
 const legGroups = 3
 
 // runLegs runs the legs and returns the document ids each found, in its order.
 func (s *Store) runLegs(ctx context.Context, legs []leg, statuses, datasets []string) ([][]int64, error) {
 	found := make([][]int64, len(legs))
-	// At once only while connections are free: under load, each search in one
-	// transaction serves more of them (three transactions cost three BEGINs, SETs and
-	// COMMITs, and the cores are busy anyway).
+	// At once only while connections are free: under load, each search in one batch
+	// serves more of them (three batches cost three connections their settings and
+	// round trips, and the cores are busy anyway).
 	n := legGroups
 	if st := s.pool.Stat(); st.MaxConns()-st.AcquiredConns() < legGroups+1 {
 		n = 1
@@ -241,44 +255,44 @@ func (s *Store) runLegs(ctx context.Context, legs []leg, statuses, datasets []st
 	g, gctx := errgroup.WithContext(ctx)
 	for _, group := range groups {
 		g.Go(func() error {
-			return pgx.BeginTxFunc(gctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-				b := &pgx.Batch{}
-				// Plans made for each query's own values: a generic plan, which pgx's
-				// statement cache would get after five runs, ranks the same query differently.
-				b.Queue(`SET LOCAL plan_cache_mode = force_custom_plan`)
-				b.Queue(`SET LOCAL hnsw.iterative_scan = relaxed_order`)
-				b.Queue(`SET LOCAL work_mem = '32MB'`)
-				// Searches are short: compiling a plan with JIT, which the planner's cost of a
-				// long question's many name probes triggers, took 180 ms for 2 ms of work.
-				b.Queue(`SET LOCAL jit = off`)
-				b.Queue(fmt.Sprintf(`SET LOCAL hnsw.ef_search = %d`, max(s.EFSearch, candidates)))
-				const settings = 5
-				for _, i := range group {
-					l := legs[i]
-					args := []any{l.args[0], statuses, datasets, candidates}
-					if len(l.args) > 4 {
-						args = append(args, l.args[4:]...)
-					}
-					b.Queue(l.sql, args...)
+			// One batch is one round trip and one implicit transaction, in which the
+			// SET LOCALs hold.
+			b := &pgx.Batch{}
+			// Plans made for each query's own values: a generic plan, which pgx's
+			// statement cache would get after five runs, ranks the same query differently.
+			b.Queue(`SET LOCAL plan_cache_mode = force_custom_plan`)
+			b.Queue(`SET LOCAL hnsw.iterative_scan = relaxed_order`)
+			b.Queue(`SET LOCAL work_mem = '32MB'`)
+			// Searches are short: compiling a plan with JIT, which the planner's cost of a
+			// long question's many name probes triggers, took 180 ms for 2 ms of work.
+			b.Queue(`SET LOCAL jit = off`)
+			b.Queue(fmt.Sprintf(`SET LOCAL hnsw.ef_search = %d`, max(s.EFSearch, candidates)))
+			const settings = 5
+			for _, i := range group {
+				l := legs[i]
+				args := []any{l.args[0], statuses, datasets, candidates}
+				if len(l.args) > 4 {
+					args = append(args, l.args[4:]...)
 				}
-				br := tx.SendBatch(gctx, b)
-				defer br.Close()
-				for range settings {
-					if _, err := br.Exec(); err != nil {
-						return err
-					}
+				b.Queue(l.sql, args...)
+			}
+			br := s.pool.SendBatch(gctx, b)
+			defer br.Close()
+			for range settings {
+				if _, err := br.Exec(); err != nil {
+					return err
 				}
-				for _, i := range group {
-					rows, err := br.Query()
-					if err != nil {
-						return err
-					}
-					if found[i], err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
-						return err
-					}
+			}
+			for _, i := range group {
+				rows, err := br.Query()
+				if err != nil {
+					return err
 				}
-				return br.Close()
-			})
+				if found[i], err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
+					return err
+				}
+			}
+			return br.Close()
 		})
 	}
 	return found, g.Wait()

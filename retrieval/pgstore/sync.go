@@ -266,14 +266,18 @@ func (s *Store) syncRecords(ctx context.Context, tx pgx.Tx, b *ingest.Batch, opt
 	return nil
 }
 
-// refreshLexemes recounts in how many chunks each keyword lexeme occurs, and refreshes
-// the planner's statistics.
+// refreshLexemes recounts in how many chunks each keyword lexeme occurs, moves the
+// keyword index's pending entries into its tree, and refreshes the planner's statistics.
 func refreshLexemes(ctx context.Context, tx pgx.Tx) error {
 	for _, q := range []string{
 		`DELETE FROM lexemes`,
 		`INSERT INTO lexemes (word, ndoc) SELECT word, ndoc FROM ts_stat('SELECT tsv FROM chunks')`,
 		`INSERT INTO settings (name, value) SELECT 'chunks', count(*)::text FROM chunks
 			ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value`,
+		// New passages wait in the GIN index's pending list (fastupdate) until a vacuum,
+		// and every keyword lookup reads that list whole: after a load of 100,000
+		// passages, 250 pages a lookup, a third of the search's time.
+		`SELECT gin_clean_pending_list('chunks_tsv'::regclass)`,
 		// Fresh planner statistics: after a bulk load the planner would otherwise guess
 		// that a dataset holds a hundred documents rather than seven thousand, and pick
 		// nested loops that take 20 ms instead of 1.
