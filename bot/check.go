@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/civicbot/civicbot/prompts"
 	"github.com/civicbot/civicbot/retrieval"
 )
 
@@ -23,7 +24,7 @@ var (
 )
 
 var (
-	urlRE = regexp.MustCompile(`(?i)(?:https?://|www\.)[^\s<>"'（）()「」『』，。、；！？\[\]]+`)
+	urlRE = prompts.URLs
 	// phoneRE finds digit runs that may be phone numbers: digits with single separators,
 	// at least 7 digits in all (shorter ones are doses, years, licence serials).
 	phoneRE = regexp.MustCompile(`\+?\(?\d[\d\-\s().]{5,}\d`)

@@ -87,7 +87,7 @@ func isFollowUp(q string) bool {
 
 // isPillQuestion says whether a question describes a pill by its look or imprint.
 func isPillQuestion(q string) bool {
-	colors, shapes := retrieval.AppearanceTerms(q)
+	colors, shapes := retrieval.PillTerms(q)
 	if len(colors)+len(shapes) > 0 {
 		return true
 	}

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"embed"
 	"fmt"
+	"regexp"
 	"strings"
 	"sync"
 	"text/template"
@@ -146,14 +147,31 @@ func tidy(s string) string {
 	return strings.TrimSpace(strings.Join(out, "\n"))
 }
 
-// Cut shortens s to at most n runes, ending with "…" when it was cut.
+// URLs finds the links in a text (with or without a scheme), as answers are checked
+// for them: up to the first space, quote, bracket or CJK punctuation.
+var URLs = regexp.MustCompile(`(?i)(?:https?://|www\.)[^\s<>"'（）()「」『』，。、；！？\[\]]+`)
+
+// Cut shortens s to at most n runes, ending with "…" when it was cut. It ends at a
+// sentence's end when one is in the second half of what it keeps, and never inside a
+// link: a link cut short leads nowhere (or somewhere else).
 func Cut(n int, s string) string {
 	s = strings.TrimSpace(s)
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
-	r := []rune(s)
-	return strings.TrimSpace(string(r[:n])) + "…"
+	head := string([]rune(s)[:n])
+	for _, m := range URLs.FindAllStringIndex(s, -1) {
+		if m[0] < len(head) && m[1] > len(head) {
+			head = head[:m[0]]
+		}
+	}
+	if i := strings.LastIndexAny(head, "。！？!?；\n"); i >= 0 {
+		_, size := utf8.DecodeRuneInString(head[i:])
+		if utf8.RuneCountInString(head[:i]) >= n/2 {
+			head = head[:i+size]
+		}
+	}
+	return strings.TrimSpace(head) + "…"
 }
 
 // Sources renders the user message of the generated composer: the numbered sources

@@ -105,6 +105,12 @@ func TestCut(t *testing.T) {
 		{5, "普拿疼膜衣錠", "普拿疼膜衣…"},
 		{6, "普拿疼膜衣錠", "普拿疼膜衣錠"},
 		{3, "  ab  ", "ab"},
+		// At a sentence's end in the second half.
+		{8, "先看醫師。再說別的事情", "先看醫師。…"},
+		{8, "先。再說別的事情好不好", "先。再說別的事情…"},
+		// Never inside a link.
+		{20, "資料來源： http://example.gov.tw/a?id=1&b=2", "資料來源：…"},
+		{30, "見 http://a.gov.tw/x 與 http://b.gov.tw/yyyyyyyyyy", "見 http://a.gov.tw/x 與…"},
 	} {
 		if got := Cut(tc.n, tc.in); got != tc.out {
 			t.Errorf("Cut(%d, %q) = %q, want %q", tc.n, tc.in, got, tc.out)

@@ -96,6 +96,17 @@ func AppearanceTerms(q string) (colors, shapes []string) {
 	return colors, shapes
 }
 
+// PillTerms are AppearanceTerms when q describes a pill. A capsule with neither a
+// colour nor a code read off it is a dosage form, not a look: 「斯斯感冒膠囊一天吃幾次」
+// names a medicine, and every capsule would match it.
+func PillTerms(q string) (colors, shapes []string) {
+	colors, shapes = AppearanceTerms(q)
+	if len(colors) == 0 && slices.Contains(shapes, ShapeCapsule) && len(ImprintCandidates(q)) == 0 {
+		shapes = slices.DeleteFunc(shapes, func(s string) bool { return s == ShapeCapsule })
+	}
+	return colors, shapes
+}
+
 type appearanceTerm struct{ colors, shapes []string }
 
 func color(c ...string) appearanceTerm { return appearanceTerm{colors: c} }

@@ -205,9 +205,9 @@ func ImprintTokens(text string, specific bool) []string {
 
 // AppearanceTokens are the keyword tokens of the colours and shapes a query describes
 // («白色», «圓形»), as the appearance facet of a drug holds them; nil when it
-// describes none.
+// describes none (PillTerms).
 func AppearanceTokens(text string) []string {
-	colors, shapes := AppearanceTerms(text)
+	colors, shapes := PillTerms(text)
 	var terms []string
 	for _, c := range colors {
 		terms = append(terms, Tokens(c+"色")...)

@@ -314,3 +314,25 @@ func FuzzNormalize(f *testing.F) {
 		ImprintCandidates(s)
 	})
 }
+
+func TestPillTerms(t *testing.T) {
+	tests := []struct {
+		in             string
+		colors, shapes []string
+	}{
+		// A capsule named as a dosage form describes no pill.
+		{"斯斯感冒膠囊一天可以吃幾次", nil, nil},
+		{"克流感膠囊", nil, nil},
+		// With a colour or a code it does.
+		{"紅色膠囊", []string{"紅"}, []string{ShapeCapsule}},
+		{"膠囊 SP071", nil, []string{ShapeCapsule}},
+		// Other shapes describe a pill even alone.
+		{"圓形的藥", nil, []string{ShapeRound}},
+	}
+	for _, tt := range tests {
+		colors, shapes := PillTerms(tt.in)
+		if !slices.Equal(colors, tt.colors) || !slices.Equal(shapes, tt.shapes) {
+			t.Errorf("PillTerms(%q) = %q, %q; want %q, %q", tt.in, colors, shapes, tt.colors, tt.shapes)
+		}
+	}
+}
