@@ -10,6 +10,7 @@ import (
 	"embed"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"text/template"
@@ -148,8 +149,8 @@ func tidy(s string) string {
 }
 
 // URLs finds the links in a text (with or without a scheme), as answers are checked
-// for them: up to the first space, quote, bracket or CJK punctuation.
-var URLs = regexp.MustCompile(`(?i)(?:https?://|www\.)[^\s<>"'（）()「」『』，。、；！？\[\]]+`)
+// for them: up to the first space, quote, bracket, CJK punctuation or "…".
+var URLs = regexp.MustCompile(`(?i)(?:https?://|www\.)[^\s<>"'（）()「」『』，。、；！？…\[\]]+`)
 
 // Cut shortens s to at most n runes, ending with "…" when it was cut. It ends at a
 // sentence's end when one is in the second half of what it keeps, and never inside a
@@ -160,15 +161,24 @@ func Cut(n int, s string) string {
 		return s
 	}
 	head := string([]rune(s)[:n])
-	for _, m := range URLs.FindAllStringIndex(s, -1) {
+	links := URLs.FindAllStringIndex(s, -1)
+	inLink := func(i int) bool {
+		return slices.ContainsFunc(links, func(m []int) bool { return m[0] <= i && i < m[1] })
+	}
+	for _, m := range links {
 		if m[0] < len(head) && m[1] > len(head) {
 			head = head[:m[0]]
 		}
 	}
-	if i := strings.LastIndexAny(head, "。！？!?；\n"); i >= 0 {
-		_, size := utf8.DecodeRuneInString(head[i:])
-		if utf8.RuneCountInString(head[:i]) >= n/2 {
+	for i := len(head); i > 0; {
+		r, size := utf8.DecodeLastRuneInString(head[:i])
+		i -= size
+		if utf8.RuneCountInString(head[:i]) < n/2 {
+			break
+		}
+		if strings.ContainsRune("。！？；\n", r) && !inLink(i) {
 			head = head[:i+size]
+			break
 		}
 	}
 	return strings.TrimSpace(head) + "…"

@@ -111,6 +111,8 @@ func TestCut(t *testing.T) {
 		// Never inside a link.
 		{20, "資料來源： http://example.gov.tw/a?id=1&b=2", "資料來源：…"},
 		{30, "見 http://a.gov.tw/x 與 http://b.gov.tw/yyyyyyyyyy", "見 http://a.gov.tw/x 與…"},
+		// A question mark inside a link ends no sentence.
+		{40, "這是一句話，資料來源 http://a.gov.tw/x?id=1&b=2 和 http://b.gov.tw/", "這是一句話，資料來源 http://a.gov.tw/x?id=1&b=2 和…"},
 	} {
 		if got := Cut(tc.n, tc.in); got != tc.out {
 			t.Errorf("Cut(%d, %q) = %q, want %q", tc.n, tc.in, got, tc.out)

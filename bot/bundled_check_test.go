@@ -1,0 +1,87 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/civicbot/civicbot/ingest"
+	"github.com/civicbot/civicbot/ingest/opendata"
+	"github.com/civicbot/civicbot/ingest/taipei"
+	"github.com/civicbot/civicbot/ingest/tfda"
+	"github.com/civicbot/civicbot/prompts"
+	"github.com/civicbot/civicbot/retrieval"
+)
+
+// Every bundled record, quoted as an answer in either language, passes the output
+// check: a record whose answer failed it would be lost (the citizen would be told
+// there is no answer), as a myth whose quoted text was cut inside a link was.
+func TestEveryBundledAnswerPassesTheCheck(t *testing.T) {
+	batches, err := opendata.Load(context.Background(), append(tfda.Formats(), taipei.Formats(time.Now)...), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type docKey struct{ dataset, key string }
+	records := map[docKey][]ingest.Record{}
+	for _, b := range batches {
+		for _, r := range b.Records {
+			k := docKey{r.Dataset, r.Key}
+			records[k] = append(records[k], r)
+		}
+	}
+	if len(records) < 5000 {
+		t.Fatalf("%d bundled documents, want the whole demo corpus", len(records))
+	}
+	checked := map[string]int{}
+	for _, rs := range records {
+		d := ingest.Compose(rs)
+		h := retrieval.Hit{Dataset: d.Dataset, Key: d.Key, Title: d.Title, URL: d.URL, Body: d.Body,
+			Status: string(d.Status), Snapshot: d.Snapshot}
+		// As the stores give them: facets read back from JSON.
+		js, err := json.Marshal(d.Facets)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(js, &h.Facets); err != nil {
+			t.Fatal(err)
+		}
+		for _, locale := range []string{"zh-TW", "en"} {
+			english := locale == "en"
+			type view struct {
+				name string
+				data any
+			}
+			var views []view
+			switch d.Dataset {
+			case ingest.DatasetDrug:
+				card := drugCard(h, english)
+				views = append(views, view{"drug", card})
+				if len(card.Pills) > 0 {
+					views = append(views, view{"pill", PillList{Candidates: []DrugCard{card}}})
+				}
+			case ingest.DatasetMyth:
+				views = append(views, view{"myth", passage(h)})
+			case ingest.DatasetArticle:
+				views = append(views, view{"article", passage(h)})
+			default:
+				views = append(views, view{"faq", passage(h)})
+			}
+			for _, v := range views {
+				text, err := prompts.Render(locale, v.name, v.data)
+				if err != nil {
+					t.Fatalf("%s %s: %v", d.Dataset, d.Key, err)
+				}
+				if err := newChecker([]retrieval.Hit{h}, "").check(text, false, false); err != nil {
+					t.Errorf("%s %q (%s, %s): %v\n%s", d.Dataset, d.Key, locale, v.name, err, text)
+					for _, u := range urlRE.FindAllString(text, -1) {
+						t.Logf("URL %q in the record: %v", u, strings.Contains(h.Body, u))
+					}
+				}
+			}
+			checked[d.Dataset]++
+		}
+	}
+	t.Logf("checked %v", checked)
+}
