@@ -274,10 +274,15 @@ func (e *Engine) privacyNote(t *turn) (string, error) {
 
 // Minimum evidence for an answer: a named key, title or imprint, a passage with every
 // term, a pill's look, or terms and meaning agreeing. Weaker evidence (one leg alone)
-// must also cover enough of the question.
+// must also cover enough of the question. A passage (a city FAQ, a myth) found without
+// every term must also cover enough of it, and be about it: its title holds some of
+// what the question is about, not only what is to be done (「遺失」「補辦」 in a FAQ on a
+// lost discharge certificate, for a question on a lost ID card).
 const (
-	minConfidence = 0.5
-	minCoverage   = 0.4
+	minConfidence   = 0.5
+	minCoverage     = 0.4
+	passageCoverage = 0.3
+	passageAbout    = 0.2
 )
 
 func (e *Engine) retrieve(ctx context.Context, t *turn) (Answer, error) {
@@ -376,10 +381,17 @@ func holderOf(hits []retrieval.Hit, aspect string, english bool) int {
 
 // answerable says whether the best hit is good enough evidence to answer from.
 func answerable(q string, h retrieval.Hit) bool {
-	if h.Confidence >= minConfidence {
+	all, about := retrieval.Coverage(q, h.Title+"\n"+h.Body, h.Title)
+	switch {
+	case h.Confidence <= 0:
+		return false
+	case h.Dataset == ingest.DatasetDrug:
+		// A licence's title is a brand: questions name its generic or English name.
+		return h.Confidence >= minConfidence || all >= minCoverage
+	case h.Confidence >= retrieval.Confidence([]string{retrieval.EvidenceAllTerms}):
 		return true
 	}
-	return h.Confidence > 0 && coverage(q, h.Title+"\n"+h.Body) >= minCoverage
+	return all >= passageCoverage && about >= passageAbout
 }
 
 func (e *Engine) noAnswer(t *turn) (Answer, error) {

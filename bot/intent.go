@@ -94,32 +94,6 @@ func isPillQuestion(q string) bool {
 	return len(retrieval.ImprintCandidates(q)) > 0 && (strings.Contains(q, "藥") || strings.Contains(q, "錠") || strings.Contains(q, "寫") || strings.Contains(q, "刻") || strings.Contains(strings.ToLower(q), "pill") || strings.Contains(strings.ToLower(q), "imprint"))
 }
 
-// coverage is the share of a question's content tokens found in a text: how much of
-// what was asked the text talks about.
-func coverage(q, text string) float64 {
-	toks := retrieval.ContentTokens(q)
-	if len(toks) == 0 {
-		return 0
-	}
-	have := map[string]bool{}
-	for _, t := range retrieval.Tokens(text) {
-		have[t] = true
-	}
-	seen := map[string]bool{}
-	n, found := 0, 0
-	for _, t := range toks {
-		if seen[t] {
-			continue
-		}
-		seen[t] = true
-		n++
-		if have[t] {
-			found++
-		}
-	}
-	return float64(found) / float64(n)
-}
-
 // isEnglish says whether a message is written in English rather than Chinese.
 func isEnglish(q string) bool {
 	latin, han := 0, 0

@@ -69,15 +69,6 @@ func TestIsPillQuestion(t *testing.T) {
 	}
 }
 
-func TestCoverage(t *testing.T) {
-	if c := coverage("路邊停車費怎麼繳", "路邊停車費如何繳納?\n本市路邊停車費可採下列管道繳交"); c < 0.4 {
-		t.Errorf("coverage of a matching FAQ = %.2f, want ≥ 0.4", c)
-	}
-	if c := coverage("如何養貓", "肝葆膠囊 紅色 膠囊"); c != 0 {
-		t.Errorf("coverage of an unrelated drug = %.2f, want 0", c)
-	}
-}
-
 func TestIsEnglish(t *testing.T) {
 	for q, want := range map[string]bool{
 		"what is Panadol for": true,

@@ -81,7 +81,7 @@ var filler = map[string]bool{
 	"沒有": true, "是不": true, "不是": true, "為什": true, "麼樣": true, "需要": true, "要如": true,
 	"我想": true, "想要": true, "是否": true, "怎麼辦": true, "嗎": true, "呢": true,
 	"我的": true, "我們": true, "我要": true, "你的": true, "我家": true, "一下": true,
-	"哪幾": true, "幾種": true, "有哪": true,
+	"哪幾": true, "幾種": true, "有哪": true, "麼時": true, "時候": true,
 	"會怎": true, "樣嗎": true, "了嗎": true, "會不": true, "不會": true, "麼的": true, "的嗎": true,
 }
 
