@@ -282,7 +282,8 @@ const (
 	minConfidence   = 0.5
 	minCoverage     = 0.4
 	passageCoverage = 0.3
-	passageAbout    = 0.2
+	passageAbout    = 0.2 // with meaning agreeing; with keywords alone:
+	keywordsAbout   = 0.3
 )
 
 func (e *Engine) retrieve(ctx context.Context, t *turn) (Answer, error) {
@@ -390,6 +391,10 @@ func answerable(q string, h retrieval.Hit) bool {
 		return h.Confidence >= minConfidence || all >= minCoverage
 	case h.Confidence >= retrieval.Confidence([]string{retrieval.EvidenceAllTerms}):
 		return true
+	}
+	if h.Confidence < minConfidence {
+		// Keywords alone, meaning not agreeing: the title must be about more of it.
+		return all >= passageCoverage && about >= keywordsAbout
 	}
 	return all >= passageCoverage && about >= passageAbout
 }

@@ -102,16 +102,16 @@ func TestAnswerOutcomes(t *testing.T) {
 		}
 	}
 	n := float64(len(answerable))
-	// Floors below the measured figures (right 0.735 + 0.065 among the sources, wrong
-	// 0.048, 2 of 21 answered without a source), with room for the approximate search.
-	if r := float64(right+near) / n; r < 0.76 {
-		t.Errorf("answered from a right document: %.3f, want ≥ 0.76", r)
+	// Floors below the measured figures (right 0.757 + 0.078 among the sources, wrong
+	// 0.048, 3 of 21 answered without a source), with room for the approximate search.
+	if r := float64(right+near) / n; r < 0.80 {
+		t.Errorf("answered from a right document: %.3f, want ≥ 0.80", r)
 	}
 	if w := float64(wrong) / n; w > 0.07 {
 		t.Errorf("answered from a wrong document: %.3f, want ≤ 0.07", w)
 	}
-	if answered > 4 {
-		t.Errorf("%d of %d questions without a source were answered, want ≤ 4", answered, len(unanswerable))
+	if answered > 5 {
+		t.Errorf("%d of %d questions without a source were answered, want ≤ 5", answered, len(unanswerable))
 	}
 	t.Logf("answerable %d: right %.3f, right among the sources %.3f, wrong %.3f, declined %.3f; unanswerable %d: answered %d",
 		len(answerable), float64(right)/n, float64(near)/n, float64(wrong)/n, float64(declined)/n, len(unanswerable), answered)

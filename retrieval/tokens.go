@@ -95,10 +95,23 @@ func afterParticle(t string) bool {
 
 var leadingParticles = map[rune]bool{'了': true, '的': true, '嗎': true, '呢': true, '吧': true, '啊': true, '啦': true, '喔': true, '耶': true}
 
+// questionWords are the words of asking, cut out of a question before its content is
+// tokenised: left in, they join their neighbours into bigrams that mean nothing
+// (「藥可」「以自」 in 「高血壓藥可以自己停嗎」). Longest first.
+var questionWords = strings.NewReplacer(
+	"什麼時候", " ", "有沒有", " ", "是不是", " ", "會不會", " ", "為什麼", " ", "怎麼辦", " ",
+	"怎麼", " ", "怎樣", " ", "什麼", " ", "請問", " ", "如何", " ", "哪裡", " ", "哪些", " ",
+	"可以", " ", "是否", " ", "需要", " ", "我想", " ", "想要", " ", "一下", " ",
+	"嗎", " ", "呢", " ", "吧", " ",
+)
+
 // ContentTokens are the Tokens of s without question filler and bigrams that start
 // with a particle; when s is nothing but those, its Tokens.
 func ContentTokens(s string) []string {
 	all := Tokens(s)
+	if content := Tokens(questionWords.Replace(s)); len(content) > 0 {
+		all = content
+	}
 	out := make([]string, 0, len(all))
 	for _, t := range all {
 		if !filler[t] && !afterParticle(t) {
