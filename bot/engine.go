@@ -496,6 +496,13 @@ func (e *Engine) extractive(t *turn, q string, hits []retrieval.Hit) (Answer, []
 			return Answer{}, nil, err
 		}
 		text += "\n\n" + framing
+		if who := populationOf(q); who != "" {
+			caution, err := prompts.Render(t.locale, "caution", who)
+			if err != nil {
+				return Answer{}, nil, err
+			}
+			text = caution + "\n\n" + text
+		}
 	}
 	a := Answer{Text: text, Mode: ModeExtractive, Sources: sources(used),
 		Topic: &Topic{Dataset: top.Dataset, Key: top.Key, Title: top.Title}}

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 
@@ -24,6 +25,34 @@ var aspects = []struct {
 	{"ingredients", []string{"成分", "成份", "含什麼", "ingredient"}},
 	{"status", []string{"註銷", "合法", "許可證", "licence", "license", "cancelled", "canceled"}},
 	{"contact", []string{"電話", "聯絡", "打給誰", "找誰", "phone", "contact", "call"}},
+}
+
+// populations are the people for whom the licence data's general wording is not
+// enough: a medicine answer about them starts by sending the citizen to a doctor or
+// pharmacist.
+var populations = []struct {
+	name  string
+	words []string
+}{
+	{"pregnancy", []string{"懷孕", "孕婦", "孕期", "妊娠", "懷胎", "哺乳", "餵母奶", "餵奶", "母乳", "坐月子",
+		"pregnant", "pregnancy", "breastfeeding", "breastfeed", "breast-feeding"}},
+	{"child", []string{"小孩", "孩子", "兒童", "小朋友", "嬰兒", "寶寶", "幼兒", "新生兒", "孩童", "兒子", "女兒", "歲以下",
+		"baby", "babies", "child", "children", "kid", "kids", "infant", "infants", "toddler", "toddlers", "son", "daughter"}},
+}
+
+// populationOf returns the first population a question is about, "" if none. English
+// words match whole ("kid" is not in "kidneys").
+func populationOf(q string) string {
+	lq := strings.ToLower(q)
+	words := strings.FieldsFunc(lq, func(r rune) bool { return !unicode.IsLetter(r) && r != '-' || r > unicode.MaxASCII })
+	for _, p := range populations {
+		for _, w := range p.words {
+			if isASCII(w) && slices.Contains(words, w) || !isASCII(w) && strings.Contains(lq, w) {
+				return p.name
+			}
+		}
+	}
+	return ""
 }
 
 // anaphora refer back to the last topic.

@@ -106,3 +106,19 @@ func TestHolderOf(t *testing.T) {
 		t.Errorf("the first holds it: %d, want 0", got)
 	}
 }
+
+func TestPopulationOf(t *testing.T) {
+	for q, want := range map[string]string{
+		"懷孕可以吃止痛藥嗎":                              "pregnancy",
+		"餵母奶可以吃感冒藥嗎":                             "pregnancy",
+		"兩歲以下的小孩不能吃感冒藥嗎":                         "child",
+		"Can I take ibuprofen while pregnant?":   "pregnancy",
+		"Is this safe for my kids?":              "child",
+		"Does acetaminophen damage the kidneys?": "",
+		"普拿疼的成分是什麼":                              "",
+	} {
+		if got := populationOf(q); got != want {
+			t.Errorf("populationOf(%q) = %q, want %q", q, got, want)
+		}
+	}
+}
