@@ -79,8 +79,9 @@ var synonymMaxRunes = func() int {
 }()
 
 // Expand returns the official and everyday words equivalent to words found in q (q's
-// own words excluded), and the Chinese words of its English words, space-separated,
-// for the keyword leg of a search.
+// own words excluded), the Chinese words of its English words, and the international
+// names of the mainland generic names it uses, space-separated, for the keyword leg of
+// a search.
 func Expand(q string) string {
 	rs := []rune(q)
 	var out []string
@@ -102,7 +103,7 @@ func Expand(q string) string {
 			break
 		}
 	}
-	for _, w := range translate(q) {
+	for _, w := range append(translate(q), mainlandGenerics(q)...) {
 		if !seen[w] {
 			seen[w] = true
 			out = append(out, w)

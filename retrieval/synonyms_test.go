@@ -1,6 +1,7 @@
 package retrieval
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -65,5 +66,22 @@ func TestConcepts(t *testing.T) {
 	}
 	if len(Concepts("路邊停車費")) == 0 || len(Concepts("普拿疼")) != 0 {
 		t.Errorf("停車 is in a group, 普拿疼 in none: %v %v", Concepts("路邊停車費"), Concepts("普拿疼"))
+	}
+}
+
+func TestExpandMainlandNames(t *testing.T) {
+	for q, want := range map[string]string{
+		"普拿疼跟布洛芬可以一起吃嗎": "ibuprofen",
+		"阿昔洛韦乳膏":        "acyclovir",
+		"奥司他韦胶囊":        "oseltamivir",
+		"左氧氟沙星":         "levofloxacin",
+	} {
+		got := strings.Fields(Expand(Normalize(q)))
+		if !slices.Contains(got, want) {
+			t.Errorf("Expand(%q) = %q, want it to hold %q", q, got, want)
+		}
+	}
+	if got := Expand(Normalize("左氧氟沙星")); strings.Contains(" "+got+" ", " ofloxacin ") {
+		t.Errorf("Expand(左氧氟沙星) = %q: ofloxacin is only part of the name", got)
 	}
 }
