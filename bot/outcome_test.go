@@ -102,13 +102,13 @@ func TestAnswerOutcomes(t *testing.T) {
 		}
 	}
 	n := float64(len(answerable))
-	// Floors below the measured figures (right 0.757 + 0.078 among the sources, wrong
-	// 0.048, 3 of 21 answered without a source), with room for the approximate search.
-	if r := float64(right+near) / n; r < 0.80 {
-		t.Errorf("answered from a right document: %.3f, want ≥ 0.80", r)
+	// Floors below the measured figures (right 0.809 + 0.057 among the sources, wrong
+	// 0.039, 3 of 21 answered without a source), with room for the approximate search.
+	if r := float64(right+near) / n; r < 0.83 {
+		t.Errorf("answered from a right document: %.3f, want ≥ 0.83", r)
 	}
-	if w := float64(wrong) / n; w > 0.07 {
-		t.Errorf("answered from a wrong document: %.3f, want ≤ 0.07", w)
+	if w := float64(wrong) / n; w > 0.06 {
+		t.Errorf("answered from a wrong document: %.3f, want ≤ 0.06", w)
 	}
 	if answered > 5 {
 		t.Errorf("%d of %d questions without a source were answered, want ≤ 5", answered, len(unanswerable))

@@ -99,3 +99,30 @@ func Coverage(q, text, subject string) (all, about float64) {
 	}
 	return float64(found) / float64(len(cs)), about
 }
+
+// coverageWeight is how much of a candidate's score depends on how much of the
+// question its title and opening cover: a licence that only names the medicine asked
+// about keeps three quarters of its score (half of the concepts) when a myth covers
+// the medicine and the worry both («acetaminophen 會傷腎嗎»).
+const coverageWeight = 0.5
+
+// licenceFields are what every drug licence records, as questions name them.
+const licenceFields = "成分 成份 適應症 用途 功效 副作用 外觀 劑量 用法 用量 許可證 藥品 ingredient indication"
+
+// WeighByCoverage scales the scores of hits, the candidates of query q (normalised), by
+// the share of q's concepts their title and snippet hold. Hits that q names (a key, a
+// name, a pill's code or look, which the snippet may not show) keep their score.
+func WeighByCoverage(q string, hits []Hit) {
+	for i := range hits {
+		if names(hits[i].Evidence) {
+			continue
+		}
+		text := hits[i].Title + "\n" + hits[i].Snippet
+		if hits[i].Dataset == "tfda_drug" {
+			// A licence holds these fields whether or not its opening shows them.
+			text += "\n" + licenceFields
+		}
+		all, _ := Coverage(q, text, hits[i].Title)
+		hits[i].Score *= 1 - coverageWeight + coverageWeight*all
+	}
+}

@@ -30,8 +30,9 @@ func IsMedicineQuery(q string) bool {
 
 // WeighByDomain scales the scores of hits, the candidates of query q (normalised),
 // by their domain: a city FAQ keeps offTopicWeight of its score when q is about
-// medicines, and a drug licence when it is not, unless q names the document (key,
-// title, name, imprint, appearance). A query that names a drug (a brand without a
+// medicines, a drug licence when it is not, and any record but a licence when q asks
+// for what a licence records (ingredients, indication), unless q names the document
+// (key, title, name, imprint, appearance). A query that names a drug (a brand without a
 // word of medicine, 「普拿疼伏冒有哪幾種」) is about medicines.
 func WeighByDomain(q string, hits []Hit) {
 	named := make([]bool, len(hits))
@@ -42,15 +43,28 @@ func WeighByDomain(q string, hits []Hit) {
 		named[i] = names(h.Evidence) || (h.Dataset == "tfda_drug" && commonRun(q, h.Title) >= minNamedRun)
 		medicine = medicine || (named[i] && h.Dataset == "tfda_drug")
 	}
+	field := asksLicenceField(q)
 	for i := range hits {
 		h := &hits[i]
 		if named[i] {
 			continue
 		}
-		if (medicine && h.Dataset == "taipei_faq") || (!medicine && h.Dataset == "tfda_drug") {
+		if (medicine && h.Dataset == "taipei_faq") || (!medicine && h.Dataset == "tfda_drug") ||
+			(field && h.Dataset != "tfda_drug") {
 			h.Score *= offTopicWeight
 		}
 	}
+}
+
+// licenceFieldWords ask for what a drug licence records: a myth that mentions the
+// medicine does not say what 「普拿疼的成分」 are.
+var licenceFieldWords = []string{"成分", "成份", "適應症", "用途", "治什麼", "做什麼用", "許可證", "藥商", "製造商", "哪家藥廠",
+	"ingredient", "indication", "what is it for", "used for", "manufacturer"}
+
+// asksLicenceField reports whether q (normalised) asks for a field of a drug licence.
+func asksLicenceField(q string) bool {
+	lower := strings.ToLower(q)
+	return slices.ContainsFunc(licenceFieldWords, func(w string) bool { return strings.Contains(lower, w) })
 }
 
 // minNamedRun is how many characters in a row a query must share with a title to name

@@ -506,6 +506,7 @@ func (ix *index) fuse(legs []leg, f filter, k int, text string) []retrieval.Hit 
 		out = append(out, h)
 	}
 	retrieval.WeighByDomain(text, out)
+	retrieval.WeighByCoverage(text, out)
 	slices.SortFunc(out, func(a, b retrieval.Hit) int {
 		if c := cmp.Compare(b.Score, a.Score); c != 0 {
 			return c

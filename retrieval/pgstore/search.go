@@ -366,6 +366,7 @@ func (s *Store) hits(ctx context.Context, scores map[int64]float64, named map[in
 		return nil, fmt.Errorf("pgstore: search: load: %w", err)
 	}
 	retrieval.WeighByDomain(text, out)
+	retrieval.WeighByCoverage(text, out)
 	slices.SortFunc(out, func(a, b retrieval.Hit) int {
 		if c := cmp.Compare(b.Score, a.Score); c != 0 {
 			return c
