@@ -105,3 +105,23 @@ func names(evidence []string) bool {
 		return false
 	})
 }
+
+// DemoteCancelled halves the scores of cancelled licences among hits (the candidates of
+// query q, normalised) that no leg named (named[i]), when a valid licence among them
+// shares as long a run of the query with its title: 「感冒膠囊」 wants the valid 感冒膠囊
+// first, but 「百服寧可以空腹吃嗎」, whose 百服寧 licences are all cancelled, wants them
+// rather than a valid 咳服寧 that shares two letters.
+func DemoteCancelled(q string, hits []Hit, named []bool) {
+	best := -1 // the longest run a valid licence's title shares with q
+	for _, h := range hits {
+		if h.Dataset == "tfda_drug" && h.Status != "cancelled" {
+			best = max(best, commonRun(q, h.Title))
+		}
+	}
+	for i := range hits {
+		h := &hits[i]
+		if h.Status == "cancelled" && !named[i] && (best >= commonRun(q, h.Title) || commonRun(q, h.Title) < minNamedRun) {
+			h.Score /= 2
+		}
+	}
+}

@@ -75,3 +75,34 @@ func TestWeighByDomain(t *testing.T) {
 		t.Errorf("named drug: %v", hs[0].Score)
 	}
 }
+
+func TestDemoteCancelled(t *testing.T) {
+	hits := func() []Hit {
+		return []Hit{
+			{Dataset: "tfda_drug", Title: "百服寧錠", Status: "cancelled", Score: 1},
+			{Dataset: "tfda_drug", Title: "咳服寧糖衣錠", Status: "active", Score: 0.6},
+			{Dataset: "tfda_drug", Title: "感冒膠囊", Status: "active", Score: 0.5},
+			{Dataset: "tfda_drug", Title: "感冒膠囊", Status: "cancelled", Score: 0.5},
+		}
+	}
+	// Only cancelled licences carry the brand asked about: they keep their score.
+	hs := hits()
+	DemoteCancelled("百服寧可以空腹吃嗎", hs, make([]bool, len(hs)))
+	if hs[0].Score != 1 {
+		t.Errorf("百服寧錠 (cancelled, the only 百服寧) scored %v, want 1", hs[0].Score)
+	}
+	// A valid licence of the same name is there: the cancelled one goes below it.
+	hs = hits()
+	DemoteCancelled("感冒膠囊", hs, make([]bool, len(hs)))
+	if hs[3].Score >= hs[2].Score {
+		t.Errorf("cancelled 感冒膠囊 scored %v, the valid one %v: want it below", hs[3].Score, hs[2].Score)
+	}
+	// Named by a leg (its key), a cancelled licence keeps its score.
+	hs = hits()
+	named := make([]bool, len(hs))
+	named[3] = true
+	DemoteCancelled("感冒膠囊", hs, named)
+	if hs[3].Score != 0.5 {
+		t.Errorf("named cancelled licence scored %v, want 0.5", hs[3].Score)
+	}
+}

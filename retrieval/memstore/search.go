@@ -491,6 +491,7 @@ func (ix *index) fuse(legs []leg, f filter, k int, text string) []retrieval.Hit 
 	})
 	ids = ids[:min(len(ids), 3*k+10)]
 	out := make([]retrieval.Hit, 0, len(ids))
+	byLeg := make([]bool, 0, len(ids)) // named by a leg, for DemoteCancelled
 	for _, id := range ids {
 		d := ix.docs[id]
 		if !f.admits(d) {
@@ -500,11 +501,10 @@ func (ix *index) fuse(legs []leg, f filter, k int, text string) []retrieval.Hit 
 		h.Score = scores[id]
 		h.Evidence = evidence[id]
 		h.Confidence = retrieval.Confidence(h.Evidence)
-		if h.Status == string(ingest.StatusCancelled) && !named[id] {
-			h.Score /= 2
-		}
 		out = append(out, h)
+		byLeg = append(byLeg, named[id])
 	}
+	retrieval.DemoteCancelled(text, out, byLeg)
 	retrieval.WeighByDomain(text, out)
 	retrieval.WeighByCoverage(text, out)
 	slices.SortFunc(out, func(a, b retrieval.Hit) int {

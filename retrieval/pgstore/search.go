@@ -340,6 +340,7 @@ func (s *Store) hits(ctx context.Context, scores map[int64]float64, named map[in
 		return nil, fmt.Errorf("pgstore: search: load: %w", err)
 	}
 	var out []retrieval.Hit
+	var byLeg []bool // named by a leg, for DemoteCancelled
 	var (
 		id       int64
 		h        retrieval.Hit
@@ -352,19 +353,18 @@ func (s *Store) hits(ctx context.Context, scores map[int64]float64, named map[in
 		hit.Score = scores[id]
 		hit.Evidence = evidence[id]
 		hit.Confidence = retrieval.Confidence(hit.Evidence)
-		if hit.Status == "cancelled" && !named[id] {
-			hit.Score /= 2
-		}
 		if len(facets) > 0 {
 			if err := json.Unmarshal(facets, &hit.Facets); err != nil {
 				return err
 			}
 		}
 		out = append(out, hit)
+		byLeg = append(byLeg, named[id])
 		return nil
 	}); err != nil {
 		return nil, fmt.Errorf("pgstore: search: load: %w", err)
 	}
+	retrieval.DemoteCancelled(text, out, byLeg)
 	retrieval.WeighByDomain(text, out)
 	retrieval.WeighByCoverage(text, out)
 	slices.SortFunc(out, func(a, b retrieval.Hit) int {
