@@ -456,6 +456,9 @@ func (e *Engine) extractive(t *turn, q string, hits []retrieval.Hit) (Answer, []
 		}
 		card := drugCard(top, t.english)
 		card.Aspect = aspect
+		if !slices.Contains(top.Evidence, retrieval.EvidenceKey) {
+			card.Asked = askedName(q, top.Title)
+		}
 		if top.Confidence < 1 {
 			for _, h := range hits[1:] {
 				if h.Dataset == ingest.DatasetDrug && h.Confidence >= minConfidence && len(card.Others) < 3 {

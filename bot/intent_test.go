@@ -122,3 +122,18 @@ func TestPopulationOf(t *testing.T) {
 		}
 	}
 }
+
+func TestAskedName(t *testing.T) {
+	for _, tt := range []struct{ q, title, want string }{
+		{"斯斯感冒膠囊一天可以吃幾次", "感冒膠囊", "斯斯感冒膠囊"},
+		{"請問感冒膠囊可以吃幾顆", "感冒膠囊", ""},
+		{"我想買感冒膠囊", "感冒膠囊", ""},
+		{"普拿疼膜衣錠可以跟酒一起吃嗎", "普拿疼膜衣錠５００毫克", ""},
+		{"明大感冒膠囊", `"明大" 感冒膠囊`, ""},
+		{"百服寧可以空腹吃嗎", "百服寧錠", ""},
+	} {
+		if got := askedName(tt.q, tt.title); got != tt.want {
+			t.Errorf("askedName(%q, %q) = %q, want %q", tt.q, tt.title, got, tt.want)
+		}
+	}
+}

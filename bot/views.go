@@ -2,7 +2,9 @@ package bot
 
 import (
 	"fmt"
+	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/civicbot/civicbot/ingest"
@@ -31,6 +33,9 @@ type DrugCard struct {
 	Aspect string
 	// Others names further candidates, when the question was not specific.
 	Others []string
+	// Asked is the longer name the question gave, when the licence's title holds only
+	// part of it: the licence may be another product.
+	Asked string
 }
 
 // Pill is one appearance record of a medicine.
@@ -232,4 +237,48 @@ func firstNonEmpty(ss ...string) string {
 		}
 	}
 	return ""
+}
+
+// nameStop are characters that do not belong to a medicine's name: pronouns, verbs of
+// asking, buying and taking, and particles («請問», «我想買», «這個»).
+const nameStop = "我你他她它想要買吃用擦喝噴問請有的是這那個種款家些會能可以給把被在對跟和與及或了嗎呢吧啊關於幫查找說"
+
+// askedName returns the name the question gives a medicine when it is longer than what
+// the licence's title shares with it: 「斯斯感冒膠囊」 asked, 感冒膠囊 found. The citizen
+// must be told the licence may be another product. "" when the title holds what was
+// asked (or the question names no more than the title shares).
+func askedName(q, title string) string {
+	rq, rt := []rune(q), []rune(title)
+	// The longest run of Chinese characters the question and the title share.
+	bestLen, bestEnd := 0, 0
+	prev := make([]int, len(rt)+1)
+	for i := 1; i <= len(rq); i++ {
+		cur := make([]int, len(rt)+1)
+		for j := 1; j <= len(rt); j++ {
+			if rq[i-1] == rt[j-1] && unicode.Is(unicode.Han, rq[i-1]) {
+				cur[j] = prev[j-1] + 1
+				if cur[j] > bestLen {
+					bestLen, bestEnd = cur[j], i
+				}
+			}
+		}
+		prev = cur
+	}
+	if bestLen < 2 {
+		return ""
+	}
+	start := bestEnd - bestLen
+	// The characters just before it that could be part of a name.
+	from := start
+	for from > 0 && start-from < 4 && unicode.Is(unicode.Han, rq[from-1]) && !strings.ContainsRune(nameStop, rq[from-1]) {
+		from--
+	}
+	if start-from < 2 {
+		return ""
+	}
+	extra := rq[from:start]
+	if !slices.ContainsFunc(extra, func(r rune) bool { return !strings.ContainsRune(title, r) }) {
+		return "" // 「明大感冒膠囊」 for "明大" 感冒膠囊: the title holds it, apart
+	}
+	return string(rq[from:bestEnd])
 }
