@@ -242,6 +242,10 @@ func (e *Engine) answer(ctx context.Context, t *turn) (Answer, error) {
 	case triage.Greeting:
 		return e.fixed(t, ModeRefusal, "greeting", r)
 	}
+	if !retrieval.HasContent(t.question) {
+		// Nothing to search for («請問», «怎麼辦?»): what the assistant can do.
+		return e.fixed(t, ModeRefusal, "greeting", triage.Result{Kind: triage.Greeting, Reason: "no_content"})
+	}
 	if c, ok := e.matchCurated(ctx, t.question); ok {
 		if err := e.store.CuratedHit(ctx, c.ID); err != nil {
 			e.log.Warn("curated hit", "err", err)

@@ -96,13 +96,16 @@ func AppearanceTerms(q string) (colors, shapes []string) {
 	return colors, shapes
 }
 
-// PillTerms are AppearanceTerms when q describes a pill. A capsule with neither a
-// colour nor a code read off it is a dosage form, not a look: 「斯斯感冒膠囊一天吃幾次」
-// names a medicine, and every capsule would match it.
+// PillTerms are AppearanceTerms when q describes a pill. A capsule, a liquid or a
+// powder with neither a colour nor a code read off it is a dosage form, not a look:
+// 「斯斯感冒膠囊一天吃幾次」 and 「眼藥水開封後可以用多久」 name medicines, and every capsule
+// or liquid would match them.
 func PillTerms(q string) (colors, shapes []string) {
 	colors, shapes = AppearanceTerms(q)
-	if len(colors) == 0 && slices.Contains(shapes, ShapeCapsule) && len(ImprintCandidates(q)) == 0 {
-		shapes = slices.DeleteFunc(shapes, func(s string) bool { return s == ShapeCapsule })
+	if len(colors) == 0 && len(ImprintCandidates(q)) == 0 {
+		shapes = slices.DeleteFunc(shapes, func(s string) bool {
+			return s == ShapeCapsule || s == ShapeLiquid || s == ShapePowder
+		})
 	}
 	return colors, shapes
 }

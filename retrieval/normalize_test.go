@@ -323,6 +323,7 @@ func TestPillTerms(t *testing.T) {
 		// A capsule named as a dosage form describes no pill.
 		{"斯斯感冒膠囊一天可以吃幾次", nil, nil},
 		{"克流感膠囊", nil, nil},
+		{"眼藥水開封後可以用多久", nil, nil},
 		// With a colour or a code it does.
 		{"紅色膠囊", []string{"紅"}, []string{ShapeCapsule}},
 		{"膠囊 SP071", nil, []string{ShapeCapsule}},

@@ -130,3 +130,15 @@ func ContentTokens(s string) []string {
 	}
 	return out
 }
+
+// HasContent reports whether s (normalised) says what it is about: a word beyond the
+// words of asking and English function words. 「請問」 and "what?" do not.
+func HasContent(s string) bool {
+	for _, t := range Tokens(questionWords.Replace(s)) {
+		if filler[t] || afterParticle(t) || IsLatin(t) && (englishFiller[t] || englishStop[t]) {
+			continue
+		}
+		return true
+	}
+	return false
+}

@@ -89,3 +89,22 @@ func TestContentTokensDropParticleBigrams(t *testing.T) {
 		t.Error("a message of nothing but particles keeps its tokens")
 	}
 }
+
+func TestHasContent(t *testing.T) {
+	for q, want := range map[string]bool{
+		"請問":        false,
+		"怎麼辦？":      false,
+		"可以嗎":       false,
+		"what?":     false,
+		"How do I?": false,
+		"普拿疼":       true,
+		"愛心卡弄丟了":    true,
+		"ibuprofen": true,
+		"YSP 52":    true,
+		"請問敬老卡怎麼申請": true,
+	} {
+		if got := HasContent(Normalize(q)); got != want {
+			t.Errorf("HasContent(%q) = %v, want %v", q, got, want)
+		}
+	}
+}
