@@ -1,6 +1,8 @@
 package retrieval
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -36,11 +38,38 @@ var glossary = map[string][]string{
 	"low-income": {"低收入"}, "income": {"收入"}, "vaccine": {"疫苗"}, "vaccination": {"疫苗", "接種"},
 }
 
-// translate returns the glossary's Chinese words for the English words of q.
+// glossaryPhrases give the Chinese names of things that English names in several words,
+// which word by word would give nothing searchable («card» alone is 卡).
+var glossaryPhrases = map[string][]string{
+	"senior citizen card": {"敬老卡", "敬老悠遊卡"}, "senior card": {"敬老卡", "敬老悠遊卡"}, "elderly card": {"敬老卡"},
+	"disability card": {"愛心卡", "愛心悠遊卡"}, "disabled card": {"愛心卡"}, "companion card": {"愛心陪伴卡"},
+	"health insurance card": {"健保卡"}, "nhi card": {"健保卡"}, "id card": {"身分證"}, "identity card": {"身分證"},
+	"parking ticket": {"停車費", "罰單"}, "parking fee": {"停車費"}, "traffic ticket": {"罰單"},
+	"childcare allowance": {"育兒津貼"}, "child allowance": {"育兒津貼"}, "parental leave": {"育嬰留職停薪"},
+	"tap water": {"自來水"}, "garbage truck": {"垃圾車"}, "low income": {"低收入戶"}, "low-income": {"低收入戶"},
+	"household registration": {"戶籍登記"}, "marriage registration": {"結婚登記"}, "birth registration": {"出生登記"},
+	"sleeping pill": {"安眠藥"}, "sleeping pills": {"安眠藥"}, "cold medicine": {"感冒藥"}, "eye drops": {"眼藥水"},
+	"blood pressure": {"血壓"}, "high blood pressure": {"高血壓"}, "side effects": {"副作用"}, "side effect": {"副作用"},
+	"food poisoning": {"食物中毒"}, "dog bite": {"狗咬"}, "stray dog": {"流浪犬"}, "pet cremation": {"寵物火化"},
+}
+
+// phraseOrder is glossaryPhrases' keys in a fixed order, so that a query expands the same
+// way every time.
+var phraseOrder = slices.Sorted(maps.Keys(glossaryPhrases))
+
+// translate returns the glossary's Chinese words for the English words and phrases of q.
 func translate(q string) []string {
 	var out []string
-	for _, w := range strings.FieldsFunc(strings.ToLower(q), func(r rune) bool { return !unicode.IsLetter(r) && r != '-' }) {
+	lower := strings.ToLower(q)
+	words := strings.FieldsFunc(lower, func(r rune) bool { return !unicode.IsLetter(r) && r != '-' })
+	for _, w := range words {
 		out = append(out, glossary[w]...)
+	}
+	joined := " " + strings.Join(words, " ") + " "
+	for _, p := range phraseOrder {
+		if strings.Contains(joined, " "+p+" ") {
+			out = append(out, glossaryPhrases[p]...)
+		}
 	}
 	return out
 }

@@ -85,3 +85,16 @@ func TestExpandMainlandNames(t *testing.T) {
 		t.Errorf("Expand(左氧氟沙星) = %q: ofloxacin is only part of the name", got)
 	}
 }
+
+func TestExpandEnglishPhrases(t *testing.T) {
+	got := strings.Fields(Expand(Normalize("How do I apply for a senior citizen card?")))
+	if !slices.Contains(got, "敬老卡") {
+		t.Errorf("Expand(senior citizen card) = %q, want 敬老卡 among them", got)
+	}
+	// The same query expands the same way every time.
+	for range 20 {
+		if again := strings.Fields(Expand(Normalize("my senior card and my health insurance card"))); !slices.Equal(again, strings.Fields(Expand(Normalize("my senior card and my health insurance card")))) {
+			t.Fatalf("Expand is not deterministic: %q", again)
+		}
+	}
+}
