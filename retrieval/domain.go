@@ -1,6 +1,7 @@
 package retrieval
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 	"unicode"
@@ -107,21 +108,44 @@ func names(evidence []string) bool {
 }
 
 // DemoteCancelled halves the scores of cancelled licences among hits (the candidates of
-// query q, normalised) that no leg named (named[i]), when a valid licence among them
-// shares as long a run of the query with its title: 「感冒膠囊」 wants the valid 感冒膠囊
-// first, but 「百服寧可以空腹吃嗎」, whose 百服寧 licences are all cancelled, wants them
-// rather than a valid 咳服寧 that shares two letters.
+// query q, normalised) that no leg named (named[i]), unless q names the licence by the
+// start of its name and no valid licence among them is named as well: 「感冒膠囊」 wants the
+// valid 感冒膠囊 first, and 「naphazoline 眼藥水」 the valid eye drops rather than a
+// cancelled 欣欣眼藥水, but 「百服寧可以空腹吃嗎」, whose 百服寧 licences are all
+// cancelled, wants them rather than a valid 咳服寧 that shares two letters.
 func DemoteCancelled(q string, hits []Hit, named []bool) {
-	best := -1 // the longest run a valid licence's title shares with q
+	best := 0 // the longest start of a valid licence's name that q holds
 	for _, h := range hits {
 		if h.Dataset == "tfda_drug" && h.Status != "cancelled" {
-			best = max(best, commonRun(q, h.Title))
+			best = max(best, namedStart(q, h.Title))
 		}
 	}
 	for i := range hits {
 		h := &hits[i]
-		if h.Status == "cancelled" && !named[i] && (best >= commonRun(q, h.Title) || commonRun(q, h.Title) < minNamedRun) {
+		if h.Status != "cancelled" || named[i] {
+			continue
+		}
+		if n := namedStart(q, h.Title); n < minNamedRun || n <= best {
 			h.Score /= 2
 		}
 	}
 }
+
+// namedStart is the length in characters of the longest start of a licence's name
+// (its title without the maker in quotes, brackets and spaces) that q holds.
+func namedStart(q, title string) int {
+	name := []rune(strings.ToLower(bracketed.ReplaceAllString(quotedMaker.ReplaceAllString(title, ""), "")))
+	name = slices.DeleteFunc(name, unicode.IsSpace)
+	lower := strings.ToLower(q)
+	for n := len(name); n > 0; n-- {
+		if strings.Contains(lower, string(name[:n])) {
+			return n
+		}
+	}
+	return 0
+}
+
+var (
+	quotedMaker = regexp.MustCompile(`["“〝「『][^"”〞」』]*["”〞」』]`)
+	bracketed   = regexp.MustCompile(`[(（\[【〔][^)）\]】〕]*[)）\]】〕]`)
+)

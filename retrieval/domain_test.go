@@ -83,6 +83,8 @@ func TestDemoteCancelled(t *testing.T) {
 			{Dataset: "tfda_drug", Title: "咳服寧糖衣錠", Status: "active", Score: 0.6},
 			{Dataset: "tfda_drug", Title: "感冒膠囊", Status: "active", Score: 0.5},
 			{Dataset: "tfda_drug", Title: "感冒膠囊", Status: "cancelled", Score: 0.5},
+			{Dataset: "tfda_drug", Title: "欣欣眼藥水", Status: "cancelled", Score: 0.9},
+			{Dataset: "tfda_drug", Title: `"派頓"保滴明點眼液`, Status: "active", Score: 0.5},
 		}
 	}
 	// Only cancelled licences carry the brand asked about: they keep their score.
@@ -96,6 +98,12 @@ func TestDemoteCancelled(t *testing.T) {
 	DemoteCancelled("感冒膠囊", hs, make([]bool, len(hs)))
 	if hs[3].Score >= hs[2].Score {
 		t.Errorf("cancelled 感冒膠囊 scored %v, the valid one %v: want it below", hs[3].Score, hs[2].Score)
+	}
+	// A generic word at the end of a cancelled licence's name does not name it.
+	hs = hits()
+	DemoteCancelled("naphazoline 眼藥水", hs, make([]bool, len(hs)))
+	if hs[4].Score != 0.45 {
+		t.Errorf("cancelled 欣欣眼藥水 scored %v for «naphazoline 眼藥水», want it halved", hs[4].Score)
 	}
 	// Named by a leg (its key), a cancelled licence keeps its score.
 	hs = hits()

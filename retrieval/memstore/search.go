@@ -504,9 +504,9 @@ func (ix *index) fuse(legs []leg, f filter, k int, text string) []retrieval.Hit 
 		out = append(out, h)
 		byLeg = append(byLeg, named[id])
 	}
-	retrieval.DemoteCancelled(text, out, byLeg)
 	retrieval.WeighByDomain(text, out)
 	retrieval.WeighByCoverage(text, out)
+	retrieval.DemoteCancelled(text, out, byLeg)
 	slices.SortFunc(out, func(a, b retrieval.Hit) int {
 		if c := cmp.Compare(b.Score, a.Score); c != 0 {
 			return c

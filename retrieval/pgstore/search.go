@@ -364,9 +364,9 @@ func (s *Store) hits(ctx context.Context, scores map[int64]float64, named map[in
 	}); err != nil {
 		return nil, fmt.Errorf("pgstore: search: load: %w", err)
 	}
-	retrieval.DemoteCancelled(text, out, byLeg)
 	retrieval.WeighByDomain(text, out)
 	retrieval.WeighByCoverage(text, out)
+	retrieval.DemoteCancelled(text, out, byLeg)
 	slices.SortFunc(out, func(a, b retrieval.Hit) int {
 		if c := cmp.Compare(b.Score, a.Score); c != 0 {
 			return c
