@@ -16,9 +16,9 @@ var glossary = map[string][]string{
 	"pill": {"藥丸", "藥錠"}, "pills": {"藥丸", "藥錠"}, "tablet": {"錠"}, "tablets": {"錠"}, "capsule": {"膠囊"}, "capsules": {"膠囊"},
 	"cream": {"乳膏"}, "ointment": {"軟膏"}, "syrup": {"糖漿"}, "injection": {"注射"}, "eye": {"眼"}, "drops": {"點眼", "滴劑"},
 	"painkiller": {"止痛"}, "painkillers": {"止痛"}, "pain": {"疼痛", "止痛"}, "fever": {"發燒", "退燒"}, "cold": {"感冒"}, "flu": {"流感"},
-	"cough": {"咳嗽"}, "allergy": {"過敏"}, "diarrhea": {"腹瀉"}, "constipation": {"便秘"}, "stomach": {"胃"},
+	"cough": {"咳嗽"}, "allergy": {"過敏"}, "diarrhea": {"腹瀉"}, "constipation": {"便秘"}, "stomach": {"腸胃", "傷胃", "胃痛"},
 	"blood": {"血"}, "pressure": {"血壓"}, "cholesterol": {"膽固醇"}, "diabetes": {"糖尿病"}, "sleeping": {"安眠"},
-	"side": {"副作用"}, "effects": {"副作用"}, "kidney": {"腎"}, "kidneys": {"腎"}, "liver": {"肝"}, "heart": {"心臟"},
+	"side": {"副作用"}, "effects": {"副作用"}, "kidney": {"腎臟", "傷腎"}, "kidneys": {"腎臟", "傷腎"}, "liver": {"肝臟", "傷肝"}, "heart": {"心臟"},
 	"pregnant": {"懷孕"}, "pregnancy": {"懷孕"}, "child": {"兒童"}, "children": {"兒童"}, "baby": {"嬰兒"}, "elderly": {"老人", "長者"},
 	"expired": {"過期"}, "leftover": {"剩藥"}, "fridge": {"冰箱"}, "refrigerator": {"冰箱"}, "store": {"保存"}, "storage": {"保存"},
 	"coffee": {"咖啡"}, "tea": {"茶"}, "alcohol": {"酒"}, "milk": {"牛奶"}, "juice": {"果汁"}, "food": {"食品"},
@@ -35,7 +35,7 @@ var glossary = map[string][]string{
 	"tax": {"稅"}, "taxes": {"稅"}, "household": {"戶籍"}, "registration": {"登記"}, "marriage": {"結婚"}, "birth": {"出生"},
 	"death": {"死亡"}, "funeral": {"殯葬"}, "police": {"警察"}, "report": {"報案"}, "complaint": {"陳情"}, "library": {"圖書館"},
 	"school": {"學校"}, "job": {"就業"}, "unemployment": {"失業"}, "rent": {"租屋"}, "housing": {"住宅"}, "dog": {"犬"}, "pet": {"寵物"},
-	"low-income": {"低收入"}, "income": {"收入"}, "vaccine": {"疫苗"}, "vaccination": {"疫苗", "接種"},
+	"low-income": {"低收入"}, "damage": {"傷害"}, "hurt": {"傷害"}, "harm": {"傷害"}, "harmful": {"傷害"}, "income": {"收入"}, "vaccine": {"疫苗"}, "vaccination": {"疫苗", "接種"},
 }
 
 // glossaryPhrases give the Chinese names of things that English names in several words,
