@@ -27,7 +27,7 @@ var synonymGroups = [][]string{
 	{"身障手冊", "身心障礙證明", "身心障礙手冊"},
 	{"懷孕", "孕婦", "妊娠"},
 	// life events
-	{"過世", "往生", "死亡", "去世", "身故", "逝世"},
+	{"過世", "往生", "死亡", "去世", "身故", "逝世", "死掉", "死了"},
 	{"後事", "喪葬", "殯葬", "喪事"},
 	{"搬家", "遷居", "遷徙", "遷入", "遷出"},
 	{"生小孩", "出生", "生產", "分娩"},
@@ -58,6 +58,13 @@ var synonymGroups = [][]string{
 	{"副作用", "不良反應"},
 	{"剩藥", "過期藥", "廢棄藥品"},
 	{"保健食品", "健康食品"},
+}
+
+// charWords are the words of the data for things citizens name with one character
+// («我家的狗», «用茶配藥»): a lone character gives no bigram that a record holds.
+var charWords = map[rune][]string{
+	'狗': {"犬隻", "寵物"}, '貓': {"貓咪", "寵物"}, '茶': {"喝茶", "茶葉"}, '酒': {"喝酒", "飲酒", "酒精"},
+	'腎': {"腎臟"}, '肝': {"肝臟"}, '胃': {"腸胃"}, '痘': {"青春痘", "痘痘"}, '牙': {"牙齒", "假牙"},
 }
 
 var synonymIndex = func() map[string][]string {
@@ -101,6 +108,14 @@ func Expand(q string) string {
 			}
 			i += n - 1
 			break
+		}
+	}
+	for _, c := range q {
+		for _, w := range charWords[c] {
+			if !seen[w] && !strings.Contains(q, w) {
+				seen[w] = true
+				out = append(out, w)
+			}
 		}
 	}
 	for _, w := range append(translate(q), mainlandGenerics(q)...) {

@@ -98,3 +98,13 @@ func TestExpandEnglishPhrases(t *testing.T) {
 		}
 	}
 }
+
+func TestExpandOneCharacterThings(t *testing.T) {
+	if got := strings.Fields(Expand(Normalize("我家的狗死掉了要怎麼處理"))); !slices.Contains(got, "寵物") {
+		t.Errorf("Expand(我家的狗…) = %q, want 寵物 among them", got)
+	}
+	// 「死掉了」 is a death, not a loss: 掉了 must not stand for 遺失.
+	if c := Concepts(Normalize("我家的狗死掉了")); c["掉了"] == "弄丟" {
+		t.Errorf("Concepts(死掉了) maps 掉了 to the lost-things group: %v", c)
+	}
+}
