@@ -68,7 +68,11 @@ func questionConcepts(q string) []concept {
 // what was asked a record talks about, and whether its title is about the same thing.
 // A question of actions only ("怎麼申請") has a subject share of 1.
 func Coverage(q, text, subject string) (all, about float64) {
-	cs := questionConcepts(q)
+	return coverageOf(questionConcepts(q), text, subject)
+}
+
+// coverageOf is Coverage with the question's concepts already found.
+func coverageOf(cs []concept, text, subject string) (all, about float64) {
 	if len(cs) == 0 {
 		return 0, 0
 	}
@@ -113,6 +117,7 @@ const licenceFields = "成分 成份 適應症 用途 功效 副作用 外觀 �
 // the share of q's concepts their title and snippet hold. Hits that q names (a key, a
 // name, a pill's code or look, which the snippet may not show) keep their score.
 func WeighByCoverage(q string, hits []Hit) {
+	cs := questionConcepts(q)
 	for i := range hits {
 		if names(hits[i].Evidence) {
 			continue
@@ -122,7 +127,7 @@ func WeighByCoverage(q string, hits []Hit) {
 			// A licence holds these fields whether or not its opening shows them.
 			text += "\n" + licenceFields
 		}
-		all, _ := Coverage(q, text, hits[i].Title)
+		all, _ := coverageOf(cs, text, hits[i].Title)
 		hits[i].Score *= 1 - coverageWeight + coverageWeight*all
 	}
 }
