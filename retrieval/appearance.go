@@ -212,7 +212,7 @@ var chineseAppearance = map[string]appearanceTerm{
 	"六邊形": shape(ShapeHexagon), "六角形": shape(ShapeHexagon),
 	"八邊形": shape(ShapeOctagon), "八角形": shape(ShapeOctagon),
 	"水滴": shape(ShapeTeardrop), "淚滴": shape(ShapeTeardrop),
-	"雙圓": shape(ShapeDoubleRound),
+	"雙圓": shape(ShapeDoubleRound), "兩個圓": shape(ShapeDoubleRound), "二個圓": shape(ShapeDoubleRound), "8字形": shape(ShapeDoubleRound), "葫蘆形": shape(ShapeDoubleRound),
 	"液劑": shape(ShapeLiquid), "藥水": shape(ShapeLiquid), "糖漿": shape(ShapeLiquid),
 	"口服液": shape(ShapeLiquid), "水劑": shape(ShapeLiquid),
 	"藥粉": shape(ShapePowder), "粉劑": shape(ShapePowder), "散劑": shape(ShapePowder),

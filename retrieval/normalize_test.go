@@ -329,6 +329,7 @@ func TestPillTerms(t *testing.T) {
 		{"膠囊 SP071", nil, []string{ShapeCapsule}},
 		// Other shapes describe a pill even alone.
 		{"圓形的藥", nil, []string{ShapeRound}},
+		{"兩個圓連在一起的藍色藥片", []string{"藍"}, []string{ShapeDoubleRound}},
 	}
 	for _, tt := range tests {
 		colors, shapes := PillTerms(tt.in)
