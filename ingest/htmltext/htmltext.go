@@ -30,9 +30,10 @@ func Looks(s string) bool {
 // String converts an HTML fragment to text. Plain text passes through with its line
 // breaks kept and runs of spaces collapsed.
 func String(s string) string {
+	s = protectAmpersands(s)
 	if strings.Contains(s, "&lt;") && !strings.Contains(s, "<") {
 		// Escaped twice (as in some XML exports): unescape once to reach the markup.
-		s = html.UnescapeString(s)
+		s = protectAmpersands(html.UnescapeString(s))
 	}
 	if !Looks(s) {
 		return tidy(html.UnescapeString(s))
@@ -47,6 +48,34 @@ func String(s string) string {
 		walk(&b, n)
 	}
 	return tidy(b.String())
+}
+
+// entity matches a character reference that ends with its semicolon.
+var entity = regexp.MustCompile(`^&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});`)
+
+// protectAmpersands escapes every & that does not start a character reference ended by
+// a semicolon. HTML also decodes a few old entities without one, so that a link's
+// 「&param=」 or 「&copy=」 would read 「¶m=」 and 「©=」: a link that leads nowhere.
+func protectAmpersands(s string) string {
+	if !strings.Contains(s, "&") {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 16)
+	for {
+		i := strings.IndexByte(s, '&')
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:i])
+		if entity.MatchString(s[i:]) {
+			b.WriteByte('&')
+		} else {
+			b.WriteString("&amp;")
+		}
+		s = s[i+1:]
+	}
 }
 
 func walk(b *strings.Builder, n *html.Node) {

@@ -20,6 +20,8 @@ func TestString(t *testing.T) {
 		{"text before a table", "請見下表：<table><tr><td>項目</td><td>費用</td></tr></table>", "請見下表：\n項目 費用"},
 		{"indented table", "<table>\n<thead>\n<tr>\n<th>項目</th>\n<th>費用</th>\n</tr>\n</thead>\n<tbody>\n<tr>\n<td>謄本</td>\n<td>15 元</td>\n</tr>\n</tbody>\n</table>", "項目 費用\n謄本 15 元"},
 		{"line break inside a cell kept", "<table><tr><td>1</td><td>第一行\n第二行</td></tr></table>", "1 第一行\n第二行"},
+		{"link in plain text", "見 http://x.gov.tw/a.aspx?id=17&param=pn&copy=1&reg=2 與 A&amp;B", "見 http://x.gov.tw/a.aspx?id=17&param=pn&copy=1&reg=2 與 A&B"},
+		{"link in markup", "<p>見 http://x.gov.tw/a?id=1&param=2 &lt;3&gt;</p>", "見 http://x.gov.tw/a?id=1&param=2 <3>"},
 		{"whole document title dropped", "<html><head><title>頁面標題</title></head><body><p>內文</p></body></html>", "內文"},
 	}
 	for _, tt := range tests {
