@@ -16,7 +16,9 @@ var englishStop = func() map[string]bool {
 	for _, w := range strings.Fields(`a an the i me my mine you your we our us he she his her it its they them
 		is are am be been was were do does did done can could will would shall should may might must
 		to of in on at for by and or but not no yes ok if so as than then how why who whom whose
-		these those here get got go keep put make let any some all much many more most very also just`) {
+		these those here get got go keep put make let any some all much many more most very also just
+		down up out off over under after before again old new day days night time times long still ever
+		never other same such only own both each few too while during since until i'm it's don't can't`) {
 		m[w] = true
 	}
 	return m

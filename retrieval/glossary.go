@@ -34,7 +34,9 @@ var glossary = map[string][]string{
 	"hotline": {"專線"}, "phone": {"電話"}, "childcare": {"托育"}, "allowance": {"津貼"}, "subsidy": {"補助"}, "subsidies": {"補助"},
 	"tax": {"稅"}, "taxes": {"稅"}, "household": {"戶籍"}, "registration": {"登記"}, "marriage": {"結婚"}, "birth": {"出生"},
 	"death": {"死亡"}, "funeral": {"殯葬"}, "police": {"警察"}, "report": {"報案"}, "complaint": {"陳情"}, "library": {"圖書館"},
-	"school": {"學校"}, "job": {"就業"}, "unemployment": {"失業"}, "rent": {"租屋"}, "housing": {"住宅"}, "dog": {"犬"}, "pet": {"寵物"},
+	"school": {"學校"}, "job": {"就業"}, "unemployment": {"失業"}, "rent": {"租屋"}, "housing": {"住宅"}, "dog": {"犬隻", "寵物"}, "dogs": {"犬隻", "寵物"}, "cat": {"貓咪", "寵物"}, "pet": {"寵物"},
+	"toilet": {"馬桶"}, "flush": {"沖馬桶"}, "die": {"過世", "死亡"}, "dies": {"過世", "死亡"}, "died": {"過世", "死亡"}, "dead": {"過世", "死亡"},
+	"sleepy": {"嗜睡"}, "drowsy": {"嗜睡"}, "steroid": {"類固醇"}, "steroids": {"類固醇"},
 	"low-income": {"低收入"}, "damage": {"傷害"}, "hurt": {"傷害"}, "harm": {"傷害"}, "harmful": {"傷害"}, "income": {"收入"}, "vaccine": {"疫苗"}, "vaccination": {"疫苗", "接種"},
 }
 
@@ -78,7 +80,7 @@ func translate(q string) []string {
 // rather than, say, a drug name.
 func InGlossary(word string) bool {
 	_, ok := glossary[strings.ToLower(word)]
-	return ok || englishFiller[strings.ToLower(word)]
+	return ok || englishFiller[strings.ToLower(word)] || englishStop[strings.ToLower(word)]
 }
 
 // englishFiller are English question words that say nothing about the subject.
