@@ -18,7 +18,7 @@ var englishStop = func() map[string]bool {
 		to of in on at for by and or but not no yes ok if so as than then how why who whom whose
 		these those here get got go keep put make let any some all much many more most very also just
 		down up out off over under after before again old new day days night time times long still ever
-		never other same such only own both each few too while during since until i'm it's don't can't`) {
+		never other same such only own both each few too while during since until`) {
 		m[w] = true
 	}
 	return m
@@ -38,13 +38,15 @@ type concept struct {
 
 // questionConcepts returns the concepts of q (normalised): its content tokens, with
 // the tokens of one synonym group counted as one concept, and English words of the
-// glossary standing for their Chinese words too. English filler counts for nothing.
+// glossary standing for their Chinese words too. English filler and lone letters count
+// for nothing.
 func questionConcepts(q string) []concept {
 	groups := Concepts(q)
 	var out []concept
 	byLabel := map[string]int{}
 	for _, t := range ContentTokens(q) {
-		if IsLatin(t) && (englishFiller[t] || englishStop[t]) {
+		if IsLatin(t) && (len(t) == 1 || englishFiller[t] || englishStop[t]) {
+			// A lone letter is what is left of «it's» or «don't».
 			continue
 		}
 		if label, ok := groups[t]; ok {
