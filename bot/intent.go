@@ -135,7 +135,16 @@ func isEnglish(q string) bool {
 			latin++
 		}
 	}
-	return han == 0 && latin >= 2
+	if han > 0 || latin < 2 {
+		return false
+	}
+	// A code or a name alone («YSP 52», «ibuprofen») is no language: the default holds.
+	for _, w := range strings.FieldsFunc(strings.ToLower(q), func(r rune) bool { return !unicode.IsLetter(r) && r != '\'' }) {
+		if retrieval.IsEnglishWord(w) {
+			return true
+		}
+	}
+	return false
 }
 
 func isASCII(s string) bool {

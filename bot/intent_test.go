@@ -74,7 +74,11 @@ func TestIsEnglish(t *testing.T) {
 		"what is Panadol for": true,
 		"普拿疼":                 false,
 		"Panadol 可以空腹吃嗎":      false,
-		"YSP 52":              true,
+		"YSP 52":              false,
+		"ibuprofen":           false,
+		"ibuprofen tablets":   true,
+		"white round pill":    true,
+		"I lost my card":      true,
 		"?":                   false,
 	} {
 		if got := isEnglish(q); got != want {

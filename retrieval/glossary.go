@@ -83,6 +83,13 @@ func InGlossary(word string) bool {
 	return ok || englishFiller[strings.ToLower(word)] || englishStop[strings.ToLower(word)]
 }
 
+// IsEnglishWord reports whether a lowercase word is everyday English (a word of the
+// glossary, a question word or a function word) rather than a name or a code.
+func IsEnglishWord(w string) bool {
+	_, ok := glossary[w]
+	return ok || englishFiller[w] || englishStop[w]
+}
+
 // englishFiller are English question words that say nothing about the subject.
 var englishFiller = map[string]bool{
 	"what": true, "which": true, "where": true, "when": true, "does": true, "should": true, "could": true,
