@@ -395,6 +395,10 @@ func answerable(q string, h retrieval.Hit) bool {
 		return h.Confidence >= minConfidence || all >= minCoverage
 	case h.Confidence >= retrieval.Confidence([]string{retrieval.EvidenceAllTerms}):
 		return true
+	case h.Dataset == ingest.DatasetCityFAQ && retrieval.IsMedicineQuery(q):
+		// A question about medicines is not answered by a city FAQ that only shares
+		// some of its words («處方藥可以在網路上買嗎», a FAQ on selling alcohol online).
+		return false
 	}
 	if h.Confidence < minConfidence {
 		// Keywords alone, meaning not agreeing: the title must be about more of it.
