@@ -93,13 +93,6 @@ func afterParticle(t string) bool {
 	return size < len(t) && utf8.RuneCountInString(t) == 2 && leadingParticles[r]
 }
 
-// beforeParticle reports whether a bigram ends with a particle that only closes a word
-// (「疼的」 in 「普拿疼的成分」); 了 is left, since 「丟了」 is how a loss is said.
-func beforeParticle(t string) bool {
-	r, size := utf8.DecodeLastRuneInString(t)
-	return size < len(t) && utf8.RuneCountInString(t) == 2 && r != '了' && leadingParticles[r]
-}
-
 var leadingParticles = map[rune]bool{'了': true, '的': true, '嗎': true, '呢': true, '吧': true, '啊': true, '啦': true, '喔': true, '耶': true}
 
 // questionWords are the words of asking, cut out of a question before its content is
