@@ -392,7 +392,13 @@ func answerable(q string, h retrieval.Hit) bool {
 		return false
 	case h.Dataset == ingest.DatasetDrug:
 		// A licence's title is a brand: questions name its generic or English name.
-		return h.Confidence >= minConfidence || all >= minCoverage
+		// Found without a key, name, code, look or every term, it must share some of its
+		// name with the question: «利他能是管制藥品嗎» is not answered with a morphine
+		// licence whose maker is 管制藥品廠, nor «眼藥水可以共用嗎» with one eye drop.
+		if h.Confidence >= retrieval.Confidence([]string{retrieval.EvidenceAppearance}) {
+			return true
+		}
+		return (h.Confidence >= minConfidence || all >= minCoverage) && (isPillQuestion(q) || sharesName(q, h))
 	case h.Confidence >= retrieval.Confidence([]string{retrieval.EvidenceAllTerms}):
 		return true
 	case h.Dataset == ingest.DatasetCityFAQ && retrieval.IsMedicineQuery(q):

@@ -141,3 +141,22 @@ func TestAskedName(t *testing.T) {
 		}
 	}
 }
+
+func TestSharesName(t *testing.T) {
+	for _, tt := range []struct {
+		q, title, body string
+		want           bool
+	}{
+		{"利他能是管制藥品嗎", "〝管制藥品廠〞嗎啡長效膜衣錠30毫克", "", false},
+		{"眼藥水可以共用嗎", "拿必樂點眼液", "", false},
+		{"阿斯匹靈可以每天吃嗎", "阿斯匹靈錠", "", true},
+		{"ibuprofen", "〝成大〞治痛安膠囊200毫克", "主成分：IBUPROFEN", true},
+		{"famotadine", "嘉胃樂膜衣錠20毫克", "主成分：FAMOTIDINE", true},
+		{"tablets please", "嘉胃樂膜衣錠20毫克", "FILM COATED TABLETS", false},
+	} {
+		h := retrieval.Hit{Title: tt.title, Body: tt.body}
+		if got := sharesName(tt.q, h); got != tt.want {
+			t.Errorf("sharesName(%q, %q) = %v, want %v", tt.q, tt.title, got, tt.want)
+		}
+	}
+}

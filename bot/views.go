@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"unicode"
@@ -282,3 +283,38 @@ func askedName(q, title string) string {
 	}
 	return string(rq[from:bestEnd])
 }
+
+// sharesName reports whether question q names licence h: two Chinese characters in a
+// row of its name (the title without the maker in quotes), or a Latin word of four
+// letters or more that the licence holds (its English name, its ingredients).
+func sharesName(q string, h retrieval.Hit) bool {
+	name := makerQuoted.ReplaceAllString(h.Title, "")
+	rq, rn := []rune(q), []rune(name)
+	for i := 0; i+1 < len(rq); i++ {
+		if unicode.Is(unicode.Han, rq[i]) && unicode.Is(unicode.Han, rq[i+1]) && strings.Contains(string(rn), string(rq[i:i+2])) {
+			return true
+		}
+	}
+	text := strings.ToLower(h.Title + "\n" + h.Body + "\n" + h.Snippet)
+	latin := func(s string) []string {
+		return strings.FieldsFunc(s, func(r rune) bool { return r > unicode.MaxASCII || !unicode.IsLetter(r) })
+	}
+	for _, w := range latin(strings.ToLower(q)) {
+		if len(w) < 4 || retrieval.IsEnglishWord(w) {
+			continue
+		}
+		if strings.Contains(text, w) {
+			return true
+		}
+		// Typed by ear («famotadine»): as search corrects it, within two edits.
+		for _, x := range latin(text) {
+			if len(w) >= 5 && len(x) >= 5 && w[:2] == x[:2] && retrieval.EditDistance(w, x, 2) <= 2 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// makerQuoted is a maker's name in quotes at the head of a licence's title («"大豐"舒舒眼藥水»).
+var makerQuoted = regexp.MustCompile(`["“〝「『][^"”〞」』]*["”〞」』]`)
