@@ -2,7 +2,6 @@ package bot
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"unicode"
@@ -285,10 +284,11 @@ func askedName(q, title string) string {
 }
 
 // sharesName reports whether question q names licence h: two Chinese characters in a
-// row of its name (the title without the maker in quotes), or a Latin word of four
-// letters or more that the licence holds (its English name, its ingredients).
+// row of its title without the maker (the generic name in brackets included), or a
+// Latin word of four letters or more that the licence holds (its English name, its
+// ingredients).
 func sharesName(q string, h retrieval.Hit) bool {
-	name := makerQuoted.ReplaceAllString(h.Title, "")
+	name := retrieval.WithoutMaker(h.Title)
 	rq, rn := []rune(q), []rune(name)
 	for i := 0; i+1 < len(rq); i++ {
 		if unicode.Is(unicode.Han, rq[i]) && unicode.Is(unicode.Han, rq[i+1]) && strings.Contains(string(rn), string(rq[i:i+2])) {
@@ -315,6 +315,3 @@ func sharesName(q string, h retrieval.Hit) bool {
 	}
 	return false
 }
-
-// makerQuoted is a maker's name in quotes at the head of a licence's title («"大豐"舒舒眼藥水»).
-var makerQuoted = regexp.MustCompile(`["“〝「『][^"”〞」』]*["”〞」』]`)

@@ -131,11 +131,20 @@ func DemoteCancelled(q string, hits []Hit, named []bool) {
 	}
 }
 
+// LicenceName is a licence's name as its title gives it, without the maker in quotes
+// («"大豐"舒舒眼藥水»), the notes in brackets and the spaces, in lower case.
+func LicenceName(title string) string {
+	name := []rune(strings.ToLower(bracketed.ReplaceAllString(WithoutMaker(title), "")))
+	return string(slices.DeleteFunc(name, unicode.IsSpace))
+}
+
+// WithoutMaker is a licence's title without the maker's name in quotes.
+func WithoutMaker(title string) string { return quotedMaker.ReplaceAllString(title, "") }
+
 // namedStart is the length in characters of the longest start of a licence's name
-// (its title without the maker in quotes, brackets and spaces) that q holds.
+// (LicenceName) that q holds.
 func namedStart(q, title string) int {
-	name := []rune(strings.ToLower(bracketed.ReplaceAllString(quotedMaker.ReplaceAllString(title, ""), "")))
-	name = slices.DeleteFunc(name, unicode.IsSpace)
+	name := []rune(LicenceName(title))
 	lower := strings.ToLower(q)
 	for n := len(name); n > 0; n-- {
 		if strings.Contains(lower, string(name[:n])) {
