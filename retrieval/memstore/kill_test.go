@@ -16,6 +16,7 @@ import (
 	"github.com/civicbot/civicbot/bot"
 	"github.com/civicbot/civicbot/ingest"
 	"github.com/civicbot/civicbot/retrieval/memstore"
+	"github.com/civicbot/civicbot/retrieval/retrievaltest"
 )
 
 // TestMain lets a test run a helper process that writes to a store, so that the test
@@ -61,8 +62,8 @@ func helperFail(err error) {
 // helperTurns saves turns from four goroutines, with feedback on every tenth, and
 // prints the id of each once SaveTurn has returned, until it is killed.
 func helperTurns(dir string) {
-	e := &countingEmbedder{dim: 16}
-	s, err := memstore.Open(context.Background(), dir, e, e.info(), quiet)
+	e := &retrievaltest.CountingEmbedder{Dim: 16}
+	s, err := memstore.Open(context.Background(), dir, e, info(e), quiet)
 	if err != nil {
 		helperFail(err)
 	}
@@ -111,7 +112,7 @@ func TestKilledWhileSavingTurnsLosesNothingAcknowledged(t *testing.T) {
 		t.Fatalf("the helper acknowledged only %d turns", len(acked))
 	}
 
-	e := &countingEmbedder{dim: 16}
+	e := &retrievaltest.CountingEmbedder{Dim: 16}
 	s := open(t, dir, e)
 	if err := s.Check(t.Context()); err != nil {
 		t.Fatalf("after the kill: %v", err)
@@ -185,8 +186,8 @@ func (h stdoutHandler) WithGroup(string) slog.Handler      { return h }
 
 // helperSync syncs version B over version A, printing the phases, then "done".
 func helperSync(dir string, pause bool) {
-	e := &countingEmbedder{dim: 16}
-	s, err := memstore.Open(context.Background(), dir, e, e.info(), slog.New(stdoutHandler{pause}))
+	e := &retrievaltest.CountingEmbedder{Dim: 16}
+	s, err := memstore.Open(context.Background(), dir, e, info(e), slog.New(stdoutHandler{pause}))
 	if err != nil {
 		helperFail(err)
 	}
@@ -201,7 +202,7 @@ func helperSync(dir string, pause bool) {
 // description of the mix it found.
 func storedVersion(t *testing.T, dir string) string {
 	t.Helper()
-	s := open(t, dir, &countingEmbedder{dim: 16})
+	s := open(t, dir, &retrievaltest.CountingEmbedder{Dim: 16})
 	defer s.Close()
 	if err := s.Check(t.Context()); err != nil {
 		t.Fatalf("after the kill: %v", err)
@@ -229,7 +230,7 @@ func storedVersion(t *testing.T, dir string) string {
 // sync completes.
 func TestKilledSyncKeepsOldData(t *testing.T) {
 	dir := t.TempDir()
-	s := open(t, dir, &countingEmbedder{dim: 16})
+	s := open(t, dir, &retrievaltest.CountingEmbedder{Dim: 16})
 	sync1(t, s, versions("A", 3000))
 	s.Close()
 
@@ -280,7 +281,7 @@ func TestKilledSyncKeepsOldData(t *testing.T) {
 			}
 			if v == "B" {
 				// Back to A for the next round.
-				s := open(t, dir, &countingEmbedder{dim: 16})
+				s := open(t, dir, &retrievaltest.CountingEmbedder{Dim: 16})
 				if _, err := s.Sync(t.Context(), []*ingest.Batch{versions("A", 3000)}, ingest.SyncOptions{AllowShrink: true}); err != nil {
 					t.Fatal(err)
 				}

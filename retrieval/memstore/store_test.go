@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -20,69 +18,20 @@ import (
 	"github.com/civicbot/civicbot/ingest"
 	"github.com/civicbot/civicbot/retrieval"
 	"github.com/civicbot/civicbot/retrieval/memstore"
+	"github.com/civicbot/civicbot/retrieval/retrievaltest"
 	bolt "go.etcd.io/bbolt"
 )
 
-// countingEmbedder is a small deterministic embedder that counts what it embeds and can
-// block, so that tests can cancel a sync in the middle.
-type countingEmbedder struct {
-	dim    int
-	texts  atomic.Int64
-	mu     sync.Mutex
-	seen   []string
-	before func(ctx context.Context) error
-}
-
-func (e *countingEmbedder) EmbedDocuments(ctx context.Context, texts []string) ([][]float32, error) {
-	if e.before != nil {
-		if err := e.before(ctx); err != nil {
-			return nil, err
-		}
-	}
-	e.texts.Add(int64(len(texts)))
-	e.mu.Lock()
-	e.seen = append(e.seen, texts...)
-	e.mu.Unlock()
-	out := make([][]float32, len(texts))
-	for i, t := range texts {
-		out[i] = e.vec(t)
-	}
-	return out, nil
-}
-
-func (e *countingEmbedder) EmbedQuery(ctx context.Context, text string) ([]float32, error) {
-	return e.vec(text), nil
-}
-
-func (e *countingEmbedder) vec(t string) []float32 {
-	v := make([]float32, e.dim)
-	for _, r := range t {
-		h := fnv.New32a()
-		fmt.Fprint(h, string(r))
-		v[h.Sum32()%uint32(e.dim)]++
-	}
-	var n float64
-	for _, x := range v {
-		n += float64(x * x)
-	}
-	if n == 0 {
-		v[0], n = 1, 1
-	}
-	for i := range v {
-		v[i] /= float32(math.Sqrt(n))
-	}
-	return v
-}
-
-func (e *countingEmbedder) info() memstore.EmbedderInfo {
-	return memstore.EmbedderInfo{Name: fmt.Sprintf("counting-%d", e.dim), Dim: e.dim}
+// info is how the store records a counting embedder.
+func info(e *retrievaltest.CountingEmbedder) memstore.EmbedderInfo {
+	return memstore.EmbedderInfo{Name: e.Name(), Dim: e.Dim}
 }
 
 var quiet = slog.New(slog.DiscardHandler)
 
-func open(tb testing.TB, dir string, e *countingEmbedder) *memstore.Store {
+func open(tb testing.TB, dir string, e *retrievaltest.CountingEmbedder) *memstore.Store {
 	tb.Helper()
-	s, err := memstore.Open(context.Background(), dir, e, e.info(), quiet)
+	s, err := memstore.Open(context.Background(), dir, e, info(e), quiet)
 	if err != nil {
 		tb.Fatalf("open: %v", err)
 	}
@@ -148,7 +97,7 @@ func found(tb testing.TB, s *memstore.Store, text, key string) bool {
 
 func TestSync(t *testing.T) {
 	ctx := context.Background()
-	e := &countingEmbedder{dim: 32}
+	e := &retrievaltest.CountingEmbedder{Dim: 32}
 	s := open(t, t.TempDir(), e)
 
 	rs := licences(30)
@@ -164,21 +113,21 @@ func TestSync(t *testing.T) {
 	}
 
 	t.Run("unchanged re-run embeds nothing", func(t *testing.T) {
-		before := e.texts.Load()
+		before := e.Texts.Load()
 		st := sync1(t, s, batch("tfda-36", rs...))
-		if st.Unchanged != 30 || st.Added+st.Changed+st.Removed+st.Chunks != 0 || e.texts.Load() != before {
-			t.Fatalf("re-run: %+v, embedded %d texts", st, e.texts.Load()-before)
+		if st.Unchanged != 30 || st.Added+st.Changed+st.Removed+st.Chunks != 0 || e.Texts.Load() != before {
+			t.Fatalf("re-run: %+v, embedded %d texts", st, e.Texts.Load()-before)
 		}
 	})
 
 	t.Run("one changed row is re-embedded alone", func(t *testing.T) {
 		next := licences(30)
 		next[7].Title, next[7].Text = "改名藥品錠", "中文品名：改名藥品錠"
-		before := e.texts.Load()
-		e.seen = nil
+		before := e.Texts.Load()
+		e.ResetSeen()
 		st := sync1(t, s, batch("tfda-36", next...))
-		if st.Changed != 1 || st.Unchanged != 29 || e.texts.Load()-before != 1 || !strings.Contains(e.seen[0], "改名藥品錠") {
-			t.Fatalf("stats %+v, embedded %v", st, e.seen)
+		if st.Changed != 1 || st.Unchanged != 29 || e.Texts.Load()-before != 1 || !strings.Contains(e.Seen()[0], "改名藥品錠") {
+			t.Fatalf("stats %+v, embedded %v", st, e.Seen())
 		}
 		if !found(t, s, "改名藥品錠", next[7].Key) {
 			t.Error("the changed document is not found by its new title")
@@ -315,10 +264,10 @@ func TestSync(t *testing.T) {
 		later := snap.AddDate(0, 1, 0)
 		b := batch("tfda-36", current...)
 		b.Snapshot = later
-		before := e.texts.Load()
+		before := e.Texts.Load()
 		st := sync1(t, s, b)
-		if st.Unchanged != st.Documents || e.texts.Load() != before {
-			t.Errorf("stats %+v, embedded %d", st, e.texts.Load()-before)
+		if st.Unchanged != st.Documents || e.Texts.Load() != before {
+			t.Errorf("stats %+v, embedded %d", st, e.Texts.Load()-before)
 		}
 		h, ok := first(t, s, retrieval.Query{Text: rs[5].Key})
 		if !ok || !h.Snapshot.Equal(later) {
@@ -350,7 +299,7 @@ func TestSync(t *testing.T) {
 
 func TestSyncCancelledKeepsOldData(t *testing.T) {
 	ctx := context.Background()
-	e := &countingEmbedder{dim: 16}
+	e := &retrievaltest.CountingEmbedder{Dim: 16}
 	dir := t.TempDir()
 	s := open(t, dir, e)
 	old := licences(600)
@@ -361,7 +310,7 @@ func TestSyncCancelledKeepsOldData(t *testing.T) {
 	}
 	cctx, cancel := context.WithCancel(ctx)
 	var calls atomic.Int32
-	e.before = func(ctx context.Context) error {
+	e.Before = func(ctx context.Context) error {
 		if calls.Add(1) == 2 {
 			cancel()
 			<-ctx.Done()
@@ -372,7 +321,7 @@ func TestSyncCancelledKeepsOldData(t *testing.T) {
 	if _, err := s.Sync(cctx, []*ingest.Batch{batch("tfda-36", changed...)}, ingest.SyncOptions{}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
-	e.before = nil
+	e.Before = nil
 	check := func(s *memstore.Store) {
 		t.Helper()
 		h, err := s.Get(ctx, ingest.DatasetDrug, old[5].Key)
@@ -403,17 +352,17 @@ func TestSyncCancelledKeepsOldData(t *testing.T) {
 func TestEmbedderMismatch(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	e := &countingEmbedder{dim: 16}
+	e := &retrievaltest.CountingEmbedder{Dim: 16}
 	s := open(t, dir, e)
 	sync1(t, s, batch("tfda-36", licences(5)...))
 	s.Close()
 
-	other := &countingEmbedder{dim: 24}
-	_, err := memstore.Open(ctx, dir, other, other.info(), quiet)
+	other := &retrievaltest.CountingEmbedder{Dim: 24}
+	_, err := memstore.Open(ctx, dir, other, info(other), quiet)
 	if !errors.Is(err, memstore.ErrEmbedderMismatch) || !strings.Contains(err.Error(), "civicbot migrate --reembed") {
 		t.Fatalf("err = %v, want a mismatch naming the fix", err)
 	}
-	n, err := memstore.Reembed(ctx, dir, other, other.info(), quiet)
+	n, err := memstore.Reembed(ctx, dir, other, info(other), quiet)
 	if err != nil || n != 5 {
 		t.Fatalf("reembed: %d, %v", n, err)
 	}
@@ -421,29 +370,29 @@ func TestEmbedderMismatch(t *testing.T) {
 	if !found(t, s2, "測試藥品3號錠", "衛署藥製字第000003號") {
 		t.Error("search after reembed")
 	}
-	before := other.texts.Load()
-	if st := sync1(t, s2, batch("tfda-36", licences(5)...)); st.Unchanged != 5 || other.texts.Load() != before {
+	before := other.Texts.Load()
+	if st := sync1(t, s2, batch("tfda-36", licences(5)...)); st.Unchanged != 5 || other.Texts.Load() != before {
 		t.Errorf("after reembed an unchanged sync: %+v", st)
 	}
-	if _, err := memstore.Open(ctx, dir, e, e.info(), quiet); err == nil {
+	if _, err := memstore.Open(ctx, dir, e, info(e), quiet); err == nil {
 		t.Error("a second process could open the store")
 	}
 }
 
 func TestOpenErrors(t *testing.T) {
 	ctx := context.Background()
-	e := &countingEmbedder{dim: 8}
+	e := &retrievaltest.CountingEmbedder{Dim: 8}
 	if _, err := memstore.Open(ctx, t.TempDir(), e, memstore.EmbedderInfo{Name: "x", Dim: 0}, quiet); err == nil {
 		t.Error("a zero dimension was accepted")
 	}
 	file := filepath.Join(t.TempDir(), "file")
 	os.WriteFile(file, []byte("x"), 0o600)
-	if _, err := memstore.Open(ctx, file, e, e.info(), quiet); err == nil {
+	if _, err := memstore.Open(ctx, file, e, info(e), quiet); err == nil {
 		t.Error("a file as the data directory was accepted")
 	}
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, memstore.FileName), []byte("not a bbolt file, and long enough to be read as one"), 0o600)
-	if _, err := memstore.Open(ctx, dir, e, e.info(), quiet); err == nil {
+	if _, err := memstore.Open(ctx, dir, e, info(e), quiet); err == nil {
 		t.Error("a corrupt file was accepted")
 	}
 	// A file written by a later layout is refused, not misread.
@@ -457,14 +406,14 @@ func TestOpenErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	if _, err := memstore.Open(ctx, dir, e, e.info(), quiet); err == nil || !strings.Contains(err.Error(), "layout version 99") {
+	if _, err := memstore.Open(ctx, dir, e, info(e), quiet); err == nil || !strings.Contains(err.Error(), "layout version 99") {
 		t.Errorf("a file of another layout: %v", err)
 	}
 }
 
 func TestClosed(t *testing.T) {
 	ctx := context.Background()
-	e := &countingEmbedder{dim: 8}
+	e := &retrievaltest.CountingEmbedder{Dim: 8}
 	s := open(t, t.TempDir(), e)
 	if err := s.Ready(ctx); err != nil {
 		t.Fatalf("Ready: %v", err)
@@ -488,7 +437,7 @@ func TestClosed(t *testing.T) {
 // A search made while a sync commits sees the old documents or the new, never a mix.
 func TestConcurrentReadersSeeOldOrNew(t *testing.T) {
 	ctx := context.Background()
-	e := &countingEmbedder{dim: 16}
+	e := &retrievaltest.CountingEmbedder{Dim: 16}
 	s := open(t, t.TempDir(), e)
 	old := licences(200)
 	sync1(t, s, batch("tfda-36", old...))

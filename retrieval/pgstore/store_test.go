@@ -4,12 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"log/slog"
-	"math"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,69 +15,20 @@ import (
 	"github.com/civicbot/civicbot/retrieval"
 	"github.com/civicbot/civicbot/retrieval/pgstore"
 	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
+	"github.com/civicbot/civicbot/retrieval/retrievaltest"
 	"github.com/jackc/pgx/v5"
 )
 
-// countingEmbedder is a small deterministic embedder that counts what it embeds and can
-// block, so that tests can cancel a sync in the middle.
-type countingEmbedder struct {
-	dim    int
-	texts  atomic.Int64
-	mu     sync.Mutex
-	seen   []string
-	before func(ctx context.Context) error
-}
-
-func (e *countingEmbedder) EmbedDocuments(ctx context.Context, texts []string) ([][]float32, error) {
-	if e.before != nil {
-		if err := e.before(ctx); err != nil {
-			return nil, err
-		}
-	}
-	e.texts.Add(int64(len(texts)))
-	e.mu.Lock()
-	e.seen = append(e.seen, texts...)
-	e.mu.Unlock()
-	out := make([][]float32, len(texts))
-	for i, t := range texts {
-		out[i] = e.vec(t)
-	}
-	return out, nil
-}
-
-func (e *countingEmbedder) EmbedQuery(ctx context.Context, text string) ([]float32, error) {
-	return e.vec(text), nil
-}
-
-func (e *countingEmbedder) vec(t string) []float32 {
-	v := make([]float32, e.dim)
-	for _, r := range t {
-		h := fnv.New32a()
-		fmt.Fprint(h, string(r))
-		v[h.Sum32()%uint32(e.dim)]++
-	}
-	var n float64
-	for _, x := range v {
-		n += float64(x * x)
-	}
-	if n == 0 {
-		v[0], n = 1, 1
-	}
-	for i := range v {
-		v[i] /= float32(math.Sqrt(n))
-	}
-	return v
-}
-
-func (e *countingEmbedder) info() pgstore.EmbedderInfo {
-	return pgstore.EmbedderInfo{Name: fmt.Sprintf("counting-%d", e.dim), Dim: e.dim}
+// info is how the store records a counting embedder.
+func info(e *retrievaltest.CountingEmbedder) pgstore.EmbedderInfo {
+	return pgstore.EmbedderInfo{Name: e.Name(), Dim: e.Dim}
 }
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-func open(tb testing.TB, url string, e *countingEmbedder) *pgstore.Store {
+func open(tb testing.TB, url string, e *retrievaltest.CountingEmbedder) *pgstore.Store {
 	tb.Helper()
-	s, err := pgstore.Open(context.Background(), url, e, e.info(), quiet)
+	s, err := pgstore.Open(context.Background(), url, e, info(e), quiet)
 	if err != nil {
 		tb.Fatalf("open: %v", err)
 	}
@@ -128,7 +76,7 @@ func count(tb testing.TB, s *pgstore.Store, q string, args ...any) int {
 
 func TestSync(t *testing.T) {
 	ctx := context.Background()
-	e := &countingEmbedder{dim: 32}
+	e := &retrievaltest.CountingEmbedder{Dim: 32}
 	s := open(t, pgtest.New(t), e)
 
 	first := licences(30)
@@ -150,27 +98,27 @@ func TestSync(t *testing.T) {
 	}
 
 	t.Run("unchanged re-run embeds nothing", func(t *testing.T) {
-		before := e.texts.Load()
+		before := e.Texts.Load()
 		st, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", first...)}, ingest.SyncOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st.Unchanged != 30 || st.Added+st.Changed+st.Removed != 0 || e.texts.Load() != before {
-			t.Fatalf("re-run: %+v, embedded %d texts", st, e.texts.Load()-before)
+		if st.Unchanged != 30 || st.Added+st.Changed+st.Removed != 0 || e.Texts.Load() != before {
+			t.Fatalf("re-run: %+v, embedded %d texts", st, e.Texts.Load()-before)
 		}
 	})
 
 	t.Run("one changed row is re-embedded alone", func(t *testing.T) {
 		rs := licences(30)
 		rs[7].Title, rs[7].Text = "改名藥品錠", "中文品名：改名藥品錠"
-		before := e.texts.Load()
-		e.seen = nil
+		before := e.Texts.Load()
+		e.ResetSeen()
 		st, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", rs...)}, ingest.SyncOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st.Changed != 1 || st.Unchanged != 29 || e.texts.Load()-before != 1 || !strings.Contains(e.seen[0], "改名藥品錠") {
-			t.Fatalf("stats %+v, embedded %v", st, e.seen)
+		if st.Changed != 1 || st.Unchanged != 29 || e.Texts.Load()-before != 1 || !strings.Contains(e.Seen()[0], "改名藥品錠") {
+			t.Fatalf("stats %+v, embedded %v", st, e.Seen())
 		}
 		if n := count(t, s, `SELECT count(*) FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.key = $1`, rs[7].Key); n != 1 {
 			t.Errorf("changed document has %d chunks, want 1 (old chunks must go)", n)
@@ -285,7 +233,7 @@ func TestSync(t *testing.T) {
 
 func TestSyncCancelledKeepsOldData(t *testing.T) {
 	ctx := context.Background()
-	e := &countingEmbedder{dim: 16}
+	e := &retrievaltest.CountingEmbedder{Dim: 16}
 	s := open(t, pgtest.New(t), e)
 	old := licences(600)
 	if _, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", old...)}, ingest.SyncOptions{}); err != nil {
@@ -297,7 +245,7 @@ func TestSyncCancelledKeepsOldData(t *testing.T) {
 	}
 	cctx, cancel := context.WithCancel(ctx)
 	var calls atomic.Int32
-	e.before = func(ctx context.Context) error {
+	e.Before = func(ctx context.Context) error {
 		if calls.Add(1) == 2 {
 			cancel()
 			<-ctx.Done()
@@ -318,7 +266,7 @@ func TestSyncCancelledKeepsOldData(t *testing.T) {
 	if err != nil || len(hits) == 0 || hits[0].Key != old[5].Key {
 		t.Fatalf("old data not serving: %v %+v", err, hits)
 	}
-	e.before = nil
+	e.Before = nil
 	st, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", changed...)}, ingest.SyncOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -331,19 +279,19 @@ func TestSyncCancelledKeepsOldData(t *testing.T) {
 func TestEmbedderMismatch(t *testing.T) {
 	ctx := context.Background()
 	url := pgtest.New(t)
-	e := &countingEmbedder{dim: 16}
+	e := &retrievaltest.CountingEmbedder{Dim: 16}
 	s := open(t, url, e)
 	if _, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", licences(5)...)}, ingest.SyncOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
 
-	other := &countingEmbedder{dim: 24}
-	_, err := pgstore.Open(ctx, url, other, other.info(), quiet)
+	other := &retrievaltest.CountingEmbedder{Dim: 24}
+	_, err := pgstore.Open(ctx, url, other, info(other), quiet)
 	if !errors.Is(err, pgstore.ErrEmbedderMismatch) || !strings.Contains(err.Error(), "civicbot migrate --reembed") {
 		t.Fatalf("err = %v, want a mismatch naming the fix", err)
 	}
-	n, err := pgstore.Reembed(ctx, url, other, other.info(), quiet)
+	n, err := pgstore.Reembed(ctx, url, other, info(other), quiet)
 	if err != nil || n != 5 {
 		t.Fatalf("reembed: %d, %v", n, err)
 	}
@@ -359,7 +307,7 @@ func TestEmbedderMismatch(t *testing.T) {
 
 func TestConcurrentReadersSeeOldOrNew(t *testing.T) {
 	ctx := context.Background()
-	e := &countingEmbedder{dim: 16}
+	e := &retrievaltest.CountingEmbedder{Dim: 16}
 	url := pgtest.New(t)
 	s := open(t, url, e)
 	if _, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", licences(200)...)}, ingest.SyncOptions{}); err != nil {
@@ -373,7 +321,7 @@ func TestConcurrentReadersSeeOldOrNew(t *testing.T) {
 	// While a sync that changes every document runs, a reader sees only the old version.
 	block := make(chan struct{})
 	entered := make(chan struct{}, 1)
-	e.before = func(ctx context.Context) error {
+	e.Before = func(ctx context.Context) error {
 		select {
 		case entered <- struct{}{}:
 		default:
@@ -406,7 +354,7 @@ func TestConcurrentReadersSeeOldOrNew(t *testing.T) {
 
 func TestBulkLoadRebuildsChunksTable(t *testing.T) {
 	ctx := context.Background()
-	e := &countingEmbedder{dim: 16}
+	e := &retrievaltest.CountingEmbedder{Dim: 16}
 	s := open(t, pgtest.New(t), e)
 	if _, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", licences(100)...)}, ingest.SyncOptions{}); err != nil {
 		t.Fatal(err)
@@ -444,7 +392,7 @@ func TestBulkLoadRebuildsChunksTable(t *testing.T) {
 // drug-name leg reads) in step with the documents through changes and removals.
 func TestDrugWords(t *testing.T) {
 	ctx := context.Background()
-	s := open(t, pgtest.New(t), &countingEmbedder{dim: 32})
+	s := open(t, pgtest.New(t), &retrievaltest.CountingEmbedder{Dim: 32})
 	rs := licences(12)
 	rs[2].Text += "\n英文品名：PANADOL TABLETS 500MG"
 	rs[5].Text += "\n主成分略述：ACETAMINOPHEN"

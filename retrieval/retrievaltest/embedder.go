@@ -1,0 +1,81 @@
+package retrievaltest
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"sync"
+	"sync/atomic"
+)
+
+// CountingEmbedder is a small deterministic embedder for store tests: it counts and
+// keeps what it embeds, and Before, if set, runs first, so that a test can block or
+// cancel a sync in the middle.
+type CountingEmbedder struct {
+	Dim    int
+	Texts  atomic.Int64 // texts embedded as documents
+	Before func(ctx context.Context) error
+
+	mu   sync.Mutex
+	seen []string
+}
+
+func (e *CountingEmbedder) EmbedDocuments(ctx context.Context, texts []string) ([][]float32, error) {
+	if e.Before != nil {
+		if err := e.Before(ctx); err != nil {
+			return nil, err
+		}
+	}
+	e.Texts.Add(int64(len(texts)))
+	e.mu.Lock()
+	e.seen = append(e.seen, texts...)
+	e.mu.Unlock()
+	out := make([][]float32, len(texts))
+	for i, t := range texts {
+		out[i] = e.vec(t)
+	}
+	return out, nil
+}
+
+func (e *CountingEmbedder) EmbedQuery(ctx context.Context, text string) ([]float32, error) {
+	return e.vec(text), nil
+}
+
+// Seen returns the texts embedded as documents, in order.
+func (e *CountingEmbedder) Seen() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]string(nil), e.seen...)
+}
+
+// ResetSeen forgets the texts embedded so far.
+func (e *CountingEmbedder) ResetSeen() {
+	e.mu.Lock()
+	e.seen = nil
+	e.mu.Unlock()
+}
+
+// Name names the embedder and its dimension, as a store records it.
+func (e *CountingEmbedder) Name() string { return fmt.Sprintf("counting-%d", e.Dim) }
+
+// vec is a normalised bag of the text's characters, hashed into Dim buckets.
+func (e *CountingEmbedder) vec(t string) []float32 {
+	v := make([]float32, e.Dim)
+	for _, r := range t {
+		h := fnv.New32a()
+		fmt.Fprint(h, string(r))
+		v[h.Sum32()%uint32(e.Dim)]++
+	}
+	var n float64
+	for _, x := range v {
+		n += float64(x * x)
+	}
+	if n == 0 {
+		v[0], n = 1, 1
+	}
+	for i := range v {
+		v[i] /= float32(math.Sqrt(n))
+	}
+	return v
+}
