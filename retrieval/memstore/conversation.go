@@ -191,6 +191,16 @@ func (s *Store) Turn(ctx context.Context, id string) (bot.Turn, error) {
 	return t, nil
 }
 
+// deleteTurns deletes the messages with these ids, with their feedback.
+func deleteTurns(tx *bolt.Tx, ids []string) error {
+	for _, id := range ids {
+		if err := deleteTurn(tx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // deleteTurn deletes a message, its index entries and its feedback.
 func deleteTurn(tx *bolt.Tx, id string) error {
 	msgs := tx.Bucket(bucketMessages)
@@ -229,7 +239,6 @@ func (s *Store) DeleteSession(ctx context.Context, session string) (int64, error
 	}
 	var n int64
 	err := s.update(func(tx *bolt.Tx) error {
-		n = 0
 		prefix := appendKey(nil, session)
 		var ids []string
 		c := tx.Bucket(bucketSessions).Cursor()
@@ -239,13 +248,8 @@ func (s *Store) DeleteSession(ctx context.Context, session string) (int64, error
 			}
 			ids = append(ids, string(k[len(prefix)+8:]))
 		}
-		for _, id := range ids {
-			if err := deleteTurn(tx, id); err != nil {
-				return err
-			}
-			n++
-		}
-		return nil
+		n = int64(len(ids))
+		return deleteTurns(tx, ids)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("memstore: delete session: %w", err)
@@ -259,19 +263,13 @@ func (s *Store) PurgeTurns(ctx context.Context, before time.Time) (int64, error)
 	var n int64
 	end := before.UnixMicro()
 	err := s.update(func(tx *bolt.Tx) error {
-		n = 0
 		var ids []string
 		c := tx.Bucket(bucketTimes).Cursor()
 		for k, _ := c.First(); len(k) >= 8 && readTime(k).UnixMicro() < end; k, _ = c.Next() {
 			ids = append(ids, string(k[8:]))
 		}
-		for _, id := range ids {
-			if err := deleteTurn(tx, id); err != nil {
-				return err
-			}
-			n++
-		}
-		return nil
+		n = int64(len(ids))
+		return deleteTurns(tx, ids)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("memstore: purge: %w", err)
