@@ -18,8 +18,13 @@ import (
 	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
 )
 
-// evalSets are the repository's evaluation sets, run by CI against the bundled data.
-const evalSets = "../../testdata/eval/*.jsonl"
+// evalSets are the repository's development evaluation sets, run by CI against the
+// bundled data; heldoutSets are the frozen held-out set (testdata/eval/heldout/README.md),
+// whose keys are checked here like theirs but which has no floors to tune to.
+const (
+	evalSets    = "../../testdata/eval/*.jsonl"
+	heldoutSets = "../../testdata/eval/heldout/*.jsonl"
+)
 
 func evalFiles(tb testing.TB) []string {
 	tb.Helper()
@@ -30,10 +35,11 @@ func evalFiles(tb testing.TB) []string {
 	return files
 }
 
-// Every expected key of every evaluation set must be a document of the bundled data
-// that a default search may return (active or cancelled, not stale), and the case's
-// dataset must be its first expected key's: otherwise a case could never hit, or would
-// be counted under the wrong dataset. No database is needed.
+// Every expected key of every evaluation set, development and held-out, must be a
+// document of the bundled data that a default search may return (active or cancelled,
+// not stale), and the case's dataset must be its first expected key's: otherwise a case
+// could never hit, or would be counted under the wrong dataset. A held-out question must
+// not also be a development question, or it is not held out. No database is needed.
 func TestEvalSetsExpectBundledDocuments(t *testing.T) {
 	paths, err := filepath.Glob("../../ingest/opendata/tfda/*")
 	if err != nil || len(paths) == 0 {
@@ -58,8 +64,15 @@ func TestEvalSetsExpectBundledDocuments(t *testing.T) {
 		}
 	}
 
-	total := 0
-	for _, f := range evalFiles(t) {
+	heldout, err := filepath.Glob(heldoutSets)
+	if err != nil || len(heldout) == 0 {
+		t.Fatalf("no held-out sets in %s: %v", heldoutSets, err)
+	}
+	total := map[bool]int{}             // answerable cases, by held-out or not
+	unanswerable := map[bool]int{}      // cases expecting no document
+	devQuestions := map[string]string{} // question → where
+	for _, f := range append(evalFiles(t), heldout...) {
+		isHeldout := slices.Contains(heldout, f)
 		cases, err := eval.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
@@ -67,7 +80,18 @@ func TestEvalSetsExpectBundledDocuments(t *testing.T) {
 		if len(cases) == 0 {
 			t.Errorf("%s: no cases", f)
 		}
-		total += len(cases)
+		for _, c := range cases {
+			if !c.Answerable() {
+				unanswerable[isHeldout]++
+			} else {
+				total[isHeldout]++
+			}
+			if !isHeldout {
+				devQuestions[c.Question] = c.Where()
+			} else if dev, ok := devQuestions[c.Question]; ok {
+				t.Errorf("%s: %q is also the development question %s", c.Where(), c.Question, dev)
+			}
+		}
 		for _, c := range cases {
 			for i, key := range c.Expect {
 				ds := datasets[key]
@@ -86,8 +110,13 @@ func TestEvalSetsExpectBundledDocuments(t *testing.T) {
 			}
 		}
 	}
-	if total < 150 {
-		t.Errorf("%d cases in the evaluation sets, want at least 150", total)
+	if total[false] < 150 {
+		t.Errorf("%d cases in the development sets, want at least 150", total[false])
+	}
+	// The held-out set only grows or is replaced question for question (its README):
+	// fewer means files were lost or emptied.
+	if total[true] < 220 || unanswerable[true] < 30 {
+		t.Errorf("held-out set: %d answerable and %d unanswerable cases, want at least 220 and 30", total[true], unanswerable[true])
 	}
 }
 
@@ -155,6 +184,23 @@ func TestEvalCommand(t *testing.T) {
 		}
 		if _, _, err := civicbot(t, env, "eval", "--min-mrr", "0.8", set); err == nil || !strings.Contains(err.Error(), "MRR") {
 			t.Errorf("MRR floor: %v", err)
+		}
+	})
+
+	t.Run("questions the data cannot answer", func(t *testing.T) {
+		declined := filepath.Join(dir, "declined.jsonl")
+		os.WriteFile(declined, []byte(`{"question": "身分證掉了怎麼補辦", "expect": [], "note": "no such FAQ"}
+{"question": "護照過期怎麼辦", "expect": []}
+`), 0o644)
+		out, errOut, err := civicbot(t, env, "eval", set, declined)
+		if err != nil {
+			t.Fatalf("%v\n%s", err, errOut)
+		}
+		if !strings.Contains(out, "3 cases, k=5; 2 without an expected document skipped") || !strings.Contains(out, "recall@1 0.667") {
+			t.Errorf("output:\n%s", out)
+		}
+		if _, _, err := civicbot(t, env, "eval", declined); err == nil || !strings.Contains(err.Error(), "none of the 2 cases expects a document") {
+			t.Errorf("only questions the data cannot answer: %v", err)
 		}
 	})
 

@@ -11,6 +11,11 @@
 // results. dataset (where the expected documents live), tags (for a breakdown:
 // "english", "typo"...) and note (why the case is there) are optional.
 //
+// An empty list, "expect": [], marks a question the data cannot answer: answer-level
+// tests count whether it is declined, and Run skips it (search has nothing to find)
+// and reports how many it skipped, so that one directory can hold both kinds. A
+// missing or null expect is still an error: it is a case that could never be scored.
+//
 // Lines are strict JSON: blank lines are skipped, but there are no comments (a line
 // starting with # or // is an error, not skipped, so that a broken line is never
 // silently dropped); annotate a case with its note field instead. Unknown fields are
@@ -119,8 +124,8 @@ func parseLine(line []byte) (Case, error) {
 	if c.Question == "" {
 		return c, errors.New(`"question" is missing or empty`)
 	}
-	if len(c.Expect) == 0 {
-		return c, errors.New(`"expect" is missing or empty: list at least one document key`)
+	if c.Expect == nil {
+		return c, errors.New(`"expect" is missing: list the document keys that answer the question, or [] for a question the data cannot answer`)
 	}
 	for i, k := range c.Expect {
 		if strings.TrimSpace(k) == "" {
@@ -132,6 +137,10 @@ func parseLine(line []byte) (Case, error) {
 	}
 	return c, nil
 }
+
+// Answerable reports whether the case expects a document; a case with "expect": []
+// is a question the data cannot answer.
+func (c Case) Answerable() bool { return len(c.Expect) > 0 }
 
 // ReadFile reads an evaluation set from a file.
 func ReadFile(path string) ([]Case, error) {
@@ -167,6 +176,9 @@ type Report struct {
 	Misses []Miss `json:"misses"`
 	// Results has every case's outcome, in file order, for comparing runs.
 	Results []Result `json:"results"`
+	// Unanswerable is how many cases expect no document ("expect": []): they are
+	// not searched, and not in Cases or the figures.
+	Unanswerable int `json:"unanswerable"`
 }
 
 // Latency summarises the time each Search took.
@@ -236,22 +248,33 @@ const missTop = 3
 // Run searches every case's question with K = max(k, 10) and measures the results
 // against the expected keys. A case's dataset, for the breakdown, is its own
 // "dataset" field, else the dataset of the first expected document found, else
-// Unknown. One untimed search of the first question warms up the searcher (lazy
-// initialisation, connections) before the measured ones.
+// Unknown. Cases that expect no document are skipped and counted in Unanswerable;
+// there must be at least one that does. One untimed search of the first question
+// warms up the searcher (lazy initialisation, connections) before the measured ones.
 //
 // A search error ends the run: a failing store is not a miss.
-func Run(ctx context.Context, s retrieval.Searcher, cases []Case, k int) (*Report, error) {
+func Run(ctx context.Context, s retrieval.Searcher, given []Case, k int) (*Report, error) {
 	if k < 1 {
 		return nil, fmt.Errorf("eval: k %d: want at least 1", k)
 	}
-	if len(cases) == 0 {
+	if len(given) == 0 {
 		return nil, errors.New("eval: no cases")
+	}
+	cases := make([]Case, 0, len(given))
+	for _, c := range given {
+		if c.Answerable() {
+			cases = append(cases, c)
+		}
+	}
+	unanswerable := len(given) - len(cases)
+	if len(cases) == 0 {
+		return nil, fmt.Errorf("eval: none of the %d cases expects a document: nothing for search to find", unanswerable)
 	}
 	depth := max(k, MRRDepth)
 	if _, err := s.Search(ctx, retrieval.Query{Text: cases[0].Question, K: depth}); err != nil {
 		return nil, fmt.Errorf("eval: %s: search: %w", cases[0].Where(), err)
 	}
-	r := &Report{K: k, Cases: len(cases), Misses: []Miss{}, Results: make([]Result, 0, len(cases))}
+	r := &Report{K: k, Cases: len(cases), Unanswerable: unanswerable, Misses: []Miss{}, Results: make([]Result, 0, len(cases))}
 	for _, c := range cases {
 		if err := ctx.Err(); err != nil {
 			return nil, err

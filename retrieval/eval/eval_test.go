@@ -225,7 +225,8 @@ func TestRead(t *testing.T) {
 		{"unknown field", `{"question":"q","expects":["k"]}`, `x.jsonl:1: invalid JSON: json: unknown field "expects"`},
 		{"two objects", `{"question":"q","expect":["k"]} {"question":"r","expect":["k"]}`, `x.jsonl:1: text after the JSON object`},
 		{"no question", `{"question":"  ","expect":["k"]}`, `x.jsonl:1: "question" is missing or empty`},
-		{"no expect", `{"question":"q"}`, `x.jsonl:1: "expect" is missing or empty`},
+		{"no expect", `{"question":"q"}`, `x.jsonl:1: "expect" is missing`},
+		{"null expect", `{"question":"q","expect":null}`, `x.jsonl:1: "expect" is missing`},
 		{"empty key", `{"question":"q","expect":["k",""]}`, `x.jsonl:1: "expect"[1] is empty`},
 		{"spaced key", `{"question":"q","expect":[" k"]}`, `has spaces around it`},
 		{"wrong type", `{"question":"q","expect":"k"}`, `x.jsonl:1: invalid JSON`},
@@ -239,6 +240,62 @@ func TestRead(t *testing.T) {
 				t.Errorf("error %v, want %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// A question the data cannot answer ("expect": []) reads as a case that is not
+// answerable; Run skips it, whatever search returns for it, and counts it.
+func TestUnanswerable(t *testing.T) {
+	in := `{"question": "身分證掉了怎麼補辦", "expect": [], "tags": ["service"], "note": "no FAQ on it"}
+{"question": "q1", "expect": ["A"]}
+{"question": "q2", "expect": ["B"]}
+{"question": "護照過期怎麼辦", "expect": []}
+`
+	cases, err := Read(strings.NewReader(in), "x.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var answerable []bool
+	for _, c := range cases {
+		answerable = append(answerable, c.Answerable())
+	}
+	if !slices.Equal(answerable, []bool{false, true, true, false}) || cases[0].Expect == nil {
+		t.Fatalf("answerable %v, cases %+v", answerable, cases)
+	}
+
+	var searched []string
+	s := fakeSearcher{search: func(_ context.Context, q retrieval.Query) ([]retrieval.Hit, error) {
+		searched = append(searched, q.Text)
+		return []retrieval.Hit{{Dataset: "tfda_drug", Key: "A"}, {Dataset: "taipei_faq", Key: "X"}}, nil
+	}}
+	r, err := Run(context.Background(), s, cases, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Cases != 2 || r.Unanswerable != 2 || !near(r.Recall5, 0.5) || !near(r.MRR, 0.5) || len(r.Results) != 2 || len(r.Misses) != 1 {
+		t.Errorf("report: cases %d, unanswerable %d, recall@5 %.3f, MRR %.3f, %d results, %d misses",
+			r.Cases, r.Unanswerable, r.Recall5, r.MRR, len(r.Results), len(r.Misses))
+	}
+	for _, q := range searched {
+		if q != "q1" && q != "q2" {
+			t.Errorf("searched %q, which expects no document", q)
+		}
+	}
+	var b bytes.Buffer
+	if err := r.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	if out := b.String(); !strings.Contains(out, "2 cases, k=5; 2 without an expected document skipped\n") {
+		t.Errorf("text output:\n%s", out)
+	}
+	js, _ := json.Marshal(r)
+	if !strings.Contains(string(js), `"unanswerable":2`) {
+		t.Errorf("JSON: %s", js)
+	}
+
+	onlyUnanswerable := []Case{cases[0], cases[3]}
+	if _, err := Run(context.Background(), s, onlyUnanswerable, 5); err == nil || !strings.Contains(err.Error(), "none of the 2 cases expects a document") {
+		t.Errorf("only unanswerable cases: %v", err)
 	}
 }
 
@@ -274,6 +331,9 @@ func TestReportOutput(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("text output lacks %q:\n%s", want, out)
 		}
+	}
+	if strings.Contains(out, "skipped") {
+		t.Errorf("text output mentions skipped cases, but none was:\n%s", out)
 	}
 
 	js, err := json.Marshal(r)

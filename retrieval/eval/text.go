@@ -12,7 +12,11 @@ import (
 // every miss with what was found instead.
 func (r *Report) WriteText(w io.Writer) error {
 	ew := &errWriter{w: w}
-	ew.printf("%d cases, k=%d\n", r.Cases, r.K)
+	ew.printf("%d cases, k=%d", r.Cases, r.K)
+	if r.Unanswerable > 0 {
+		ew.printf("; %d without an expected document skipped", r.Unanswerable)
+	}
+	ew.printf("\n")
 	ew.printf("recall@1 %.3f  recall@5 %.3f  recall@10 %.3f  ", r.Recall1, r.Recall5, r.Recall10)
 	if r.extraK() {
 		ew.printf("recall@%d %.3f  ", r.K, r.RecallK)
