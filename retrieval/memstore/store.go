@@ -92,8 +92,14 @@ var (
 	bucketCurated   = []byte("curated_answers") // id → curatedRow
 	bucketFeedback  = []byte("feedback")        // message id → feedbackRow
 	bucketLine      = []byte("line_events")     // webhook event id → time
+	bucketAccounts  = []byte("staff_accounts")  // account id → accountRow
+	bucketEmails    = []byte("staff_emails")    // e-mail → account id
+	bucketCreds     = []byte("staff_creds")     // secret hash → credentialRow
+	bucketAudit     = []byte("audit_log")       // sequence (big-endian) → auditRow
+	bucketReviewed  = []byte("review_marks")    // message id → reviewRow
 	allBuckets      = [][]byte{bucketMeta, bucketSources, bucketRecords, bucketRecDocs, bucketDocuments, bucketBodies,
-		bucketChunks, bucketRuns, bucketMessages, bucketSessions, bucketTimes, bucketCurated, bucketFeedback, bucketLine}
+		bucketChunks, bucketRuns, bucketMessages, bucketSessions, bucketTimes, bucketCurated, bucketFeedback, bucketLine,
+		bucketAccounts, bucketEmails, bucketCreds, bucketAudit, bucketReviewed}
 )
 
 const (

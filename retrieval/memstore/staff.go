@@ -1,0 +1,258 @@
+package memstore
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/civicbot/civicbot/staff"
+	bolt "go.etcd.io/bbolt"
+)
+
+var _ staff.Store = (*Store)(nil)
+
+// staffOp runs fn in a write transaction and wraps its errors, keeping the staff
+// domain's own.
+func (s *Store) staffOp(op string, write bool, fn func(tx *bolt.Tx) error) error {
+	run := s.view
+	if write {
+		run = s.update
+	}
+	err := run(fn)
+	if err == nil || errors.Is(err, staff.ErrNotFound) || errors.Is(err, staff.ErrExists) {
+		return err
+	}
+	return fmt.Errorf("memstore: %s: %w", op, err)
+}
+
+func getJSON(b *bolt.Bucket, k []byte, v any) error {
+	data := b.Get(k)
+	if data == nil {
+		return staff.ErrNotFound
+	}
+	return json.Unmarshal(data, v)
+}
+
+func putJSON(b *bolt.Bucket, k []byte, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return b.Put(k, data)
+}
+
+// CreateAccount stores a new staff account; staff.ErrExists when its e-mail is taken.
+func (s *Store) CreateAccount(ctx context.Context, a staff.Account) error {
+	a.Email = strings.ToLower(cleanText(a.Email))
+	return s.staffOp("create account", true, func(tx *bolt.Tx) error {
+		emails, accounts := tx.Bucket(bucketEmails), tx.Bucket(bucketAccounts)
+		if emails.Get([]byte(a.Email)) != nil || accounts.Get([]byte(a.ID)) != nil {
+			return staff.ErrExists
+		}
+		if err := emails.Put([]byte(a.Email), []byte(a.ID)); err != nil {
+			return err
+		}
+		return putJSON(accounts, []byte(a.ID), a)
+	})
+}
+
+// UpdateAccount replaces an account's name, role, password and state; its e-mail and
+// creation time stay.
+func (s *Store) UpdateAccount(ctx context.Context, a staff.Account) error {
+	return s.staffOp("update account", true, func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketAccounts)
+		var old staff.Account
+		if err := getJSON(b, []byte(a.ID), &old); err != nil {
+			return err
+		}
+		old.Name, old.Role, old.PasswordHash, old.Disabled = cleanText(a.Name), a.Role, a.PasswordHash, a.Disabled
+		return putJSON(b, []byte(a.ID), old)
+	})
+}
+
+// Account returns an account by id.
+func (s *Store) Account(ctx context.Context, id string) (staff.Account, error) {
+	var a staff.Account
+	err := s.staffOp("account", false, func(tx *bolt.Tx) error { return getJSON(tx.Bucket(bucketAccounts), []byte(id), &a) })
+	return a, err
+}
+
+// AccountByEmail returns an account by e-mail, compared without case.
+func (s *Store) AccountByEmail(ctx context.Context, email string) (staff.Account, error) {
+	var a staff.Account
+	err := s.staffOp("account", false, func(tx *bolt.Tx) error {
+		id := tx.Bucket(bucketEmails).Get([]byte(strings.ToLower(email)))
+		if id == nil {
+			return staff.ErrNotFound
+		}
+		return getJSON(tx.Bucket(bucketAccounts), id, &a)
+	})
+	return a, err
+}
+
+// Accounts lists every account by e-mail.
+func (s *Store) Accounts(ctx context.Context) ([]staff.Account, error) {
+	var out []staff.Account
+	err := s.staffOp("accounts", false, func(tx *bolt.Tx) error {
+		accounts := tx.Bucket(bucketAccounts)
+		return tx.Bucket(bucketEmails).ForEach(func(_, id []byte) error {
+			var a staff.Account
+			if err := getJSON(accounts, id, &a); err != nil {
+				return fmt.Errorf("account %s: %w", id, err)
+			}
+			out = append(out, a)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// PutCredential stores a new credential.
+func (s *Store) PutCredential(ctx context.Context, c staff.Credential) error {
+	c.Name, c.CreatedBy = cleanText(c.Name), cleanText(c.CreatedBy)
+	return s.staffOp("put credential", true, func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketCreds)
+		if b.Get([]byte(c.Hash)) != nil {
+			return staff.ErrExists
+		}
+		return putJSON(b, []byte(c.Hash), c)
+	})
+}
+
+// Credential returns a credential by the hash of its secret.
+func (s *Store) Credential(ctx context.Context, hash string) (staff.Credential, error) {
+	var c staff.Credential
+	err := s.staffOp("credential", false, func(tx *bolt.Tx) error { return getJSON(tx.Bucket(bucketCreds), []byte(hash), &c) })
+	return c, err
+}
+
+// Credentials lists the credentials of one kind, newest first.
+func (s *Store) Credentials(ctx context.Context, kind staff.CredentialKind) ([]staff.Credential, error) {
+	var out []staff.Credential
+	err := s.staffOp("credentials", false, func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketCreds).ForEach(func(k, v []byte) error {
+			var c staff.Credential
+			if err := json.Unmarshal(v, &c); err != nil {
+				return fmt.Errorf("credential: %w", err)
+			}
+			if c.Kind == kind {
+				out = append(out, c)
+			}
+			return nil
+		})
+	})
+	slices.SortFunc(out, func(a, b staff.Credential) int {
+		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Hash, b.Hash)
+	})
+	return out, err
+}
+
+func (s *Store) changeCredential(op, hash string, fn func(*staff.Credential)) error {
+	return s.staffOp(op, true, func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketCreds)
+		var c staff.Credential
+		if err := getJSON(b, []byte(hash), &c); err != nil {
+			return err
+		}
+		fn(&c)
+		return putJSON(b, []byte(hash), c)
+	})
+}
+
+// TouchCredential records a use of a credential.
+func (s *Store) TouchCredential(ctx context.Context, hash string, at time.Time) error {
+	return s.changeCredential("touch credential", hash, func(c *staff.Credential) { c.LastUsed = at })
+}
+
+// RevokeCredential makes a credential unusable.
+func (s *Store) RevokeCredential(ctx context.Context, hash string) error {
+	return s.changeCredential("revoke credential", hash, func(c *staff.Credential) { c.Revoked = true })
+}
+
+// RevokeAccountCredentials revokes every session and link of an account.
+func (s *Store) RevokeAccountCredentials(ctx context.Context, accountID string) error {
+	return s.staffOp("revoke credentials", true, func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketCreds)
+		var change [][]byte
+		var rows []staff.Credential
+		err := b.ForEach(func(k, v []byte) error {
+			var c staff.Credential
+			if err := json.Unmarshal(v, &c); err != nil {
+				return err
+			}
+			if c.AccountID == accountID && c.Kind != staff.KindToken && !c.Revoked {
+				c.Revoked = true
+				change, rows = append(change, slices.Clone(k)), append(rows, c)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for i, k := range change {
+			if err := putJSON(b, k, rows[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// AppendAudit appends an entry to the audit log.
+func (s *Store) AppendAudit(ctx context.Context, e staff.Entry) error {
+	e.Actor, e.Target, e.Before, e.After = cleanText(e.Actor), cleanText(e.Target), cleanText(e.Before), cleanText(e.After)
+	return s.staffOp("append audit", true, func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketAudit)
+		seq, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		e.ID = int64(seq)
+		return putJSON(b, binary.BigEndian.AppendUint64(nil, seq), e)
+	})
+}
+
+// Audit lists audit entries, newest first.
+func (s *Store) Audit(ctx context.Context, f staff.AuditFilter) ([]staff.Entry, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	var out []staff.Entry
+	err := s.staffOp("audit", false, func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketAudit).Cursor()
+		var k, v []byte
+		if f.Before > 0 {
+			c.Seek(binary.BigEndian.AppendUint64(nil, uint64(f.Before)))
+			k, v = c.Prev()
+		} else {
+			k, v = c.Last()
+		}
+		for ; k != nil && len(out) < limit; k, v = c.Prev() {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			var e staff.Entry
+			if err := json.Unmarshal(v, &e); err != nil {
+				return fmt.Errorf("audit %x: %w", k, err)
+			}
+			if !f.From.IsZero() && e.At.Before(f.From) {
+				break
+			}
+			if (f.Actor != "" && e.Actor != f.Actor) || !strings.HasPrefix(e.Action, f.Action) || (!f.To.IsZero() && !e.At.Before(f.To)) {
+				continue
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
+	return out, err
+}

@@ -1,0 +1,12 @@
+package memstore_test
+
+import (
+	"testing"
+
+	"github.com/civicbot/civicbot/staff"
+	"github.com/civicbot/civicbot/staff/stafftest"
+)
+
+func TestStaffConformance(t *testing.T) {
+	stafftest.Run(t, func(t *testing.T) staff.Store { return openEmpty(t) })
+}

@@ -1,0 +1,176 @@
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/civicbot/civicbot/staff"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+var _ staff.Store = (*Store)(nil)
+
+// staffErr translates PostgreSQL's errors into the staff domain's.
+func staffErr(op string, err error) error {
+	var pgErr *pgconn.PgError
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, pgx.ErrNoRows):
+		return staff.ErrNotFound
+	case errors.As(err, &pgErr) && pgErr.Code == "23505":
+		return staff.ErrExists
+	}
+	return fmt.Errorf("pgstore: %s: %w", op, err)
+}
+
+// CreateAccount stores a new staff account; staff.ErrExists when its e-mail is taken.
+func (s *Store) CreateAccount(ctx context.Context, a staff.Account) error {
+	const q = `INSERT INTO staff_accounts (id, email, name, role, password_hash, disabled, created_at)
+		VALUES ($1, lower($2), $3, $4, $5, $6, $7)`
+	_, err := s.pool.Exec(ctx, q, a.ID, a.Email, a.Name, string(a.Role), a.PasswordHash, a.Disabled, a.CreatedAt)
+	return staffErr("create account", err)
+}
+
+// UpdateAccount replaces an account's name, role, password and state.
+func (s *Store) UpdateAccount(ctx context.Context, a staff.Account) error {
+	const q = `UPDATE staff_accounts SET name = $2, role = $3, password_hash = $4, disabled = $5 WHERE id = $1`
+	tag, err := s.pool.Exec(ctx, q, a.ID, a.Name, string(a.Role), a.PasswordHash, a.Disabled)
+	if err == nil && tag.RowsAffected() == 0 {
+		return staff.ErrNotFound
+	}
+	return staffErr("update account", err)
+}
+
+const accountCols = `id, email, name, role, password_hash, disabled, created_at`
+
+func scanAccount(row pgx.Row) (staff.Account, error) {
+	var a staff.Account
+	var role string
+	err := row.Scan(&a.ID, &a.Email, &a.Name, &role, &a.PasswordHash, &a.Disabled, &a.CreatedAt)
+	a.Role = staff.Role(role)
+	return a, err
+}
+
+// Account returns an account by id.
+func (s *Store) Account(ctx context.Context, id string) (staff.Account, error) {
+	a, err := scanAccount(s.pool.QueryRow(ctx, `SELECT `+accountCols+` FROM staff_accounts WHERE id = $1`, id))
+	return a, staffErr("account", err)
+}
+
+// AccountByEmail returns an account by e-mail, compared without case.
+func (s *Store) AccountByEmail(ctx context.Context, email string) (staff.Account, error) {
+	a, err := scanAccount(s.pool.QueryRow(ctx, `SELECT `+accountCols+` FROM staff_accounts WHERE email = lower($1)`, email))
+	return a, staffErr("account", err)
+}
+
+// Accounts lists every account by e-mail.
+func (s *Store) Accounts(ctx context.Context) ([]staff.Account, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+accountCols+` FROM staff_accounts ORDER BY email`)
+	if err != nil {
+		return nil, staffErr("accounts", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (staff.Account, error) { return scanAccount(r) })
+	return out, staffErr("accounts", err)
+}
+
+// PutCredential stores a new credential.
+func (s *Store) PutCredential(ctx context.Context, c staff.Credential) error {
+	const q = `INSERT INTO staff_credentials (hash, kind, account_id, name, role, created_by, created_at, expires_at, last_used, revoked)
+		VALUES ($1, $2, NULLIF($3, ''), $4, $5, $6, $7, $8, $9, $10)`
+	_, err := s.pool.Exec(ctx, q, c.Hash, string(c.Kind), c.AccountID, c.Name, string(c.Role), c.CreatedBy, c.CreatedAt, c.ExpiresAt, nullTime(c.LastUsed), c.Revoked)
+	return staffErr("put credential", err)
+}
+
+func nullTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+const credentialCols = `hash, kind, coalesce(account_id, ''), name, role, created_by, created_at, expires_at, last_used, revoked`
+
+func scanCredential(row pgx.Row) (staff.Credential, error) {
+	var (
+		c          staff.Credential
+		kind, role string
+		used       *time.Time
+	)
+	err := row.Scan(&c.Hash, &kind, &c.AccountID, &c.Name, &role, &c.CreatedBy, &c.CreatedAt, &c.ExpiresAt, &used, &c.Revoked)
+	c.Kind, c.Role, c.LastUsed = staff.CredentialKind(kind), staff.Role(role), deref(used)
+	return c, err
+}
+
+// Credential returns a credential by the hash of its secret.
+func (s *Store) Credential(ctx context.Context, hash string) (staff.Credential, error) {
+	c, err := scanCredential(s.pool.QueryRow(ctx, `SELECT `+credentialCols+` FROM staff_credentials WHERE hash = $1`, hash))
+	return c, staffErr("credential", err)
+}
+
+// Credentials lists the credentials of one kind, newest first.
+func (s *Store) Credentials(ctx context.Context, kind staff.CredentialKind) ([]staff.Credential, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+credentialCols+` FROM staff_credentials WHERE kind = $1 ORDER BY created_at DESC, hash`, string(kind))
+	if err != nil {
+		return nil, staffErr("credentials", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (staff.Credential, error) { return scanCredential(r) })
+	return out, staffErr("credentials", err)
+}
+
+// TouchCredential records a use of a credential.
+func (s *Store) TouchCredential(ctx context.Context, hash string, at time.Time) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE staff_credentials SET last_used = $2 WHERE hash = $1`, hash, at)
+	if err == nil && tag.RowsAffected() == 0 {
+		return staff.ErrNotFound
+	}
+	return staffErr("touch credential", err)
+}
+
+// RevokeCredential makes a credential unusable.
+func (s *Store) RevokeCredential(ctx context.Context, hash string) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE staff_credentials SET revoked = true WHERE hash = $1`, hash)
+	if err == nil && tag.RowsAffected() == 0 {
+		return staff.ErrNotFound
+	}
+	return staffErr("revoke credential", err)
+}
+
+// RevokeAccountCredentials revokes every session and link of an account.
+func (s *Store) RevokeAccountCredentials(ctx context.Context, accountID string) error {
+	_, err := s.pool.Exec(ctx, `UPDATE staff_credentials SET revoked = true WHERE account_id = $1 AND kind IN ('session', 'link')`, accountID)
+	return staffErr("revoke credentials", err)
+}
+
+// AppendAudit appends an entry to the audit log.
+func (s *Store) AppendAudit(ctx context.Context, e staff.Entry) error {
+	const q = `INSERT INTO audit_log (at, actor, action, target, before, after, addr) VALUES ($1, $2, $3, $4, $5, $6, $7)`
+	_, err := s.pool.Exec(ctx, q, e.At, cleanText(e.Actor), e.Action, cleanText(e.Target), cleanText(e.Before), cleanText(e.After), e.Addr)
+	return staffErr("append audit", err)
+}
+
+// Audit lists audit entries, newest first.
+func (s *Store) Audit(ctx context.Context, f staff.AuditFilter) ([]staff.Entry, error) {
+	const q = `SELECT id, at, actor, action, target, before, after, addr FROM audit_log
+		WHERE ($1 = '' OR actor = $1) AND ($2 = '' OR starts_with(action, $2))
+		  AND ($3::timestamptz IS NULL OR at >= $3) AND ($4::timestamptz IS NULL OR at < $4)
+		  AND ($5 = 0 OR id < $5)
+		ORDER BY id DESC LIMIT $6`
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	rows, err := s.pool.Query(ctx, q, f.Actor, f.Action, nullTime(f.From), nullTime(f.To), f.Before, limit)
+	if err != nil {
+		return nil, staffErr("audit", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (staff.Entry, error) {
+		var e staff.Entry
+		err := r.Scan(&e.ID, &e.At, &e.Actor, &e.Action, &e.Target, &e.Before, &e.After, &e.Addr)
+		return e, err
+	})
+	return out, staffErr("audit", err)
+}
