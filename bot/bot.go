@@ -117,6 +117,10 @@ type Curated struct {
 	Status    string    `json:"status"` // draft, approved, retired
 	ExpiresAt time.Time `json:"expires_at,omitzero"`
 	Hits      int64     `json:"hits,omitempty"`
+	// Author drafted it and ApprovedBy approved it (staff e-mails, or "" for answers
+	// imported from a file): nobody approves their own draft.
+	Author     string `json:"author,omitempty"`
+	ApprovedBy string `json:"approved_by,omitempty"`
 }
 
 // Curated answer statuses.

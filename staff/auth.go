@@ -14,9 +14,9 @@ import (
 
 // Lifetimes of credentials.
 const (
-	LinkTTL        = 24 * time.Hour   // a one-time sign-in link
-	SessionIdle    = 2 * time.Hour    // a console session unused this long ends
-	SessionMax     = 12 * time.Hour   // and every session ends this long after sign-in
+	LinkTTL        = 24 * time.Hour // a one-time sign-in link
+	SessionIdle    = 2 * time.Hour  // a console session unused this long ends
+	SessionMax     = 12 * time.Hour // and every session ends this long after sign-in
 	DefaultTokenTT = 90 * 24 * time.Hour
 	touchEvery     = time.Minute // how often a session's last use is written
 )

@@ -221,6 +221,7 @@ func deleteTurn(tx *bolt.Tx, id string) error {
 	for _, err := range []error{
 		tx.Bucket(bucketTimes).Delete(timeKey(at, id)),
 		tx.Bucket(bucketFeedback).Delete([]byte(id)),
+		tx.Bucket(bucketReviewed).Delete([]byte(id)),
 		msgs.Delete([]byte(id)),
 	} {
 		if err != nil {
@@ -286,6 +287,8 @@ type curatedRow struct {
 	ExpiresAt time.Time    `json:"expires_at,omitzero"`
 	Hits      int64        `json:"hits"`
 	UpdatedAt time.Time    `json:"updated_at"`
+	Author    string       `json:"author,omitempty"`
+	Approver  string       `json:"approved_by,omitempty"`
 }
 
 // CuratedAnswers returns every curated answer, whatever its status, by id.
@@ -298,7 +301,7 @@ func (s *Store) CuratedAnswers(ctx context.Context) ([]bot.Curated, error) {
 				return fmt.Errorf("curated answer %s: %w", k, err)
 			}
 			out = append(out, bot.Curated{ID: string(k), Questions: nonNil(row.Questions), Answer: row.Answer, Sources: nonNil(row.Sources),
-				Status: row.Status, ExpiresAt: row.ExpiresAt, Hits: row.Hits})
+				Status: row.Status, ExpiresAt: row.ExpiresAt, Hits: row.Hits, Author: row.Author, ApprovedBy: row.Approver})
 			return nil
 		})
 	})
@@ -325,7 +328,7 @@ func (s *Store) PutCurated(ctx context.Context, cs []bot.Curated) error {
 		b := tx.Bucket(bucketCurated)
 		for _, c := range cs {
 			row := curatedRow{Questions: nonNil(c.Questions), Answer: c.Answer, Sources: nonNil(c.Sources), Status: c.Status,
-				ExpiresAt: c.ExpiresAt, UpdatedAt: time.Now()}
+				ExpiresAt: c.ExpiresAt, UpdatedAt: time.Now(), Author: cleanText(c.Author), Approver: cleanText(c.ApprovedBy)}
 			if !row.ExpiresAt.IsZero() {
 				row.ExpiresAt = time.UnixMicro(row.ExpiresAt.UnixMicro())
 			}

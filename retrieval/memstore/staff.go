@@ -1,6 +1,7 @@
 package memstore
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/civicbot/civicbot/bot"
 	"github.com/civicbot/civicbot/staff"
 	bolt "go.etcd.io/bbolt"
 )
@@ -255,4 +257,123 @@ func (s *Store) Audit(ctx context.Context, f staff.AuditFilter) ([]staff.Entry, 
 		return nil
 	})
 	return out, err
+}
+
+var _ staff.Conversations = (*Store)(nil)
+
+// reviewRow is what staff did with a message in the review queue.
+type reviewRow struct {
+	Action string    `json:"action"`
+	Reason string    `json:"reason,omitempty"`
+	Actor  string    `json:"actor"`
+	At     time.Time `json:"at"`
+}
+
+// Conversations lists turns for staff, newest first, walking the time index back
+// from the cursor.
+func (s *Store) Conversations(ctx context.Context, f staff.TurnFilter) ([]staff.TurnRow, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	text := strings.ToLower(cleanText(f.Text))
+	var out []staff.TurnRow
+	err := s.view(func(tx *bolt.Tx) error {
+		msgs, fb, rev := tx.Bucket(bucketMessages), tx.Bucket(bucketFeedback), tx.Bucket(bucketReviewed)
+		c := tx.Bucket(bucketTimes).Cursor()
+		var k []byte
+		switch {
+		case !f.Before.At.IsZero():
+			k, _ = c.Seek(timeKey(f.Before.At, f.Before.ID))
+			if k == nil {
+				k, _ = c.Last()
+			}
+			for k != nil && bytes.Compare(k, timeKey(f.Before.At, f.Before.ID)) >= 0 {
+				k, _ = c.Prev()
+			}
+		case !f.To.IsZero():
+			if k, _ = c.Seek(appendTime(nil, f.To)); k == nil {
+				k, _ = c.Last()
+			} else {
+				k, _ = c.Prev()
+			}
+		default:
+			k, _ = c.Last()
+		}
+		for n := 0; k != nil && len(out) < limit; k, _ = c.Prev() {
+			if n++; n%1024 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			if len(k) < 8 {
+				return fmt.Errorf("time key %x", k)
+			}
+			at := readTime(k)
+			if !f.From.IsZero() && at.Before(f.From) {
+				break
+			}
+			if !f.To.IsZero() && !at.Before(f.To) {
+				continue
+			}
+			t, err := readTurn(msgs, string(k[8:]))
+			if err != nil {
+				return err
+			}
+			row := staff.TurnRow{Turn: t}
+			if v := fb.Get([]byte(t.MessageID)); v != nil {
+				var r feedbackRow
+				if err := json.Unmarshal(v, &r); err != nil {
+					return fmt.Errorf("feedback %s: %w", t.MessageID, err)
+				}
+				row.Rating, row.Comment = r.Rating, r.Comment
+			}
+			if v := rev.Get([]byte(t.MessageID)); v != nil {
+				var r reviewRow
+				if err := json.Unmarshal(v, &r); err != nil {
+					return fmt.Errorf("review mark %s: %w", t.MessageID, err)
+				}
+				row.Reviewed = r.Action
+			}
+			rating := row.Rating
+			if rating == "" {
+				rating = "none"
+			}
+			switch {
+			case f.Mode != "" && string(t.Mode) != f.Mode,
+				f.Rating != "" && rating != f.Rating,
+				f.Channel != "" && t.Channel != f.Channel,
+				text != "" && !strings.Contains(strings.ToLower(t.Question), text),
+				f.Review && (row.Reviewed != "" || (t.Mode != bot.ModeNoAnswer && row.Rating != bot.RatingDown)):
+				continue
+			}
+			out = append(out, row)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("memstore: conversations: %w", err)
+	}
+	return out, nil
+}
+
+// MarkReviewed records what staff did with turns in the review queue.
+func (s *Store) MarkReviewed(ctx context.Context, ids []string, action, reason, actor string) error {
+	row := reviewRow{Action: action, Reason: cleanText(reason), Actor: cleanText(actor), At: time.Now()}
+	err := s.update(func(tx *bolt.Tx) error {
+		msgs, rev := tx.Bucket(bucketMessages), tx.Bucket(bucketReviewed)
+		for _, id := range ids {
+			if msgs.Get([]byte(id)) == nil {
+				continue
+			}
+			if err := putJSON(rev, []byte(id), row); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("memstore: mark reviewed: %w", err)
+	}
+	return nil
 }

@@ -10,3 +10,7 @@ import (
 func TestStaffConformance(t *testing.T) {
 	stafftest.Run(t, func(t *testing.T) staff.Store { return openEmpty(t) })
 }
+
+func TestStaffConversations(t *testing.T) {
+	stafftest.RunConversations(t, func(t *testing.T) stafftest.ConversationStore { return openEmpty(t) })
+}

@@ -157,7 +157,7 @@ func (s *Store) PurgeTurns(ctx context.Context, before time.Time) (int64, error)
 
 // CuratedAnswers returns every curated answer, whatever its status.
 func (s *Store) CuratedAnswers(ctx context.Context) ([]bot.Curated, error) {
-	const q = `SELECT id, questions, answer, sources, status, expires_at, hits FROM curated_answers ORDER BY id`
+	const q = `SELECT id, questions, answer, sources, status, expires_at, hits, author, approved_by FROM curated_answers ORDER BY id`
 	rows, err := s.pool.Query(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: curated answers: %w", err)
@@ -168,7 +168,7 @@ func (s *Store) CuratedAnswers(ctx context.Context) ([]bot.Curated, error) {
 		sources []byte
 		expires *time.Time
 	)
-	if _, err := pgx.ForEachRow(rows, []any{&c.ID, &c.Questions, &c.Answer, &sources, &c.Status, &expires, &c.Hits}, func() error {
+	if _, err := pgx.ForEachRow(rows, []any{&c.ID, &c.Questions, &c.Answer, &sources, &c.Status, &expires, &c.Hits, &c.Author, &c.ApprovedBy}, func() error {
 		ca := c
 		ca.Sources = nil
 		ca.ExpiresAt = deref(expires)
@@ -186,16 +186,17 @@ func (s *Store) CuratedAnswers(ctx context.Context) ([]bot.Curated, error) {
 // PutCurated inserts or replaces curated answers by id, in one transaction. Hit counts
 // are kept.
 func (s *Store) PutCurated(ctx context.Context, cs []bot.Curated) error {
-	const q = `INSERT INTO curated_answers (id, questions, answer, sources, status, expires_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, now())
-		ON CONFLICT (id) DO UPDATE SET questions = $2, answer = $3, sources = $4, status = $5, expires_at = $6, updated_at = now()`
+	const q = `INSERT INTO curated_answers (id, questions, answer, sources, status, expires_at, author, approved_by, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
+		ON CONFLICT (id) DO UPDATE SET questions = $2, answer = $3, sources = $4, status = $5, expires_at = $6,
+			author = $7, approved_by = $8, updated_at = now()`
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		for _, c := range cs {
 			sources, err := json.Marshal(nonNil(c.Sources))
 			if err != nil {
 				return fmt.Errorf("pgstore: put curated %s: %w", c.ID, err)
 			}
-			if _, err := tx.Exec(ctx, q, c.ID, c.Questions, c.Answer, sources, c.Status, dateOrNil(c.ExpiresAt)); err != nil {
+			if _, err := tx.Exec(ctx, q, c.ID, c.Questions, c.Answer, sources, c.Status, dateOrNil(c.ExpiresAt), cleanText(c.Author), cleanText(c.ApprovedBy)); err != nil {
 				return fmt.Errorf("pgstore: put curated %s: %w", c.ID, err)
 			}
 		}

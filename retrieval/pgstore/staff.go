@@ -2,9 +2,15 @@ package pgstore
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+
+	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/ingest"
+	"github.com/civicbot/civicbot/retrieval"
 
 	"github.com/civicbot/civicbot/staff"
 	"github.com/jackc/pgx/v5"
@@ -173,4 +179,101 @@ func (s *Store) Audit(ctx context.Context, f staff.AuditFilter) ([]staff.Entry, 
 		return e, err
 	})
 	return out, staffErr("audit", err)
+}
+
+var _ staff.Conversations = (*Store)(nil)
+
+// likePattern makes text a LIKE pattern that matches it anywhere, literally.
+func likePattern(text string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(text) + "%"
+}
+
+// Conversations lists turns for staff, newest first.
+func (s *Store) Conversations(ctx context.Context, f staff.TurnFilter) ([]staff.TurnRow, error) {
+	const q = `SELECT m.id, m.session_id, m.channel, m.question, m.answer, m.mode, m.sources, m.topic, m.fallback, m.created_at,
+			coalesce(f.rating, ''), coalesce(f.comment, ''), coalesce(r.action, '')
+		FROM messages m
+		LEFT JOIN feedback f ON f.message_id = m.id
+		LEFT JOIN review_marks r ON r.message_id = m.id
+		WHERE ($1 = '' OR m.mode = $1)
+		  AND ($2 = '' OR coalesce(f.rating, 'none') = $2)
+		  AND ($3 = '' OR m.channel = $3)
+		  AND ($4::timestamptz IS NULL OR m.created_at >= $4)
+		  AND ($5::timestamptz IS NULL OR m.created_at < $5)
+		  AND ($6 = '' OR m.question ILIKE $6)
+		  AND (NOT $7 OR ((m.mode = 'no_answer' OR f.rating = 'down') AND r.message_id IS NULL))
+		  AND ($8::timestamptz IS NULL OR (m.created_at, m.id) < ($8, $9))
+		ORDER BY m.created_at DESC, m.id DESC
+		LIMIT $10`
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	text := ""
+	if f.Text != "" {
+		text = likePattern(cleanText(f.Text))
+	}
+	rows, err := s.pool.Query(ctx, q, f.Mode, f.Rating, f.Channel, nullTime(f.From), nullTime(f.To), text, f.Review,
+		nullTime(f.Before.At), f.Before.ID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: conversations: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (staff.TurnRow, error) {
+		var (
+			t              staff.TurnRow
+			mode           string
+			sources, topic []byte
+		)
+		err := r.Scan(&t.MessageID, &t.SessionID, &t.Channel, &t.Question, &t.Answer, &mode, &sources, &topic, &t.Fallback, &t.CreatedAt,
+			&t.Rating, &t.Comment, &t.Reviewed)
+		if err != nil {
+			return t, err
+		}
+		t.Mode = bot.Mode(mode)
+		if err := json.Unmarshal(sources, &t.Sources); err != nil {
+			return t, err
+		}
+		if len(topic) > 0 {
+			if err := json.Unmarshal(topic, &t.Topic); err != nil {
+				return t, err
+			}
+		}
+		return t, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: conversations: %w", err)
+	}
+	return out, nil
+}
+
+// MarkReviewed records what staff did with turns in the review queue.
+func (s *Store) MarkReviewed(ctx context.Context, ids []string, action, reason, actor string) error {
+	const q = `INSERT INTO review_marks (message_id, action, reason, actor)
+		SELECT id, $2, $3, $4 FROM messages WHERE id = ANY($1)
+		ON CONFLICT (message_id) DO UPDATE SET action = $2, reason = $3, actor = $4, at = now()`
+	if _, err := s.pool.Exec(ctx, q, ids, action, cleanText(reason), cleanText(actor)); err != nil {
+		return fmt.Errorf("pgstore: mark reviewed: %w", err)
+	}
+	return nil
+}
+
+// SetStatus sets a document's status: staff suppress a bad source (a suppressed
+// document stays suppressed when it is ingested again) or restore it. It is
+// retrieval.ErrNotFound when there is no such document.
+func (s *Store) SetStatus(ctx context.Context, dataset, key string, status ingest.Status) error {
+	switch status {
+	case ingest.StatusActive, ingest.StatusCancelled, ingest.StatusStale, ingest.StatusSuppressed:
+	default:
+		return fmt.Errorf("pgstore: set status: %q is not a document status", status)
+	}
+	tag, err := s.pool.Exec(ctx, `UPDATE documents SET status = $3, updated_at = now() WHERE dataset = $1 AND key = $2`,
+		cleanText(dataset), cleanText(key), string(status))
+	if err != nil {
+		return fmt.Errorf("pgstore: set status: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return retrieval.ErrNotFound
+	}
+	return nil
 }

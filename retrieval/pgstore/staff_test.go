@@ -1,6 +1,7 @@
 package pgstore_test
 
 import (
+	"context"
 	"log/slog"
 	"testing"
 
@@ -11,26 +12,28 @@ import (
 	"github.com/civicbot/civicbot/staff/stafftest"
 )
 
-func TestStaffConformance(t *testing.T) {
-	stafftest.Run(t, func(t *testing.T) staff.Store {
-		e := hashembed.New(64)
-		s, err := pgstore.Open(t.Context(), pgtest.New(t), e, pgstore.EmbedderInfo{Name: e.Name(), Dim: e.Dim()}, slog.New(slog.DiscardHandler))
-		if err != nil {
-			t.Fatalf("open: %v", err)
-		}
-		t.Cleanup(s.Close)
-		return s
-	})
-}
-
-// The audit log is append-only in the database itself, not only by the store's methods.
-func TestAuditLogAppendOnly(t *testing.T) {
+func openEmpty(t testing.TB) *pgstore.Store {
+	t.Helper()
 	e := hashembed.New(64)
-	s, err := pgstore.Open(t.Context(), pgtest.New(t), e, pgstore.EmbedderInfo{Name: e.Name(), Dim: e.Dim()}, slog.New(slog.DiscardHandler))
+	s, err := pgstore.Open(context.Background(), pgtest.New(t), e, pgstore.EmbedderInfo{Name: e.Name(), Dim: e.Dim()}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}
 	t.Cleanup(s.Close)
+	return s
+}
+
+func TestStaffConformance(t *testing.T) {
+	stafftest.Run(t, func(t *testing.T) staff.Store { return openEmpty(t) })
+}
+
+func TestStaffConversations(t *testing.T) {
+	stafftest.RunConversations(t, func(t *testing.T) stafftest.ConversationStore { return openEmpty(t) })
+}
+
+// The audit log is append-only in the database itself, not only by the store's methods.
+func TestAuditLogAppendOnly(t *testing.T) {
+	s := openEmpty(t)
 	if err := s.AppendAudit(t.Context(), staff.Entry{Actor: "a@b", Action: "signin"}); err != nil {
 		t.Fatal(err)
 	}
