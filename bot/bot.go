@@ -142,6 +142,21 @@ type Store interface {
 	CuratedHit(ctx context.Context, id string) error
 }
 
+// Trace says how an answer was made, for staff trying a question.
+type Trace struct {
+	Triage       string          `json:"triage"`        // the triage kind ("none", "emergency", ...)
+	TriageReason string          `json:"triage_reason"` // its label, "" when none
+	Curated      *CuratedMatch   `json:"curated"`       // the closest curated answer, nil when none is near
+	Candidates   []retrieval.Hit `json:"candidates"`    // what search ranked, best first; nil when search was not reached
+}
+
+// CuratedMatch is the curated answer closest to a question and how close it is.
+type CuratedMatch struct {
+	ID        string  `json:"id"`
+	Score     float64 `json:"score"`
+	Threshold float64 `json:"threshold"`
+}
+
 // Feedback is a citizen's rating of an answer.
 type Feedback struct {
 	MessageID string

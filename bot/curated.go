@@ -15,17 +15,31 @@ const curatedTTL = 30 * time.Second
 
 // matchCurated finds the approved, unexpired curated answer whose question (or one of
 // its variants) is the message, or near enough to it.
-func (e *Engine) matchCurated(ctx context.Context, q string) (Curated, bool) {
+func (e *Engine) matchCurated(ctx context.Context, t *turn) (Curated, bool) {
 	list := e.curatedList(ctx)
 	if len(list) == 0 {
 		return Curated{}, false
 	}
-	best, score := MatchCurated(list, q, e.now())
+	best, score := MatchCurated(list, t.question, e.now())
+	if t.trace != nil && score > 0 {
+		t.trace.Curated = &CuratedMatch{ID: best.ID, Score: score, Threshold: e.threshold}
+	}
 	if score >= e.threshold {
 		return best, true
 	}
 	return Curated{}, false
 }
+
+// ReloadCurated makes the next answer read the curated answers again: staff changed
+// them in this process. Other replicas see the change within curatedTTL.
+func (e *Engine) ReloadCurated() {
+	e.curatedMu.Lock()
+	e.curatedLoaded = time.Time{}
+	e.curatedMu.Unlock()
+}
+
+// CuratedThreshold is the similarity from which a curated answer is given.
+func (e *Engine) CuratedThreshold() float64 { return e.threshold }
 
 func (e *Engine) curatedList(ctx context.Context) []Curated {
 	e.curatedMu.Lock()

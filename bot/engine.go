@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -122,7 +123,8 @@ type turn struct {
 	question string // normalised and redacted
 	redacted []string
 	emit     func(Event)
-	streamed bool // deltas were sent
+	streamed bool   // deltas were sent
+	trace    *Trace // a staff preview: how the answer was made; nothing is kept
 }
 
 func (t *turn) delta(s string) {
@@ -136,12 +138,25 @@ func (t *turn) delta(s string) {
 // Ask answers a message. emit, if not nil, receives the answer as it is made: deltas,
 // then the sources, then done with the final answer, which Ask also returns.
 func (e *Engine) Ask(ctx context.Context, req Request, emit func(Event)) (Answer, error) {
+	return e.ask(ctx, req, emit, nil)
+}
+
+// Preview answers a message exactly as Ask does, for staff trying a question: the
+// turn is not kept and no curated answer counts a hit, and the trace says how the
+// answer was made.
+func (e *Engine) Preview(ctx context.Context, req Request) (Answer, Trace, error) {
+	var tr Trace
+	a, err := e.ask(ctx, req, nil, &tr)
+	return a, tr, err
+}
+
+func (e *Engine) ask(ctx context.Context, req Request, emit func(Event), trace *Trace) (Answer, error) {
 	q := retrieval.Normalize(req.Message)
 	if strings.TrimSpace(q) == "" {
 		return Answer{}, ErrEmptyMessage
 	}
 	red, kinds := redact.Redact(q)
-	t := &turn{req: req, question: red, emit: emit}
+	t := &turn{req: req, question: red, emit: emit, trace: trace}
 	for _, k := range kinds {
 		t.redacted = append(t.redacted, string(k))
 	}
@@ -174,6 +189,9 @@ func (e *Engine) Ask(ctx context.Context, req Request, emit func(Event)) (Answer
 	}
 	if a.Sources == nil {
 		a.Sources = []Source{}
+	}
+	if trace != nil {
+		return a, nil
 	}
 	a.MessageID = newID()
 	// The turn is kept even when the citizen has gone (a closed tab, a timed-out
@@ -230,7 +248,11 @@ func (e *Engine) stream(t *turn, text string) {
 }
 
 func (e *Engine) answer(ctx context.Context, t *turn) (Answer, error) {
-	switch r := triage.Classify(t.question); r.Kind {
+	r := triage.Classify(t.question)
+	if t.trace != nil {
+		t.trace.Triage, t.trace.TriageReason = cmp.Or(string(r.Kind), "none"), r.Reason
+	}
+	switch r.Kind {
 	case triage.SelfHarm:
 		return e.fixed(t, ModeEmergency, "self_harm", r)
 	case triage.Emergency:
@@ -246,7 +268,10 @@ func (e *Engine) answer(ctx context.Context, t *turn) (Answer, error) {
 		// Nothing to search for («請問», «怎麼辦?»): what the assistant can do.
 		return e.fixed(t, ModeRefusal, "greeting", triage.Result{Kind: triage.Greeting, Reason: "no_content"})
 	}
-	if c, ok := e.matchCurated(ctx, t.question); ok {
+	if c, ok := e.matchCurated(ctx, t); ok {
+		if t.trace != nil {
+			return Answer{Text: c.Answer, Mode: ModeCurated, Sources: c.Sources}, nil
+		}
 		if err := e.store.CuratedHit(ctx, c.ID); err != nil {
 			e.log.Warn("curated hit", "err", err)
 		}
@@ -318,6 +343,9 @@ func (e *Engine) retrieve(ctx context.Context, t *turn) (Answer, error) {
 		hits, err = e.store.Search(ctx, retrieval.Query{Text: query, K: 5})
 		if err != nil {
 			return Answer{}, err
+		}
+		if t.trace != nil {
+			t.trace.Candidates = hits
 		}
 		if len(hits) == 0 {
 			return e.noAnswer(t)

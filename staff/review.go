@@ -158,3 +158,15 @@ func Group(turns []TurnRow) []ReviewItem {
 	})
 	return out
 }
+
+// DayCount is how many turns one day had of a channel, mode and rating.
+type DayCount struct {
+	Day     string // YYYY-MM-DD, Taipei time
+	Channel string
+	Mode    string
+	Rating  string // "", "up" or "down"
+	N       int
+}
+
+// Taipei is the time zone days are counted in (UTC+8, no daylight saving).
+var Taipei = time.FixedZone("Asia/Taipei", 8*3600)

@@ -59,7 +59,9 @@ Usage:
   civicbot purge [--older-than 30d]         delete conversations past the retention period
   civicbot eval [-k N] [--json] FILE.jsonl  measure retrieval quality (recall@k, MRR, latency)
   civicbot migrate [--reembed]              apply database migrations
-  civicbot token create --name N --role R   create a staff API token
+  civicbot staff add EMAIL --role ROLE      add a member of staff; prints a one-time sign-in link
+  civicbot staff list                       list staff accounts
+  civicbot token create --name N --role R [--expires 90d]   create a staff API token, printed once
 
 Configuration comes from the environment (DATABASE_URL, EMBEDDINGS_PROVIDER, ...); see README.md.
 `
@@ -111,7 +113,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "serve":
 		return a.serve(ctx, rest)
 	case "token":
-		return fmt.Errorf("%s: not built yet in this version; see the open issues", cmd)
+		return a.token(ctx, rest)
+	case "staff":
+		return a.staff(ctx, rest)
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)

@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/civicbot/civicbot/bot"
 	"github.com/civicbot/civicbot/bot/line"
 	"github.com/civicbot/civicbot/bot/web"
+	"github.com/civicbot/civicbot/staff"
+	"github.com/civicbot/civicbot/staff/console"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -60,6 +63,19 @@ func (a *app) serve(ctx context.Context, args []string) error {
 		collectors = append(collectors, lh.Collectors()...)
 	}
 
+	auth := staff.NewAuth(store, a.log, nil)
+	cons, err := console.New(console.Config{Auth: auth, Data: store, Engine: engine, Log: a.log, TrustProxy: a.cfg.TrustProxy})
+	if err != nil {
+		return err
+	}
+	lineMount := mount
+	mount = func(mux *http.ServeMux) {
+		cons.Mount(mux)
+		if lineMount != nil {
+			lineMount(mux)
+		}
+	}
+
 	srv, err := web.New(web.Config{
 		Engine:         engine,
 		Store:          store,
@@ -83,6 +99,13 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	fmt.Fprintf(a.stderr, "civicbot: serving on %s (demo page)\n", baseURL(ln.Addr()))
 	if lh != nil {
 		fmt.Fprintf(a.stderr, "civicbot: LINE webhook at %sline/webhook\n", baseURL(ln.Addr()))
+	}
+	fmt.Fprintf(a.stderr, "civicbot: staff console at %sadmin/\n", baseURL(ln.Addr()))
+	// A first start has no staff: a one-time link signs the first admin in.
+	if link, err := auth.Bootstrap(ctx); err != nil {
+		return fmt.Errorf("serve: staff: %w", err)
+	} else if link != "" {
+		fmt.Fprintf(a.stderr, "civicbot: no staff yet; sign in as the first admin (once, within 24 hours) at\n  %s\n", console.LinkURL(strings.TrimSuffix(baseURL(ln.Addr()), "/"), link))
 	}
 
 	errc := make(chan error, 1)

@@ -10,6 +10,8 @@ import (
 	"github.com/civicbot/civicbot/ingest"
 	"github.com/civicbot/civicbot/retrieval/memstore"
 	"github.com/civicbot/civicbot/retrieval/pgstore"
+	"github.com/civicbot/civicbot/staff"
+	"github.com/civicbot/civicbot/staff/console"
 )
 
 // store is what the commands need of a store. PostgreSQL with pgvector (pgstore) is the
@@ -26,6 +28,8 @@ type store interface {
 	Turn(ctx context.Context, id string) (bot.Turn, error)
 	PurgeTurns(ctx context.Context, before time.Time) (int64, error)
 	PurgeLineEvents(ctx context.Context, before time.Time) (int64, error)
+	staff.Store
+	console.Data
 	Close()
 }
 

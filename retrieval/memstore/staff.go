@@ -377,3 +377,48 @@ func (s *Store) MarkReviewed(ctx context.Context, ids []string, action, reason, 
 	}
 	return nil
 }
+
+// TurnStats counts the turns made since a time by day (Taipei), channel, mode and
+// rating.
+func (s *Store) TurnStats(ctx context.Context, since time.Time) ([]staff.DayCount, error) {
+	counts := map[staff.DayCount]int{}
+	err := s.view(func(tx *bolt.Tx) error {
+		msgs, fb := tx.Bucket(bucketMessages), tx.Bucket(bucketFeedback)
+		c := tx.Bucket(bucketTimes).Cursor()
+		for k, _ := c.Seek(appendTime(nil, since)); k != nil; k, _ = c.Next() {
+			if len(k) < 8 {
+				return fmt.Errorf("time key %x", k)
+			}
+			var row struct {
+				Channel string `json:"channel"`
+				Mode    string `json:"mode"`
+			}
+			id := k[8:]
+			if err := json.Unmarshal(msgs.Get(id), &row); err != nil {
+				return fmt.Errorf("message %s: %w", id, err)
+			}
+			d := staff.DayCount{Day: readTime(k).In(staff.Taipei).Format("2006-01-02"), Channel: row.Channel, Mode: row.Mode}
+			if v := fb.Get(id); v != nil {
+				var f feedbackRow
+				if err := json.Unmarshal(v, &f); err != nil {
+					return fmt.Errorf("feedback %s: %w", id, err)
+				}
+				d.Rating = f.Rating
+			}
+			counts[d]++
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("memstore: turn stats: %w", err)
+	}
+	out := make([]staff.DayCount, 0, len(counts))
+	for d, n := range counts {
+		d.N = n
+		out = append(out, d)
+	}
+	slices.SortFunc(out, func(a, b staff.DayCount) int {
+		return strings.Compare(a.Day+"\x00"+a.Channel+"\x00"+a.Mode+"\x00"+a.Rating, b.Day+"\x00"+b.Channel+"\x00"+b.Mode+"\x00"+b.Rating)
+	})
+	return out, nil
+}

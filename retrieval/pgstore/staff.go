@@ -277,3 +277,25 @@ func (s *Store) SetStatus(ctx context.Context, dataset, key string, status inges
 	}
 	return nil
 }
+
+// TurnStats counts the turns made since a time by day (Taipei), channel, mode and
+// rating.
+func (s *Store) TurnStats(ctx context.Context, since time.Time) ([]staff.DayCount, error) {
+	const q = `SELECT to_char(m.created_at AT TIME ZONE 'Asia/Taipei', 'YYYY-MM-DD') AS day, m.channel, m.mode, coalesce(f.rating, ''), count(*)
+		FROM messages m LEFT JOIN feedback f ON f.message_id = m.id
+		WHERE m.created_at >= $1
+		GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`
+	rows, err := s.pool.Query(ctx, q, since)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: turn stats: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (staff.DayCount, error) {
+		var d staff.DayCount
+		err := r.Scan(&d.Day, &d.Channel, &d.Mode, &d.Rating, &d.N)
+		return d, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: turn stats: %w", err)
+	}
+	return out, nil
+}

@@ -17,6 +17,7 @@ type ConversationStore interface {
 	SaveTurn(ctx context.Context, t bot.Turn) error
 	SaveFeedback(ctx context.Context, f bot.Feedback) error
 	PurgeTurns(ctx context.Context, before time.Time) (int64, error)
+	TurnStats(ctx context.Context, since time.Time) ([]staff.DayCount, error)
 }
 
 // RunConversations checks Conversations and MarkReviewed: filters, order, paging, the
@@ -88,6 +89,21 @@ func RunConversations(t *testing.T, open func(t *testing.T) ConversationStore) {
 	}
 	if r := rows[0]; r.Comment != "cm1" || r.Question != specs[1].q || r.Answer != "am1" || r.Channel != "line" || len(r.Sources) != 1 || r.Sources[0].Key != "km1" || !r.CreatedAt.Equal(t0.Add(time.Minute)) {
 		t.Errorf("row = %+v", r)
+	}
+
+	// t0 is 17:00 in Taipei: every turn is on 2026-12-01 there.
+	stats, err := s.TurnStats(ctx, t0.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []staff.DayCount{
+		{Day: "2026-12-01", Channel: "line", Mode: "extractive", Rating: "down", N: 1},
+		{Day: "2026-12-01", Channel: "line", Mode: "generated", N: 1},
+		{Day: "2026-12-01", Channel: "web", Mode: "extractive", Rating: "up", N: 1},
+		{Day: "2026-12-01", Channel: "web", Mode: "no_answer", N: 1},
+	}
+	if !slices.Equal(stats, want) {
+		t.Errorf("TurnStats = %+v, want %+v", stats, want)
 	}
 
 	if err := s.MarkReviewed(ctx, []string{"m0", "m3", "unknown"}, "curated", "", "lin@agency.gov.tw"); err != nil {
