@@ -218,7 +218,9 @@ func apiRoutes(t *testing.T, e *env) []struct{ method, path, role string } {
 			out = append(out, struct{ method, path, role string }{strings.ToUpper(m), p, op.Role})
 		}
 	}
-	slices.SortFunc(out, func(a, b struct{ method, path, role string }) int { return strings.Compare(a.path+a.method, b.path+b.method) })
+	slices.SortFunc(out, func(a, b struct{ method, path, role string }) int {
+		return strings.Compare(a.path+a.method, b.path+b.method)
+	})
 	if len(out) < 15 {
 		t.Fatalf("the OpenAPI document lists %d operations", len(out))
 	}
