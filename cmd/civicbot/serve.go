@@ -96,16 +96,17 @@ func (a *app) serve(ctx context.Context, args []string) error {
 		return fmt.Errorf("serve: %w", err)
 	}
 	hs := srv.HTTPServer()
-	fmt.Fprintf(a.stderr, "civicbot: serving on %s (demo page)\n", baseURL(ln.Addr()))
-	if lh != nil {
-		fmt.Fprintf(a.stderr, "civicbot: LINE webhook at %sline/webhook\n", baseURL(ln.Addr()))
-	}
 	fmt.Fprintf(a.stderr, "civicbot: staff console at %sadmin/\n", baseURL(ln.Addr()))
 	// A first start has no staff: a one-time link signs the first admin in.
 	if link, err := auth.Bootstrap(ctx); err != nil {
+		ln.Close()
 		return fmt.Errorf("serve: staff: %w", err)
 	} else if link != "" {
 		fmt.Fprintf(a.stderr, "civicbot: no staff yet; sign in as the first admin (once, within 24 hours) at\n  %s\n", console.LinkURL(strings.TrimSuffix(baseURL(ln.Addr()), "/"), link))
+	}
+	fmt.Fprintf(a.stderr, "civicbot: serving on %s (demo page)\n", baseURL(ln.Addr()))
+	if lh != nil {
+		fmt.Fprintf(a.stderr, "civicbot: LINE webhook at %sline/webhook\n", baseURL(ln.Addr()))
 	}
 
 	errc := make(chan error, 1)
