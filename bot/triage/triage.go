@@ -160,7 +160,7 @@ const (
 // Asking which means or how much would let one die is gLethal's rule above, with
 // the words of situations.txt.
 func (s *scan) selfHarmSituation() string {
-	wishDie := s.follows(gWish, gDie, 3, 20)
+	wishDie := s.follows(gWish, gDie, 3, wishEN)
 	wishSleep := s.follows(gWish, gNeverWake, wishZH, wishEN)
 	means := s.medicine() || s.has[gQuantity] || s.has[gOverdose] || s.has[gHazard]
 	switch {
