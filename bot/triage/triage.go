@@ -94,6 +94,10 @@ type Result struct {
 	// Reason is a short machine-readable label ("overdose", "suicide", "poem"),
 	// safe to log: never the user's text.
 	Reason string
+	// Medicine reports that the message names a medicine: a generic word (藥, 錠,
+	// "pills"), a common brand (普拿疼, 斯斯, "Tylenol") or an ingredient. Whatever
+	// the kind: the pipeline reads it to know a medicine question.
+	Medicine bool
 }
 
 // Classify sorts a message, already normalised (NFKC, Simplified converted to
@@ -103,20 +107,26 @@ type Result struct {
 func Classify(msg string) Result {
 	s := analyse(msg)
 	defer release(s)
+	r := s.classify()
+	r.Medicine = s.medicine()
+	return r
+}
+
+func (s *scan) classify() Result {
 	if r := s.selfHarm(); r != "" {
-		return Result{SelfHarm, r}
+		return Result{Kind: SelfHarm, Reason: r}
 	}
 	if r := s.emergency(); r != "" {
-		return Result{Emergency, r}
+		return Result{Kind: Emergency, Reason: r}
 	}
 	if r := s.injection(); r != "" {
-		return Result{Injection, r}
+		return Result{Kind: Injection, Reason: r}
 	}
 	if r := s.outOfScope(); r != "" {
-		return Result{OutOfScope, r}
+		return Result{Kind: OutOfScope, Reason: r}
 	}
 	if r := s.greeting(); r != "" {
-		return Result{Greeting, r}
+		return Result{Kind: Greeting, Reason: r}
 	}
 	return Result{}
 }
