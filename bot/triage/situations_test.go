@@ -37,6 +37,7 @@ var selfHarmIntentMeans = []string{
 	"how many tylenol would kill me",
 	"ive been stockpiling my xanax, i just want to sleep forever",
 	"i want to take all my pills and die",
+	"i wish i could take all my meds and just die",
 	"how many sleping pils to never wake up",
 }
 

@@ -174,7 +174,9 @@ func (s *scan) selfHarmSituation() string {
 	wishSleep := s.follows(gWish, gNeverWake, wishZH, wishEN)
 	means := s.medicine() || s.has[gQuantity] || s.has[gOverdose] || s.has[gHazard]
 	switch {
-	case wishDie, wishSleep:
+	case wishDie, wishSleep, means && s.follows(gWish, gDie, 2*wishZH, 2*wishEN):
+		// With a means between them, a wish and a death may lie further apart:
+		// "I wish I could take all my meds and just die".
 		return "suicide"
 	case s.has[gStockpile] && means && (s.has[gNeverWake] || s.has[gDie] || s.has[gIntent]):
 		return "intentional_overdose"
