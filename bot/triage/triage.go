@@ -34,6 +34,27 @@
 // ingestion, except after 避免/預防), 吃錯藥, 叫不醒, 不省人事, 救命, and chest pain with
 // an alarm sign (冒冷汗, 喘不過氣, 痛到). Self-harm phrases always fire.
 //
+// # Situations
+//
+// People rarely name what is happening: they tell it. situations.txt holds words
+// that each state one fact of the language (a word for the chest, for sweating,
+// for wishing, for not waking up, for stockpiling), and the rules combine them:
+//
+//   - a wish followed by a death or by not waking (「希望睡著就不要再醒來」, "I wish
+//     I could take all my meds and just die"), or a stockpile of a medicine with
+//     either (「存了好多安眠藥…不會醒」), is SelfHarm; asking which medicine or how
+//     many would let one die or not wake (「哪種藥吃多少可以讓我死」, "what pills
+//     can I take to not wake up") is lethal_dose. SelfHarm is decided first, so a
+//     medicine named does not turn it into a medicine question;
+//   - something taken and danger signs (「吃了海鮮又吃了止痛藥…起疹子喉嚨很緊頭暈」),
+//     a swollen or tight throat, a heart attack told as a chest that hurts or is
+//     pressed with sweating, breathlessness or pain spreading ("my father is
+//     sweating and says his chest feels crushed"), and a stroke told as two of its
+//     signs or one sudden sign, are an Emergency.
+//
+// A sleeping pill with alcohol, a dose for a child, dizziness after a medicine
+// alone, a stockpile of expired medicine to throw away are general questions: None.
+//
 // # Borderline choices
 //
 //   - 「胸悶可以吃什麼藥」 is None: chest tightness alone, asked as a general question,
