@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -23,7 +25,7 @@ type child struct {
 	done   chan error
 }
 
-func startChild(t *testing.T, env map[string]string) *child {
+func startChild(t testing.TB, env map[string]string) *child {
 	t.Helper()
 	c := &child{stderr: new(syncBuffer), done: make(chan error, 1)}
 	c.cmd = exec.Command(os.Args[0], "serve")
@@ -56,7 +58,7 @@ func startChild(t *testing.T, env map[string]string) *child {
 }
 
 // term sends SIGTERM and waits for the process to exit.
-func (c *child) term(t *testing.T) {
+func (c *child) term(t testing.TB) {
 	t.Helper()
 	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -160,5 +162,103 @@ func exactlyOnce(tb testing.TB, api *linetest.Server, evs []linetest.Event) {
 	}
 	for chat, k := range got {
 		tb.Errorf("%d answers to %s, which sent nothing", k, chat)
+	}
+}
+
+// BenchmarkLineRestartUnderLoad sends LINE events to `civicbot serve` (PostgreSQL,
+// the Taipei FAQ, extractive answers) at a steady rate, restarts the server (SIGTERM,
+// then a new process on the same address) in the middle, and counts the events sent,
+// acknowledged (200), delivered (a reply or push accepted by the fake LINE API) and
+// delivered more than once. Events sent while no process listens are not
+// acknowledged: LINE delivers those again, which is not simulated here.
+//
+//	go test ./cmd/civicbot -run '^$' -bench LineRestartUnderLoad -benchtime 1x
+func BenchmarkLineRestartUnderLoad(b *testing.B) {
+	const (
+		rate     = 40 // events a second
+		duration = 8 * time.Second
+	)
+	url := pgtest.New(b)
+	if _, errOut, err := civicbot(b, map[string]string{"DATABASE_URL": url}, "ingest", "../../ingest/opendata/taipei/faq.xml"); err != nil {
+		b.Fatalf("ingest: %v\n%s", err, errOut)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	for b.Loop() {
+		api := linetest.New(b, linetest.Options{})
+		env := map[string]string{
+			"DATABASE_URL":              url,
+			"CIVICBOT_ADDR":             addr,
+			"LINE_CHANNEL_SECRET":       api.Secret,
+			"LINE_CHANNEL_ACCESS_TOKEN": api.Token,
+			"LINE_API_BASE_URL":         api.URL,
+			"CIVICBOT_RATE_LIMIT":       "off",
+		}
+		srv := startChild(b, env)
+		client := &http.Client{Timeout: 10 * time.Second}
+		var (
+			mu    sync.Mutex
+			acked []linetest.Event
+			sent  int
+			wg    sync.WaitGroup
+		)
+		restarted := make(chan struct{})
+		go func() {
+			time.Sleep(duration / 2)
+			srv.term(b)
+			srv = startChild(b, env)
+			close(restarted)
+		}()
+		tick := time.NewTicker(time.Second / rate)
+		start := time.Now()
+		for time.Since(start) < duration {
+			<-tick.C
+			ev := api.Text(linetest.NewUserID(), "路邊停車費要怎麼繳")
+			sent++
+			wg.Go(func() {
+				body := linetest.Marshal(ev)
+				req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/line/webhook", bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("X-Line-Signature", linetest.Sign(api.Secret, body))
+				resp, err := client.Do(req)
+				if err != nil {
+					return
+				}
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					mu.Lock()
+					acked = append(acked, ev)
+					mu.Unlock()
+				}
+			})
+		}
+		tick.Stop()
+		wg.Wait()
+		<-restarted
+		drainStart := time.Now()
+		waitAnswered(b, api, acked, 2*time.Minute)
+		drain := time.Since(drainStart)
+		time.Sleep(time.Second) // late duplicates, if any, would show now
+		answers := api.Answers()
+		delivered, dups := 0, 0
+		for _, ev := range acked {
+			if k := answers[ev.Source.UserID]; k > 0 {
+				delivered++
+				dups += k - 1
+			}
+		}
+		srv.term(b)
+		b.ReportMetric(float64(sent), "sent")
+		b.ReportMetric(float64(len(acked)), "acked")
+		b.ReportMetric(float64(delivered), "delivered")
+		b.ReportMetric(float64(dups), "duplicates")
+		b.ReportMetric(drain.Seconds(), "drain-after-load-s")
+		if delivered != len(acked) || dups > 0 {
+			b.Errorf("%d acknowledged, %d delivered, %d duplicates", len(acked), delivered, dups)
+		}
 	}
 }
