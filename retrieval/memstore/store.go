@@ -92,8 +92,11 @@ var (
 	bucketCurated   = []byte("curated_answers") // id → curatedRow
 	bucketFeedback  = []byte("feedback")        // message id → feedbackRow
 	bucketLine      = []byte("line_events")     // webhook event id → time
+	bucketOutbox    = []byte("line_outbox")     // sequence number → outboxRow (see outbox.go)
+	bucketOutboxIDs = []byte("line_outbox_ids") // webhook event id → sequence number
 	allBuckets      = [][]byte{bucketMeta, bucketSources, bucketRecords, bucketRecDocs, bucketDocuments, bucketBodies,
-		bucketChunks, bucketRuns, bucketMessages, bucketSessions, bucketTimes, bucketCurated, bucketFeedback, bucketLine}
+		bucketChunks, bucketRuns, bucketMessages, bucketSessions, bucketTimes, bucketCurated, bucketFeedback, bucketLine,
+		bucketOutbox, bucketOutboxIDs}
 )
 
 const (
