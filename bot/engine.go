@@ -125,6 +125,15 @@ type turn struct {
 	emit     func(Event)
 	streamed bool   // deltas were sent
 	trace    *Trace // a staff preview: how the answer was made; nothing is kept
+
+	// The question's analysis, made once (answer) and read by every step: whether it
+	// asks about a medicine (it names one, or the records found name it, or the answer
+	// is a medicine record) and which people in need of a doctor's or pharmacist's word
+	// it is about (pregnancy or breastfeeding, children, older people).
+	medicine    bool
+	populations []string
+	// cautioned: the caution was streamed as the start of a generated answer.
+	cautioned bool
 }
 
 func (t *turn) delta(s string) {
@@ -252,6 +261,8 @@ func (e *Engine) answer(ctx context.Context, t *turn) (Answer, error) {
 	if t.trace != nil {
 		t.trace.Triage, t.trace.TriageReason = cmp.Or(string(r.Kind), "none"), r.Reason
 	}
+	t.medicine = r.Medicine || retrieval.IsMedicineQuery(t.question)
+	t.populations = populationsOf(t.question)
 	switch r.Kind {
 	case triage.SelfHarm:
 		return e.fixed(t, ModeEmergency, "self_harm", r)
@@ -268,16 +279,50 @@ func (e *Engine) answer(ctx context.Context, t *turn) (Answer, error) {
 		// Nothing to search for («請問», «怎麼辦?»): what the assistant can do.
 		return e.fixed(t, ModeRefusal, "greeting", triage.Result{Kind: triage.Greeting, Reason: "no_content"})
 	}
+	var a Answer
 	if c, ok := e.matchCurated(ctx, t); ok {
 		if t.trace != nil {
-			return Answer{Text: c.Answer, Mode: ModeCurated, Sources: c.Sources}, nil
-		}
-		if err := e.store.CuratedHit(ctx, c.ID); err != nil {
+			// A preview counts no hit.
+		} else if err := e.store.CuratedHit(ctx, c.ID); err != nil {
 			e.log.Warn("curated hit", "err", err)
 		}
-		return Answer{Text: c.Answer, Mode: ModeCurated, Sources: c.Sources}, nil
+		a = Answer{Text: c.Answer, Mode: ModeCurated, Sources: c.Sources}
+	} else {
+		var err error
+		if a, err = e.retrieve(ctx, t); err != nil {
+			return Answer{}, err
+		}
 	}
-	return e.retrieve(ctx, t)
+	if a.Mode == ModeGenerated && t.cautioned {
+		return a, nil
+	}
+	caution, err := e.caution(t)
+	if err != nil {
+		return Answer{}, err
+	}
+	if caution != "" {
+		a.Text = caution + "\n\n" + a.Text
+	}
+	return a, nil
+}
+
+// caution is the note that sends the citizen to a doctor or pharmacist, for every
+// answer to a medicine question about pregnancy or breastfeeding, children or older
+// people, whatever was found (a drug card, a myth, a FAQ, nothing): "" for any other
+// question.
+func (e *Engine) caution(t *turn) (string, error) {
+	if !t.medicine {
+		return "", nil
+	}
+	var notes []string
+	for _, who := range t.populations {
+		c, err := prompts.Render(t.locale, "caution", who)
+		if err != nil {
+			return "", err
+		}
+		notes = append(notes, c)
+	}
+	return strings.Join(notes, "\n"), nil
 }
 
 func (e *Engine) fixed(t *turn, mode Mode, name string, r triage.Result) (Answer, error) {
@@ -340,26 +385,23 @@ func (e *Engine) retrieve(ctx context.Context, t *turn) (Answer, error) {
 		hits = []retrieval.Hit{*topic}
 	} else {
 		var err error
-		hits, err = e.store.Search(ctx, retrieval.Query{Text: query, K: 5})
+		hits, err = e.search(ctx, t, retrieval.Query{Text: query, K: 5})
 		if err != nil {
 			return Answer{}, err
 		}
-		if t.trace != nil {
-			t.trace.Candidates = hits
+		if len(hits) > 0 && t.medicine && !sameDomain(hits[0].Dataset, ingest.DatasetDrug) && !answerable(query, hits[0], true) {
+			// A medicine question is answered from the medicine records when they
+			// hold an answer, not from a city FAQ that shares some of its words («哺乳
+			// 可以吃斯斯嗎» and a FAQ on nursing rooms).
+			med, err := e.search(ctx, t, retrieval.Query{Text: query, K: 5, Datasets: medicineDatasets})
+			if err != nil {
+				return Answer{}, err
+			}
+			if len(med) > 0 && answerable(query, med[0], true) {
+				hits = med
+			}
 		}
-		if len(hits) == 0 {
-			return e.noAnswer(t)
-		}
-		// The best hit is read whole: its body is quoted and its coverage measured.
-		full, err := e.store.Get(ctx, hits[0].Dataset, hits[0].Key)
-		if err != nil && !errors.Is(err, retrieval.ErrNotFound) {
-			return Answer{}, err
-		}
-		if err == nil {
-			full.Score, full.Evidence, full.Confidence = hits[0].Score, hits[0].Evidence, hits[0].Confidence
-			hits[0] = full
-		}
-		if !answerable(query, hits[0]) {
+		if len(hits) == 0 || !answerable(query, hits[0], t.medicine) {
 			return e.noAnswer(t)
 		}
 	}
@@ -372,6 +414,38 @@ func (e *Engine) retrieve(ctx context.Context, t *turn) (Answer, error) {
 		return e.generated(ctx, t, query, used, a)
 	}
 	return a, nil
+}
+
+// medicineDatasets are the records of medicines: licences, myths and articles.
+var medicineDatasets = []string{ingest.DatasetDrug, ingest.DatasetMyth, ingest.DatasetArticle}
+
+// search finds the candidates of q and reads the best one whole (its body is quoted
+// and its coverage measured). A medicine licence that the question names makes it a
+// medicine question.
+func (e *Engine) search(ctx context.Context, t *turn, q retrieval.Query) ([]retrieval.Hit, error) {
+	hits, err := e.store.Search(ctx, q)
+	if t.trace != nil && err == nil {
+		t.trace.Candidates = hits // the last search made is the one answered from
+	}
+	if err != nil || len(hits) == 0 {
+		return hits, err
+	}
+	full, err := e.store.Get(ctx, hits[0].Dataset, hits[0].Key)
+	if err != nil && !errors.Is(err, retrieval.ErrNotFound) {
+		return nil, err
+	}
+	if err == nil {
+		full.Score, full.Evidence, full.Confidence = hits[0].Score, hits[0].Evidence, hits[0].Confidence
+		hits[0] = full
+	}
+	for _, h := range hits {
+		if h.Dataset == ingest.DatasetDrug && slices.ContainsFunc(h.Evidence, func(ev string) bool {
+			return ev == retrieval.EvidenceKey || ev == retrieval.EvidenceTitle || ev == retrieval.EvidenceName
+		}) {
+			t.medicine = true
+		}
+	}
+	return hits, nil
 }
 
 // sameDomain says whether two datasets answer the same kind of question: medicines
@@ -412,8 +486,9 @@ func holderOf(hits []retrieval.Hit, aspect string, english bool) int {
 	return 0
 }
 
-// answerable says whether the best hit is good enough evidence to answer from.
-func answerable(q string, h retrieval.Hit) bool {
+// answerable says whether the best hit is good enough evidence to answer from, for
+// question q, a medicine question if medicine.
+func answerable(q string, h retrieval.Hit, medicine bool) bool {
 	all, about := retrieval.Coverage(q, h.Title+"\n"+h.Body, h.Title)
 	switch {
 	case h.Confidence <= 0:
@@ -429,7 +504,7 @@ func answerable(q string, h retrieval.Hit) bool {
 		return (h.Confidence >= minConfidence || all >= minCoverage) && (isPillQuestion(q) || sharesName(q, h))
 	case h.Confidence >= retrieval.Confidence([]string{retrieval.EvidenceAllTerms}):
 		return true
-	case h.Dataset == ingest.DatasetCityFAQ && retrieval.IsMedicineQuery(q):
+	case h.Dataset == ingest.DatasetCityFAQ && medicine:
 		// A question about medicines is not answered by a city FAQ that only shares
 		// some of its words («處方藥可以在網路上買嗎», a FAQ on selling alcohol online).
 		return false
@@ -541,13 +616,8 @@ func (e *Engine) extractive(t *turn, q string, hits []retrieval.Hit) (Answer, []
 			return Answer{}, nil, err
 		}
 		text += "\n\n" + framing
-		if who := populationOf(q); who != "" {
-			caution, err := prompts.Render(t.locale, "caution", who)
-			if err != nil {
-				return Answer{}, nil, err
-			}
-			text = caution + "\n\n" + text
-		}
+		// A medicine record answers a medicine question: the caution follows (answer).
+		t.medicine = true
 	}
 	a := Answer{Text: text, Mode: ModeExtractive, Sources: sources(used),
 		Topic: &Topic{Dataset: top.Dataset, Key: top.Key, Title: top.Title}}

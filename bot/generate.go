@@ -54,6 +54,17 @@ func (e *Engine) generated(ctx context.Context, t *turn, q string, used []retrie
 		return Answer{}, err
 	}
 
+	// The caution for pregnancy, children or older people leads the answer, before the
+	// first sentence of the LLM.
+	caution, err := e.caution(t)
+	if err != nil {
+		return Answer{}, err
+	}
+	if caution != "" {
+		t.delta(caution + "\n\n")
+		t.cautioned = true
+	}
+
 	chk := newChecker(used, canary)
 	g := &gate{check: func(s string) error { return chk.check(s, true, false) }, emit: t.delta}
 	gctx, cancel := context.WithTimeout(ctx, e.timeout)
@@ -104,11 +115,15 @@ func (e *Engine) generated(ctx context.Context, t *turn, q string, used []retrie
 			t.emit(Event{Type: EventReset})
 			t.streamed = false
 		}
+		t.cautioned = false
 		extractive.Fallback = reason
 		return extractive, nil
 	}
 
 	text := g.text.String()
+	if caution != "" {
+		text = caution + "\n\n" + text
+	}
 	if needsFraming(used) {
 		framing, err := prompts.Render(t.locale, "framing", nil)
 		if err != nil {

@@ -39,21 +39,32 @@ var populations = []struct {
 		"pregnant", "pregnancy", "breastfeeding", "breastfeed", "breast-feeding"}},
 	{"child", []string{"小孩", "孩子", "兒童", "小朋友", "嬰兒", "寶寶", "幼兒", "新生兒", "孩童", "兒子", "女兒", "歲以下",
 		"baby", "babies", "child", "children", "kid", "kids", "infant", "infants", "toddler", "toddlers", "son", "daughter"}},
+	{"elderly", []string{"老人", "長輩", "長者", "年長", "高齡", "銀髮", "阿公", "阿嬤", "爺爺", "奶奶", "外公", "外婆", "老年",
+		"elderly", "senior", "seniors", "grandma", "grandpa", "grandmother", "grandfather"}},
 }
 
-// populationOf returns the first population a question is about, "" if none. English
-// words match whole ("kid" is not in "kidneys").
+// populationOf returns the first population a question is about, "" if none.
 func populationOf(q string) string {
-	lq := strings.ToLower(q)
-	words := strings.FieldsFunc(lq, func(r rune) bool { return !unicode.IsLetter(r) && r != '-' || r > unicode.MaxASCII })
-	for _, p := range populations {
-		for _, w := range p.words {
-			if isASCII(w) && slices.Contains(words, w) || !isASCII(w) && strings.Contains(lq, w) {
-				return p.name
-			}
-		}
+	if ps := populationsOf(q); len(ps) > 0 {
+		return ps[0]
 	}
 	return ""
+}
+
+// populationsOf returns the populations a question is about, in the order of
+// populations. English words match whole ("kid" is not in "kidneys").
+func populationsOf(q string) []string {
+	lq := strings.ToLower(q)
+	words := strings.FieldsFunc(lq, func(r rune) bool { return !unicode.IsLetter(r) && r != '-' || r > unicode.MaxASCII })
+	var out []string
+	for _, p := range populations {
+		if slices.ContainsFunc(p.words, func(w string) bool {
+			return isASCII(w) && slices.Contains(words, w) || !isASCII(w) && strings.Contains(lq, w)
+		}) {
+			out = append(out, p.name)
+		}
+	}
+	return out
 }
 
 // anaphora refer back to the last topic.

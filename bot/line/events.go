@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/civicbot/civicbot/bot"
+	"github.com/line/line-bot-sdk-go/v8/linebot/messaging_api"
 	"github.com/line/line-bot-sdk-go/v8/linebot/webhook"
 )
 
@@ -37,46 +38,47 @@ func eventKey(id string) string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
-func (h *Handler) dispatch(ctx context.Context, j job) {
+// dispatch handles an event and returns the messages to send (none: nothing to say).
+func (h *Handler) dispatch(ctx context.Context, j job) []messaging_api.MessageInterface {
 	switch ev := j.ev.(type) {
 	case webhook.MessageEvent:
-		h.onMessage(ctx, j, ev)
+		return h.onMessage(ctx, j, ev)
 	case webhook.PostbackEvent:
-		h.onPostback(ctx, j, ev)
+		return h.onPostback(ctx, j, ev)
 	case webhook.FollowEvent:
 		text, err := greeting(h.retention)
 		if err != nil {
 			h.log.Error("line: greeting", "err", err)
-			return
+			return nil
 		}
-		h.send(ctx, j, withQuickReply(texts(text), examples()))
+		return withQuickReply(texts(text), examples())
 	case webhook.JoinEvent:
-		h.send(ctx, j, texts(textJoin))
+		return texts(textJoin)
 	case webhook.UnfollowEvent, webhook.LeaveEvent:
 		h.forget(ctx, j)
 	}
+	return nil
 }
 
-func (h *Handler) onMessage(ctx context.Context, j job, ev webhook.MessageEvent) {
+func (h *Handler) onMessage(ctx context.Context, j job, ev webhook.MessageEvent) []messaging_api.MessageInterface {
 	m, ok := ev.Message.(webhook.TextMessageContent)
 	if !ok {
 		// In a group, pictures and stickers are for the members, not the bot.
 		if j.src.kind == "user" {
-			h.send(ctx, j, texts(textNonText))
+			return texts(textNonText)
 		}
-		return
+		return nil
 	}
 	text, quote := m.Text, ""
 	if j.src.kind != "user" {
 		t, ok := addressed(m)
 		if !ok {
-			h.Stats.NotAddressed.Add(1)
-			return
+			return nil
 		}
 		// Quoting the question shows whom the answer is for.
 		text, quote = t, m.QuoteToken
 	}
-	h.answer(ctx, j, text, quote)
+	return h.answer(ctx, j, text, quote)
 }
 
 // addressed returns a group message's text without its mentions, and whether it
@@ -119,20 +121,18 @@ func addressed(m webhook.TextMessageContent) (string, bool) {
 	return strings.TrimSpace(string(utf16.Decode(out))), true
 }
 
-// answer asks the engine and sends the answer.
-func (h *Handler) answer(ctx context.Context, j job, text, quote string) {
+// answer asks the engine and returns the answer; nil when ctx ended first.
+func (h *Handler) answer(ctx context.Context, j job, text, quote string) []messaging_api.MessageInterface {
 	text = strings.TrimSpace(text)
 	if text == "" {
 		msg := textEmpty
 		if j.src.kind != "user" {
 			msg = textGroupEmpty
 		}
-		h.send(ctx, j, texts(msg))
-		return
+		return texts(msg)
 	}
 	if utf8.RuneCountInString(text) > bot.MaxMessageRunes {
-		h.send(ctx, j, texts(textTooLong))
-		return
+		return texts(textTooLong)
 	}
 	if j.src.kind == "user" {
 		h.loading(ctx, j.src.userID)
@@ -142,40 +142,38 @@ func (h *Handler) answer(ctx context.Context, j job, text, quote string) {
 	cancel()
 	switch {
 	case errors.Is(err, bot.ErrEmptyMessage):
-		h.send(ctx, j, texts(textEmpty))
-		return
+		return texts(textEmpty)
+	case err != nil && ctx.Err() != nil:
+		// Stopped (a shutdown): the event stays in the outbox for the next process.
+		h.log.Info("line: answer cut short", "event", j.id, "chat", h.tag(j.src.chat()))
+		return nil
 	case err != nil:
 		h.Stats.AskErrors.Add(1)
 		h.log.Error("line: answer", "event", j.id, "chat", h.tag(j.src.chat()), "err", err)
-		if ctx.Err() == nil {
-			h.send(ctx, j, texts(textError))
-		}
-		return
+		return texts(textError)
 	}
 	h.log.Info("line: answered", "event", j.id, "chat", h.tag(j.src.chat()), "mode", string(a.Mode),
 		"sources", len(a.Sources), "message_id", a.MessageID, "wait", time.Since(j.received).Round(time.Millisecond))
-	h.send(ctx, j, compose(a, quote))
+	return compose(a, quote)
 }
 
-func (h *Handler) onPostback(ctx context.Context, j job, ev webhook.PostbackEvent) {
+func (h *Handler) onPostback(ctx context.Context, j job, ev webhook.PostbackEvent) []messaging_api.MessageInterface {
 	if ev.Postback == nil {
-		return
+		return nil
 	}
 	data := ev.Postback.Data
 	switch {
 	case strings.HasPrefix(data, postbackQuestion):
-		h.answer(ctx, j, data[len(postbackQuestion):], "")
-		return
+		return h.answer(ctx, j, data[len(postbackQuestion):], "")
 	case data == postbackPharmacist:
-		h.send(ctx, j, texts(textPharmacist))
-		return
+		return texts(textPharmacist)
 	}
 	v, err := url.ParseQuery(data)
 	rating, id := v.Get("fb"), v.Get("m")
 	if err != nil || (rating != bot.RatingUp && rating != bot.RatingDown) || !messageID.MatchString(id) {
 		// Data is not logged: a rich menu could carry anything.
 		h.log.Info("line: unknown postback ignored", "event", j.id, "bytes", len(data))
-		return
+		return nil
 	}
 	switch err := h.store.SaveFeedback(ctx, bot.Feedback{MessageID: id, Rating: rating, CreatedAt: time.Now()}); {
 	case errors.Is(err, bot.ErrUnknownMessage):
@@ -186,7 +184,7 @@ func (h *Handler) onPostback(ctx context.Context, j job, ev webhook.PostbackEven
 	default:
 		h.Stats.Feedback.Add(1)
 	}
-	h.send(ctx, j, texts(textThanks))
+	return texts(textThanks)
 }
 
 // forget deletes the conversation of a user who blocked the account, or of a group

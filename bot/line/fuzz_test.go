@@ -39,7 +39,7 @@ var echoEngine = fakeEngine(func(_ context.Context, r bot.Request) (bot.Answer, 
 // checks every one).
 func FuzzWebhook(f *testing.F) {
 	api := linetest.New(f, linetest.Options{})
-	h := newHandler(f, api, echoEngine, newMemStore(), &logs{}, func(c *line.Config) { c.Workers = 4 })
+	h := newHandler(f, api, echoEngine, newMemStore(f), &logs{}, func(c *line.Config) { c.Workers = 4 })
 	user, group := linetest.NewUserID(), linetest.NewGroupID()
 	long := strings.Repeat("這是一句很長的回答。😀👨‍👩‍👧🇹🇼 https://example.gov.tw/路徑?q=1 ", 120)
 	for _, events := range [][]linetest.Event{

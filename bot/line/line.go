@@ -1,13 +1,20 @@
 // Package line answers citizens in LINE. The webhook verifies LINE's signature,
-// acknowledges at once and hands the events to a bounded pool of workers, which ask
-// the answer engine and send LINE-native messages: the answer split to LINE's limits,
-// its sources as a Flex carousel, emergencies as a card with call buttons, quick
-// replies for follow-ups and 👍/👎 feedback. Answers go by reply while the reply
-// token is valid, by push (once, with a retry key) when it is not.
+// writes the events to the store's outbox and only then acknowledges them (LINE does
+// not deliver an acknowledged event again; when the store cannot record them the
+// webhook answers 500, so that LINE redelivers them). A pool of workers claims the
+// outbox's events under a lease, asks the answer engine and sends LINE-native
+// messages: the answer split to LINE's limits, its sources as a Flex carousel,
+// emergencies as a card with call buttons, quick replies for follow-ups and 👍/👎
+// feedback. Answers go by reply while the reply token is valid (retried with backoff
+// on 5xx and 429, Retry-After honoured), then by push with an X-Line-Retry-Key kept
+// with the event, so that a retried push is not delivered twice. An event stays in
+// the outbox until its answer is delivered: a process stopped mid-answer releases it
+// to the next process (or another replica), and a crashed one's lease expires.
 //
 // Redelivered events are answered once across replicas (the Store records event ids),
-// LINE user ids are kept only as keyed hashes, and neither message texts nor user ids
-// are logged.
+// a chat's events are answered in order, one at a time, LINE user ids are kept only
+// as keyed hashes in sessions and logs (the outbox holds the event as LINE sent it
+// until it is answered), and neither message texts nor user ids are logged.
 package line
 
 import (
@@ -34,11 +41,11 @@ type Answerer interface {
 	Ask(ctx context.Context, r bot.Request, emit func(bot.Event)) (bot.Answer, error)
 }
 
-// Store is what the channel keeps: which webhook events were taken (shared by the
-// replicas), feedback, and conversations to forget. *pgstore.Store is one.
+// Store is what the channel keeps: the outbox of events acknowledged and not yet
+// answered (shared by the replicas), feedback, and conversations to forget.
+// *pgstore.Store and *memstore.Store are ones.
 type Store interface {
-	// MarkEvent records an event id; first is false when it was recorded before.
-	MarkEvent(ctx context.Context, webhookEventID string) (first bool, err error)
+	bot.Outbox
 	SaveFeedback(ctx context.Context, f bot.Feedback) error
 	DeleteSession(ctx context.Context, session string) (int64, error)
 }
@@ -49,7 +56,8 @@ var _ Answerer = (*bot.Engine)(nil)
 const (
 	DefaultAPIBaseURL    = "https://api.line.me"
 	DefaultWorkers       = 8
-	DefaultQueue         = 256
+	DefaultLease         = 30 * time.Second
+	DefaultPoll          = time.Second
 	DefaultReplyTimeout  = 50 * time.Second
 	DefaultAnswerTimeout = 90 * time.Second
 	DefaultMaxBodyBytes  = 1 << 20
@@ -75,14 +83,21 @@ type Config struct {
 	// secret starts new conversations; set it to keep them.
 	HashKey []byte
 
-	Workers int // answers made at once (default 8)
-	Queue   int // events waiting for a worker (default 256); past it the user is told to retry
+	Workers int // answers made at once (LINE_WORKERS, default 8)
+	// Lease is how long a worker's claim on an event lasts without renewal (default
+	// 30s; renewed while the worker holds it): a crashed process's events are taken
+	// over this long after the crash.
+	Lease time.Duration
+	// Poll is how often idle workers look in the outbox for events accepted by other
+	// replicas, released, or due to be retried (default 1s).
+	Poll time.Duration
 
 	// NoPush turns off the push fallback: an answer whose reply token expired is then
 	// dropped instead of pushed (pushes count against the account's message quota).
 	NoPush bool
-	// ReplyTimeout is how long after receipt an answer still goes by reply (default
-	// 50s: LINE's reply tokens last about a minute); later ones are pushed.
+	// ReplyTimeout is how long after the event's timestamp an answer still goes by
+	// reply (default 50s: LINE's reply tokens last about a minute); later ones, and
+	// replies that keep failing until then, are pushed.
 	ReplyTimeout time.Duration
 	// AnswerTimeout bounds the engine's work on one message (default 90s).
 	AnswerTimeout time.Duration
@@ -107,6 +122,9 @@ type Handler struct {
 	store         Store
 	hashKey       []byte
 	workers       int
+	lease         time.Duration
+	poll          time.Duration
+	owner         string // this handler's name on the outbox leases
 	push          bool
 	replyTimeout  time.Duration
 	answerTimeout time.Duration
@@ -115,15 +133,17 @@ type Handler struct {
 	retention     time.Duration
 	log           *slog.Logger
 
-	queue chan job
-	chats chats
+	wake     chan struct{} // pokes the dispatcher: events were accepted or a chat freed
+	inflight atomic.Int64  // events held by the workers
+	closed   atomic.Bool   // the webhook refuses events (shutting down)
 
-	mu      sync.RWMutex // held to send to queue (read) and to close it (write)
+	mu      sync.Mutex
 	started bool
-	closed  bool
+	stopped bool
+	stop    chan struct{} // closed by Shutdown: no more claims
 	ctx     context.Context
 	cancel  context.CancelFunc
-	done    chan struct{}
+	done    chan struct{} // closed when the workers have stopped
 
 	// Stats counts what the channel did.
 	Stats Stats
@@ -146,7 +166,9 @@ type Stats struct {
 
 	NotAddressed atomic.Int64 // group or room messages that did not mention the bot
 	Duplicates   atomic.Int64 // redelivered events already taken (by any replica)
-	Busy         atomic.Int64 // events answered "busy" because the queue was full
+	Unrecorded   atomic.Int64 // webhooks answered 500 because the store could not record their events
+	Resumed      atomic.Int64 // events claimed again: after a restart, a crash or a failed delivery
+	Retries      atomic.Int64 // deliveries tried again after a 5xx, a 429 or a network error
 	AskErrors    atomic.Int64 // engine failures (the user gets an apology)
 	Feedback     atomic.Int64 // 👍/👎 stored
 
@@ -187,7 +209,11 @@ func New(cfg Config) (*Handler, error) {
 		maxBody:       cfg.MaxBodyBytes,
 		retention:     cfg.Retention,
 		log:           cfg.Log,
-		chats:         chats{busy: make(map[string][]job)},
+		lease:         cfg.Lease,
+		poll:          cfg.Poll,
+		owner:         newOwner(),
+		wake:          make(chan struct{}, 1),
+		stop:          make(chan struct{}),
 		done:          make(chan struct{}),
 	}
 	if h.baseURL == "" {
@@ -201,11 +227,12 @@ func New(cfg Config) (*Handler, error) {
 	if h.workers <= 0 {
 		h.workers = DefaultWorkers
 	}
-	queue := cfg.Queue
-	if queue <= 0 {
-		queue = DefaultQueue
+	if h.lease <= 0 {
+		h.lease = DefaultLease
 	}
-	h.queue = make(chan job, queue)
+	if h.poll <= 0 {
+		h.poll = DefaultPoll
+	}
 	if h.replyTimeout <= 0 {
 		h.replyTimeout = DefaultReplyTimeout
 	}
@@ -245,60 +272,62 @@ func New(cfg Config) (*Handler, error) {
 	return h, nil
 }
 
-// Start runs the workers. Cancelling ctx does not stop them (a signal should not cut
-// answers short): Shutdown lets the queued events finish, Close abandons them. ctx's
-// values reach every answer.
+// Start runs the workers; they first take up the events that a previous process
+// left in the outbox. Cancelling ctx does not stop them (a signal should not cut
+// answers short): Shutdown lets the answers in progress finish, Close abandons them
+// (to the next process). ctx's values reach every answer.
 func (h *Handler) Start(ctx context.Context) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.started {
 		return errors.New("line: already started")
 	}
-	if h.closed {
+	if h.stopped {
 		return errors.New("line: closed")
 	}
 	h.started = true
 	h.ctx, h.cancel = context.WithCancel(context.WithoutCancel(ctx))
-	var wg sync.WaitGroup
-	for range h.workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			h.work(h.ctx)
-		}()
-	}
-	go func() {
-		wg.Wait()
-		close(h.done)
-	}()
+	go h.run(h.ctx)
 	return nil
 }
 
 // Shutdown stops taking events (the webhook answers 503, so LINE redelivers them to
-// another replica) and waits for the queued ones to be answered. When ctx ends first,
-// the answers in progress are cancelled and ctx's error returned.
+// another replica, and no more are claimed from the outbox) and waits for the answers
+// in progress. When ctx ends first, they are cancelled and ctx's error returned. The
+// events not answered stay in the outbox, released to the next process.
 func (h *Handler) Shutdown(ctx context.Context) error {
+	h.closed.Store(true)
 	h.mu.Lock()
-	if !h.closed {
-		h.closed = true
-		close(h.queue)
+	if !h.stopped {
+		h.stopped = true
+		close(h.stop)
 	}
 	started := h.started
 	h.mu.Unlock()
 	if !started {
 		return nil
 	}
+	var err error
 	select {
 	case <-h.done:
-		return nil
 	case <-ctx.Done():
 		h.cancel()
 		<-h.done
-		return ctx.Err()
+		err = ctx.Err()
 	}
+	h.cancel()
+	rctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	if n, rerr := h.store.RenewLeases(rctx, h.owner, 0); rerr != nil {
+		h.log.Error("line: releasing the events not answered", "err", rerr)
+	} else if n > 0 {
+		h.log.Info("line: events left in the outbox for the next process", "events", n)
+	}
+	return err
 }
 
-// Close stops at once: the answers in progress are cancelled.
+// Close stops at once: the answers in progress are cancelled, their events left in
+// the outbox for the next process.
 func (h *Handler) Close() error {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -326,8 +355,8 @@ func (h *Handler) tag(chatID string) string {
 	return h.hash(chatID)[:12]
 }
 
-// QueueLength is the number of events waiting for a worker.
-func (h *Handler) QueueLength() int { return len(h.queue) }
+// InProgress is the number of events the workers hold.
+func (h *Handler) InProgress() int { return int(h.inflight.Load()) }
 
 // Collectors expose the Stats on /metrics.
 func (h *Handler) Collectors() []prometheus.Collector {
@@ -356,7 +385,9 @@ func (h *Handler) Collectors() []prometheus.Collector {
 		counter(refused, refusedHelp, prometheus.Labels{"reason": "signature"}, &s.BadSignatures),
 		counter(refused, refusedHelp, prometheus.Labels{"reason": "too_large"}, &s.TooLarge),
 		counter(refused, refusedHelp, prometheus.Labels{"reason": "malformed"}, &s.Malformed),
-		counter("civicbot_line_busy_total", "LINE events answered 'busy, try again' because the queue was full.", nil, &s.Busy),
+		counter("civicbot_line_unrecorded_total", "LINE webhooks refused with 500 because the store could not record their events.", nil, &s.Unrecorded),
+		counter("civicbot_line_resumed_total", "LINE events claimed again after a restart, a crash or a failed delivery.", nil, &s.Resumed),
+		counter("civicbot_line_retries_total", "LINE deliveries tried again after a 5xx, a 429 or a network error.", nil, &s.Retries),
 		counter("civicbot_line_duplicates_total", "Redelivered LINE events skipped because a replica had taken them.", nil, &s.Duplicates),
 		counter("civicbot_line_late_total", "LINE answers past the reply timeout or whose reply token was spent.", nil, &s.Late),
 		counter("civicbot_line_dropped_total", "Late LINE answers not pushed.", nil, &s.Dropped),
@@ -364,7 +395,7 @@ func (h *Handler) Collectors() []prometheus.Collector {
 		counter("civicbot_line_push_duplicates_total", "LINE pushes refused as already accepted (retry key).", nil, &s.PushDuplicates),
 		counter("civicbot_line_ask_errors_total", "LINE messages the engine failed to answer.", nil, &s.AskErrors),
 		counter("civicbot_line_feedback_total", "Feedback given in LINE.", nil, &s.Feedback),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "civicbot_line_queue_length", Help: "LINE events waiting for a worker."},
-			func() float64 { return float64(h.QueueLength()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "civicbot_line_in_progress", Help: "LINE events held by this process's workers."},
+			func() float64 { return float64(h.InProgress()) }),
 	}
 }

@@ -16,12 +16,17 @@ import (
 	"github.com/civicbot/civicbot/bot"
 	"github.com/civicbot/civicbot/bot/line"
 	"github.com/civicbot/civicbot/bot/line/linetest"
+	"github.com/civicbot/civicbot/retrieval/hashembed"
+	"github.com/civicbot/civicbot/retrieval/memstore"
 	"github.com/civicbot/civicbot/retrieval/pgstore"
 	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-var _ line.Store = (*pgstore.Store)(nil)
+var (
+	_ line.Store = (*pgstore.Store)(nil)
+	_ line.Store = (*memstore.Store)(nil)
+)
 
 const webhookURL = "http://civicbot.test/line/webhook"
 
@@ -127,40 +132,16 @@ func (f fakeEngine) Ask(ctx context.Context, r bot.Request, _ func(bot.Event)) (
 	return f(ctx, r)
 }
 
-// memStore keeps events and feedback in memory.
-type memStore struct {
-	mu       sync.Mutex
-	events   map[string]bool
-	feedback map[string]string
-	deleted  []string
-}
-
-func newMemStore() *memStore {
-	return &memStore{events: map[string]bool{}, feedback: map[string]string{}}
-}
-
-func (m *memStore) MarkEvent(_ context.Context, id string) (bool, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.events[id] {
-		return false, nil
+// newMemStore is the embedded store in a temporary directory.
+func newMemStore(tb testing.TB) *memstore.Store {
+	tb.Helper()
+	e := hashembed.New(64)
+	s, err := memstore.Open(context.Background(), tb.TempDir(), e, memstore.EmbedderInfo{Name: e.Name(), Dim: e.Dim()}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		tb.Fatal(err)
 	}
-	m.events[id] = true
-	return true, nil
-}
-
-func (m *memStore) SaveFeedback(_ context.Context, f bot.Feedback) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.feedback[f.MessageID] = f.Rating
-	return nil
-}
-
-func (m *memStore) DeleteSession(_ context.Context, s string) (int64, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.deleted = append(m.deleted, s)
-	return 0, nil
+	tb.Cleanup(s.Close)
+	return s
 }
 
 // TestLine runs the channel on the bundled data with the real engine and PostgreSQL.
@@ -551,7 +532,7 @@ func TestLongAnswerSplit(t *testing.T) {
 		return bot.Answer{MessageID: "abc123", Text: long, Mode: bot.ModeExtractive,
 			Sources: []bot.Source{{Dataset: "tfda_article", Key: "k", Title: "說明", URL: "https://www.fda.gov.tw/", Snapshot: "2025-03-04"}}}, nil
 	})
-	f := newFixture(t, engine, newMemStore())
+	f := newFixture(t, engine, newMemStore(t))
 	f.post(t, f.api.Text(linetest.NewUserID(), "請說明"))
 	c := f.api.WaitDelivered(t, 1)[0]
 	texts := c.Texts()
@@ -575,30 +556,33 @@ func TestLongAnswerSplit(t *testing.T) {
 	}
 }
 
-func TestBusy(t *testing.T) {
+// TestNoBusy checks that with one worker taken, later events wait in the outbox and
+// are all answered (the queue no longer overflows into "busy" replies).
+func TestNoBusy(t *testing.T) {
 	entered, release := make(chan struct{}, 8), make(chan struct{})
 	engine := fakeEngine(func(ctx context.Context, r bot.Request) (bot.Answer, error) {
 		entered <- struct{}{}
 		<-release
 		return bot.Answer{Text: "好的。", Mode: bot.ModeNoAnswer}, nil
 	})
-	f := newFixture(t, engine, newMemStore(), func(c *line.Config) { c.Workers, c.Queue = 1, 1 })
+	f := newFixture(t, engine, newMemStore(t), func(c *line.Config) { c.Workers = 1 })
 	f.post(t, f.api.Text(linetest.NewUserID(), "一")) // taken by the worker
 	<-entered
-	f.post(t, f.api.Text(linetest.NewUserID(), "二")) // waits in the queue
-	third := f.api.Text(linetest.NewUserID(), "三")
-	f.post(t, third) // the queue is full
-	// The busy reply was sent before the webhook returned.
-	calls := f.api.CallsOf(linetest.Reply)
-	if len(calls) != 1 || calls[0].ReplyToken != third.ReplyToken || calls[0].Text() != "目前詢問的人很多，請稍後再試一次。" {
-		t.Fatalf("replies %+v: want the busy text for the third message", calls)
+	for _, q := range []string{"二", "三", "四"} {
+		if code := f.post(t, f.api.Text(linetest.NewUserID(), q)); code != http.StatusOK {
+			t.Fatalf("status %d", code)
+		}
 	}
-	if f.h.Stats.Busy.Load() != 1 {
-		t.Errorf("busy %d", f.h.Stats.Busy.Load())
+	if n := len(f.api.Calls()); n != 1 {
+		t.Fatalf("calls %+v: want only the loading animation while the worker is busy", f.api.Calls())
 	}
 	close(release)
-	f.api.WaitDelivered(t, 3)
-	waitHandled(t, f.h, 3)
+	for _, c := range f.api.WaitDelivered(t, 4) {
+		if c.Text() != "好的。" {
+			t.Errorf("answered %q", c.Text())
+		}
+	}
+	waitHandled(t, f.h, 4)
 }
 
 // TestChatOrder checks that a chat's messages are answered in order, one at a time,
@@ -624,7 +608,7 @@ func TestChatOrder(t *testing.T) {
 		mu.Unlock()
 		return bot.Answer{Text: "答：" + r.Message, Mode: bot.ModeNoAnswer}, nil
 	})
-	f := newFixture(t, engine, newMemStore(), func(c *line.Config) { c.Workers = 4 })
+	f := newFixture(t, engine, newMemStore(t), func(c *line.Config) { c.Workers = 4 })
 	user := linetest.NewUserID()
 	var events []linetest.Event
 	for _, m := range []string{"m1", "m2", "m3", "m4", "m5"} {
@@ -644,7 +628,7 @@ func TestEngineError(t *testing.T) {
 	engine := fakeEngine(func(context.Context, bot.Request) (bot.Answer, error) {
 		return bot.Answer{}, errors.New("database down")
 	})
-	f := newFixture(t, engine, newMemStore())
+	f := newFixture(t, engine, newMemStore(t))
 	f.post(t, f.api.Text(linetest.NewUserID(), "普拿疼"), f.api.Text(linetest.NewUserID(), strings.Repeat("長", bot.MaxMessageRunes+1)))
 	for _, c := range f.api.WaitDelivered(t, 2) {
 		if !strings.Contains(c.Text(), "稍後再試") && !strings.Contains(c.Text(), "精簡") {
@@ -657,13 +641,16 @@ func TestEngineError(t *testing.T) {
 }
 
 func TestShutdown(t *testing.T) {
-	release := make(chan struct{})
+	entered, release := make(chan struct{}, 2), make(chan struct{})
 	engine := fakeEngine(func(ctx context.Context, r bot.Request) (bot.Answer, error) {
+		entered <- struct{}{}
 		<-release
 		return bot.Answer{Text: "好", Mode: bot.ModeNoAnswer}, nil
 	})
-	f := newFixture(t, engine, newMemStore())
+	f := newFixture(t, engine, newMemStore(t))
 	f.post(t, f.api.Text(linetest.NewUserID(), "一"), f.api.Text(linetest.NewUserID(), "二"))
+	<-entered
+	<-entered
 	done := make(chan error)
 	go func() { done <- f.h.Shutdown(context.Background()) }()
 	time.Sleep(20 * time.Millisecond)
@@ -675,12 +662,12 @@ func TestShutdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	if n := f.api.Delivered(); n != 2 {
-		t.Errorf("%d answered, want the 2 queued", n)
+		t.Errorf("%d answered, want the 2 in progress", n)
 	}
 }
 
 func TestNew(t *testing.T) {
-	ok := line.Config{ChannelSecret: "s", AccessToken: "t", Engine: fakeEngine(nil), Store: newMemStore()}
+	ok := line.Config{ChannelSecret: "s", AccessToken: "t", Engine: fakeEngine(nil), Store: newMemStore(t)}
 	for name, mod := range map[string]func(*line.Config){
 		"no secret": func(c *line.Config) { c.ChannelSecret = "" },
 		"no token":  func(c *line.Config) { c.AccessToken = "" },
@@ -700,7 +687,7 @@ func TestNew(t *testing.T) {
 	if a, b := h.SessionID("U1"), h.SessionID("U2"); a == b || len(a) != len("line:")+32 {
 		t.Errorf("sessions %q %q", a, b)
 	}
-	other, _ := line.New(line.Config{ChannelSecret: "s", AccessToken: "t", Engine: fakeEngine(nil), Store: newMemStore(), HashKey: []byte("k")})
+	other, _ := line.New(line.Config{ChannelSecret: "s", AccessToken: "t", Engine: fakeEngine(nil), Store: newMemStore(t), HashKey: []byte("k")})
 	if other.SessionID("U1") == h.SessionID("U1") {
 		t.Error("the hash key does not key the session ids")
 	}

@@ -5,30 +5,22 @@ import (
 	"crypto/rand"
 	"crypto/sha1"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/line/line-bot-sdk-go/v8/linebot/messaging_api"
 )
 
-// sendTimeout bounds the delivery of one answer, retries included.
-const sendTimeout = 30 * time.Second
+// callTimeout bounds one call of the Messaging API (a reply or a push).
+const callTimeout = 15 * time.Second
 
 // loadingTimeout bounds the loading-animation call: the answer must not wait on it.
 const loadingTimeout = 3 * time.Second
-
-var (
-	// errTokenSpent is LINE's "Invalid reply token": expired, or used already.
-	errTokenSpent = errors.New("line: reply token invalid or expired")
-	// errMaybeSent is a spent token after a failed first attempt: the first attempt
-	// probably went through, so nothing is pushed.
-	errMaybeSent = errors.New("line: reply token spent after a failed attempt; the reply was probably delivered")
-)
 
 // chatID is a LINE user (U), group (C) or room (R) id: pushes go only to those.
 var chatID = regexp.MustCompile(`^[UCR][0-9a-f]{32}$`)
@@ -45,91 +37,69 @@ func (h *Handler) api(ctx context.Context) *messaging_api.MessagingApiAPI {
 	return c.WithContext(ctx)
 }
 
-// send delivers an event's messages: by reply while the token is fresh, by push when
-// the answer is late or LINE says the token is spent (unless pushes are off).
-func (h *Handler) send(ctx context.Context, j job, msgs []messaging_api.MessageInterface) {
-	if len(msgs) == 0 {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, sendTimeout)
+// sendResult is what one delivery attempt came to.
+type sendResult struct {
+	status     int           // the API's status; 0 for a transport error or a cancelled call
+	msg        string        // LINE's error message
+	retryAfter time.Duration // the Retry-After of a 429 or 503, when given
+	err        error
+}
+
+// tokenSpent says whether LINE refused a reply because its token was invalid:
+// expired, or used already.
+func (r sendResult) tokenSpent() bool {
+	return r.status == http.StatusBadRequest && strings.Contains(strings.ToLower(r.msg), "reply token")
+}
+
+// reply sends a reply once.
+func (h *Handler) reply(ctx context.Context, token string, msgs []messaging_api.MessageInterface) sendResult {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	if j.replyToken != "" {
-		if time.Since(j.received) < h.replyTimeout {
-			err := h.reply(ctx, j.replyToken, msgs)
-			if err == nil {
-				h.Stats.Replies.Add(1)
-				return
-			}
-			if !errors.Is(err, errTokenSpent) {
-				h.Stats.SendFailures.Add(1)
-				h.log.Error("line: reply", "event", j.id, "chat", h.tag(j.src.chat()), "err", err)
-				return
-			}
-			h.log.Info("line: reply token spent", "event", j.id, "redelivery", j.redelivery)
-		}
-		h.Stats.Late.Add(1)
-	}
-	to := j.src.chat()
-	if !h.push || !chatID.MatchString(to) {
-		h.Stats.Dropped.Add(1)
-		h.log.Warn("line: answer not delivered: no valid reply token and no push", "event", j.id, "chat", h.tag(to), "push", h.push)
-		return
-	}
-	err := h.pushMessages(ctx, to, retryKey(j.id), msgs)
-	if err != nil {
-		h.Stats.SendFailures.Add(1)
-		h.log.Error("line: push", "event", j.id, "chat", h.tag(to), "err", err)
-	}
+	res, _, err := h.api(ctx).ReplyMessageWithHttpInfo(&messaging_api.ReplyMessageRequest{ReplyToken: token, Messages: msgs})
+	return result(res, err)
 }
 
-// reply sends a reply, once more after a transient failure (the token allows one use,
-// so a retry cannot deliver twice).
-func (h *Handler) reply(ctx context.Context, token string, msgs []messaging_api.MessageInterface) error {
-	for attempt := 0; ; attempt++ {
-		res, _, err := h.api(ctx).ReplyMessageWithHttpInfo(&messaging_api.ReplyMessageRequest{ReplyToken: token, Messages: msgs})
-		if err == nil {
-			return nil
-		}
-		status, msg := apiError(res)
-		switch {
-		case status == http.StatusBadRequest && strings.Contains(strings.ToLower(msg), "reply token"):
-			if attempt > 0 {
-				return errMaybeSent
-			}
-			return errTokenSpent
-		case transient(status) && attempt == 0 && ctx.Err() == nil:
-			if !sleep(ctx, 300*time.Millisecond) {
-				return err
-			}
-			continue
-		}
-		return err
-	}
+// pushMessages sends a push once, with a retry key: LINE accepts a key once (in 24
+// hours) and answers 409 to the same key again, so retries, and other replicas
+// pushing for the same event, cannot deliver twice.
+func (h *Handler) pushMessages(ctx context.Context, to, key string, msgs []messaging_api.MessageInterface) sendResult {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	res, _, err := h.api(ctx).PushMessageWithHttpInfo(&messaging_api.PushMessageRequest{To: to, Messages: msgs}, key)
+	return result(res, err)
 }
 
-// pushMessages sends a push with a retry key: LINE accepts a key once (in 24 hours),
-// so retries, and other replicas pushing for the same event, cannot deliver twice.
-func (h *Handler) pushMessages(ctx context.Context, to, key string, msgs []messaging_api.MessageInterface) error {
-	backoff := 250 * time.Millisecond
-	for attempt := 0; ; attempt++ {
-		res, _, err := h.api(ctx).PushMessageWithHttpInfo(&messaging_api.PushMessageRequest{To: to, Messages: msgs}, key)
-		if err == nil {
-			h.Stats.Pushes.Add(1)
-			return nil
+func result(res *http.Response, err error) sendResult {
+	if err == nil {
+		if res != nil {
+			res.Body.Close()
 		}
-		status, _ := apiError(res)
-		if status == http.StatusConflict {
-			h.Stats.PushDuplicates.Add(1)
-			return nil
-		}
-		if !transient(status) || attempt == 2 || ctx.Err() != nil {
-			return err
-		}
-		if !sleep(ctx, backoff) {
-			return err
-		}
-		backoff *= 4
+		return sendResult{status: http.StatusOK}
 	}
+	r := sendResult{err: err}
+	if res != nil {
+		r.retryAfter = retryAfter(res.Header.Get("Retry-After"), time.Now())
+	}
+	r.status, r.msg = apiError(res)
+	return r
+}
+
+// retryAfter reads a Retry-After header: seconds, or an HTTP date.
+func retryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.Atoi(v); err == nil {
+		if n < 0 {
+			return 0
+		}
+		return time.Duration(min(n, 3600)) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return min(t.Sub(now), time.Hour)
+	}
+	return 0
 }
 
 // loading shows the loading animation in a user's chat while the answer is made.
@@ -178,8 +148,9 @@ func sleep(ctx context.Context, d time.Duration) bool {
 // retryNamespace is the UUID namespace of retry keys.
 var retryNamespace = [16]byte{0x6c, 0x69, 0x6e, 0x65, 0x2d, 0x72, 0x65, 0x74, 0x72, 0x79, 0x2d, 0x63, 0x69, 0x76, 0x69, 0x63}
 
-// retryKey is the X-Line-Retry-Key of an event's push: a name-based UUID (version 5)
-// of the webhookEventId, the same on every replica and every retry.
+// retryKey is the X-Line-Retry-Key of an event's push, kept with the event in the
+// outbox: a name-based UUID (version 5) of the webhookEventId, the same on every
+// replica and every retry.
 func retryKey(eventID string) string {
 	var u [16]byte
 	if eventID == "" {

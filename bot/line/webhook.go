@@ -7,20 +7,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"runtime/debug"
-	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/civicbot/civicbot/bot"
 	"github.com/line/line-bot-sdk-go/v8/linebot/webhook"
 )
-
-// busyTimeout bounds the "busy" replies sent from the webhook request itself when the
-// queue is full.
-const busyTimeout = 3 * time.Second
-
-// maxPendingPerChat bounds the events of one chat waiting behind its answer in
-// progress: one user cannot fill the queue.
-const maxPendingPerChat = 16
 
 // job is one event to handle.
 type job struct {
@@ -31,6 +23,9 @@ type job struct {
 	src        source
 	redelivery bool
 	received   time.Time
+	// sent is the event's timestamp (when LINE sent it, and so when its reply token
+	// was issued), or received when it has none.
+	sent time.Time
 }
 
 // source is where an event came from.
@@ -54,7 +49,8 @@ func (s source) chat() string {
 }
 
 // ServeHTTP is the webhook (POST /line/webhook). It verifies the signature before
-// anything else, acknowledges with 200 at once and queues the events.
+// anything else, writes the events to the outbox and then acknowledges with 200; when
+// the store cannot record them it answers 500, and LINE delivers them again.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
@@ -89,7 +85,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	received := time.Now()
-	events, err := h.parse(body)
+	events, raws, err := h.parse(body)
 	if err != nil {
 		h.Stats.Malformed.Add(1)
 		// The error is not logged: parse errors can quote the body.
@@ -97,50 +93,69 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "malformed body", http.StatusBadRequest)
 		return
 	}
-
-	var overflow []job
-	h.mu.RLock()
-	if h.closed {
-		h.mu.RUnlock()
+	if h.closed.Load() {
 		// LINE redelivers (when redelivery is on) to a replica still running.
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
 		return
 	}
-	for _, ev := range events {
+
+	var items []bot.OutboxItem
+	var jobs []job
+	for i, ev := range events {
 		h.Stats.Events.Add(1)
-		j, ok := h.job(ev, received)
+		j, ok := h.job(ev, received, true)
+		if ok {
+			ok = h.wanted(j)
+		}
 		if !ok {
 			h.Stats.Handled.Add(1)
 			continue
 		}
-		if !h.chats.enqueue(j, h.queue) {
-			overflow = append(overflow, j)
+		id := j.id
+		if id == "" {
+			// LINE always sends one; an event without is still answered, once.
+			id = "local:" + randomID()
 		}
+		chat := j.src.chat()
+		if chat == "" {
+			chat = id
+		}
+		items = append(items, bot.OutboxItem{ID: eventKey(id), Chat: h.hash(chat), Event: raws[i], Received: received, RetryKey: retryKey(id)})
+		jobs = append(jobs, j)
 	}
-	h.mu.RUnlock()
-
+	if len(items) > 0 {
+		ctx, cancel := context.WithTimeout(r.Context(), storeTimeout)
+		fresh, err := h.store.AcceptEvents(ctx, items)
+		cancel()
+		if err != nil {
+			// Not acknowledged, so LINE delivers the events again: never answered
+			// without a record that they were (which could answer them twice).
+			h.Stats.Unrecorded.Add(1)
+			h.log.Error("line webhook: cannot record the events; answering 500 so that LINE redelivers them", "events", len(items), "err", err)
+			http.Error(w, "cannot record the events", http.StatusInternalServerError)
+			return
+		}
+		for i, f := range fresh {
+			if !f {
+				h.Stats.Duplicates.Add(1)
+				h.Stats.Handled.Add(1)
+				h.log.Info("line: event already taken", "event", jobs[i].id, "redelivery", jobs[i].redelivery)
+			}
+		}
+		h.poke()
+	}
 	w.WriteHeader(http.StatusOK)
-	if len(overflow) > 0 {
-		if f, ok := w.(http.Flusher); ok {
-			f.Flush()
-		}
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), busyTimeout)
-		defer cancel()
-		for _, j := range overflow {
-			h.overflow(ctx, j)
-		}
-	}
 }
 
 // parse reads a webhook body. An event that does not parse is skipped, not the
 // body: the others are still answered.
-func (h *Handler) parse(body []byte) (events []webhook.EventInterface, err error) {
+func (h *Handler) parse(body []byte) (events []webhook.EventInterface, raws [][]byte, err error) {
 	var env struct {
 		Destination string            `json:"destination"`
 		Events      []json.RawMessage `json:"events"`
 	}
 	if err := json.Unmarshal(body, &env); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for i, raw := range env.Events {
 		ev, err := unmarshalEvent(raw)
@@ -150,8 +165,9 @@ func (h *Handler) parse(body []byte) (events []webhook.EventInterface, err error
 			continue
 		}
 		events = append(events, ev)
+		raws = append(raws, raw)
 	}
-	return events, nil
+	return events, raws, nil
 }
 
 // unmarshalEvent is the SDK's, guarded: a webhook must never take the server down.
@@ -164,49 +180,61 @@ func unmarshalEvent(raw []byte) (ev webhook.EventInterface, err error) {
 	return webhook.UnmarshalEvent(raw)
 }
 
-// job describes an event; false for events the channel ignores.
-func (h *Handler) job(ev webhook.EventInterface, received time.Time) (job, bool) {
+// job describes an event; false for events the channel ignores. count counts the
+// event in the Stats (at the webhook, not again when a worker reads it back).
+func (h *Handler) job(ev webhook.EventInterface, received time.Time, count bool) (job, bool) {
 	j := job{ev: ev, typ: ev.GetType(), received: received}
+	add := func(c *atomic.Int64) {
+		if count {
+			c.Add(1)
+		}
+	}
 	var (
 		src     webhook.SourceInterface
 		mode    webhook.EventMode
 		deliver *webhook.DeliveryContext
+		ts      int64
 	)
 	switch e := ev.(type) {
 	case webhook.MessageEvent:
-		src, mode, deliver, j.id, j.replyToken = e.Source, e.Mode, e.DeliveryContext, e.WebhookEventId, e.ReplyToken
+		src, mode, deliver, j.id, j.replyToken, ts = e.Source, e.Mode, e.DeliveryContext, e.WebhookEventId, e.ReplyToken, e.Timestamp
 		if _, ok := e.Message.(webhook.TextMessageContent); ok {
-			h.Stats.Texts.Add(1)
+			add(&h.Stats.Texts)
 		} else {
-			h.Stats.NonTexts.Add(1)
+			add(&h.Stats.NonTexts)
 		}
 	case webhook.PostbackEvent:
-		src, mode, deliver, j.id, j.replyToken = e.Source, e.Mode, e.DeliveryContext, e.WebhookEventId, e.ReplyToken
-		h.Stats.Postbacks.Add(1)
+		src, mode, deliver, j.id, j.replyToken, ts = e.Source, e.Mode, e.DeliveryContext, e.WebhookEventId, e.ReplyToken, e.Timestamp
+		add(&h.Stats.Postbacks)
 	case webhook.FollowEvent:
-		src, mode, deliver, j.id, j.replyToken = e.Source, e.Mode, e.DeliveryContext, e.WebhookEventId, e.ReplyToken
-		h.Stats.Follows.Add(1)
+		src, mode, deliver, j.id, j.replyToken, ts = e.Source, e.Mode, e.DeliveryContext, e.WebhookEventId, e.ReplyToken, e.Timestamp
+		add(&h.Stats.Follows)
 	case webhook.UnfollowEvent:
-		src, mode, deliver, j.id = e.Source, e.Mode, e.DeliveryContext, e.WebhookEventId
-		h.Stats.Unfollows.Add(1)
+		src, mode, deliver, j.id, ts = e.Source, e.Mode, e.DeliveryContext, e.WebhookEventId, e.Timestamp
+		add(&h.Stats.Unfollows)
 	case webhook.JoinEvent:
-		src, mode, deliver, j.id, j.replyToken = e.Source, e.Mode, e.DeliveryContext, e.WebhookEventId, e.ReplyToken
-		h.Stats.Joins.Add(1)
+		src, mode, deliver, j.id, j.replyToken, ts = e.Source, e.Mode, e.DeliveryContext, e.WebhookEventId, e.ReplyToken, e.Timestamp
+		add(&h.Stats.Joins)
 	case webhook.LeaveEvent:
-		src, mode, deliver, j.id = e.Source, e.Mode, e.DeliveryContext, e.WebhookEventId
-		h.Stats.Leaves.Add(1)
+		src, mode, deliver, j.id, ts = e.Source, e.Mode, e.DeliveryContext, e.WebhookEventId, e.Timestamp
+		add(&h.Stats.Leaves)
 	default:
-		h.Stats.Ignored.Add(1)
+		add(&h.Stats.Ignored)
 		return j, false
 	}
 	j.src = sourceOf(src)
+	j.sent = received
+	// A timestamp in the future (a skewed clock) would keep a dead token in use.
+	if t := time.UnixMilli(ts); ts > 0 && !t.After(received) {
+		j.sent = t
+	}
 	if deliver != nil {
 		j.redelivery = deliver.IsRedelivery
 	}
 	// In standby mode another channel answers the chat; forgetting a conversation
 	// still applies.
 	if mode == webhook.EventMode_STANDBY && j.typ != "unfollow" && j.typ != "leave" {
-		h.Stats.Ignored.Add(1)
+		add(&h.Stats.Ignored)
 		return j, false
 	}
 	return j, true
@@ -224,114 +252,20 @@ func sourceOf(s webhook.SourceInterface) source {
 	return source{}
 }
 
-// overflow handles an event that found the queue full, within the webhook request:
-// a conversation to forget is forgotten (a privacy promise), a message gets a short
-// "busy" reply rather than silence.
-func (h *Handler) overflow(ctx context.Context, j job) {
-	switch j.typ {
-	case "unfollow", "leave":
-		h.handle(ctx, j)
-		return
-	}
-	defer h.Stats.Handled.Add(1)
-	h.Stats.Busy.Add(1)
-	h.log.Warn("line: queue full, answering busy", "event", j.id, "type", j.typ, "chat", h.tag(j.src.chat()))
-	if j.replyToken == "" {
-		return
-	}
-	// By reply only: a busy notice is not worth a push.
-	if err := h.reply(ctx, j.replyToken, texts(textBusy)); err != nil {
-		h.Stats.SendFailures.Add(1)
-		h.log.Warn("line: busy reply", "event", j.id, "err", err)
-		return
-	}
-	h.Stats.Replies.Add(1)
-}
-
-// work runs queued events until the queue is closed. The events of one chat are
-// handled in order, one at a time (a follow-up needs the answer before it): the
-// worker that has a chat's event takes the chat's next ones too.
-func (h *Handler) work(ctx context.Context) {
-	for j := range h.queue {
-		for ok := true; ok; j, ok = h.chats.next(j.src.chat()) {
-			h.handle(ctx, j)
-		}
-	}
-}
-
-// chats orders the events of each chat. A chat with an event queued or in progress
-// is active; its later events wait in its list, not in the queue, so that no two
-// workers take the same chat and the order of arrival holds.
-type chats struct {
-	mu   sync.Mutex
-	busy map[string][]job // active chat → events waiting behind the one queued or in progress
-}
-
-// enqueue queues j, or puts it behind its chat's event; false when the queue (or the
-// chat's list) is full.
-func (c *chats) enqueue(j job, queue chan<- job) bool {
-	key := j.src.chat()
-	if key == "" {
-		select {
-		case queue <- j:
-			return true
-		default:
-			return false
-		}
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if waiting, active := c.busy[key]; active {
-		if len(waiting) >= maxPendingPerChat {
-			return false
-		}
-		c.busy[key] = append(waiting, j)
+// wanted says whether an event is for the bot: a group's or room's messages are only
+// when they mention it, and its pictures and stickers never are.
+func (h *Handler) wanted(j job) bool {
+	ev, ok := j.ev.(webhook.MessageEvent)
+	if !ok || j.src.kind == "user" {
 		return true
 	}
-	select {
-	case queue <- j:
-		c.busy[key] = nil
-		return true
-	default:
+	m, ok := ev.Message.(webhook.TextMessageContent)
+	if !ok {
 		return false
 	}
-}
-
-// next returns the chat's next waiting event, or makes the chat inactive.
-func (c *chats) next(key string) (job, bool) {
-	if key == "" {
-		return job{}, false
+	if _, ok := addressed(m); !ok {
+		h.Stats.NotAddressed.Add(1)
+		return false
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	waiting := c.busy[key]
-	if len(waiting) == 0 {
-		delete(c.busy, key)
-		return job{}, false
-	}
-	c.busy[key] = waiting[1:]
-	return waiting[0], true
-}
-
-// handle answers one event; a redelivered event a replica already took is skipped.
-func (h *Handler) handle(ctx context.Context, j job) {
-	defer h.Stats.Handled.Add(1)
-	defer func() {
-		if p := recover(); p != nil {
-			h.log.Error("line: panic handling an event", "event", j.id, "type", j.typ, "panic", p, "stack", string(debug.Stack()))
-		}
-	}()
-	if j.id != "" {
-		first, err := h.store.MarkEvent(ctx, eventKey(j.id))
-		switch {
-		case err != nil:
-			// Better twice than never.
-			h.log.Warn("line: cannot record the event; answering anyway", "event", j.id, "err", err)
-		case !first:
-			h.Stats.Duplicates.Add(1)
-			h.log.Info("line: event already taken", "event", j.id, "redelivery", j.redelivery)
-			return
-		}
-	}
-	h.dispatch(ctx, j)
+	return true
 }

@@ -107,6 +107,36 @@ const (
 	gTopic   // stocks, weather, sports: out of scope without an in-scope word
 	gInScope // medication and government-service words
 
+	// Situations (situations.txt): facts of the language combined by the rules in
+	// triage.go into a self-harm intent or an emergency told in everyday words.
+	gWish       // 想, 希望, 寧願, "want", "wish"
+	gDie        // 死, 死掉, "die": death as what happens to the speaker
+	gNeverWake  // 不要再醒來, 永遠睡, "never wake up"
+	gStockpile  // 存了, 囤, 攢, "stockpiled", "saving up"
+	gAfter      // 之後, 吃完, "after": something taken before the signs
+	gFood       // 海鮮, 花生, "shrimp": what sets off an allergy
+	gAirway     // 喉嚨, 舌頭, 嘴唇, "throat"
+	gSwollen    // 腫, 緊, "swollen", "tight", "closing"
+	gSkin       // 疹子, 蕁麻疹, "rash", "hives"
+	gDizzy      // 頭暈, 快昏倒, "dizzy", "faint"
+	gVomit      // 嘔吐, 一直吐, "vomiting"
+	gVomitBlood // 吐血, 黑便, "vomiting blood"
+	gBreathWeak // 很喘, 呼吸不順, "wheezing": weaker than gBreath
+	gBlueLips   // 嘴唇發紫, "blue lips"
+	gConfused   // 意識模糊, 叫了沒反應, "confused"
+	gHeartFast  // 心跳很快, "heart racing"
+	gChest      // 胸口, 心臟, "chest"
+	gChestHurt  // 痛, 壓, 揪, "crushed", "pressure"
+	gChestSqueeze
+	gSweat    // 冒汗, 冷汗, "sweating", "clammy"
+	gRadiate  // 左手, 下巴, "arm", "jaw": where heart pain spreads
+	gFace     // 臉, 嘴角, "face", "smile"
+	gDroop    // 歪, 下垂, "drooping", "crooked"
+	gOneSide  // 一邊, 半邊, "one side"
+	gLimbWeak // 無力, 麻, "weak", "numb"
+	gSpeech   // 講話, 說話, "speech"
+	gSpeechBad
+
 	numGroups
 )
 
@@ -130,7 +160,10 @@ func prefixed(prefixes, words string) string {
 	return join(out)
 }
 
-var blocks = []block{
+// blocks are the lexicon's phrases: those written here and those of situations.txt.
+var blocks = append(lexiconBlocks[:len(lexiconBlocks):len(lexiconBlocks)], situationBlocks...)
+
+var lexiconBlocks = []block{
 	// ---------------------------------------------------------------- self-harm
 	{g: gSuicide,
 		// 想死 also in hyperbole (累到想死): still answered with 1925, which is the

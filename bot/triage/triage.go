@@ -34,6 +34,27 @@
 // ingestion, except after 避免/預防), 吃錯藥, 叫不醒, 不省人事, 救命, and chest pain with
 // an alarm sign (冒冷汗, 喘不過氣, 痛到). Self-harm phrases always fire.
 //
+// # Situations
+//
+// People rarely name what is happening: they tell it. situations.txt holds words
+// that each state one fact of the language (a word for the chest, for sweating,
+// for wishing, for not waking up, for stockpiling), and the rules combine them:
+//
+//   - a wish followed by a death or by not waking (「希望睡著就不要再醒來」, "I wish
+//     I could take all my meds and just die"), or a stockpile of a medicine with
+//     either (「存了好多安眠藥…不會醒」), is SelfHarm; asking which medicine or how
+//     many would let one die or not wake (「哪種藥吃多少可以讓我死」, "what pills
+//     can I take to not wake up") is lethal_dose. SelfHarm is decided first, so a
+//     medicine named does not turn it into a medicine question;
+//   - something taken and danger signs (「吃了海鮮又吃了止痛藥…起疹子喉嚨很緊頭暈」),
+//     a swollen or tight throat, a heart attack told as a chest that hurts or is
+//     pressed with sweating, breathlessness or pain spreading ("my father is
+//     sweating and says his chest feels crushed"), and a stroke told as two of its
+//     signs or one sudden sign, are an Emergency.
+//
+// A sleeping pill with alcohol, a dose for a child, dizziness after a medicine
+// alone, a stockpile of expired medicine to throw away are general questions: None.
+//
 // # Borderline choices
 //
 //   - 「胸悶可以吃什麼藥」 is None: chest tightness alone, asked as a general question,
@@ -94,6 +115,10 @@ type Result struct {
 	// Reason is a short machine-readable label ("overdose", "suicide", "poem"),
 	// safe to log: never the user's text.
 	Reason string
+	// Medicine reports that the message names a medicine: a generic word (藥, 錠,
+	// "pills"), a common brand (普拿疼, 斯斯, "Tylenol") or an ingredient. Whatever
+	// the kind: the pipeline reads it to know a medicine question.
+	Medicine bool
 }
 
 // Classify sorts a message, already normalised (NFKC, Simplified converted to
@@ -103,20 +128,26 @@ type Result struct {
 func Classify(msg string) Result {
 	s := analyse(msg)
 	defer release(s)
+	r := s.classify()
+	r.Medicine = s.medicine()
+	return r
+}
+
+func (s *scan) classify() Result {
 	if r := s.selfHarm(); r != "" {
-		return Result{SelfHarm, r}
+		return Result{Kind: SelfHarm, Reason: r}
 	}
 	if r := s.emergency(); r != "" {
-		return Result{Emergency, r}
+		return Result{Kind: Emergency, Reason: r}
 	}
 	if r := s.injection(); r != "" {
-		return Result{Injection, r}
+		return Result{Kind: Injection, Reason: r}
 	}
 	if r := s.outOfScope(); r != "" {
-		return Result{OutOfScope, r}
+		return Result{Kind: OutOfScope, Reason: r}
 	}
 	if r := s.greeting(); r != "" {
-		return Result{Greeting, r}
+		return Result{Kind: Greeting, Reason: r}
 	}
 	return Result{}
 }
@@ -141,6 +172,35 @@ func (s *scan) selfHarm() string {
 	case s.has[gHelpline]:
 		// Asking for the line: the self-harm answer gives 1925 first.
 		return "suicide_helpline"
+	}
+	return s.selfHarmSituation()
+}
+
+// Gaps of the situation rules, in runes (Chinese) and bytes (English): a wish and
+// what is wished (「希望睡著就不要再醒來」), a part of the body and its state
+// (「喉嚨很緊」, "chest feels crushed").
+const (
+	wishZH, wishEN = 6, 30
+	bodyZH, bodyEN = 2, 12
+)
+
+// selfHarmSituation finds a self-harm intent told in everyday words rather than
+// named: a wish to die or not to wake up (「希望睡著就不要再醒來」, "I wish I could
+// sleep and never wake up"), or an intent beside a means gathered or at hand
+// (stockpiled sedatives with 不會醒, "I've been saving my pills... not wake up").
+// Asking which means or how much would let one die is gLethal's rule above, with
+// the words of situations.txt.
+func (s *scan) selfHarmSituation() string {
+	wishDie := s.follows(gWish, gDie, 3, wishEN)
+	wishSleep := s.follows(gWish, gNeverWake, wishZH, wishEN)
+	means := s.medicine() || s.has[gQuantity] || s.has[gOverdose] || s.has[gHazard]
+	switch {
+	case wishDie, wishSleep, means && s.follows(gWish, gDie, 2*wishZH, 2*wishEN):
+		// With a means between them, a wish and a death may lie further apart:
+		// "I wish I could take all my meds and just die".
+		return "suicide"
+	case s.has[gStockpile] && means && (s.has[gNeverWake] || s.has[gDie] || s.has[gIntent]):
+		return "intentional_overdose"
 	}
 	return ""
 }
@@ -193,7 +253,73 @@ func (s *scan) emergency() string {
 	case s.has[gDistress]:
 		return "distress"
 	}
+	return s.emergencySituation()
+}
+
+// emergencySituation finds an emergency told as what happened and what is seen
+// rather than named (situations.txt):
+//
+//   - something taken (吃了, 吃完…之後, "after taking") and a danger sign: a severe
+//     one (a swelling or tight throat, breathing, blue lips, unconsciousness,
+//     confusion, convulsions, vomiting blood), or a rash with another sign, or three
+//     signs (rash, dizziness, vomiting, wheezing, a racing heart). Dizziness and
+//     nausea after a medicine alone are a side effect to ask a pharmacist about;
+//   - a tight or swollen throat, or a rash with trouble breathing, even with
+//     nothing said to have been taken;
+//   - a heart attack: the chest (胸口, 心臟, "chest") with pain or pressure (痛, 壓,
+//     "crushed") and sweating, breathlessness, dizziness or nausea, or with pain
+//     spreading (手臂, 下巴, "arm", "jaw") or in someone now;
+//   - a stroke: two of a drooping face, weakness on one side and speech gone wrong,
+//     or one of them sudden, or a drooping face in someone now.
+func (s *scan) emergencySituation() string {
+	airway := s.near(gAirway, gSwollen, bodyZH, bodyEN)
+	breath := s.has[gBreath]
+	severe := airway || breath || s.has[gBlueLips] || s.has[gVomitBlood] || s.has[gConfused] ||
+		s.has[gUnconscious] || s.has[gUnconsciousStrong] || s.has[gSeizure]
+	signs := 0
+	for _, g := range []group{gSkin, gDizzy, gVomit, gBreathWeak, gHeartFast} {
+		if s.has[g] {
+			signs++
+		}
+	}
+	taken := s.has[gIngestPast] || s.has[gMisIngest] || s.has[gIngest] && s.has[gAfter] || s.overdose()
+	allergic := airway || s.has[gSkin]
+
+	chestHurt := s.near(gChest, gChestHurt, bodyZH, bodyEN)
+	chestTight := s.near(gChest, gChestSqueeze, bodyZH-1, bodyEN)
+	chestAlarm := s.has[gSweat] || breath || s.has[gBreathWeak] || s.has[gDizzy] || s.has[gVomit]
+
+	face := s.near(gFace, gDroop, bodyZH, bodyEN) || s.has[gStrokeSign]
+	side := s.near(gOneSide, gLimbWeak, 4, 16)
+	speech := s.near(gSpeech, gSpeechBad, 3, 16)
+	strokeSigns := b2i(face) + b2i(side) + b2i(speech)
+	if strokeSigns < 2 && s.has[gStrokeWeak] && !side && !speech {
+		strokeSigns++
+	}
+
+	switch {
+	case taken && (severe || s.has[gSkin] && signs >= 2 || signs >= 3) && s.event(true):
+		if allergic {
+			return "anaphylaxis"
+		}
+		return "poisoning"
+	case airway && s.event(true), s.has[gSkin] && (breath || s.has[gBreathWeak] || s.has[gBlueLips]) && s.event(true):
+		return "anaphylaxis"
+	case (chestHurt || chestTight) && chestAlarm,
+		chestHurt && (s.has[gRadiate] || s.event(true)),
+		chestTight && s.event(false):
+		return "chest_pain"
+	case strokeSigns >= 2, (side || speech) && s.has[gSudden], face && s.event(true):
+		return "stroke"
+	}
 	return ""
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // medicine reports a medicine in the message.

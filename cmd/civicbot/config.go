@@ -42,6 +42,12 @@ type Config struct {
 	LineChannelAccessToken string
 	LineAPIBaseURL         string
 	LinePushFallback       bool // push an answer whose reply token expired (uses the account's quota)
+	// LineWorkers is how many LINE answers are made at once (LINE_WORKERS, default 8).
+	LineWorkers int
+	// LineDrainTimeout is how long a stopping server gives the LINE answers in
+	// progress (LINE_DRAIN_TIMEOUT, default 25s: within Kubernetes' 30s grace period);
+	// the rest stay in the outbox for the next process.
+	LineDrainTimeout time.Duration
 
 	WidgetAllowedOrigins []string
 
@@ -102,6 +108,12 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.LinePushFallback, err = parseSwitch(env("LINE_PUSH_FALLBACK", "on")); err != nil {
 		errs = append(errs, fmt.Errorf("LINE_PUSH_FALLBACK=%q: %w", getenv("LINE_PUSH_FALLBACK"), err))
+	}
+	if c.LineWorkers, err = strconv.Atoi(env("LINE_WORKERS", "8")); err != nil || c.LineWorkers < 1 || c.LineWorkers > 1024 {
+		errs = append(errs, fmt.Errorf("LINE_WORKERS=%q: want a whole number from 1 to 1024", getenv("LINE_WORKERS")))
+	}
+	if c.LineDrainTimeout, err = time.ParseDuration(env("LINE_DRAIN_TIMEOUT", "25s")); err != nil || c.LineDrainTimeout <= 0 || c.LineDrainTimeout > time.Hour {
+		errs = append(errs, fmt.Errorf("LINE_DRAIN_TIMEOUT=%q: want a duration such as 25s, at most 1h", getenv("LINE_DRAIN_TIMEOUT")))
 	}
 	if c.RateLimitSession, c.RateLimitIP, err = parseRateLimit(env("CIVICBOT_RATE_LIMIT", "session=20,ip=60")); err != nil {
 		errs = append(errs, fmt.Errorf("CIVICBOT_RATE_LIMIT=%q: %w", getenv("CIVICBOT_RATE_LIMIT"), err))
@@ -226,7 +238,7 @@ func (c Config) print(w io.Writer) {
 	}
 	fmt.Fprintf(w, " line_channel_secret=%s line_channel_access_token=%s", mask(c.LineChannelSecret), mask(c.LineChannelAccessToken))
 	if c.LineChannelSecret != "" {
-		fmt.Fprintf(w, " line_push_fallback=%t", c.LinePushFallback)
+		fmt.Fprintf(w, " line_push_fallback=%t line_workers=%d line_drain_timeout=%s", c.LinePushFallback, c.LineWorkers, c.LineDrainTimeout)
 	}
 	if c.LineAPIBaseURL != "" {
 		fmt.Fprintf(w, " line_api_base_url=%s", c.LineAPIBaseURL)

@@ -47,6 +47,7 @@ func (a *app) serve(ctx context.Context, args []string) error {
 			AccessToken:   a.cfg.LineChannelAccessToken,
 			APIBaseURL:    a.cfg.LineAPIBaseURL,
 			NoPush:        !a.cfg.LinePushFallback,
+			Workers:       a.cfg.LineWorkers,
 			Engine:        engine,
 			Store:         store,
 			Retention:     engine.Retention(),
@@ -128,9 +129,12 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	}
 	if lh != nil {
 		// The webhook answers 503 from here on, so LINE redelivers to another replica;
-		// the events already acknowledged are answered before the process exits.
-		if err := lh.Shutdown(sctx); err != nil {
-			a.log.Warn("LINE answers cut short at shutdown", "err", err)
+		// the answers in progress get LINE_DRAIN_TIMEOUT, and the events not answered
+		// by then stay in the outbox for the next process.
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.LineDrainTimeout)
+		defer cancel()
+		if err := lh.Shutdown(lctx); err != nil {
+			a.log.Warn("LINE answers cut short at shutdown; left in the outbox for the next process", "err", err)
 		}
 	}
 	a.log.Info("stopped")

@@ -333,6 +333,8 @@ func TestServeConfigErrors(t *testing.T) {
 		{"LINE_CHANNEL_SECRET": "s"},
 		{"LINE_CHANNEL_ACCESS_TOKEN": "t"},
 		{"LINE_CHANNEL_SECRET": "s", "LINE_CHANNEL_ACCESS_TOKEN": "t", "LINE_PUSH_FALLBACK": "sometimes"},
+		{"LINE_CHANNEL_SECRET": "s", "LINE_CHANNEL_ACCESS_TOKEN": "t", "LINE_WORKERS": "0"},
+		{"LINE_CHANNEL_SECRET": "s", "LINE_CHANNEL_ACCESS_TOKEN": "t", "LINE_DRAIN_TIMEOUT": "forever"},
 	} {
 		env["CIVICBOT_ADDR"] = "127.0.0.1:0"
 		env["CIVICBOT_DATA_DIR"] = t.TempDir()

@@ -92,14 +92,16 @@ var (
 	bucketCurated   = []byte("curated_answers") // id → curatedRow
 	bucketFeedback  = []byte("feedback")        // message id → feedbackRow
 	bucketLine      = []byte("line_events")     // webhook event id → time
-	bucketAccounts  = []byte("staff_accounts")  // account id → accountRow
+	bucketOutbox    = []byte("line_outbox")     // sequence number → outboxRow (see outbox.go)
+	bucketOutboxIDs = []byte("line_outbox_ids") // webhook event id → sequence number
+	bucketAccounts  = []byte("staff_accounts")  // account id → staff.Account
 	bucketEmails    = []byte("staff_emails")    // e-mail → account id
-	bucketCreds     = []byte("staff_creds")     // secret hash → credentialRow
-	bucketAudit     = []byte("audit_log")       // sequence (big-endian) → auditRow
+	bucketCreds     = []byte("staff_creds")     // secret hash → staff.Credential
+	bucketAudit     = []byte("audit_log")       // sequence (big-endian) → staff.Entry
 	bucketReviewed  = []byte("review_marks")    // message id → reviewRow
 	allBuckets      = [][]byte{bucketMeta, bucketSources, bucketRecords, bucketRecDocs, bucketDocuments, bucketBodies,
 		bucketChunks, bucketRuns, bucketMessages, bucketSessions, bucketTimes, bucketCurated, bucketFeedback, bucketLine,
-		bucketAccounts, bucketEmails, bucketCreds, bucketAudit, bucketReviewed}
+		bucketOutbox, bucketOutboxIDs, bucketAccounts, bucketEmails, bucketCreds, bucketAudit, bucketReviewed}
 )
 
 const (

@@ -73,10 +73,20 @@ type Server struct {
 	retryKeys  map[string]time.Time
 	violations []string
 	failures   map[string][]failure
+	outages    []outage
 	seq        int
 }
 
+// outage makes every call of some kinds fail until a time.
+type outage struct {
+	kinds      map[string]bool
+	status     int
+	retryAfter int // seconds; 0: no Retry-After header
+	until      time.Time
+}
+
 type replyToken struct {
+	chat    string // the chat of the event it was issued for, when known
 	issued  time.Time
 	used    bool
 	expired bool
@@ -172,6 +182,26 @@ func (s *Server) IssueToken() string {
 	return tok
 }
 
+// issueFor issues a reply token for an event from a source.
+func (s *Server) issueFor(src *Source) string {
+	tok := s.IssueToken()
+	chat := ""
+	if src != nil {
+		switch {
+		case src.GroupID != "":
+			chat = src.GroupID
+		case src.RoomID != "":
+			chat = src.RoomID
+		default:
+			chat = src.UserID
+		}
+	}
+	s.mu.Lock()
+	s.tokens[tok].chat = chat
+	s.mu.Unlock()
+	return tok
+}
+
 // ExpireToken makes a reply token invalid, as time would.
 func (s *Server) ExpireToken(tok string) {
 	s.mu.Lock()
@@ -189,6 +219,48 @@ func (s *Server) Fail(kind string, status int, body string, n int) {
 	for range n {
 		s.failures[kind] = append(s.failures[kind], failure{status, body})
 	}
+}
+
+// Outage makes every reply and push (or the kinds given) fail with status for d from
+// now, as an API that is down (500) or limiting the channel (429, with a Retry-After
+// of retryAfter seconds when it is not 0). Valid requests are still checked and
+// recorded.
+func (s *Server) Outage(status int, d time.Duration, retryAfter int, kinds ...string) {
+	if len(kinds) == 0 {
+		kinds = []string{Reply, Push}
+	}
+	o := outage{kinds: map[string]bool{}, status: status, retryAfter: retryAfter, until: time.Now().Add(d)}
+	for _, k := range kinds {
+		o.kinds[k] = true
+	}
+	s.mu.Lock()
+	s.outages = append(s.outages, o)
+	s.mu.Unlock()
+}
+
+// down returns the failure of an outage under way for a kind of call.
+func (s *Server) down(kind string) (int, map[string]string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now()
+	for _, o := range s.outages {
+		if o.kinds[kind] && now.Before(o.until) {
+			var h map[string]string
+			if o.retryAfter > 0 {
+				h = map[string]string{"Retry-After": strconv.Itoa(o.retryAfter)}
+			}
+			return o.status, h, true
+		}
+	}
+	return 0, nil, false
+}
+
+// outageBody is LINE's error body for a status.
+func outageBody(status int) []byte {
+	if status == http.StatusTooManyRequests {
+		return errorBody("You have reached your monthly limit.")
+	}
+	return errorBody("An error occurred in the backend")
 }
 
 // Calls returns every call so far, in order of arrival.
@@ -219,6 +291,30 @@ func (s *Server) Delivered() int {
 		}
 	}
 	return n
+}
+
+// Answers counts the accepted replies and pushes by chat: for a test whose events
+// each come from their own chat, how many answers each event got.
+func (s *Server) Answers() map[string]int {
+	s.mu.Lock()
+	owner := make(map[string]string, len(s.tokens))
+	for tok, t := range s.tokens {
+		owner[tok] = t.chat
+	}
+	s.mu.Unlock()
+	out := map[string]int{}
+	for _, c := range s.Calls() {
+		if !c.Accepted() {
+			continue
+		}
+		switch c.Kind {
+		case Reply:
+			out[owner[c.ReplyToken]]++
+		case Push:
+			out[c.To]++
+		}
+	}
+	return out
 }
 
 // Violations returns the limits requests broke.
@@ -419,6 +515,9 @@ func (s *Server) handle(r *http.Request, c *Call) (int, []byte, map[string]strin
 		if f, ok := s.takeFailure(c.Kind); ok {
 			return f.status, []byte(f.body), nil
 		}
+		if status, h, ok := s.down(c.Kind); ok {
+			return status, outageBody(status), h
+		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		key := strings.ToLower(c.RetryKey)
@@ -435,6 +534,9 @@ func (s *Server) handle(r *http.Request, c *Call) (int, []byte, map[string]strin
 	}
 	if f, ok := s.takeFailure(c.Kind); ok {
 		return f.status, []byte(f.body), nil
+	}
+	if status, h, ok := s.down(c.Kind); ok {
+		return status, outageBody(status), h
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

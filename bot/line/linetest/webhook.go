@@ -135,7 +135,7 @@ func (s *Server) Text(userID, text string) Event { return s.TextFrom(User(userID
 // TextFrom is a text message from any source, with a fresh reply token.
 func (s *Server) TextFrom(src *Source, text string) Event {
 	e := newEvent("message", src)
-	e.ReplyToken = s.IssueToken()
+	e.ReplyToken = s.issueFor(e.Source)
 	e.Message = &MessageContent{ID: newMessageID(), Type: "text", Text: text, QuoteToken: randomHex(16)}
 	return e
 }
@@ -152,7 +152,7 @@ func (s *Server) Mentioning(groupID, userID, question string) Event {
 // "location" or "file".
 func (s *Server) Media(userID, typ string) Event {
 	e := newEvent("message", User(userID))
-	e.ReplyToken = s.IssueToken()
+	e.ReplyToken = s.issueFor(e.Source)
 	m := &MessageContent{ID: newMessageID(), Type: typ}
 	switch typ {
 	case "sticker":
@@ -177,7 +177,7 @@ func (s *Server) Media(userID, typ string) Event {
 // Follow is a user adding the account as a friend.
 func (s *Server) Follow(userID string) Event {
 	e := newEvent("follow", User(userID))
-	e.ReplyToken = s.IssueToken()
+	e.ReplyToken = s.issueFor(e.Source)
 	e.Follow = &Follow{}
 	return e
 }
@@ -191,7 +191,7 @@ func (s *Server) Postback(userID, data string) Event { return s.PostbackFrom(Use
 // PostbackFrom is a postback from any source.
 func (s *Server) PostbackFrom(src *Source, data string) Event {
 	e := newEvent("postback", src)
-	e.ReplyToken = s.IssueToken()
+	e.ReplyToken = s.issueFor(e.Source)
 	e.Postback = &Postback{Data: data}
 	return e
 }
@@ -199,7 +199,7 @@ func (s *Server) PostbackFrom(src *Source, data string) Event {
 // Join is the account joining a group.
 func (s *Server) Join(groupID string) Event {
 	e := newEvent("join", Group(groupID, ""))
-	e.ReplyToken = s.IssueToken()
+	e.ReplyToken = s.issueFor(e.Source)
 	return e
 }
 
