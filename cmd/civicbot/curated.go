@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"slices"
 	"strings"
@@ -174,16 +175,54 @@ func (a *app) purge(ctx context.Context, args []string) error {
 		return err
 	}
 	defer s.Close()
-	before := time.Now().Add(-d)
-	n, err := s.PurgeTurns(ctx, before)
-	if err != nil {
-		return err
-	}
-	// The LINE redelivery records only need to outlive LINE's retries; they go too.
-	e, err := s.PurgeLineEvents(ctx, before)
+	n, e, err := purgeOnce(ctx, s, d)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "purge: %d messages and %d LINE event records older than %s deleted\n", n, e, d)
 	return nil
+}
+
+// purger is what the retention purge needs of a store.
+type purger interface {
+	PurgeTurns(ctx context.Context, before time.Time) (int64, error)
+	PurgeLineEvents(ctx context.Context, before time.Time) (int64, error)
+}
+
+// purgeOnce deletes the conversations (with their feedback and review marks; their
+// daily counts are kept) and LINE event records older than the retention period.
+func purgeOnce(ctx context.Context, s purger, retention time.Duration) (messages, events int64, err error) {
+	before := time.Now().Add(-retention)
+	if messages, err = s.PurgeTurns(ctx, before); err != nil {
+		return 0, 0, err
+	}
+	// The LINE redelivery records only need to outlive LINE's retries; they go too.
+	if events, err = s.PurgeLineEvents(ctx, before); err != nil {
+		return messages, 0, err
+	}
+	return messages, events, nil
+}
+
+// purgeEvery is the retention purge that serve runs itself, at start and then every
+// period, until ctx ends: no cron is needed, and it works on the embedded store, which
+// only the serving process can open.
+func purgeEvery(ctx context.Context, s purger, retention, period time.Duration, log *slog.Logger) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		pctx, cancel := context.WithTimeout(ctx, time.Minute)
+		n, e, err := purgeOnce(pctx, s, retention)
+		cancel()
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Error("retention purge", "err", err)
+		case n > 0 || e > 0:
+			log.Info("retention purge", "messages", n, "line_events", e, "older_than", retention)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

@@ -17,6 +17,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
+// purgePeriod is how often serve deletes what is past the retention period.
+const purgePeriod = time.Hour
+
 // shutdownTimeout is how long answers in progress get to finish at shutdown.
 const shutdownTimeout = 10 * time.Second
 
@@ -109,6 +112,8 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	if lh != nil {
 		fmt.Fprintf(a.stderr, "civicbot: LINE webhook at %sline/webhook\n", baseURL(ln.Addr()))
 	}
+
+	go purgeEvery(ctx, store, a.cfg.Retention, purgePeriod, a.log)
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

@@ -3,6 +3,7 @@ package memstore
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/civicbot/civicbot/bot"
 	"github.com/civicbot/civicbot/retrieval"
+	"github.com/civicbot/civicbot/staff"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -266,10 +268,28 @@ func (s *Store) PurgeTurns(ctx context.Context, before time.Time) (int64, error)
 	err := s.update(func(tx *bolt.Tx) error {
 		var ids []string
 		c := tx.Bucket(bucketTimes).Cursor()
+		counts := map[staff.DayCount]int{}
 		for k, _ := c.First(); len(k) >= 8 && readTime(k).UnixMicro() < end; k, _ = c.Next() {
 			ids = append(ids, string(k[8:]))
+			d, err := dayCount(tx, k)
+			if err != nil {
+				return err
+			}
+			counts[d]++
 		}
 		n = int64(len(ids))
+		// The counts of the purged turns are kept for the overview's history.
+		daily := tx.Bucket(bucketDaily)
+		for d, c := range counts {
+			k := appendKey(nil, d.Day, d.Channel, d.Mode, d.Rating)
+			var old uint64
+			if v := daily.Get(k); len(v) == 8 {
+				old = binary.BigEndian.Uint64(v)
+			}
+			if err := daily.Put(k, binary.BigEndian.AppendUint64(nil, old+uint64(c))); err != nil {
+				return err
+			}
+		}
 		return deleteTurns(tx, ids)
 	})
 	if err != nil {

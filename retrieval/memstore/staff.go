@@ -383,31 +383,27 @@ func (s *Store) MarkReviewed(ctx context.Context, ids []string, action, reason, 
 func (s *Store) TurnStats(ctx context.Context, since time.Time) ([]staff.DayCount, error) {
 	counts := map[staff.DayCount]int{}
 	err := s.view(func(tx *bolt.Tx) error {
-		msgs, fb := tx.Bucket(bucketMessages), tx.Bucket(bucketFeedback)
 		c := tx.Bucket(bucketTimes).Cursor()
 		for k, _ := c.Seek(appendTime(nil, since)); k != nil; k, _ = c.Next() {
-			if len(k) < 8 {
-				return fmt.Errorf("time key %x", k)
-			}
-			var row struct {
-				Channel string `json:"channel"`
-				Mode    string `json:"mode"`
-			}
-			id := k[8:]
-			if err := json.Unmarshal(msgs.Get(id), &row); err != nil {
-				return fmt.Errorf("message %s: %w", id, err)
-			}
-			d := staff.DayCount{Day: readTime(k).In(staff.Taipei).Format("2006-01-02"), Channel: row.Channel, Mode: row.Mode}
-			if v := fb.Get(id); v != nil {
-				var f feedbackRow
-				if err := json.Unmarshal(v, &f); err != nil {
-					return fmt.Errorf("feedback %s: %w", id, err)
-				}
-				d.Rating = f.Rating
+			d, err := dayCount(tx, k)
+			if err != nil {
+				return err
 			}
 			counts[d]++
 		}
-		return nil
+		// And the counts kept of purged turns, from the day since falls on.
+		from := since.In(staff.Taipei).Format("2006-01-02")
+		return tx.Bucket(bucketDaily).ForEach(func(k, v []byte) error {
+			parts, _, ok := splitKey(k, 4)
+			if !ok || len(v) != 8 {
+				return fmt.Errorf("daily count %x", k)
+			}
+			if parts[0] >= from {
+				d := staff.DayCount{Day: parts[0], Channel: parts[1], Mode: parts[2], Rating: parts[3]}
+				counts[d] += int(binary.BigEndian.Uint64(v))
+			}
+			return nil
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("memstore: turn stats: %w", err)
@@ -421,4 +417,29 @@ func (s *Store) TurnStats(ctx context.Context, since time.Time) ([]staff.DayCoun
 		return strings.Compare(a.Day+"\x00"+a.Channel+"\x00"+a.Mode+"\x00"+a.Rating, b.Day+"\x00"+b.Channel+"\x00"+b.Mode+"\x00"+b.Rating)
 	})
 	return out, nil
+}
+
+// dayCount reads the message of a time-index key and says which day, channel, mode
+// and rating it counts under.
+func dayCount(tx *bolt.Tx, timeKey []byte) (staff.DayCount, error) {
+	if len(timeKey) < 8 {
+		return staff.DayCount{}, fmt.Errorf("time key %x", timeKey)
+	}
+	var row struct {
+		Channel string `json:"channel"`
+		Mode    string `json:"mode"`
+	}
+	id := timeKey[8:]
+	if err := json.Unmarshal(tx.Bucket(bucketMessages).Get(id), &row); err != nil {
+		return staff.DayCount{}, fmt.Errorf("message %s: %w", id, err)
+	}
+	d := staff.DayCount{Day: readTime(timeKey).In(staff.Taipei).Format("2006-01-02"), Channel: row.Channel, Mode: row.Mode}
+	if v := tx.Bucket(bucketFeedback).Get(id); v != nil {
+		var f feedbackRow
+		if err := json.Unmarshal(v, &f); err != nil {
+			return staff.DayCount{}, fmt.Errorf("feedback %s: %w", id, err)
+		}
+		d.Rating = f.Rating
+	}
+	return d, nil
 }

@@ -99,9 +99,10 @@ var (
 	bucketCreds     = []byte("staff_creds")     // secret hash → staff.Credential
 	bucketAudit     = []byte("audit_log")       // sequence (big-endian) → staff.Entry
 	bucketReviewed  = []byte("review_marks")    // message id → reviewRow
+	bucketDaily     = []byte("daily_counts")    // day, channel, mode, rating → count of purged turns (uint64)
 	allBuckets      = [][]byte{bucketMeta, bucketSources, bucketRecords, bucketRecDocs, bucketDocuments, bucketBodies,
 		bucketChunks, bucketRuns, bucketMessages, bucketSessions, bucketTimes, bucketCurated, bucketFeedback, bucketLine,
-		bucketOutbox, bucketOutboxIDs, bucketAccounts, bucketEmails, bucketCreds, bucketAudit, bucketReviewed}
+		bucketOutbox, bucketOutboxIDs, bucketAccounts, bucketEmails, bucketCreds, bucketAudit, bucketReviewed, bucketDaily}
 )
 
 const (

@@ -147,12 +147,27 @@ func (s *Store) DeleteSession(ctx context.Context, session string) (int64, error
 }
 
 // PurgeTurns deletes the messages made before a time: the retention period.
+// The counts of the purged turns are kept, by day, channel, mode and rating, in the
+// same transaction.
 func (s *Store) PurgeTurns(ctx context.Context, before time.Time) (int64, error) {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM messages WHERE created_at < $1`, before)
+	const count = `INSERT INTO daily_counts (day, channel, mode, rating, n)
+		SELECT (m.created_at AT TIME ZONE 'Asia/Taipei')::date, m.channel, m.mode, coalesce(f.rating, ''), count(*)
+		FROM messages m LEFT JOIN feedback f ON f.message_id = m.id
+		WHERE m.created_at < $1 GROUP BY 1, 2, 3, 4
+		ON CONFLICT (day, channel, mode, rating) DO UPDATE SET n = daily_counts.n + EXCLUDED.n`
+	var n int64
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, count, before); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `DELETE FROM messages WHERE created_at < $1`, before)
+		n = tag.RowsAffected()
+		return err
+	})
 	if err != nil {
 		return 0, fmt.Errorf("pgstore: purge: %w", err)
 	}
-	return tag.RowsAffected(), nil
+	return n, nil
 }
 
 // CuratedAnswers returns every curated answer, whatever its status.

@@ -281,10 +281,14 @@ func (s *Store) SetStatus(ctx context.Context, dataset, key string, status inges
 // TurnStats counts the turns made since a time by day (Taipei), channel, mode and
 // rating.
 func (s *Store) TurnStats(ctx context.Context, since time.Time) ([]staff.DayCount, error) {
-	const q = `SELECT to_char(m.created_at AT TIME ZONE 'Asia/Taipei', 'YYYY-MM-DD') AS day, m.channel, m.mode, coalesce(f.rating, ''), count(*)
-		FROM messages m LEFT JOIN feedback f ON f.message_id = m.id
-		WHERE m.created_at >= $1
-		GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`
+	// Live turns, and the counts kept of purged ones (from the day since falls on).
+	const q = `SELECT to_char(day, 'YYYY-MM-DD'), channel, mode, rating, sum(n)::bigint FROM (
+			SELECT (m.created_at AT TIME ZONE 'Asia/Taipei')::date AS day, m.channel, m.mode, coalesce(f.rating, '') AS rating, count(*) AS n
+			FROM messages m LEFT JOIN feedback f ON f.message_id = m.id
+			WHERE m.created_at >= $1 GROUP BY 1, 2, 3, 4
+			UNION ALL
+			SELECT day, channel, mode, rating, n FROM daily_counts WHERE day >= ($1::timestamptz AT TIME ZONE 'Asia/Taipei')::date
+		) c GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`
 	rows, err := s.pool.Query(ctx, q, since)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: turn stats: %w", err)

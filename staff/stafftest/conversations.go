@@ -125,6 +125,20 @@ func RunConversations(t *testing.T, open func(t *testing.T) ConversationStore) {
 	if err := s.SaveTurn(ctx, bot.Turn{MessageID: "m0", Channel: "web", Question: "q", Answer: "a", Mode: bot.ModeNoAnswer, CreatedAt: t0.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
+	// The purged turns are still counted, by their day.
+	stats, err = s.TurnStats(ctx, t0.Add(-24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = []staff.DayCount{
+		{Day: "2026-12-01", Channel: "line", Mode: "extractive", Rating: "down", N: 1},
+		{Day: "2026-12-01", Channel: "line", Mode: "generated", N: 1},
+		{Day: "2026-12-01", Channel: "web", Mode: "extractive", Rating: "up", N: 1},
+		{Day: "2026-12-01", Channel: "web", Mode: "no_answer", N: 3},
+	}
+	if !slices.Equal(stats, want) {
+		t.Errorf("TurnStats after the purge = %+v, want %+v (purged turns counted, the new m0 too)", stats, want)
+	}
 	if got := fmt.Sprint(ids(staff.TurnFilter{Review: true})); got != "[m0]" { // m1 was purged too
 		t.Errorf("review queue after purge and a new m0 = %s, want [m0]", got)
 	}

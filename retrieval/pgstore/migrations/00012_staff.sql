@@ -64,7 +64,19 @@ CREATE TABLE review_marks (
     at          timestamptz NOT NULL DEFAULT now()
 );
 
+-- How many turns each day had, by channel, mode and rating, for the turns the retention
+-- purge deleted: the overview keeps its history after the conversations are gone.
+CREATE TABLE daily_counts (
+    day      date NOT NULL,
+    channel  text NOT NULL,
+    mode     text NOT NULL,
+    rating   text NOT NULL,
+    n        bigint NOT NULL,
+    PRIMARY KEY (day, channel, mode, rating)
+);
+
 -- +goose Down
+DROP TABLE daily_counts;
 DROP TABLE review_marks;
 ALTER TABLE curated_answers DROP COLUMN author, DROP COLUMN approved_by, DROP COLUMN created_at;
 DROP TABLE audit_log;
