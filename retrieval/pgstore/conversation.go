@@ -157,6 +157,11 @@ func (s *Store) PurgeTurns(ctx context.Context, before time.Time) (int64, error)
 		ON CONFLICT (day, channel, mode, rating) DO UPDATE SET n = daily_counts.n + EXCLUDED.n`
 	var n int64
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		// Replicas purge on their own schedules: one at a time, or two would count
+		// the same turns before either deleted them.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('civicbot.purge'))`); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, count, before); err != nil {
 			return err
 		}
