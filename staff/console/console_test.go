@@ -633,3 +633,55 @@ func TestBadRequests(t *testing.T) {
 		}
 	}
 }
+
+func TestExport(t *testing.T) {
+	e := newEnv(t, memStore(t))
+	ctx := t.Context()
+	at := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	for i, q := range []string{"=HYPERLINK(\"http://evil.example\",\"點我\")", "垃圾車幾點來", "+1 市民卡"} {
+		if err := e.store.SaveTurn(ctx, bot.Turn{MessageID: fmt.Sprint("x", i), Channel: "web", Question: q, Answer: "答", Mode: bot.ModeNoAnswer,
+			CreatedAt: at.Add(time.Duration(i) * 24 * time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.store.SaveFeedback(ctx, bot.Feedback{MessageID: "x1", Rating: bot.RatingDown, Comment: "@SUM(A1)"})
+	get := func(query string) (int, string, string) {
+		req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1/admin/export?"+query, nil)
+		req.Header.Set("Authorization", "Bearer "+e.tokens[staff.Viewer])
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header.Get("Content-Type"), string(b)
+	}
+	code, ctype, body := get("from=2026-11-20&to=2026-11-21")
+	if code != 200 || !strings.HasPrefix(ctype, "text/csv") {
+		t.Fatalf("csv export: %d %s", code, ctype)
+	}
+	if n := strings.Count(body, "\n"); n != 3 { // the header and two days
+		t.Errorf("csv export of two days has %d lines:\n%s", n, body)
+	}
+	if strings.Contains(body, ",=HYPERLINK") || strings.Contains(body, ",\"=HYPERLINK") || !strings.Contains(body, "'=HYPERLINK") {
+		t.Errorf("a formula in a citizen's question reaches the spreadsheet as a formula:\n%s", body)
+	}
+	if !strings.Contains(body, "'@SUM(A1)") || !strings.Contains(body, ",down,") {
+		t.Errorf("the feedback is not exported as text:\n%s", body)
+	}
+	code, ctype, body = get("format=jsonl")
+	if code != 200 || !strings.HasPrefix(ctype, "application/x-ndjson") || strings.Count(body, "\n") != 3 {
+		t.Fatalf("jsonl export: %d %s\n%s", code, ctype, body)
+	}
+	var first map[string]any
+	if err := json.Unmarshal([]byte(strings.SplitN(body, "\n", 2)[0]), &first); err != nil || first["message_id"] != "x2" || first["question"] != "+1 市民卡" {
+		t.Errorf("first JSON line = %v, %v (newest first, the text as it was)", first, err)
+	}
+	if code, _, _ := get("format=xlsx"); code != 400 {
+		t.Errorf("an unknown format: %d, want 400", code)
+	}
+	entries, _ := e.store.Audit(ctx, staff.AuditFilter{Action: "export"})
+	if len(entries) != 2 {
+		t.Errorf("the audit log has %d exports, want 2 (each export made is recorded)", len(entries))
+	}
+}

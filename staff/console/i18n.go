@@ -98,6 +98,7 @@ var messages = map[string][2]string{
 	"done_revoked":     {"已撤銷。", "Revoked."},
 	"skip":             {"跳到主要內容", "Skip to content"},
 	"language":         {"English", "中文"},
+	"export":           {"匯出（已去識別化）", "Export (redacted)"},
 }
 
 func translate(lang, key string) string {

@@ -373,7 +373,7 @@ func (s *Server) handleConversationsPage(w http.ResponseWriter, r *http.Request,
 		next = "/admin/conversations?" + q.Encode()
 	}
 	s.render(w, r, http.StatusOK, "conversations", page{Title: "conversations", Nav: "conversations",
-		Data: map[string]any{"Rows": rows, "Next": next, "Q": r.URL.Query(), "Modes": modeNames}})
+		Data: map[string]any{"Rows": rows, "Next": next, "Q": r.URL.Query(), "Modes": modeNames, "Export": exportQuery(r)}})
 }
 
 func (s *Server) handleReviewPage(w http.ResponseWriter, r *http.Request, p staff.Principal) {
@@ -575,4 +575,15 @@ func (s *Server) handleTokenRevokeForm(w http.ResponseWriter, r *http.Request, p
 		return
 	}
 	done(w, r, "/admin/staff", "revoked")
+}
+
+// exportQuery is the conversations page's filter, for its export links.
+func exportQuery(r *http.Request) template.URL {
+	q := url.Values{}
+	for _, k := range []string{"mode", "rating", "channel", "from", "to", "q"} {
+		if v := r.URL.Query().Get(k); v != "" {
+			q.Set(k, v)
+		}
+	}
+	return template.URL(q.Encode())
 }

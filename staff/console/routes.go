@@ -12,6 +12,7 @@ import (
 func (s *Server) routes(mux *http.ServeMux) {
 	// Staff API.
 	mux.HandleFunc("GET /api/v1/admin/openapi.json", s.handleOpenAPI)
+	mux.HandleFunc("GET /api/v1/admin/export", s.authorized(staff.Viewer, s.handleExport))
 	for _, rt := range s.apiRoutes() {
 		mux.HandleFunc(rt.method+" "+rt.path, s.api(rt.need, rt.h))
 	}
@@ -82,6 +83,7 @@ func APIRoutes() []string {
 	for _, rt := range (&Server{}).apiRoutes() {
 		out = append(out, rt.method+" "+rt.path)
 	}
+	out = append(out, "GET /api/v1/admin/export")
 	return out
 }
 
