@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/civicbot/civicbot/bot"
 	"github.com/civicbot/civicbot/staff"
@@ -277,6 +278,7 @@ func (s *Store) Conversations(ctx context.Context, f staff.TurnFilter) ([]staff.
 		limit = 50
 	}
 	text := strings.ToLower(cleanText(f.Text))
+	pre := newPrefilter(f, text)
 	var out []staff.TurnRow
 	err := s.view(func(tx *bolt.Tx) error {
 		msgs, fb, rev := tx.Bucket(bucketMessages), tx.Bucket(bucketFeedback), tx.Bucket(bucketReviewed)
@@ -316,7 +318,13 @@ func (s *Store) Conversations(ctx context.Context, f staff.TurnFilter) ([]staff.
 			if !f.To.IsZero() && !at.Before(f.To) {
 				continue
 			}
-			t, err := readTurn(msgs, string(k[8:]))
+			// Most turns fail a filter: rule them out from the stored bytes before
+			// decoding (each test is a necessary condition; the decoded row decides).
+			id := k[8:]
+			if !pre.maybe(msgs.Get(id), fb.Get(id), rev.Get(id) != nil) {
+				continue
+			}
+			t, err := readTurn(msgs, string(id))
 			if err != nil {
 				return err
 			}
@@ -442,4 +450,47 @@ func dayCount(tx *bolt.Tx, timeKey []byte) (staff.DayCount, error) {
 		d.Rating = f.Rating
 	}
 	return d, nil
+}
+
+// prefilter rules turns out of a list from their stored JSON, without decoding it.
+type prefilter struct {
+	mode, channel, text []byte // substrings the message's JSON must hold; nil: no test
+	rating              string
+	review              bool
+}
+
+func newPrefilter(f staff.TurnFilter, text string) prefilter {
+	p := prefilter{rating: f.Rating, review: f.Review}
+	if f.Mode != "" {
+		p.mode = fmt.Appendf(nil, `"mode":%q`, f.Mode)
+	}
+	if f.Channel != "" {
+		p.channel = fmt.Appendf(nil, `"channel":%q`, f.Channel)
+	}
+	// Text is compared without case; JSON escapes <, >, &, quotes and controls. Text
+	// without any of those reads the same in the stored bytes.
+	if text != "" && strings.ToUpper(text) == text && !strings.ContainsFunc(text, func(r rune) bool {
+		return r < ' ' || strings.ContainsRune(`<>&"\`, r) || r == 0x2028 || r == 0x2029 || r == utf8.RuneError
+	}) {
+		p.text = []byte(text)
+	}
+	return p
+}
+
+var (
+	noAnswerMode = []byte(`"mode":"no_answer"`)
+	ratedDown    = []byte(`"rating":"down"`)
+)
+
+func (p prefilter) maybe(msg, feedback []byte, reviewed bool) bool {
+	switch {
+	case p.mode != nil && !bytes.Contains(msg, p.mode),
+		p.channel != nil && !bytes.Contains(msg, p.channel),
+		p.text != nil && !bytes.Contains(msg, p.text),
+		p.rating == "none" && feedback != nil,
+		p.rating != "" && p.rating != "none" && (feedback == nil || !bytes.Contains(feedback, fmt.Appendf(nil, `"rating":%q`, p.rating))),
+		p.review && (reviewed || (!bytes.Contains(msg, noAnswerMode) && !bytes.Contains(feedback, ratedDown))):
+		return false
+	}
+	return true
 }

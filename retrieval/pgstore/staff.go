@@ -191,31 +191,59 @@ func likePattern(text string) string {
 
 // Conversations lists turns for staff, newest first.
 func (s *Store) Conversations(ctx context.Context, f staff.TurnFilter) ([]staff.TurnRow, error) {
-	const q = `SELECT m.id, m.session_id, m.channel, m.question, m.answer, m.mode, m.sources, m.topic, m.fallback, m.created_at,
-			coalesce(f.rating, ''), coalesce(f.comment, ''), coalesce(r.action, '')
-		FROM messages m
-		LEFT JOIN feedback f ON f.message_id = m.id
-		LEFT JOIN review_marks r ON r.message_id = m.id
-		WHERE ($1 = '' OR m.mode = $1)
-		  AND ($2 = '' OR coalesce(f.rating, 'none') = $2)
-		  AND ($3 = '' OR m.channel = $3)
-		  AND ($4::timestamptz IS NULL OR m.created_at >= $4)
-		  AND ($5::timestamptz IS NULL OR m.created_at < $5)
-		  AND ($6 = '' OR m.question ILIKE $6)
-		  AND (NOT $7 OR ((m.mode = 'no_answer' OR f.rating = 'down') AND r.message_id IS NULL))
-		  AND ($8::timestamptz IS NULL OR (m.created_at, m.id) < ($8, $9))
-		ORDER BY m.created_at DESC, m.id DESC
-		LIMIT $10`
+	// Only the filters given go into the statement (each value a parameter), so that
+	// the planner walks the time index and stops at the page instead of planning for
+	// every filter at once.
+	var (
+		where []string
+		args  []any
+	)
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	if f.Mode != "" {
+		where = append(where, "m.mode = "+arg(f.Mode))
+	}
+	switch f.Rating {
+	case "":
+	case "none":
+		where = append(where, "f.message_id IS NULL")
+	default:
+		where = append(where, "f.rating = "+arg(f.Rating))
+	}
+	if f.Channel != "" {
+		where = append(where, "m.channel = "+arg(f.Channel))
+	}
+	if !f.From.IsZero() {
+		where = append(where, "m.created_at >= "+arg(f.From))
+	}
+	if !f.To.IsZero() {
+		where = append(where, "m.created_at < "+arg(f.To))
+	}
+	if f.Text != "" {
+		where = append(where, "m.question ILIKE "+arg(likePattern(cleanText(f.Text))))
+	}
+	if f.Review {
+		where = append(where, "(m.mode = 'no_answer' OR f.rating = 'down') AND r.message_id IS NULL")
+	}
+	if !f.Before.At.IsZero() {
+		where = append(where, "(m.created_at, m.id) < ("+arg(f.Before.At)+", "+arg(f.Before.ID)+")")
+	}
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 50
 	}
-	text := ""
-	if f.Text != "" {
-		text = likePattern(cleanText(f.Text))
+	q := `SELECT m.id, m.session_id, m.channel, m.question, m.answer, m.mode, m.sources, m.topic, m.fallback, m.created_at,
+			coalesce(f.rating, ''), coalesce(f.comment, ''), coalesce(r.action, '')
+		FROM messages m
+		LEFT JOIN feedback f ON f.message_id = m.id
+		LEFT JOIN review_marks r ON r.message_id = m.id`
+	if len(where) > 0 {
+		q += "\n\t\tWHERE " + strings.Join(where, " AND ")
 	}
-	rows, err := s.pool.Query(ctx, q, f.Mode, f.Rating, f.Channel, nullTime(f.From), nullTime(f.To), text, f.Review,
-		nullTime(f.Before.At), f.Before.ID, limit)
+	q += "\n\t\tORDER BY m.created_at DESC, m.id DESC LIMIT " + arg(limit)
+	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: conversations: %w", err)
 	}

@@ -64,6 +64,10 @@ CREATE TABLE review_marks (
     at          timestamptz NOT NULL DEFAULT now()
 );
 
+-- The console lists turns newest first, a page at a time, filtered by rating.
+CREATE INDEX messages_created_id ON messages (created_at DESC, id DESC);
+CREATE INDEX feedback_rating ON feedback (rating, message_id);
+
 -- How many turns each day had, by channel, mode and rating, for the turns the retention
 -- purge deleted: the overview keeps its history after the conversations are gone.
 CREATE TABLE daily_counts (
