@@ -321,7 +321,12 @@ func (s *Store) Conversations(ctx context.Context, f staff.TurnFilter) ([]staff.
 			// Most turns fail a filter: rule them out from the stored bytes before
 			// decoding (each test is a necessary condition; the decoded row decides).
 			id := k[8:]
-			if !pre.maybe(msgs.Get(id), fb.Get(id), rev.Get(id) != nil) {
+			var fbRaw []byte
+			reviewed := false
+			if pre.rating != "" || pre.review {
+				fbRaw, reviewed = fb.Get(id), pre.review && rev.Get(id) != nil
+			}
+			if !pre.maybe(msgs.Get(id), fbRaw, reviewed) {
 				continue
 			}
 			t, err := readTurn(msgs, string(id))

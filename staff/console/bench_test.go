@@ -164,6 +164,12 @@ func seed(tb testing.TB, s store, n, rated int) {
 	if first != nil {
 		tb.Fatal(first)
 	}
+	if pg, ok := s.(*pgstore.Store); ok {
+		// As autovacuum would on a live database: plans need the statistics.
+		if _, err := pg.Pool().Exec(ctx, "ANALYZE"); err != nil {
+			tb.Fatal(err)
+		}
+	}
 }
 
 func newReq(path, tok string) *http.Request {

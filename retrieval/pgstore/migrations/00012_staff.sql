@@ -64,8 +64,7 @@ CREATE TABLE review_marks (
     at          timestamptz NOT NULL DEFAULT now()
 );
 
--- The console lists turns newest first, a page at a time, filtered by rating.
-CREATE INDEX messages_created_id ON messages (created_at DESC, id DESC);
+-- The console lists turns filtered by rating (newest first: messages_created).
 CREATE INDEX feedback_rating ON feedback (rating, message_id);
 
 -- How many turns each day had, by channel, mode and rating, for the turns the retention
