@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/ingest"
 	"github.com/civicbot/civicbot/retrieval"
 )
 
@@ -170,3 +171,35 @@ type DayCount struct {
 
 // Taipei is the time zone days are counted in (UTC+8, no daylight saving).
 var Taipei = time.FixedZone("Asia/Taipei", 8*3600)
+
+// DatasetStat is how many documents of a dataset have a status, and the date of the
+// newest data among them.
+type DatasetStat struct {
+	Dataset  string    `json:"dataset"`
+	Status   string    `json:"status"`
+	N        int       `json:"count"`
+	Snapshot time.Time `json:"snapshot,omitzero"`
+}
+
+// IngestRun is one recorded ingest run, with the rows it rejected.
+type IngestRun struct {
+	StartedAt time.Time       `json:"started_at"`
+	Duration  time.Duration   `json:"duration_ns"`
+	OK        bool            `json:"ok"`
+	Error     string          `json:"error,omitempty"`
+	Sources   []string        `json:"sources"`
+	Documents int             `json:"documents"`
+	Added     int             `json:"added"`
+	Changed   int             `json:"changed"`
+	Removed   int             `json:"removed"`
+	Rejected  int             `json:"rejected"`
+	Rejects   []ingest.Reject `json:"rejects"`
+}
+
+// Sources is what the console shows of the stored open data.
+type Sources interface {
+	// DatasetStats counts documents by dataset and status, by dataset then status.
+	DatasetStats(ctx context.Context) ([]DatasetStat, error)
+	// IngestRuns lists the last n ingest runs, newest first.
+	IngestRuns(ctx context.Context, n int) ([]IngestRun, error)
+}

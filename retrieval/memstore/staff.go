@@ -499,3 +499,59 @@ func (p prefilter) maybe(msg, feedback []byte, reviewed bool) bool {
 	}
 	return true
 }
+
+var _ staff.Sources = (*Store)(nil)
+
+// DatasetStats counts documents by dataset and status.
+func (s *Store) DatasetStats(ctx context.Context) ([]staff.DatasetStat, error) {
+	stats := map[[2]string]*staff.DatasetStat{}
+	err := s.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketDocuments).ForEach(func(k, v []byte) error {
+			parts, _, ok := splitKey(k, 2)
+			if !ok {
+				return fmt.Errorf("document key %x", k)
+			}
+			row, err := decodeDoc(v)
+			if err != nil {
+				return err
+			}
+			key := [2]string{parts[0], row.Status}
+			d := stats[key]
+			if d == nil {
+				d = &staff.DatasetStat{Dataset: parts[0], Status: row.Status}
+				stats[key] = d
+			}
+			d.N++
+			if row.Snapshot.After(d.Snapshot) {
+				d.Snapshot = row.Snapshot
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("memstore: dataset stats: %w", err)
+	}
+	out := make([]staff.DatasetStat, 0, len(stats))
+	for _, d := range stats {
+		out = append(out, *d)
+	}
+	slices.SortFunc(out, func(a, b staff.DatasetStat) int {
+		return strings.Compare(a.Dataset+"\x00"+a.Status, b.Dataset+"\x00"+b.Status)
+	})
+	return out, nil
+}
+
+// IngestRuns lists the last n ingest runs, newest first.
+func (s *Store) IngestRuns(ctx context.Context, n int) ([]staff.IngestRun, error) {
+	runs, err := s.Runs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	slices.Reverse(runs)
+	out := make([]staff.IngestRun, 0, min(n, len(runs)))
+	for _, r := range runs[:min(n, len(runs))] {
+		out = append(out, staff.IngestRun{StartedAt: r.StartedAt, Duration: time.Duration(r.DurationMS) * time.Millisecond, OK: r.OK, Error: r.Error,
+			Sources: r.Sources, Documents: r.Documents, Added: r.Added, Changed: r.Changed, Removed: r.Removed, Rejected: r.Rejected, Rejects: r.Rejects})
+	}
+	return out, nil
+}

@@ -331,3 +331,50 @@ func (s *Store) TurnStats(ctx context.Context, since time.Time) ([]staff.DayCoun
 	}
 	return out, nil
 }
+
+var _ staff.Sources = (*Store)(nil)
+
+// DatasetStats counts documents by dataset and status.
+func (s *Store) DatasetStats(ctx context.Context) ([]staff.DatasetStat, error) {
+	rows, err := s.pool.Query(ctx, `SELECT dataset, status, count(*), max(snapshot) FROM documents GROUP BY 1, 2 ORDER BY 1, 2`)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: dataset stats: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (staff.DatasetStat, error) {
+		var d staff.DatasetStat
+		var snap *time.Time
+		err := r.Scan(&d.Dataset, &d.Status, &d.N, &snap)
+		d.Snapshot = deref(snap)
+		return d, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: dataset stats: %w", err)
+	}
+	return out, nil
+}
+
+// IngestRuns lists the last n ingest runs, newest first.
+func (s *Store) IngestRuns(ctx context.Context, n int) ([]staff.IngestRun, error) {
+	const q = `SELECT started_at, duration_ms, ok, error, sources, documents, added, changed, removed, rejected, rejects
+		FROM ingest_runs ORDER BY id DESC LIMIT $1`
+	rows, err := s.pool.Query(ctx, q, n)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: ingest runs: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (staff.IngestRun, error) {
+		var (
+			run     staff.IngestRun
+			ms      int64
+			rejects []byte
+		)
+		if err := r.Scan(&run.StartedAt, &ms, &run.OK, &run.Error, &run.Sources, &run.Documents, &run.Added, &run.Changed, &run.Removed, &run.Rejected, &rejects); err != nil {
+			return run, err
+		}
+		run.Duration = time.Duration(ms) * time.Millisecond
+		return run, json.Unmarshal(rejects, &run.Rejects)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: ingest runs: %w", err)
+	}
+	return out, nil
+}
