@@ -89,3 +89,21 @@ func TestClassQuestionInOtherWords(t *testing.T) {
 		}
 	})
 }
+
+// TestClassColourIsNotAPill: a colour or shape word in a question about something
+// else (a kerb, a bag) is not a pill description: the answer is never a licence.
+func TestClassColourIsNotAPill(t *testing.T) {
+	onBothStores(t, func(t *testing.T, e *bot.Engine) {
+		for _, q := range []string{"路邊的黃線可以停車嗎", "紅色的垃圾袋在哪裡買"} {
+			a := askOn(t, e, q)
+			for _, s := range a.Sources {
+				if s.Dataset == ingest.DatasetDrug {
+					t.Errorf("%q: answered (%s) from the licence %q, want no pill", q, a.Mode, s.Title)
+				}
+			}
+		}
+		if a := askOn(t, e, "白色圓形的藥丸，上面寫 YSP"); len(a.Sources) == 0 || a.Sources[0].Dataset != ingest.DatasetDrug {
+			t.Errorf("a pill described: %s from %v, want licences", a.Mode, a.Sources)
+		}
+	})
+}
