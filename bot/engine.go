@@ -401,7 +401,16 @@ func (e *Engine) retrieve(ctx context.Context, t *turn) (Answer, error) {
 				hits = med
 			}
 		}
-		if len(hits) == 0 || !answerable(query, hits[0], t.medicine) {
+		if len(hits) > 0 && !answerable(query, hits[0], t.medicine) {
+			// The words found are too few, but the citizen may have asked a record's
+			// own question in other words (answerable.go).
+			matched, err := e.byQuestionMatch(ctx, query, hits, t.medicine)
+			if err != nil {
+				return Answer{}, err
+			}
+			hits = matched
+		}
+		if len(hits) == 0 {
 			return e.noAnswer(t)
 		}
 	}

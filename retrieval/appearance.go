@@ -1,6 +1,8 @@
 package retrieval
 
 import (
+	_ "embed"
+	"fmt"
 	"slices"
 	"strings"
 	"unicode"
@@ -100,9 +102,20 @@ func AppearanceTerms(q string) (colors, shapes []string) {
 // powder with neither a colour nor a code read off it is a dosage form, not a look:
 // 「斯斯感冒膠囊一天吃幾次」 and 「眼藥水開封後可以用多久」 name medicines, and every capsule
 // or liquid would match them.
+//
+// Nor is a colour alone or a shape alone a pill's look when nothing in q says it is
+// about a pill (a word of pillwords.txt, or an imprint code): 「路邊黃線可以停車嗎」 asks
+// where to park, and 「紅色的卡」 is a card. A colour with a shape is a look either way.
 func PillTerms(q string) (colors, shapes []string) {
 	colors, shapes = AppearanceTerms(q)
-	if len(colors) == 0 && len(ImprintCandidates(q)) == 0 {
+	if len(colors) == 0 && len(shapes) == 0 {
+		return nil, nil
+	}
+	imprint := len(ImprintCandidates(q)) > 0
+	if (len(colors) == 0 || len(shapes) == 0) && !imprint && !mentionsPill(q) {
+		return nil, nil
+	}
+	if len(colors) == 0 && !imprint {
 		shapes = slices.DeleteFunc(shapes, func(s string) bool {
 			return s == ShapeCapsule || s == ShapeLiquid || s == ShapePowder
 		})
@@ -246,4 +259,46 @@ var englishAppearance = map[string]appearanceTerm{
 	"syrup":    shape(ShapeLiquid), "liquid": shape(ShapeLiquid),
 	"powder": shape(ShapePowder), "granules": shape(ShapePowder),
 	"heart": shape(ShapeOther), "irregular": shape(ShapeOther),
+}
+
+//go:embed pillwords.txt
+var pillWordsFile string
+
+// pillWords are the words of pillwords.txt.
+var pillWords = func() []string {
+	var out []string
+	for n, line := range strings.Split(pillWordsFile, "\n") {
+		line, _, _ = strings.Cut(line, "#")
+		w := strings.TrimSpace(line)
+		if w == "" {
+			continue
+		}
+		if strings.ContainsFunc(w, unicode.IsSpace) || w != strings.ToLower(w) {
+			panic(fmt.Sprintf("retrieval: pillwords.txt:%d: %q is not one lower-case word", n+1, w))
+		}
+		out = append(out, w)
+	}
+	if len(out) == 0 {
+		panic("retrieval: pillwords.txt: no words")
+	}
+	return out
+}()
+
+// mentionsPill says whether q names a pill with a word of pillwords.txt (Latin words
+// whole: "pills", not "spill").
+func mentionsPill(q string) bool {
+	s := strings.ToLower(Normalize(q))
+	latin := strings.FieldsFunc(s, func(r rune) bool { return !isASCIILetter(r) })
+	for _, w := range pillWords {
+		if IsLatin(w) {
+			if slices.Contains(latin, w) {
+				return true
+			}
+			continue
+		}
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
 }

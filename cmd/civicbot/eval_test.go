@@ -229,6 +229,7 @@ func TestEvalCommand(t *testing.T) {
 // figures measured when they were set (see the report of issue 3), to absorb the small
 // run-to-run differences of approximate search; raise them as search improves.
 var evalFloors = map[string]struct{ recall5, mrr float64 }{
+	"citizens.jsonl": {0.84, 0.70}, // measured 0.889, 0.764 (written for issue 15)
 	"drugs.jsonl":    {0.92, 0.89}, // measured 0.961, 0.938
 	"mixed.jsonl":    {0.94, 0.86}, // 1.000, 0.922
 	"myths.jsonl":    {0.94, 0.86}, // 1.000, 0.916

@@ -78,6 +78,7 @@ func evalFiles(tb testing.TB) []string {
 // the margin is for changes to the sets and the data, not for noise). PostgreSQL's
 // store measured recall@5 0.957 and MRR 0.845 on all the sets (BENCHMARKS.md).
 var evalFloors = map[string]struct{ recall5, mrr float64 }{
+	"citizens.jsonl": {0.84, 0.70}, // measured 0.889, 0.764 (written for issue 15)
 	"drugs.jsonl":    {0.94, 0.91}, // measured 0.961, 0.938
 	"mixed.jsonl":    {0.95, 0.87}, // 1.000, 0.922
 	"myths.jsonl":    {0.96, 0.87}, // 1.000, 0.925

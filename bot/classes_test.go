@@ -1,0 +1,109 @@
+package bot_test
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/ingest"
+	"github.com/civicbot/civicbot/ingest/opendata"
+	"github.com/civicbot/civicbot/ingest/taipei"
+	"github.com/civicbot/civicbot/ingest/tfda"
+	"github.com/civicbot/civicbot/retrieval/hashembed"
+	"github.com/civicbot/civicbot/retrieval/memstore"
+	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
+)
+
+// onBothStores runs a test of the answers on the bundled data in PostgreSQL and in
+// the embedded store: the answer layer must hold on either.
+func onBothStores(t *testing.T, test func(t *testing.T, e *bot.Engine)) {
+	t.Run("pgstore", func(t *testing.T) {
+		e, err := bot.New(bot.Config{Store: pgtest.Bundled(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		test(t, e)
+	})
+	t.Run("memstore", func(t *testing.T) {
+		ctx := context.Background()
+		he := hashembed.New(hashembed.DefaultDim)
+		s, err := memstore.Open(ctx, t.TempDir(), he, memstore.EmbedderInfo{Name: he.Name(), Dim: he.Dim()}, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(s.Close)
+		batches, err := opendata.Load(ctx, append(tfda.Formats(), taipei.Formats(time.Now)...), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Sync(ctx, batches, ingest.SyncOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		e, err := bot.New(bot.Config{Store: s})
+		if err != nil {
+			t.Fatal(err)
+		}
+		test(t, e)
+	})
+}
+
+func askOn(t *testing.T, e *bot.Engine, q string) bot.Answer {
+	t.Helper()
+	a, err := e.Ask(context.Background(), bot.Request{Message: q}, nil)
+	if err != nil {
+		t.Fatalf("%q: %v", q, err)
+	}
+	return a
+}
+
+// TestClassQuestionInOtherWords: a citizen who asks a city FAQ's or a myth's own
+// question in other words, wrapped in a greeting or a self-introduction, is answered
+// from that record, not declined, although the words shared are too few for the
+// word-level gate; and a question that shares words with a record about something
+// else is still declined.
+func TestClassQuestionInOtherWords(t *testing.T) {
+	onBothStores(t, func(t *testing.T, e *bot.Engine) {
+		for _, c := range []struct{ q, key string }{
+			{"你好我剛搬來台北，想請教一下交通罰單要怎麼繳，謝謝你", "GIP_181395450"},
+			{"新聞一直講土壤液化，那到底是什麼意思", "GIP_220272405"},
+			{"喝酒開車法院已經判罰金了，那張罰單還要繳嗎", "GIP_178967558"},
+		} {
+			a := askOn(t, e, c.q)
+			if a.Mode != bot.ModeExtractive || len(a.Sources) == 0 || a.Sources[0].Key != c.key {
+				t.Errorf("%q: %s from %v, want an answer from %s", c.q, a.Mode, a.Sources, c.key)
+			}
+		}
+		for _, q := range []string{"身分證掉了怎麼補辦", "健保卡密碼忘記了怎麼辦"} {
+			if a := askOn(t, e, q); a.Mode != bot.ModeNoAnswer {
+				t.Errorf("%q: %s from %v, want no answer (the data has no record about it)", q, a.Mode, slices.Collect(func(yield func(string) bool) {
+					for _, s := range a.Sources {
+						if !yield(s.Title) {
+							return
+						}
+					}
+				}))
+			}
+		}
+	})
+}
+
+// TestClassColourIsNotAPill: a colour or shape word in a question about something
+// else (a kerb, a bag) is not a pill description: the answer is never a licence.
+func TestClassColourIsNotAPill(t *testing.T) {
+	onBothStores(t, func(t *testing.T, e *bot.Engine) {
+		for _, q := range []string{"路邊的黃線可以停車嗎", "紅色的垃圾袋在哪裡買"} {
+			a := askOn(t, e, q)
+			for _, s := range a.Sources {
+				if s.Dataset == ingest.DatasetDrug {
+					t.Errorf("%q: answered (%s) from the licence %q, want no pill", q, a.Mode, s.Title)
+				}
+			}
+		}
+		if a := askOn(t, e, "白色圓形的藥丸，上面寫 YSP"); len(a.Sources) == 0 || a.Sources[0].Dataset != ingest.DatasetDrug {
+			t.Errorf("a pill described: %s from %v, want licences", a.Mode, a.Sources)
+		}
+	})
+}

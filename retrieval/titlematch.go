@@ -1,0 +1,105 @@
+package retrieval
+
+import (
+	_ "embed"
+	"fmt"
+	"strings"
+	"unicode"
+)
+
+//go:embed functionchars.txt
+var functionCharsFile string
+
+// functionChars are the characters of functionchars.txt: grammar, asking and the
+// speaker's voice, not what a question is about.
+var functionChars = mustFunctionChars(functionCharsFile)
+
+func mustFunctionChars(file string) map[rune]bool {
+	m, err := parseFunctionChars(file)
+	if err != nil {
+		panic(err)
+	}
+	return m
+}
+
+// parseFunctionChars reads the file's format: Han characters separated by spaces,
+// "#" to the end of a line a comment. Anything else in it is an error.
+func parseFunctionChars(file string) (map[rune]bool, error) {
+	m := map[rune]bool{}
+	for n, line := range strings.Split(file, "\n") {
+		line, _, _ = strings.Cut(line, "#")
+		for _, f := range strings.Fields(line) {
+			for _, r := range f {
+				if !unicode.Is(unicode.Han, r) {
+					return nil, fmt.Errorf("retrieval: functionchars.txt:%d: %q is not a Han character", n+1, r)
+				}
+				m[r] = true
+			}
+		}
+	}
+	if len(m) == 0 {
+		return nil, fmt.Errorf("retrieval: functionchars.txt: no characters")
+	}
+	return m, nil
+}
+
+// contentUnits returns the units of meaning of s (normalised) for TitleMatch: its
+// Han characters other than the function characters, and its Latin words and numbers
+// whole, after the words of asking are cut out.
+func contentUnits(s string) map[string]bool {
+	s = strings.ToLower(questionWords.Replace(s))
+	units := map[string]bool{}
+	var word []rune
+	flush := func() {
+		if len(word) > 0 {
+			w := string(word)
+			if !(IsLatin(w) && (len(w) == 1 || englishFiller[w] || englishStop[w])) {
+				units[w] = true
+			}
+			word = word[:0]
+		}
+	}
+	for _, r := range s {
+		switch {
+		case unicode.Is(unicode.Han, r):
+			flush()
+			if !functionChars[r] {
+				units[string(r)] = true
+			}
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			word = append(word, r)
+		default:
+			flush()
+		}
+	}
+	flush()
+	return units
+}
+
+// TitleMatch compares a question with a record's title, the record's own question
+// for a city FAQ or a myth: the share of the title's units of meaning (its content
+// characters, Latin words, numbers) that the question holds, or that a word
+// equivalent to one of the question's words holds (Expand), and the share of the
+// question's units that the title holds. Characters rather than words: a citizen
+// says 「愛心卡」 for 「愛心悠遊卡」 and 「紅單」 for 「罰單」, and words cut by
+// bigrams would miss both.
+func TitleMatch(q, title string) (titleShare, questionShare float64) {
+	qu, tu := contentUnits(q), contentUnits(title)
+	if len(qu) == 0 || len(tu) == 0 {
+		return 0, 0
+	}
+	wider := contentUnits(q + " " + Expand(q))
+	inTitle := 0
+	for u := range tu {
+		if wider[u] {
+			inTitle++
+		}
+	}
+	inQuestion := 0
+	for u := range qu {
+		if tu[u] {
+			inQuestion++
+		}
+	}
+	return float64(inTitle) / float64(len(tu)), float64(inQuestion) / float64(len(qu))
+}
