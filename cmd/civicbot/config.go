@@ -97,8 +97,8 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	if c.LLMTimeout, err = time.ParseDuration(env("LLM_TIMEOUT", "30s")); err != nil || c.LLMTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("LLM_TIMEOUT=%q: want a duration such as 30s", getenv("LLM_TIMEOUT")))
 	}
-	if c.Retention, err = parseDays(env("CIVICBOT_RETENTION", "30d")); err != nil {
-		errs = append(errs, fmt.Errorf("CIVICBOT_RETENTION=%q: want a duration such as 30d or 720h", getenv("CIVICBOT_RETENTION")))
+	if c.Retention, err = parseDays("CIVICBOT_RETENTION", env("CIVICBOT_RETENTION", "30d")); err != nil {
+		errs = append(errs, err)
 	}
 	if c.LinePushFallback, err = parseSwitch(env("LINE_PUSH_FALLBACK", "on")); err != nil {
 		errs = append(errs, fmt.Errorf("LINE_PUSH_FALLBACK=%q: %w", getenv("LINE_PUSH_FALLBACK"), err))
@@ -153,20 +153,47 @@ func parseRateLimit(s string) (session, ip float64, err error) {
 	return session, ip, nil
 }
 
-// parseDays parses a positive duration, also in days ("30d").
-func parseDays(s string) (time.Duration, error) {
-	if n, ok := strings.CutSuffix(s, "d"); ok {
-		days, err := strconv.Atoi(n)
-		if err != nil || days <= 0 {
-			return 0, fmt.Errorf("bad number of days %q", n)
+// MaxDays is the longest retention accepted (10 years): past it a typo is more likely
+// than a wish, and days × 24 h past 106,751 overflow a time.Duration into a negative
+// that would purge everything.
+const MaxDays = 3650
+
+// parseDays parses a positive duration of at most MaxDays, in days ("30d") or as a Go
+// duration ("720h"). name is the variable or flag the value came from, for the error.
+func parseDays(name, s string) (time.Duration, error) {
+	const want = "want a duration such as 30d or 720h, more than 0 and at most %dd"
+	bad := func(why string) error {
+		return fmt.Errorf("%s=%q: %s; "+want, name, s, why, MaxDays)
+	}
+	var d time.Duration
+	if n, ok := strings.CutSuffix(strings.TrimSpace(s), "d"); ok {
+		days, err := strconv.ParseInt(strings.TrimSpace(n), 10, 64)
+		switch {
+		case err != nil && errors.Is(err, strconv.ErrRange), err == nil && days > MaxDays:
+			return 0, bad("too long")
+		case err != nil:
+			return 0, bad("not a number of days")
+		case days <= 0:
+			return 0, bad("not positive")
 		}
-		return time.Duration(days) * 24 * time.Hour, nil
+		d = time.Duration(days) * 24 * time.Hour
+	} else {
+		var err error
+		if d, err = time.ParseDuration(strings.TrimSpace(s)); err != nil {
+			// ParseDuration says "invalid" for a number past its range too.
+			if t := strings.TrimSpace(s); t != "" && strings.Trim(t, "0123456789.hmsuµn") == "" && strings.ContainsAny(t, "0123456789") {
+				return 0, bad("too long")
+			}
+			return 0, bad("not a duration")
+		}
 	}
-	d, err := time.ParseDuration(s)
-	if err == nil && d <= 0 {
-		err = errors.New("not positive")
+	switch {
+	case d <= 0:
+		return 0, bad("not positive")
+	case d > MaxDays*24*time.Hour:
+		return 0, bad("too long")
 	}
-	return d, err
+	return d, nil
 }
 
 func (c Config) validate() error {
