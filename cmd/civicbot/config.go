@@ -36,7 +36,7 @@ type Config struct {
 	EmbeddingsModel    string
 	EmbeddingsBaseURL  string
 	EmbeddingsAPIKey   string
-	EmbeddingsDim      string
+	EmbeddingsDim      int // 0: the embedder's default
 
 	LineChannelSecret      string
 	LineChannelAccessToken string
@@ -82,7 +82,6 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		EmbeddingsModel:        env("EMBEDDINGS_MODEL", ""),
 		EmbeddingsBaseURL:      env("EMBEDDINGS_BASE_URL", env("LLM_BASE_URL", "")),
 		EmbeddingsAPIKey:       env("EMBEDDINGS_API_KEY", env("LLM_API_KEY", "")),
-		EmbeddingsDim:          env("EMBEDDINGS_DIM", ""),
 		LineChannelSecret:      env("LINE_CHANNEL_SECRET", ""),
 		LineChannelAccessToken: env("LINE_CHANNEL_ACCESS_TOKEN", ""),
 		LineAPIBaseURL:         env("LINE_API_BASE_URL", ""),
@@ -99,6 +98,11 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.Retention, err = parseDays("CIVICBOT_RETENTION", env("CIVICBOT_RETENTION", "30d")); err != nil {
 		errs = append(errs, err)
+	}
+	if v := env("EMBEDDINGS_DIM", ""); v != "" {
+		if c.EmbeddingsDim, err = strconv.Atoi(v); err != nil || c.EmbeddingsDim <= 0 {
+			errs = append(errs, fmt.Errorf("EMBEDDINGS_DIM=%q: want a positive whole number of dimensions, such as 256", getenv("EMBEDDINGS_DIM")))
+		}
 	}
 	if c.LinePushFallback, err = parseSwitch(env("LINE_PUSH_FALLBACK", "on")); err != nil {
 		errs = append(errs, fmt.Errorf("LINE_PUSH_FALLBACK=%q: %w", getenv("LINE_PUSH_FALLBACK"), err))

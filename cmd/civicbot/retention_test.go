@@ -113,3 +113,21 @@ func TestPurgeRefusesOverflow(t *testing.T) {
 		t.Errorf("%d messages left after a 10-year purge, want 1", n)
 	}
 }
+
+// TestConfigEmbeddingsDim: a dimension that is not a positive number stops the start
+// with an error naming EMBEDDINGS_DIM (it used to be read as 0: the default, silently).
+func TestConfigEmbeddingsDim(t *testing.T) {
+	for _, v := range []string{"256x", "abc", "-3", "0", "1.5"} {
+		_, err := loadConfig(func(k string) string { return map[string]string{"EMBEDDINGS_DIM": v}[k] })
+		if err == nil || !strings.Contains(err.Error(), "EMBEDDINGS_DIM") {
+			t.Errorf("EMBEDDINGS_DIM=%q: error %v, want one naming EMBEDDINGS_DIM", v, err)
+		}
+		if _, _, err := civicbot(t, map[string]string{"EMBEDDINGS_DIM": v, "CIVICBOT_DATA_DIR": t.TempDir()}, "search", "普拿疼"); err == nil || !strings.Contains(err.Error(), "EMBEDDINGS_DIM") {
+			t.Errorf("civicbot search with EMBEDDINGS_DIM=%q: error %v, want one naming EMBEDDINGS_DIM", v, err)
+		}
+	}
+	c, err := loadConfig(func(k string) string { return map[string]string{"EMBEDDINGS_DIM": " 512 "}[k] })
+	if err != nil || c.EmbeddingsDim != 512 {
+		t.Errorf("EMBEDDINGS_DIM=512: %d, %v", c.EmbeddingsDim, err)
+	}
+}
