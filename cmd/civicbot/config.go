@@ -31,6 +31,9 @@ type Config struct {
 
 	// Retention is how long conversations are kept.
 	Retention time.Duration
+	// StoreTimeout bounds each store call of a request: past it the citizen gets the
+	// friendly error with 1999 (CIVICBOT_STORE_TIMEOUT, default 3s).
+	StoreTimeout time.Duration
 
 	EmbeddingsProvider string
 	EmbeddingsModel    string
@@ -95,6 +98,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	var err error
 	if c.LLMTimeout, err = time.ParseDuration(env("LLM_TIMEOUT", "30s")); err != nil || c.LLMTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("LLM_TIMEOUT=%q: want a duration such as 30s", getenv("LLM_TIMEOUT")))
+	}
+	if c.StoreTimeout, err = time.ParseDuration(env("CIVICBOT_STORE_TIMEOUT", "3s")); err != nil || c.StoreTimeout <= 0 || c.StoreTimeout > time.Minute {
+		errs = append(errs, fmt.Errorf("CIVICBOT_STORE_TIMEOUT=%q: want a duration such as 3s, more than 0 and at most 1m", getenv("CIVICBOT_STORE_TIMEOUT")))
 	}
 	if c.Retention, err = parseDays("CIVICBOT_RETENTION", env("CIVICBOT_RETENTION", "30d")); err != nil {
 		errs = append(errs, err)
@@ -262,7 +268,7 @@ func (c Config) print(w io.Writer) {
 	if c.LineAPIBaseURL != "" {
 		fmt.Fprintf(w, " line_api_base_url=%s", c.LineAPIBaseURL)
 	}
-	fmt.Fprintf(w, " retention=%s", c.Retention)
+	fmt.Fprintf(w, " retention=%s store_timeout=%s", c.Retention, c.StoreTimeout)
 	fmt.Fprintf(w, " widget_allowed_origins=%s rate_limit=%s trust_proxy=%t\n", strings.Join(c.WidgetAllowedOrigins, ","), rateLimit(c.RateLimitSession, c.RateLimitIP), c.TrustProxy)
 }
 

@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -45,6 +46,45 @@ type Store struct {
 	log      *slog.Logger
 	// EFSearch is hnsw.ef_search for dense queries.
 	EFSearch int
+	// QueryTimeout caps every call that serves a request (search, conversations,
+	// feedback, LINE events, readiness), whatever the caller's deadline: a database
+	// that stops answering must not hold requests, pool connections and goroutines.
+	QueryTimeout time.Duration
+}
+
+// Deadlines of the serving path. The client's deadline ends a call on a database
+// that does not answer at all (stopped, cut off); the server's settings end work the
+// client has given up on, and waits for locks or idle transactions, so that the pool's
+// connections come back. Bulk work (Sync, Reembed) lifts them in its transaction
+// (serverLimitsOff). Parameters given in DATABASE_URL (?statement_timeout=10s) win.
+const (
+	DefaultQueryTimeout = 5 * time.Second
+	connectTimeout      = 5 * time.Second
+)
+
+var serverLimits = map[string]string{
+	"statement_timeout":                   "5s",
+	"lock_timeout":                        "2s",
+	"idle_in_transaction_session_timeout": "30s",
+}
+
+// bound caps a serving call at QueryTimeout.
+func (s *Store) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	d := s.QueryTimeout
+	if d <= 0 {
+		d = DefaultQueryTimeout
+	}
+	return context.WithTimeout(ctx, d)
+}
+
+// serverLimitsOff lifts the serving limits for the rest of a bulk transaction: a load
+// builds indexes for minutes and waits for the locks it needs.
+func serverLimitsOff(ctx context.Context, tx pgx.Tx) error {
+	const q = `SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = 0; SET LOCAL idle_in_transaction_session_timeout = 0`
+	if _, err := tx.Exec(ctx, q); err != nil {
+		return fmt.Errorf("pgstore: lift serving limits: %w", err)
+	}
+	return nil
 }
 
 // ErrEmbedderMismatch is returned when the stored vectors come from another embedder.
@@ -104,7 +144,7 @@ func Open(ctx context.Context, url string, e Embedder, info EmbedderInfo, log *s
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{pool: pool, embedder: e, info: info, log: log, EFSearch: 100}
+	s := &Store{pool: pool, embedder: e, info: info, log: log, EFSearch: 100, QueryTimeout: DefaultQueryTimeout}
 	if err := s.ensureEmbedder(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -124,6 +164,15 @@ func connect(ctx context.Context, url string) (*pgxpool.Pool, error) {
 		// max(4, cores) queued them behind one another under load (measured: 500 users,
 		// first-byte p95 142 ms with 4, 86 ms with 8, on 2 cores).
 		cfg.MaxConns = int32(max(8, 2*runtime.NumCPU()))
+	}
+	if cfg.ConnConfig.ConnectTimeout <= 0 {
+		// pgxpool's own default is 2 minutes, for every connection made in the background.
+		cfg.ConnConfig.ConnectTimeout = connectTimeout
+	}
+	for k, v := range serverLimits {
+		if _, ok := cfg.ConnConfig.RuntimeParams[k]; !ok {
+			cfg.ConnConfig.RuntimeParams[k] = v
+		}
 	}
 	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
 		return pgxvec.RegisterTypes(ctx, c)
@@ -182,6 +231,9 @@ func (s *Store) setEmbedder(ctx context.Context) error {
 		return fmt.Errorf("pgstore: embedder %q has an unusable dimension %d", s.info.Name, s.info.Dim)
 	}
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := serverLimitsOff(ctx, tx); err != nil {
+			return err
+		}
 		const upsert = `INSERT INTO settings (name, value) VALUES ($1, $2), ($3, $4)
 			ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value`
 		if _, err := tx.Exec(ctx, upsert, settingEmbedder, s.info.Name, settingDim, strconv.Itoa(s.info.Dim)); err != nil {
@@ -214,6 +266,8 @@ func ensureVectorIndex(ctx context.Context, tx pgx.Tx) error {
 
 // Ready reports whether the database answers and its migrations are current.
 func (s *Store) Ready(ctx context.Context) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	if err := s.pool.Ping(ctx); err != nil {
 		return fmt.Errorf("pgstore: ping: %w", err)
 	}
