@@ -67,7 +67,7 @@ func (s *Store) SaveTurn(ctx context.Context, t bot.Turn) error {
 		created = time.Now()
 	}
 	if _, err := s.pool.Exec(ctx, q, t.MessageID, cleanText(t.SessionID), t.Channel, cleanText(t.Question), cleanText(t.Answer), string(t.Mode), sources, topic, t.Fallback, created); err != nil {
-		return fmt.Errorf("pgstore: save turn: %w", err)
+		return writeError("save turn", err)
 	}
 	return nil
 }
@@ -220,7 +220,7 @@ func (s *Store) CuratedHit(ctx context.Context, id string) error {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	if _, err := s.pool.Exec(ctx, `UPDATE curated_answers SET hits = hits + 1 WHERE id = $1`, id); err != nil {
-		return fmt.Errorf("pgstore: curated hit: %w", err)
+		return writeError("curated hit", err)
 	}
 	return nil
 }
@@ -249,7 +249,7 @@ func (s *Store) SaveFeedback(ctx context.Context, f bot.Feedback) error {
 		return bot.ErrUnknownMessage
 	}
 	if err != nil {
-		return fmt.Errorf("pgstore: save feedback: %w", err)
+		return writeError("save feedback", err)
 	}
 	return nil
 }

@@ -13,9 +13,13 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/civicbot/civicbot/bot"
+
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	pgxvec "github.com/pgvector/pgvector-go/pgx"
@@ -50,6 +54,9 @@ type Store struct {
 	// feedback, LINE events, readiness), whatever the caller's deadline: a database
 	// that stops answering must not hold requests, pool connections and goroutines.
 	QueryTimeout time.Duration
+
+	readyMu sync.Mutex
+	readyAt time.Time // the last success
 }
 
 // Deadlines of the serving path. The client's deadline ends a call on a database
@@ -264,8 +271,31 @@ func ensureVectorIndex(ctx context.Context, tx pgx.Tx) error {
 	return nil
 }
 
-// Ready reports whether the database answers and its migrations are current.
+// readyTTL is how long a readiness result is reused: load balancers probe every
+// replica every few seconds, and each probe writes a row.
+const readyTTL = 3 * time.Second
+
+// Ready reports whether the database answers, its migrations are current and it takes
+// writes (a one-row upsert, committed): a database that is read-only, full or denies
+// the service's writes loses every turn and rating, and is not ready. Success is
+// reused for readyTTL; a failure is checked again at the next probe.
 func (s *Store) Ready(ctx context.Context) error {
+	s.readyMu.Lock()
+	at := s.readyAt
+	s.readyMu.Unlock()
+	if !at.IsZero() && time.Since(at) < readyTTL {
+		return nil
+	}
+	if err := s.ready(ctx); err != nil {
+		return err
+	}
+	s.readyMu.Lock()
+	s.readyAt = time.Now()
+	s.readyMu.Unlock()
+	return nil
+}
+
+func (s *Store) ready(ctx context.Context) error {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	if err := s.pool.Ping(ctx); err != nil {
@@ -284,5 +314,24 @@ func (s *Store) Ready(ctx context.Context) error {
 	if pending {
 		return errors.New("pgstore: migrations pending: run `civicbot migrate`")
 	}
+	const q = `INSERT INTO store_heartbeat (id, at) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET at = now()`
+	if _, err := s.pool.Exec(ctx, q); err != nil {
+		return writeError("write probe", err)
+	}
 	return nil
+}
+
+// writeError wraps a failed write; a database that refuses writes as such (read-only,
+// disk full, permission denied) gives bot.ErrCannotWrite, which channels answer with 503.
+func writeError(op string, err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "25006", // read_only_sql_transaction
+			"53100", // disk_full
+			"42501": // insufficient_privilege
+			return fmt.Errorf("pgstore: %s: %w: %w", op, bot.ErrCannotWrite, err)
+		}
+	}
+	return fmt.Errorf("pgstore: %s: %w", op, err)
 }
