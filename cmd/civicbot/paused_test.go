@@ -218,3 +218,51 @@ func goroutines() int {
 	}
 	return n
 }
+
+// BenchmarkPausedDatabase measures, under `civicbot serve` with the default deadlines
+// and the database paused, the time a citizen waits for the friendly error (JSON and
+// stream) and for an emergency answer:
+//
+//	go test -run '^$' -bench BenchmarkPausedDatabase -benchtime 5x ./cmd/civicbot/
+func BenchmarkPausedDatabase(b *testing.B) {
+	db := pgtest.New(b)
+	proxy, viaProxy := pgtest.NewProxy(b, db)
+	env := map[string]string{"DATABASE_URL": viaProxy, "CIVICBOT_ADDR": "127.0.0.1:0", "CIVICBOT_RATE_LIMIT": "off"}
+	srv := startServe(b, env)
+	defer srv.stop(b)
+	client := &http.Client{Timeout: time.Minute, Transport: &http.Transport{DisableKeepAlives: true}}
+	post := func(message string, stream bool) string {
+		body := fmt.Sprintf(`{"message":%q}`, message)
+		req, _ := http.NewRequest("POST", srv.base+"api/v1/chat", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if stream {
+			req.Header.Set("Accept", "text/event-stream")
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer resp.Body.Close()
+		out, _ := io.ReadAll(resp.Body)
+		return string(out)
+	}
+	post("路邊停車費要怎麼繳", false) // warm up
+	proxy.Pause()
+	defer proxy.Resume()
+	for _, bc := range []struct {
+		name, message, want string
+		stream             bool
+	}{
+		{"friendly error JSON", "路邊停車費要怎麼繳", "1999", false},
+		{"friendly error stream", "路邊停車費要怎麼繳", "1999", true},
+		{"emergency", "我想自殺", "1925", false},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				if out := post(bc.message, bc.stream); !strings.Contains(out, bc.want) {
+					b.Fatalf("got %q, want %s", out, bc.want)
+				}
+			}
+		})
+	}
+}
