@@ -251,7 +251,7 @@ func BenchmarkPausedDatabase(b *testing.B) {
 	defer proxy.Resume()
 	for _, bc := range []struct {
 		name, message, want string
-		stream             bool
+		stream              bool
 	}{
 		{"friendly error JSON", "路邊停車費要怎麼繳", "1999", false},
 		{"friendly error stream", "路邊停車費要怎麼繳", "1999", true},
