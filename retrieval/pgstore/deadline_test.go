@@ -56,12 +56,19 @@ func TestServingLimits(t *testing.T) {
 	proxy.Pause()
 	defer proxy.Resume()
 	calls := map[string]func(context.Context) error{
-		"search":        func(ctx context.Context) error { _, err := p.Search(ctx, retrieval.Query{Text: "普拿疼", K: 5}); return err },
-		"save turn":     func(ctx context.Context) error { return p.SaveTurn(ctx, bot.Turn{MessageID: "m1", Mode: bot.ModeNoAnswer}) },
-		"recent turns":  func(ctx context.Context) error { _, err := p.RecentTurns(ctx, "s", 3, time.Time{}); return err },
-		"mark event":    func(ctx context.Context) error { _, err := p.MarkEvent(ctx, "ev1"); return err },
-		"save feedback": func(ctx context.Context) error { return p.SaveFeedback(ctx, bot.Feedback{MessageID: "m1", Rating: bot.RatingUp}) },
-		"ready":         func(ctx context.Context) error { return p.Ready(ctx) },
+		"search": func(ctx context.Context) error {
+			_, err := p.Search(ctx, retrieval.Query{Text: "普拿疼", K: 5})
+			return err
+		},
+		"save turn": func(ctx context.Context) error {
+			return p.SaveTurn(ctx, bot.Turn{MessageID: "m1", Mode: bot.ModeNoAnswer})
+		},
+		"recent turns": func(ctx context.Context) error { _, err := p.RecentTurns(ctx, "s", 3, time.Time{}); return err },
+		"mark event":   func(ctx context.Context) error { _, err := p.MarkEvent(ctx, "ev1"); return err },
+		"save feedback": func(ctx context.Context) error {
+			return p.SaveFeedback(ctx, bot.Feedback{MessageID: "m1", Rating: bot.RatingUp})
+		},
+		"ready": func(ctx context.Context) error { return p.Ready(ctx) },
 	}
 	for name, call := range calls {
 		done := make(chan error, 1)
