@@ -67,7 +67,11 @@ func (e *Engine) byQuestionMatch(ctx context.Context, q string, hits []retrieval
 	}
 	h := hits[i]
 	if i > 0 {
-		full, err := e.store.Get(ctx, h.Dataset, h.Key)
+		var full retrieval.Hit
+		err := e.storeCall(ctx, "get", func(ctx context.Context) (err error) {
+			full, err = e.store.Get(ctx, h.Dataset, h.Key)
+			return err
+		})
 		switch {
 		case errors.Is(err, retrieval.ErrNotFound):
 			return nil, nil

@@ -171,6 +171,10 @@ const (
 	RatingDown = "down"
 )
 
+// ErrCannotWrite is returned by a store that is reachable but cannot write: the
+// database is read-only, its disk is full, or its permissions were taken away.
+var ErrCannotWrite = errors.New("bot: the store cannot write")
+
 // ErrUnknownMessage is returned for feedback on a message that does not exist (or was
 // purged).
 var ErrUnknownMessage = errors.New("bot: unknown message")

@@ -41,19 +41,55 @@ func (e *Engine) ReloadCurated() {
 // CuratedThreshold is the similarity from which a curated answer is given.
 func (e *Engine) CuratedThreshold() float64 { return e.threshold }
 
+// curatedList returns the curated answers, read again from the store once curatedTTL
+// has passed. The store is read outside the lock, by one refresh at a time under its
+// own deadline, so that a slow store never holds other answers: while a refresh runs,
+// the list already loaded is used; before the first load, a turn waits for it at most
+// until its own store deadline.
 func (e *Engine) curatedList(ctx context.Context) []Curated {
 	e.curatedMu.Lock()
+	list, loaded := e.curated, e.curatedLoaded
+	if !loaded.IsZero() && e.now().Sub(loaded) <= curatedTTL {
+		e.curatedMu.Unlock()
+		return list
+	}
+	done := e.curatedRefresh
+	if done == nil {
+		done = make(chan struct{})
+		e.curatedRefresh = done
+		e.bgWork.Go(func() { e.refreshCurated(done) })
+	}
+	e.curatedMu.Unlock()
+	if !loaded.IsZero() {
+		return list
+	}
+	wait, cancel := context.WithTimeout(ctx, e.storeTimeout)
+	defer cancel()
+	select {
+	case <-done:
+	case <-wait.Done():
+		return nil
+	}
+	e.curatedMu.Lock()
 	defer e.curatedMu.Unlock()
-	if e.curatedLoaded.IsZero() || e.now().Sub(e.curatedLoaded) > curatedTTL {
-		list, err := e.store.CuratedAnswers(ctx)
-		if err != nil {
-			// Answer from retrieval rather than fail: the list is retried next time.
-			e.log.Warn("curated answers", "err", err)
-			return e.curated
-		}
+	return e.curated
+}
+
+// refreshCurated reads the curated answers into the cache and closes done.
+func (e *Engine) refreshCurated(done chan struct{}) {
+	ctx, cancel := context.WithTimeout(e.bg, e.storeTimeout)
+	defer cancel()
+	list, err := e.store.CuratedAnswers(ctx)
+	e.curatedMu.Lock()
+	defer e.curatedMu.Unlock()
+	if err != nil {
+		// Answer from retrieval (or the old list) rather than fail: the next turn tries again.
+		e.log.Warn("curated answers", "err", err)
+	} else {
 		e.curated, e.curatedLoaded = list, e.now()
 	}
-	return e.curated
+	e.curatedRefresh = nil
+	close(done)
 }
 
 // MatchCurated returns the curated answer closest to a question, with its similarity

@@ -28,9 +28,6 @@ var ErrEmptyMessage = errors.New("bot: the message is empty")
 // MaxMessageRunes caps a message; channels refuse longer ones before asking.
 const MaxMessageRunes = 1000
 
-// saveTimeout bounds storing a turn once the answer is made.
-const saveTimeout = 5 * time.Second
-
 // Config configures an Engine.
 type Config struct {
 	Store Store
@@ -45,7 +42,12 @@ type Config struct {
 	// CuratedThreshold is the similarity from which a question matches a curated
 	// answer's question (0..1, default 0.8).
 	CuratedThreshold float64
-	Now              func() time.Time
+	// StoreTimeout bounds each call to the store while answering (default 3s): past
+	// it the citizen gets the friendly error with 1999, not a spinner.
+	StoreTimeout time.Duration
+	// AnswerTimeout bounds a whole turn (default LLMTimeout + 4 × StoreTimeout).
+	AnswerTimeout time.Duration
+	Now           func() time.Time
 }
 
 // Engine answers messages. It is safe for concurrent use.
@@ -58,9 +60,19 @@ type Engine struct {
 	threshold float64
 	now       func() time.Time
 
-	curatedMu     sync.Mutex
-	curated       []Curated
-	curatedLoaded time.Time
+	storeTimeout  time.Duration
+	answerTimeout time.Duration
+
+	curatedMu      sync.Mutex
+	curated        []Curated
+	curatedLoaded  time.Time
+	curatedRefresh chan struct{} // closed when the refresh under way ends; nil when none is
+
+	// Work that outlives a request (saving an emergency turn, refreshing the curated
+	// answers) runs under bg and is waited for by Close.
+	bg       context.Context
+	bgCancel context.CancelFunc
+	bgWork   sync.WaitGroup
 
 	// Counters for /metrics.
 	Stats Stats
@@ -72,6 +84,8 @@ type Stats struct {
 	CheckFailures atomic.Int64
 	LLMFailures   atomic.Int64
 	Redactions    atomic.Int64
+	// UnsavedTurns counts answers given whose turn the store did not keep.
+	UnsavedTurns atomic.Int64
 }
 
 var modes = []Mode{ModeExtractive, ModeGenerated, ModeCurated, ModeEmergency, ModeRefusal, ModeNoAnswer}
@@ -89,6 +103,9 @@ func New(cfg Config) (*Engine, error) {
 		timeout:   cfg.LLMTimeout,
 		threshold: cfg.CuratedThreshold,
 		now:       cfg.Now,
+
+		storeTimeout:  cfg.StoreTimeout,
+		answerTimeout: cfg.AnswerTimeout,
 	}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
@@ -105,6 +122,13 @@ func New(cfg Config) (*Engine, error) {
 	if e.now == nil {
 		e.now = time.Now
 	}
+	if e.storeTimeout <= 0 {
+		e.storeTimeout = DefaultStoreTimeout
+	}
+	if e.answerTimeout <= 0 {
+		e.answerTimeout = e.timeout + 4*e.storeTimeout
+	}
+	e.bg, e.bgCancel = context.WithCancel(context.Background())
 	// Fail at start, not at the first question, if a template is broken.
 	if _, err := prompts.Render(prompts.DefaultLocale, "no_answer", nil); err != nil {
 		return nil, err
@@ -178,6 +202,8 @@ func (e *Engine) ask(ctx context.Context, req Request, emit func(Event), trace *
 		t.locale = prompts.English
 	}
 
+	ctx, cancel := context.WithTimeout(ctx, e.answerTimeout)
+	defer cancel()
 	a, err := e.answer(ctx, t)
 	if err != nil {
 		return Answer{}, err
@@ -203,17 +229,17 @@ func (e *Engine) ask(ctx context.Context, req Request, emit func(Event), trace *
 		return a, nil
 	}
 	a.MessageID = newID()
-	// The turn is kept even when the citizen has gone (a closed tab, a timed-out
-	// request): the answer was made, and its feedback may still come from LINE.
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveTimeout)
-	defer cancel()
-	if err := e.store.SaveTurn(sctx, Turn{
+	turn := Turn{
 		MessageID: a.MessageID, SessionID: req.SessionID, Channel: req.Channel,
 		Question: red, Answer: a.Text, Mode: a.Mode, Sources: a.Sources, Topic: a.Topic,
 		Fallback: a.Fallback, CreatedAt: e.now(),
-	}); err != nil {
-		// The citizen still gets the answer; only the memory of it is lost.
-		e.log.Error("save turn", "err", err)
+	}
+	if a.Mode == ModeEmergency {
+		// An emergency answer never waits for the database: it is kept afterwards.
+		e.saveLater(turn)
+	} else if !e.saveTurn(ctx, turn) {
+		// The citizen still gets the answer; no message_id, since there is no message
+		// to rate or to follow up.
 		a.MessageID = ""
 	}
 	for i, m := range modes {
@@ -283,7 +309,7 @@ func (e *Engine) answer(ctx context.Context, t *turn) (Answer, error) {
 	if c, ok := e.matchCurated(ctx, t); ok {
 		if t.trace != nil {
 			// A preview counts no hit.
-		} else if err := e.store.CuratedHit(ctx, c.ID); err != nil {
+		} else if err := e.storeCall(ctx, "curated hit", func(ctx context.Context) error { return e.store.CuratedHit(ctx, c.ID) }); err != nil {
 			e.log.Warn("curated hit", "err", err)
 		}
 		a = Answer{Text: c.Answer, Mode: ModeCurated, Sources: c.Sources}
@@ -369,8 +395,13 @@ func (e *Engine) retrieve(ctx context.Context, t *turn) (Answer, error) {
 		if e.llm != nil {
 			query = e.rewrite(ctx, t)
 		}
-		if last := e.lastTopic(ctx, t.req.SessionID); last != nil && query == t.question {
-			h, err := e.store.Get(ctx, last.Dataset, last.Key)
+		last, err := e.lastTopic(ctx, t.req.SessionID)
+		if err != nil {
+			return Answer{}, err
+		}
+		if last != nil && query == t.question {
+			var h retrieval.Hit
+			err := e.storeCall(ctx, "get topic", func(ctx context.Context) (err error) { h, err = e.store.Get(ctx, last.Dataset, last.Key); return err })
 			switch {
 			case err == nil:
 				topic = &h
@@ -432,14 +463,22 @@ var medicineDatasets = []string{ingest.DatasetDrug, ingest.DatasetMyth, ingest.D
 // and its coverage measured). A medicine licence that the question names makes it a
 // medicine question.
 func (e *Engine) search(ctx context.Context, t *turn, q retrieval.Query) ([]retrieval.Hit, error) {
-	hits, err := e.store.Search(ctx, q)
+	var hits []retrieval.Hit
+	err := e.storeCall(ctx, "search", func(ctx context.Context) (err error) {
+		hits, err = e.store.Search(ctx, q)
+		return err
+	})
 	if t.trace != nil && err == nil {
 		t.trace.Candidates = hits // the last search made is the one answered from
 	}
 	if err != nil || len(hits) == 0 {
 		return hits, err
 	}
-	full, err := e.store.Get(ctx, hits[0].Dataset, hits[0].Key)
+	var full retrieval.Hit
+	err = e.storeCall(ctx, "get", func(ctx context.Context) (err error) {
+		full, err = e.store.Get(ctx, hits[0].Dataset, hits[0].Key)
+		return err
+	})
 	if err != nil && !errors.Is(err, retrieval.ErrNotFound) {
 		return nil, err
 	}
@@ -533,19 +572,27 @@ func (e *Engine) noAnswer(t *turn) (Answer, error) {
 	return Answer{Text: text, Mode: ModeNoAnswer}, nil
 }
 
-// lastTopic returns what the session's recent turns were about, nil if nothing.
-func (e *Engine) lastTopic(ctx context.Context, session string) *Topic {
-	turns, err := e.store.RecentTurns(ctx, session, 3, e.now().Add(-e.retention))
+// lastTopic returns what the session's recent turns were about, nil if nothing. A
+// store that does not answer in time is an error: the search after it would wait too.
+func (e *Engine) lastTopic(ctx context.Context, session string) (*Topic, error) {
+	var turns []Turn
+	err := e.storeCall(ctx, "recent turns", func(ctx context.Context) (err error) {
+		turns, err = e.store.RecentTurns(ctx, session, 3, e.now().Add(-e.retention))
+		return err
+	})
 	if err != nil {
+		if timedOut(err) {
+			return nil, err
+		}
 		e.log.Warn("recent turns", "err", err)
-		return nil
+		return nil, nil
 	}
 	for i := len(turns) - 1; i >= 0; i-- {
 		if turns[i].Topic != nil {
-			return turns[i].Topic
+			return turns[i].Topic, nil
 		}
 	}
-	return nil
+	return nil, nil
 }
 
 // extractive composes the answer from the records, and returns the hits it used.
@@ -665,6 +712,6 @@ func (s *Stats) String() string {
 	for i, m := range modes {
 		fmt.Fprintf(&b, "%s=%d ", m, s.Answers[i].Load())
 	}
-	fmt.Fprintf(&b, "check_failures=%d llm_failures=%d redactions=%d", s.CheckFailures.Load(), s.LLMFailures.Load(), s.Redactions.Load())
+	fmt.Fprintf(&b, "check_failures=%d llm_failures=%d redactions=%d unsaved_turns=%d", s.CheckFailures.Load(), s.LLMFailures.Load(), s.Redactions.Load(), s.UnsavedTurns.Load())
 	return b.String()
 }

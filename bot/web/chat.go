@@ -57,7 +57,7 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	}
 	a, err := s.engine.Ask(r.Context(), req, nil)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.writeError(w, r, &localeError{err, req.Locale == "en"})
 		return
 	}
 	s.answered(req.SessionID, a, start, false)

@@ -36,6 +36,18 @@ func (e *limitError) Error() string {
 	return fmt.Sprintf("too many requests from this %s", e.scope)
 }
 
+// localeError carries the language of the request an error answers, for the message.
+type localeError struct {
+	error
+	english bool
+}
+
+func (e *localeError) Unwrap() error { return e.error }
+
+// retryUnavailable is the Retry-After of a 503: a stuck store is usually back within
+// seconds, or another replica answers.
+const retryUnavailable = 5
+
 // errorBody is the JSON of every error response.
 type errorBody struct {
 	Error string `json:"error"`
@@ -60,8 +72,14 @@ func status(err error) (code int, msg string, internal bool) {
 		return http.StatusBadRequest, "message: there is no text to answer", false
 	case errors.Is(err, bot.ErrUnknownMessage):
 		return http.StatusNotFound, "unknown message_id", false
-	case errors.Is(err, context.DeadlineExceeded):
-		return http.StatusServiceUnavailable, "the answer took too long; please try again", true
+	case errors.Is(err, bot.ErrCannotWrite):
+		return http.StatusServiceUnavailable, "this cannot be saved right now: the database does not accept writes; please try again later", true
+	case errors.Is(err, bot.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+		// The citizen's way out when the service is stuck: try again, or call 1999.
+		if le := (*localeError)(nil); errors.As(err, &le) && le.english {
+			return http.StatusServiceUnavailable, streamFailedEn, true
+		}
+		return http.StatusServiceUnavailable, streamFailed, true
 	}
 	return http.StatusInternalServerError, "internal error", true
 }
@@ -80,6 +98,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if le := (*limitError)(nil); errors.As(err, &le) {
 		w.Header().Set("Retry-After", strconv.Itoa(retrySeconds(le.retryAfter)))
 		s.metrics.limited.WithLabelValues(le.scope).Inc()
+	}
+	if code == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", strconv.Itoa(retryUnavailable))
 	}
 	s.writeJSON(w, code, errorBody{msg})
 }

@@ -164,6 +164,16 @@ func (f *fakeAPI) handleChat(w http.ResponseWriter, r *http.Request) {
 	case strings.Contains(q, "ERROR"):
 		deltas("部分的回答", 0)
 		send("error", map[string]string{"message": "抱歉，系統暫時無法回答，請稍後再試，或撥打 1999 市民熱線。"})
+	case strings.Contains(q, "HANG"):
+		// A server stuck on its database: heartbeats, never an answer.
+		for {
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(50 * time.Millisecond):
+				raw(": ping\n\n")
+			}
+		}
 	case strings.Contains(q, "EMERGENCY"):
 		deltas("這可能是緊急狀況。請立即撥打 119。\n毒藥物諮詢中心：(02) 2871-7121", 0)
 		done("emergency")
@@ -268,7 +278,7 @@ func newSite(t *testing.T, api *fakeAPI) *httptest.Server {
 
 func hostPage(w http.ResponseWriter, r *http.Request) {
 	var attrs strings.Builder
-	for _, k := range []string{"title", "accent", "locale", "position", "greeting"} {
+	for _, k := range []string{"title", "accent", "locale", "position", "greeting", "timeout"} {
 		if v := r.URL.Query().Get(k); v != "" {
 			fmt.Fprintf(&attrs, ` data-%s="%s"`, k, html.EscapeString(v))
 		}
@@ -734,6 +744,20 @@ func TestWidget(t *testing.T) {
 		p.waitFor(errText+` && `+errText+`.textContent === '無法連線，請稍後再試'`, "the unreachable message")
 		if got := shadowEval[bool](p, `R.querySelector('.sd').disabled === false && !R.querySelector('.lg').hasAttribute('aria-busy')`); !got {
 			t.Error("the widget stays busy after a failed request")
+		}
+	})
+
+	t.Run("a stuck server: heartbeats do not extend the answer's deadline", func(t *testing.T) {
+		p := newPage(t, browser, &fakeAPI{})
+		p.open("/host.html?timeout=1")
+		p.do(chromedp.Click(el(".bb")))
+		errText := lastAnswer + `.querySelector('.er')`
+		p.ask("HANG please")
+		// waitFor gives up after 10 s, ten times the widget's deadline: a widget that
+		// keeps waiting while heartbeats come never shows the message.
+		p.waitFor(errText+` && `+errText+`.textContent.includes('1999')`, "the sorry-call-1999 message")
+		if got := shadowEval[string](p, errText+`.textContent + '|' + R.querySelector('textarea').value + '|' + R.querySelector('.lg').hasAttribute('aria-busy')`); got != "抱歉，系統暫時無法回答，請稍後再試，或撥打 1999 市民熱線。|HANG please|false" {
+			t.Errorf("after the deadline: message|textarea|busy = %q, want the friendly error, the question back to resend, not busy", got)
 		}
 	})
 

@@ -23,7 +23,7 @@ func (a *app) engine(ctx context.Context) (*bot.Engine, store, error) {
 		s.Close()
 		return nil, nil, err
 	}
-	e, err := bot.New(bot.Config{Store: s, LLM: model, Log: a.log, Retention: a.cfg.Retention, LLMTimeout: a.cfg.LLMTimeout})
+	e, err := bot.New(bot.Config{Store: s, LLM: model, Log: a.log, Retention: a.cfg.Retention, LLMTimeout: a.cfg.LLMTimeout, StoreTimeout: a.cfg.StoreTimeout})
 	if err != nil {
 		s.Close()
 		return nil, nil, err
@@ -69,6 +69,7 @@ func (a *app) ask(ctx context.Context, args []string) error {
 		return err
 	}
 	defer s.Close()
+	defer closeEngine(ctx, e)
 	ans, err := e.Ask(ctx, bot.Request{SessionID: *session, Message: question, Locale: *locale, Channel: "cli"}, nil)
 	if errors.Is(err, bot.ErrEmptyMessage) {
 		return errors.New("ask: the question has no text to answer")

@@ -31,12 +31,15 @@ type Config struct {
 
 	// Retention is how long conversations are kept.
 	Retention time.Duration
+	// StoreTimeout bounds each store call of a request: past it the citizen gets the
+	// friendly error with 1999 (CIVICBOT_STORE_TIMEOUT, default 3s).
+	StoreTimeout time.Duration
 
 	EmbeddingsProvider string
 	EmbeddingsModel    string
 	EmbeddingsBaseURL  string
 	EmbeddingsAPIKey   string
-	EmbeddingsDim      string
+	EmbeddingsDim      int // 0: the embedder's default
 
 	LineChannelSecret      string
 	LineChannelAccessToken string
@@ -88,7 +91,6 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		EmbeddingsModel:        env("EMBEDDINGS_MODEL", ""),
 		EmbeddingsBaseURL:      env("EMBEDDINGS_BASE_URL", env("LLM_BASE_URL", "")),
 		EmbeddingsAPIKey:       env("EMBEDDINGS_API_KEY", env("LLM_API_KEY", "")),
-		EmbeddingsDim:          env("EMBEDDINGS_DIM", ""),
 		LineChannelSecret:      env("LINE_CHANNEL_SECRET", ""),
 		LineChannelAccessToken: env("LINE_CHANNEL_ACCESS_TOKEN", ""),
 		LineAPIBaseURL:         env("LINE_API_BASE_URL", ""),
@@ -103,8 +105,16 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	if c.LLMTimeout, err = time.ParseDuration(env("LLM_TIMEOUT", "30s")); err != nil || c.LLMTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("LLM_TIMEOUT=%q: want a duration such as 30s", getenv("LLM_TIMEOUT")))
 	}
-	if c.Retention, err = parseDays(env("CIVICBOT_RETENTION", "30d")); err != nil {
-		errs = append(errs, fmt.Errorf("CIVICBOT_RETENTION=%q: want a duration such as 30d or 720h", getenv("CIVICBOT_RETENTION")))
+	if c.StoreTimeout, err = time.ParseDuration(env("CIVICBOT_STORE_TIMEOUT", "3s")); err != nil || c.StoreTimeout <= 0 || c.StoreTimeout > time.Minute {
+		errs = append(errs, fmt.Errorf("CIVICBOT_STORE_TIMEOUT=%q: want a duration such as 3s, more than 0 and at most 1m", getenv("CIVICBOT_STORE_TIMEOUT")))
+	}
+	if c.Retention, err = parseDays("CIVICBOT_RETENTION", env("CIVICBOT_RETENTION", "30d")); err != nil {
+		errs = append(errs, err)
+	}
+	if v := env("EMBEDDINGS_DIM", ""); v != "" {
+		if c.EmbeddingsDim, err = strconv.Atoi(v); err != nil || c.EmbeddingsDim <= 0 {
+			errs = append(errs, fmt.Errorf("EMBEDDINGS_DIM=%q: want a positive whole number of dimensions, such as 256", getenv("EMBEDDINGS_DIM")))
+		}
 	}
 	if c.LinePushFallback, err = parseSwitch(env("LINE_PUSH_FALLBACK", "on")); err != nil {
 		errs = append(errs, fmt.Errorf("LINE_PUSH_FALLBACK=%q: %w", getenv("LINE_PUSH_FALLBACK"), err))
@@ -165,20 +175,47 @@ func parseRateLimit(s string) (session, ip float64, err error) {
 	return session, ip, nil
 }
 
-// parseDays parses a positive duration, also in days ("30d").
-func parseDays(s string) (time.Duration, error) {
-	if n, ok := strings.CutSuffix(s, "d"); ok {
-		days, err := strconv.Atoi(n)
-		if err != nil || days <= 0 {
-			return 0, fmt.Errorf("bad number of days %q", n)
+// MaxDays is the longest retention accepted (10 years): past it a typo is more likely
+// than a wish, and days × 24 h past 106,751 overflow a time.Duration into a negative
+// that would purge everything.
+const MaxDays = 3650
+
+// parseDays parses a positive duration of at most MaxDays, in days ("30d") or as a Go
+// duration ("720h"). name is the variable or flag the value came from, for the error.
+func parseDays(name, s string) (time.Duration, error) {
+	const want = "want a duration such as 30d or 720h, more than 0 and at most %dd"
+	bad := func(why string) error {
+		return fmt.Errorf("%s=%q: %s; "+want, name, s, why, MaxDays)
+	}
+	var d time.Duration
+	if n, ok := strings.CutSuffix(strings.TrimSpace(s), "d"); ok {
+		days, err := strconv.ParseInt(strings.TrimSpace(n), 10, 64)
+		switch {
+		case err != nil && errors.Is(err, strconv.ErrRange), err == nil && days > MaxDays:
+			return 0, bad("too long")
+		case err != nil:
+			return 0, bad("not a number of days")
+		case days <= 0:
+			return 0, bad("not positive")
 		}
-		return time.Duration(days) * 24 * time.Hour, nil
+		d = time.Duration(days) * 24 * time.Hour
+	} else {
+		var err error
+		if d, err = time.ParseDuration(strings.TrimSpace(s)); err != nil {
+			// ParseDuration says "invalid" for a number past its range too.
+			if t := strings.TrimSpace(s); t != "" && strings.Trim(t, "0123456789.hmsuµn") == "" && strings.ContainsAny(t, "0123456789") {
+				return 0, bad("too long")
+			}
+			return 0, bad("not a duration")
+		}
 	}
-	d, err := time.ParseDuration(s)
-	if err == nil && d <= 0 {
-		err = errors.New("not positive")
+	switch {
+	case d <= 0:
+		return 0, bad("not positive")
+	case d > MaxDays*24*time.Hour:
+		return 0, bad("too long")
 	}
-	return d, err
+	return d, nil
 }
 
 func (c Config) validate() error {
@@ -243,7 +280,7 @@ func (c Config) print(w io.Writer) {
 	if c.LineAPIBaseURL != "" {
 		fmt.Fprintf(w, " line_api_base_url=%s", c.LineAPIBaseURL)
 	}
-	fmt.Fprintf(w, " retention=%s", c.Retention)
+	fmt.Fprintf(w, " retention=%s store_timeout=%s", c.Retention, c.StoreTimeout)
 	fmt.Fprintf(w, " widget_allowed_origins=%s rate_limit=%s trust_proxy=%t\n", strings.Join(c.WidgetAllowedOrigins, ","), rateLimit(c.RateLimitSession, c.RateLimitIP), c.TrustProxy)
 }
 

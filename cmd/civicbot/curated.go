@@ -166,8 +166,8 @@ func (a *app) purge(ctx context.Context, args []string) error {
 	d := a.cfg.Retention
 	if *older != "" {
 		var err error
-		if d, err = parseDays(*older); err != nil {
-			return fmt.Errorf("purge: --older-than %q: want a duration such as 30d or 720h", *older)
+		if d, err = parseDays("--older-than", *older); err != nil {
+			return fmt.Errorf("purge: %w", err)
 		}
 	}
 	s, err := a.openStore(ctx)

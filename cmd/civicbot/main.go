@@ -21,7 +21,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -139,13 +138,12 @@ func formats() []ingest.Format {
 
 // embedder builds the configured embedder.
 func (a *app) embedder(ctx context.Context) (embeddings.Embedder, pgstore.EmbedderInfo, error) {
-	dim, _ := strconv.Atoi(a.cfg.EmbeddingsDim)
 	e, info, err := embedding.New(ctx, embedding.Config{
 		Provider: a.cfg.EmbeddingsProvider,
 		Model:    a.cfg.EmbeddingsModel,
 		BaseURL:  a.cfg.EmbeddingsBaseURL,
 		APIKey:   a.cfg.EmbeddingsAPIKey,
-		Dim:      dim,
+		Dim:      a.cfg.EmbeddingsDim,
 	})
 	if err != nil {
 		return nil, pgstore.EmbedderInfo{}, err

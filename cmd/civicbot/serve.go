@@ -41,6 +41,7 @@ func (a *app) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer store.Close()
+	defer closeEngine(ctx, engine)
 	collectors := engineCollectors(&engine.Stats)
 	var mount func(*http.ServeMux)
 	var lh *line.Handler
@@ -175,5 +176,6 @@ func engineCollectors(st *bot.Stats) []prometheus.Collector {
 		counter("civicbot_engine_check_failures_total", "Answers that failed the output check.", st.CheckFailures.Load),
 		counter("civicbot_engine_llm_failures_total", "LLM calls that failed (the extractive answer was served).", st.LLMFailures.Load),
 		counter("civicbot_engine_redactions_total", "Messages in which personal data was redacted.", st.Redactions.Load),
+		counter("civicbot_engine_unsaved_turns_total", "Answers given whose turn the store did not keep (no message_id, no memory, no feedback).", st.UnsavedTurns.Load),
 	}
 }

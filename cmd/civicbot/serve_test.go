@@ -217,7 +217,7 @@ type server struct {
 }
 
 // startServe runs `civicbot serve` with env and waits until it listens.
-func startServe(t *testing.T, env map[string]string) *server {
+func startServe(t testing.TB, env map[string]string) *server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	t.Cleanup(cancel)
@@ -242,7 +242,7 @@ func startServe(t *testing.T, env map[string]string) *server {
 }
 
 // stop sends the server the equivalent of SIGTERM and waits for a clean exit.
-func (srv *server) stop(t *testing.T) {
+func (srv *server) stop(t testing.TB) {
 	t.Helper()
 	srv.cancel()
 	select {

@@ -91,9 +91,9 @@ func (a *app) token(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("token create: --role: %w", err)
 	}
-	ttl, err := parseDays(*expires)
+	ttl, err := parseDays("--expires", *expires)
 	if err != nil {
-		return fmt.Errorf("token create: --expires %q: want a duration such as 90d", *expires)
+		return fmt.Errorf("token create: %w", err)
 	}
 	s, err := a.openStore(ctx)
 	if err != nil {

@@ -47,5 +47,20 @@ func (a *app) openStore(ctx context.Context) (store, error) {
 	if a.cfg.DatabaseURL == "" {
 		return memstore.Open(ctx, a.cfg.DataDir, e, memstore.EmbedderInfo{Name: info.Name, Dim: info.Dim}, a.log)
 	}
-	return pgstore.Open(ctx, a.cfg.DatabaseURL, e, info, a.log)
+	s, err := pgstore.Open(ctx, a.cfg.DatabaseURL, e, info, a.log)
+	if err != nil {
+		return nil, err
+	}
+	s.QueryTimeout = a.cfg.StoreTimeout
+	return s, nil
+}
+
+// engineCloseTimeout is how long a command waits for the turns still being saved.
+const engineCloseTimeout = 10 * time.Second
+
+// closeEngine waits for the engine's background saves before the store closes.
+func closeEngine(ctx context.Context, e *bot.Engine) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), engineCloseTimeout)
+	defer cancel()
+	e.Close(ctx)
 }

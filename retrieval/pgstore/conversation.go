@@ -19,6 +19,8 @@ var (
 
 // Get returns one document with its whole body.
 func (s *Store) Get(ctx context.Context, dataset, key string) (retrieval.Hit, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	const q = `SELECT dataset, key, title, url, status, snapshot, facets, body FROM documents
 		WHERE dataset = $1 AND key = $2 AND status <> 'suppressed'`
 	var (
@@ -46,6 +48,8 @@ func (s *Store) Get(ctx context.Context, dataset, key string) (retrieval.Hit, er
 
 // SaveTurn stores an answered message.
 func (s *Store) SaveTurn(ctx context.Context, t bot.Turn) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	const q = `INSERT INTO messages (id, session_id, channel, question, answer, mode, sources, topic, fallback, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
 	sources, err := json.Marshal(nonNil(t.Sources))
@@ -63,13 +67,15 @@ func (s *Store) SaveTurn(ctx context.Context, t bot.Turn) error {
 		created = time.Now()
 	}
 	if _, err := s.pool.Exec(ctx, q, t.MessageID, cleanText(t.SessionID), t.Channel, cleanText(t.Question), cleanText(t.Answer), string(t.Mode), sources, topic, t.Fallback, created); err != nil {
-		return fmt.Errorf("pgstore: save turn: %w", err)
+		return writeError("save turn", err)
 	}
 	return nil
 }
 
 // RecentTurns returns the last n turns of a session made after since, oldest first.
 func (s *Store) RecentTurns(ctx context.Context, session string, n int, since time.Time) ([]bot.Turn, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	if session == "" || n <= 0 {
 		return nil, nil
 	}
@@ -91,6 +97,8 @@ func (s *Store) RecentTurns(ctx context.Context, session string, n int, since ti
 
 // Turn returns one stored message.
 func (s *Store) Turn(ctx context.Context, id string) (bot.Turn, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	const q = `SELECT id, session_id, channel, question, answer, mode, sources, topic, fallback, created_at
 		FROM messages WHERE id = $1`
 	rows, err := s.pool.Query(ctx, q, cleanText(id))
@@ -136,6 +144,8 @@ func scanTurns(rows pgx.Rows) ([]bot.Turn, error) {
 
 // DeleteSession forgets a conversation (a LINE user who unfollows, a visitor who asks).
 func (s *Store) DeleteSession(ctx context.Context, session string) (int64, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	if session == "" {
 		return 0, nil
 	}
@@ -177,6 +187,8 @@ func (s *Store) PurgeTurns(ctx context.Context, before time.Time) (int64, error)
 
 // CuratedAnswers returns every curated answer, whatever its status.
 func (s *Store) CuratedAnswers(ctx context.Context) ([]bot.Curated, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	const q = `SELECT id, questions, answer, sources, status, expires_at, hits, author, approved_by FROM curated_answers ORDER BY id`
 	rows, err := s.pool.Query(ctx, q)
 	if err != nil {
@@ -226,8 +238,10 @@ func (s *Store) PutCurated(ctx context.Context, cs []bot.Curated) error {
 
 // CuratedHit counts one use of a curated answer.
 func (s *Store) CuratedHit(ctx context.Context, id string) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	if _, err := s.pool.Exec(ctx, `UPDATE curated_answers SET hits = hits + 1 WHERE id = $1`, id); err != nil {
-		return fmt.Errorf("pgstore: curated hit: %w", err)
+		return writeError("curated hit", err)
 	}
 	return nil
 }
@@ -242,6 +256,8 @@ func nonNil[T any](s []T) []T {
 // SaveFeedback stores a rating of a message, replacing an earlier one;
 // bot.ErrUnknownMessage when there is no such message.
 func (s *Store) SaveFeedback(ctx context.Context, f bot.Feedback) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	const q = `INSERT INTO feedback (message_id, rating, comment, created_at) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (message_id) DO UPDATE SET rating = $2, comment = $3, created_at = $4`
 	created := f.CreatedAt
@@ -254,13 +270,15 @@ func (s *Store) SaveFeedback(ctx context.Context, f bot.Feedback) error {
 		return bot.ErrUnknownMessage
 	}
 	if err != nil {
-		return fmt.Errorf("pgstore: save feedback: %w", err)
+		return writeError("save feedback", err)
 	}
 	return nil
 }
 
 // Feedback returns the rating of a message; retrieval.ErrNotFound when it has none.
 func (s *Store) Feedback(ctx context.Context, messageID string) (bot.Feedback, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	f := bot.Feedback{MessageID: messageID}
 	err := s.pool.QueryRow(ctx, `SELECT rating, comment, created_at FROM feedback WHERE message_id = $1`, cleanText(messageID)).Scan(&f.Rating, &f.Comment, &f.CreatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {

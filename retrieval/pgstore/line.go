@@ -27,6 +27,8 @@ const purgeEvery = 256
 // already recorded (by this replica or another), that is when it was redelivered and
 // is being answered elsewhere.
 func (s *Store) MarkEvent(ctx context.Context, webhookEventID string) (first bool, err error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	const q = `INSERT INTO line_events (id) VALUES ($1) ON CONFLICT (id) DO NOTHING`
 	tag, err := s.pool.Exec(ctx, q, cleanText(webhookEventID))
 	if err != nil {

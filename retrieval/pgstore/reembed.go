@@ -28,6 +28,9 @@ func Reembed(ctx context.Context, url string, e Embedder, info EmbedderInfo, log
 	defer pool.Close()
 	n := 0
 	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if err := serverLimitsOff(ctx, tx); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('civicbot:ingest'))`); err != nil {
 			return err
 		}

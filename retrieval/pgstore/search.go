@@ -43,6 +43,8 @@ type leg struct {
 // Go-made tokens), by imprint code, and by exact key, licence number or title, fused by
 // reciprocal rank.
 func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	p, err := s.plan(ctx, q)
 	if err != nil || len(p.legs) == 0 {
 		return []retrieval.Hit{}, err

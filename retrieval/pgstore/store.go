@@ -13,8 +13,13 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
+
+	"github.com/civicbot/civicbot/bot"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	pgxvec "github.com/pgvector/pgvector-go/pgx"
@@ -45,6 +50,48 @@ type Store struct {
 	log      *slog.Logger
 	// EFSearch is hnsw.ef_search for dense queries.
 	EFSearch int
+	// QueryTimeout caps every call that serves a request (search, conversations,
+	// feedback, LINE events, readiness), whatever the caller's deadline: a database
+	// that stops answering must not hold requests, pool connections and goroutines.
+	QueryTimeout time.Duration
+
+	readyMu sync.Mutex
+	readyAt time.Time // the last success
+}
+
+// Deadlines of the serving path. The client's deadline ends a call on a database
+// that does not answer at all (stopped, cut off); the server's settings end work the
+// client has given up on, and waits for locks or idle transactions, so that the pool's
+// connections come back. Bulk work (Sync, Reembed) lifts them in its transaction
+// (serverLimitsOff). Parameters given in DATABASE_URL (?statement_timeout=10s) win.
+const (
+	DefaultQueryTimeout = 5 * time.Second
+	connectTimeout      = 5 * time.Second
+)
+
+var serverLimits = map[string]string{
+	"statement_timeout":                   "5s",
+	"lock_timeout":                        "2s",
+	"idle_in_transaction_session_timeout": "30s",
+}
+
+// bound caps a serving call at QueryTimeout.
+func (s *Store) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	d := s.QueryTimeout
+	if d <= 0 {
+		d = DefaultQueryTimeout
+	}
+	return context.WithTimeout(ctx, d)
+}
+
+// serverLimitsOff lifts the serving limits for the rest of a bulk transaction: a load
+// builds indexes for minutes and waits for the locks it needs.
+func serverLimitsOff(ctx context.Context, tx pgx.Tx) error {
+	const q = `SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = 0; SET LOCAL idle_in_transaction_session_timeout = 0`
+	if _, err := tx.Exec(ctx, q); err != nil {
+		return fmt.Errorf("pgstore: lift serving limits: %w", err)
+	}
+	return nil
 }
 
 // ErrEmbedderMismatch is returned when the stored vectors come from another embedder.
@@ -104,7 +151,7 @@ func Open(ctx context.Context, url string, e Embedder, info EmbedderInfo, log *s
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{pool: pool, embedder: e, info: info, log: log, EFSearch: 100}
+	s := &Store{pool: pool, embedder: e, info: info, log: log, EFSearch: 100, QueryTimeout: DefaultQueryTimeout}
 	if err := s.ensureEmbedder(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -124,6 +171,15 @@ func connect(ctx context.Context, url string) (*pgxpool.Pool, error) {
 		// max(4, cores) queued them behind one another under load (measured: 500 users,
 		// first-byte p95 142 ms with 4, 86 ms with 8, on 2 cores).
 		cfg.MaxConns = int32(max(8, 2*runtime.NumCPU()))
+	}
+	if cfg.ConnConfig.ConnectTimeout <= 0 {
+		// pgxpool's own default is 2 minutes, for every connection made in the background.
+		cfg.ConnConfig.ConnectTimeout = connectTimeout
+	}
+	for k, v := range serverLimits {
+		if _, ok := cfg.ConnConfig.RuntimeParams[k]; !ok {
+			cfg.ConnConfig.RuntimeParams[k] = v
+		}
 	}
 	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
 		return pgxvec.RegisterTypes(ctx, c)
@@ -182,6 +238,9 @@ func (s *Store) setEmbedder(ctx context.Context) error {
 		return fmt.Errorf("pgstore: embedder %q has an unusable dimension %d", s.info.Name, s.info.Dim)
 	}
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := serverLimitsOff(ctx, tx); err != nil {
+			return err
+		}
 		const upsert = `INSERT INTO settings (name, value) VALUES ($1, $2), ($3, $4)
 			ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value`
 		if _, err := tx.Exec(ctx, upsert, settingEmbedder, s.info.Name, settingDim, strconv.Itoa(s.info.Dim)); err != nil {
@@ -212,8 +271,33 @@ func ensureVectorIndex(ctx context.Context, tx pgx.Tx) error {
 	return nil
 }
 
-// Ready reports whether the database answers and its migrations are current.
+// readyTTL is how long a readiness result is reused: load balancers probe every
+// replica every few seconds, and each probe writes a row.
+const readyTTL = 3 * time.Second
+
+// Ready reports whether the database answers, its migrations are current and it takes
+// writes (a one-row upsert, committed): a database that is read-only, full or denies
+// the service's writes loses every turn and rating, and is not ready. Success is
+// reused for readyTTL; a failure is checked again at the next probe.
 func (s *Store) Ready(ctx context.Context) error {
+	s.readyMu.Lock()
+	at := s.readyAt
+	s.readyMu.Unlock()
+	if !at.IsZero() && time.Since(at) < readyTTL {
+		return nil
+	}
+	if err := s.ready(ctx); err != nil {
+		return err
+	}
+	s.readyMu.Lock()
+	s.readyAt = time.Now()
+	s.readyMu.Unlock()
+	return nil
+}
+
+func (s *Store) ready(ctx context.Context) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	if err := s.pool.Ping(ctx); err != nil {
 		return fmt.Errorf("pgstore: ping: %w", err)
 	}
@@ -230,5 +314,24 @@ func (s *Store) Ready(ctx context.Context) error {
 	if pending {
 		return errors.New("pgstore: migrations pending: run `civicbot migrate`")
 	}
+	const q = `INSERT INTO store_heartbeat (id, at) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET at = now()`
+	if _, err := s.pool.Exec(ctx, q); err != nil {
+		return writeError("write probe", err)
+	}
 	return nil
+}
+
+// writeError wraps a failed write; a database that refuses writes as such (read-only,
+// disk full, permission denied) gives bot.ErrCannotWrite, which channels answer with 503.
+func writeError(op string, err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "25006", // read_only_sql_transaction
+			"53100", // disk_full
+			"42501": // insufficient_privilege
+			return fmt.Errorf("pgstore: %s: %w: %w", op, bot.ErrCannotWrite, err)
+		}
+	}
+	return fmt.Errorf("pgstore: %s: %w", op, err)
 }

@@ -42,6 +42,9 @@ func (s *Store) Sync(ctx context.Context, batches []*ingest.Batch, opt ingest.Sy
 	started := time.Now()
 	var st ingest.SyncStats
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := serverLimitsOff(ctx, tx); err != nil {
+			return err
+		}
 		var err error
 		st, err = s.sync(ctx, tx, batches, opt)
 		if err != nil {

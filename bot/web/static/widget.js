@@ -1,7 +1,8 @@
 /*! civicbot chat widget. Embed with one tag:
   <script src="https://HOST/widget.js" async></script>
   Optional attributes: data-title, data-accent (a CSS colour), data-locale (zh-TW | en),
-  data-position (right | left), data-greeting.
+  data-position (right | left), data-greeting, data-timeout (seconds an answer may take
+  in all, default 60; heartbeats do not extend it).
   Everything lives in one Shadow DOM; the only global is window.civicbot {open, close}.
   Server text is only ever set as text (textContent, text nodes, built <a> elements). */
 (function () {
@@ -11,6 +12,8 @@
   var me = d.currentScript || d.querySelector('script[src*="/widget.js"]');
   if (!me || !me.src) return;
   var src = me.src, ds = me.dataset, MAX = 1000, KEEP = 20;
+  // The whole answer's deadline, past the server's own (LLM_TIMEOUT + store deadlines).
+  var LIMIT = Math.min(600, Math.max(1, parseFloat(ds.timeout) || 60)) * 1000;
   var api = function (p) { return new URL('api/v1/' + p, src).href; };
   var en = /^en/i.test(ds.locale || '');
   var SVG = 'http://www.w3.org/2000/svg';
@@ -408,11 +411,10 @@
   }
 
   // events reads a Server-Sent Events body and calls on(name, data) for each event.
-  async function events(res, on, tick) {
+  async function events(res, on) {
     var rd = res.body.getReader(), dec = new TextDecoder(), buf = '', ev = '', data = [];
     for (;;) {
       var r = await rd.read();
-      tick();
       buf += r.done ? dec.decode() : dec.decode(r.value, { stream: true });
       var lines = buf.split('\n');
       buf = r.done ? '' : lines.pop();
@@ -438,7 +440,10 @@
     if (!q || busy) return;
     busy = true;
     if (chips) { chips.remove(); chips = null; }
-    var u = { r: 'u', t: q }, m = { r: 'b', t: '', s: [], w: 1 }, done = false, ctl = new AbortController(), timer;
+    var u = { r: 'u', t: q }, m = { r: 'b', t: '', s: [], w: 1 }, done = false, ctl = new AbortController(), late = false;
+    // One deadline for the whole answer: a stuck server that only sends heartbeats
+    // ends in the sorry-call-1999 message, not an endless spinner.
+    var timer = setTimeout(function () { late = true; ctl.abort(); }, LIMIT);
     show(u);
     show(m);
     if (ta.value.trim() === q) ta.value = '';
@@ -446,16 +451,11 @@
     state();
     settle(1);
     LG.setAttribute('aria-busy', 'true');
-    function tick() {
-      clearTimeout(timer);
-      timer = setTimeout(function () { ctl.abort(); }, 60000); // heartbeats come every 15 s
-    }
     function redraw() {
       paint(m);
       settle();
     }
     try {
-      tick();
       var res = await fetch(api('chat'), {
         method: 'POST', credentials: 'omit', signal: ctl.signal,
         headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
@@ -480,11 +480,11 @@
           else if (ev === 'error') m.e = String(x.message || L.srv);
           else return;
           redraw();
-        }, tick);
+        });
         if (!done && !m.e) m.e = L.cut;
       }
     } catch (e) {
-      if (!m.e) m.e = m.t ? L.cut : L.net;
+      if (!m.e) m.e = late ? L.srv : m.t ? L.cut : L.net;
     }
     clearTimeout(timer);
     m.w = 0;

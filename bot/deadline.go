@@ -1,0 +1,107 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/civicbot/civicbot/retrieval"
+)
+
+// ErrUnavailable is returned when the store failed or did not answer in time while a
+// message was being answered. Channels tell the citizen to try again or call 1999.
+var ErrUnavailable = errors.New("bot: the store is unavailable")
+
+// DefaultStoreTimeout bounds each store call of an answer: a search takes
+// milliseconds, so a store past it is stuck, and the citizen should hear so at once.
+const DefaultStoreTimeout = 3 * time.Second
+
+// storeCall runs one store call of a turn under the store deadline. A failure is
+// ErrUnavailable (retrieval.ErrNotFound passes as it is), unless the citizen went away.
+func (e *Engine) storeCall(ctx context.Context, op string, call func(context.Context) error) error {
+	sctx, cancel := context.WithTimeout(ctx, e.storeTimeout)
+	defer cancel()
+	err := call(sctx)
+	switch {
+	case err == nil || errors.Is(err, retrieval.ErrNotFound):
+		return err
+	case errors.Is(ctx.Err(), context.Canceled):
+		return fmt.Errorf("bot: %s: %w", op, ctx.Err())
+	case sctx.Err() != nil:
+		// The store's own error may not say that the deadline was what ended it.
+		return fmt.Errorf("%w: %s: %w (%w)", ErrUnavailable, op, context.DeadlineExceeded, err)
+	}
+	return fmt.Errorf("%w: %s: %w", ErrUnavailable, op, err)
+}
+
+// timedOut says whether a store call ended on its deadline (or a network timeout).
+func timedOut(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+}
+
+// saveTurn keeps a turn, even when the citizen has gone (a closed tab, a timed-out
+// request): the answer was made, and its feedback may still come from LINE. A turn
+// that cannot be kept is logged and counted; false says so.
+func (e *Engine) saveTurn(ctx context.Context, t Turn) bool {
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.storeTimeout)
+	defer cancel()
+	if err := e.store.SaveTurn(sctx, t); err != nil {
+		e.Stats.UnsavedTurns.Add(1)
+		e.log.Error("save turn: the answer was given but is not kept", "mode", string(t.Mode), "channel", t.Channel, "err", err)
+		return false
+	}
+	return true
+}
+
+// saveLaterFor is how long a turn saved after its answer is retried while the store
+// does not take it: an emergency should reach the staff's records once the database
+// is back from a short outage.
+const saveLaterFor = time.Minute
+
+// saveLater keeps a turn after the answer has gone out, retrying for saveLaterFor.
+func (e *Engine) saveLater(t Turn) {
+	e.bgWork.Go(func() {
+		sctx, cancel := context.WithTimeout(e.bg, saveLaterFor)
+		defer cancel()
+		wait := 250 * time.Millisecond
+		for {
+			actx, acancel := context.WithTimeout(sctx, e.storeTimeout)
+			err := e.store.SaveTurn(actx, t)
+			acancel()
+			if err == nil {
+				return
+			}
+			if sctx.Err() != nil || errors.Is(err, ErrCannotWrite) {
+				e.Stats.UnsavedTurns.Add(1)
+				e.log.Error("save turn: the answer was given but is not kept", "mode", string(t.Mode), "channel", t.Channel, "err", err)
+				return
+			}
+			e.log.Warn("save turn: retrying", "mode", string(t.Mode), "err", err)
+			select {
+			case <-sctx.Done():
+			case <-time.After(wait):
+			}
+			wait = min(2*wait, 5*time.Second)
+		}
+	})
+}
+
+// Close waits, until ctx is done, for the turns still being saved, then stops the
+// background work. Call it before closing the store.
+func (e *Engine) Close(ctx context.Context) {
+	done := make(chan struct{})
+	go func() {
+		e.bgWork.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		e.bgCancel()
+		<-done
+	}
+	e.bgCancel()
+}
