@@ -35,6 +35,7 @@ type Data interface {
 	// TurnStats counts the turns made since a time, by day (Taipei), channel, mode
 	// and rating.
 	TurnStats(ctx context.Context, since time.Time) ([]staff.DayCount, error)
+	staff.Sources
 }
 
 // Engine answers a question as a citizen would get it, without keeping the turn;

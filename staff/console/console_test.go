@@ -245,7 +245,7 @@ func TestAPIWithoutCredentials(t *testing.T) {
 func TestPagesWithoutSession(t *testing.T) {
 	e := newEnv(t, memStore(t))
 	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	for _, p := range []string{"/admin/", "/admin/conversations", "/admin/review", "/admin/curated", "/admin/curated/new", "/admin/try", "/admin/audit", "/admin/staff"} {
+	for _, p := range []string{"/admin/", "/admin/conversations", "/admin/review", "/admin/curated", "/admin/curated/new", "/admin/try", "/admin/audit", "/admin/staff", "/admin/sources", "/admin/document?dataset=a&key=b"} {
 		resp, err := noFollow.Get(e.srv.URL + p)
 		if err != nil {
 			t.Fatal(err)
@@ -683,5 +683,60 @@ func TestExport(t *testing.T) {
 	entries, _ := e.store.Audit(ctx, staff.AuditFilter{Action: "export"})
 	if len(entries) != 2 {
 		t.Errorf("the audit log has %d exports, want 2 (each export made is recorded)", len(entries))
+	}
+}
+
+func TestSources(t *testing.T) {
+	for name, open := range map[string]func(*testing.T) store{"embedded": memStore, "postgres": pgStore} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, open(t))
+			code, out := e.call("GET", "/api/v1/admin/sources", e.tokens[staff.Viewer], nil)
+			if code != 200 {
+				t.Fatalf("sources: %d %v", code, out)
+			}
+			items := out["items"].([]any)
+			if len(items) != 1 {
+				t.Fatalf("datasets = %v, want the city FAQ", items)
+			}
+			faq := items[0].(map[string]any)
+			active := faq["statuses"].(map[string]any)["active"].(float64)
+			if faq["dataset"] != "taipei_faq" || active < 1000 || faq["snapshot"] == nil {
+				t.Errorf("city FAQ = %v", faq)
+			}
+			if runs := out["runs"].([]any); len(runs) != 1 || !runs[0].(map[string]any)["ok"].(bool) {
+				t.Errorf("runs = %v, want the load", runs)
+			}
+			// The browser finds documents of every status, and an approver suppresses
+			// one through the page's form: the browser then shows it suppressed.
+			code, docs := e.call("GET", "/api/v1/admin/documents?q="+url.QueryEscape("市民卡遺失"), e.tokens[staff.Viewer], nil)
+			if code != 200 || len(docs["items"].([]any)) == 0 {
+				t.Fatalf("documents: %d %v", code, docs)
+			}
+			d := docs["items"].([]any)[0].(map[string]any)
+			c := e.person("approver@agency.gov.tw", staff.Approver)
+			resp, err := c.PostForm(e.srv.URL+"/admin/documents/suppress", url.Values{"dataset": {d["dataset"].(string)}, "key": {d["key"].(string)}, "reason": {"過時"}, "q": {"市民卡遺失"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || !strings.Contains(string(body), "已隱藏") {
+				t.Fatalf("suppress form: %d\n%s", resp.StatusCode, body)
+			}
+			_, docs = e.call("GET", "/api/v1/admin/documents?status=suppressed&q="+url.QueryEscape("市民卡遺失"), e.tokens[staff.Viewer], nil)
+			found := false
+			for _, it := range docs["items"].([]any) {
+				found = found || it.(map[string]any)["key"] == d["key"]
+			}
+			if !found {
+				t.Errorf("the suppressed document is not found among the suppressed: %v", docs["items"])
+			}
+			viewer := e.person("viewer@agency.gov.tw", staff.Viewer)
+			resp, _ = viewer.PostForm(e.srv.URL+"/admin/documents/restore", url.Values{"dataset": {d["dataset"].(string)}, "key": {d["key"].(string)}, "reason": {"x"}})
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusForbidden {
+				t.Errorf("a viewer restoring: %d, want 403", resp.StatusCode)
+			}
+		})
 	}
 }

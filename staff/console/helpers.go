@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 
 	"github.com/civicbot/civicbot/staff"
 )
@@ -21,3 +22,5 @@ func jsonBody(v any) (io.ReadCloser, error) {
 	}
 	return io.NopCloser(bytes.NewReader(b)), nil
 }
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }

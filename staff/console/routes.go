@@ -34,6 +34,10 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /admin/curated", s.page(staff.Editor, s.handleCuratedForm))
 	mux.HandleFunc("POST /admin/curated/{id}/approve", s.page(staff.Approver, s.handleCuratedStatusForm("approve")))
 	mux.HandleFunc("POST /admin/curated/{id}/retire", s.page(staff.Approver, s.handleCuratedStatusForm("retire")))
+	mux.HandleFunc("GET /admin/sources", s.page(staff.Viewer, s.handleSourcesPage))
+	mux.HandleFunc("GET /admin/document", s.page(staff.Viewer, s.handleDocumentPage))
+	mux.HandleFunc("POST /admin/documents/suppress", s.page(staff.Approver, s.handleStatusForm(ingest.StatusSuppressed, "documents.suppress")))
+	mux.HandleFunc("POST /admin/documents/restore", s.page(staff.Approver, s.handleStatusForm(ingest.StatusActive, "documents.restore")))
 	mux.HandleFunc("GET /admin/try", s.page(staff.Viewer, s.handleTryPage))
 	mux.HandleFunc("POST /admin/try", s.page(staff.Viewer, s.handleTryPage))
 	mux.HandleFunc("GET /admin/audit", s.page(staff.Viewer, s.handleAuditPage))
@@ -65,6 +69,8 @@ func (s *Server) apiRoutes() []route {
 		{"POST", "/api/v1/admin/documents/suppress", staff.Approver, s.setStatus(ingest.StatusSuppressed, "documents.suppress")},
 		{"POST", "/api/v1/admin/documents/restore", staff.Approver, s.setStatus(ingest.StatusActive, "documents.restore")},
 		{"POST", "/api/v1/admin/preview", staff.Viewer, s.handlePreview},
+		{"GET", "/api/v1/admin/sources", staff.Viewer, s.handleSources},
+		{"GET", "/api/v1/admin/documents", staff.Viewer, s.handleDocuments},
 		{"GET", "/api/v1/admin/audit", staff.Viewer, s.handleAudit},
 		{"GET", "/api/v1/admin/tokens", staff.Admin, s.handleTokens},
 		{"POST", "/api/v1/admin/tokens", staff.Admin, s.handleTokenCreate},
