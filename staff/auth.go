@@ -398,3 +398,42 @@ func (a *Auth) Bootstrap(ctx context.Context) (string, error) {
 	secret, _, err := a.Invite(ctx, "admin@localhost", Admin, "bootstrap", "")
 	return secret, err
 }
+
+// SignInExternal begins a session for someone an identity provider vouched for (OIDC
+// single sign-on). With a role from the provider, the account is made or its role
+// updated; without one, the e-mail must be an enabled staff account already.
+func (a *Auth) SignInExternal(ctx context.Context, email string, role Role, addr string) (string, Principal, error) {
+	email, err := NormalizeEmail(email)
+	if err != nil {
+		return "", Principal{}, ErrBadCredentials
+	}
+	acc, err := a.store.AccountByEmail(ctx, email)
+	switch {
+	case errors.Is(err, ErrNotFound) && role == "":
+		a.Audit(ctx, email, "signin_failed", email, addr, nil, map[string]string{"reason": "no staff account and no role from the identity provider"})
+		return "", Principal{}, ErrBadCredentials
+	case errors.Is(err, ErrNotFound):
+		acc = Account{ID: NewID(), Email: email, Role: role, CreatedAt: a.now()}
+		if err := a.store.CreateAccount(ctx, acc); err != nil {
+			return "", Principal{}, err
+		}
+		if err := a.Audit(ctx, "sso", "staff.add", email, addr, nil, viewOf(acc)); err != nil {
+			return "", Principal{}, err
+		}
+	case err != nil:
+		return "", Principal{}, err
+	case acc.Disabled:
+		a.Audit(ctx, email, "signin_failed", email, addr, nil, map[string]string{"reason": "disabled"})
+		return "", Principal{}, ErrBadCredentials
+	case role != "" && role != acc.Role:
+		before := acc
+		acc.Role = role
+		if err := a.store.UpdateAccount(ctx, acc); err != nil {
+			return "", Principal{}, err
+		}
+		if err := a.Audit(ctx, "sso", "staff.update", email, addr, viewOf(before), viewOf(acc)); err != nil {
+			return "", Principal{}, err
+		}
+	}
+	return a.begin(ctx, acc, addr, "signin_sso")
+}

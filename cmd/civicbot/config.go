@@ -62,6 +62,9 @@ type Config struct {
 	// TrustProxy takes the client IP from the last X-Forwarded-For entry, for a server
 	// behind a load balancer (CIVICBOT_TRUST_PROXY=true).
 	TrustProxy bool
+
+	// OIDC single sign-on for the staff console (all unset: local accounts only).
+	OIDCIssuer, OIDCClientID, OIDCClientSecret, OIDCRedirectURL, OIDCRoleClaim string
 }
 
 var (
@@ -87,6 +90,11 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		LLMAPIKey:              env("LLM_API_KEY", ""),
 		LLMNoStreamUsage:       isTrue(env("LLM_NO_STREAM_USAGE", "")),
 		TrustProxy:             isTrue(env("CIVICBOT_TRUST_PROXY", "")),
+		OIDCIssuer:             getenv("OIDC_ISSUER"),
+		OIDCClientID:           getenv("OIDC_CLIENT_ID"),
+		OIDCClientSecret:       getenv("OIDC_CLIENT_SECRET"),
+		OIDCRedirectURL:        getenv("OIDC_REDIRECT_URL"),
+		OIDCRoleClaim:          getenv("OIDC_ROLE_CLAIM"),
 		EmbeddingsProvider:     strings.ToLower(env("EMBEDDINGS_PROVIDER", "hash")),
 		EmbeddingsModel:        env("EMBEDDINGS_MODEL", ""),
 		EmbeddingsBaseURL:      env("EMBEDDINGS_BASE_URL", env("LLM_BASE_URL", "")),
@@ -240,10 +248,18 @@ func (c Config) validate() error {
 	if (c.LineChannelSecret == "") != (c.LineChannelAccessToken == "") {
 		errs = append(errs, errors.New("LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN go together: set both to serve LINE, or neither"))
 	}
+	if c.OIDCIssuer != "" || c.OIDCClientID != "" || c.OIDCRedirectURL != "" {
+		if c.OIDCIssuer == "" || c.OIDCClientID == "" || c.OIDCRedirectURL == "" {
+			errs = append(errs, errors.New("OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_REDIRECT_URL go together (with OIDC_CLIENT_SECRET for a confidential client): set all for single sign-on, or none"))
+		} else if !strings.HasSuffix(c.OIDCRedirectURL, "/admin/oidc/callback") {
+			errs = append(errs, fmt.Errorf("OIDC_REDIRECT_URL=%q: want https://YOUR-HOST/admin/oidc/callback", c.OIDCRedirectURL))
+		}
+	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("CIVICBOT_ADDR=%q: want host:port or :port", c.Addr))
 	}
-	for name, v := range map[string]string{"LLM_BASE_URL": c.LLMBaseURL, "EMBEDDINGS_BASE_URL": c.EmbeddingsBaseURL, "LINE_API_BASE_URL": c.LineAPIBaseURL} {
+	for name, v := range map[string]string{"LLM_BASE_URL": c.LLMBaseURL, "EMBEDDINGS_BASE_URL": c.EmbeddingsBaseURL, "LINE_API_BASE_URL": c.LineAPIBaseURL,
+		"OIDC_ISSUER": c.OIDCIssuer, "OIDC_REDIRECT_URL": c.OIDCRedirectURL} {
 		if v == "" {
 			continue
 		}
@@ -281,6 +297,9 @@ func (c Config) print(w io.Writer) {
 		fmt.Fprintf(w, " line_api_base_url=%s", c.LineAPIBaseURL)
 	}
 	fmt.Fprintf(w, " retention=%s store_timeout=%s", c.Retention, c.StoreTimeout)
+	if c.OIDCIssuer != "" {
+		fmt.Fprintf(w, " oidc_issuer=%s oidc_client_id=%s oidc_client_secret=%s oidc_redirect_url=%s", c.OIDCIssuer, c.OIDCClientID, mask(c.OIDCClientSecret), c.OIDCRedirectURL)
+	}
 	fmt.Fprintf(w, " widget_allowed_origins=%s rate_limit=%s trust_proxy=%t\n", strings.Join(c.WidgetAllowedOrigins, ","), rateLimit(c.RateLimitSession, c.RateLimitIP), c.TrustProxy)
 }
 

@@ -69,7 +69,15 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	}
 
 	auth := staff.NewAuth(store, a.log, nil)
-	cons, err := console.New(console.Config{Auth: auth, Data: store, Engine: engine, Log: a.log, TrustProxy: a.cfg.TrustProxy})
+	var sso *console.OIDC
+	if a.cfg.OIDCIssuer != "" {
+		if sso, err = console.NewOIDC(ctx, console.OIDCConfig{Issuer: a.cfg.OIDCIssuer, ClientID: a.cfg.OIDCClientID,
+			ClientSecret: a.cfg.OIDCClientSecret, RedirectURL: a.cfg.OIDCRedirectURL, RoleClaim: a.cfg.OIDCRoleClaim}); err != nil {
+			return err
+		}
+	}
+	cons, err := console.New(console.Config{Auth: auth, Data: store, Engine: engine, Log: a.log, TrustProxy: a.cfg.TrustProxy,
+		SecureCookies: strings.HasPrefix(a.cfg.OIDCRedirectURL, "https://"), OIDC: sso})
 	if err != nil {
 		return err
 	}

@@ -57,6 +57,8 @@ type Config struct {
 	// arrive over TLS get Secure cookies anyway.
 	SecureCookies bool
 	Now           func() time.Time
+	// OIDC, when set, offers single sign-on besides local accounts.
+	OIDC *OIDC
 }
 
 // Server is the staff console and API.
@@ -68,6 +70,7 @@ type Server struct {
 	proxy   bool
 	secure  bool
 	now     func() time.Time
+	oidc    *OIDC
 	handler http.Handler
 }
 
@@ -77,7 +80,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("console: Auth, Data and Engine are required")
 	}
 	s := &Server{auth: cfg.Auth, data: cfg.Data, engine: cfg.Engine, log: cfg.Log, proxy: cfg.TrustProxy,
-		secure: cfg.SecureCookies, now: cfg.Now}
+		secure: cfg.SecureCookies, now: cfg.Now, oidc: cfg.OIDC}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

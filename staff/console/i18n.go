@@ -114,6 +114,7 @@ var messages = map[string][2]string{
 	"restore":          {"恢復", "Restore"},
 	"done_suppressed":  {"已隱藏，民眾不會再得到這份文件。", "Suppressed: citizens no longer get this document."},
 	"done_active":      {"已恢復。", "Restored."},
+	"sso":              {"以機關帳號登入（單一登入）", "Sign in with your agency account (single sign-on)"},
 	"export":           {"匯出（已去識別化）", "Export (redacted)"},
 }
 

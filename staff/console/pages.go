@@ -199,7 +199,7 @@ func (s *Server) setSession(w http.ResponseWriter, r *http.Request, secret strin
 }
 
 func (s *Server) handleSignInPage(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "signin", page{Title: "signin", Data: map[string]string{"Next": safeNext(r.URL.Query().Get("next"))}})
+	s.render(w, r, http.StatusOK, "signin", page{Title: "signin", Data: map[string]any{"Next": safeNext(r.URL.Query().Get("next")), "SSO": s.oidc != nil}})
 }
 
 func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
@@ -211,7 +211,7 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		if internal {
 			s.log.Error("sign-in", "err", err)
 		}
-		s.render(w, r, code, "signin", page{Title: "signin", Error: msg, Data: map[string]string{"Next": next, "Email": email}})
+		s.render(w, r, code, "signin", page{Title: "signin", Error: msg, Data: map[string]any{"Next": next, "Email": email, "SSO": s.oidc != nil}})
 		return
 	}
 	s.setSession(w, r, secret)

@@ -22,6 +22,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/static/{file}", s.handleStatic)
 	mux.HandleFunc("GET /admin/signin", s.handleSignInPage)
 	mux.HandleFunc("POST /admin/signin", s.handleSignIn)
+	mux.HandleFunc("GET /admin/oidc/login", s.handleOIDCLogin)
+	mux.HandleFunc("GET /admin/oidc/callback", s.handleOIDCCallback)
 	mux.HandleFunc("GET /admin/link", s.handleLinkPage)
 	mux.HandleFunc("POST /admin/link", s.handleLink)
 	mux.HandleFunc("POST /admin/signout", s.page(staff.Viewer, s.handleSignOut))
