@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"net/url"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -230,6 +231,11 @@ func TestConsoleEndToEnd(t *testing.T) {
 		t.Errorf("try it: mode %q, want curated", mode)
 	}
 	shoot(approver, "try")
+	do(admin, chromedp.Navigate(srv.base+"admin/sources?q="+url.QueryEscape("市民卡遺失")), chromedp.WaitVisible("table.docs"))
+	shoot(admin, "sources")
+	if n := text(admin, `String(document.querySelectorAll('table.docs tbody tr').length)`); n == "0" {
+		t.Error("the document browser found nothing for 市民卡遺失")
+	}
 	do(admin, chromedp.Navigate(srv.base+"admin/audit"), chromedp.WaitVisible("table.audit"))
 	shoot(admin, "audit")
 	audit := text(admin, `document.querySelector('table.audit').innerText`)
