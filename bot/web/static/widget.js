@@ -111,7 +111,7 @@
     '.rq{margin:4px 0 8px}.rq button{font-size:13.5px}' +
     '.jp{display:inline-flex;align-items:center;min-height:44px;min-width:44px;margin:-6px 0 4px;padding:0 4px;border:0;background:none;color:var(--a);font-size:13px;text-decoration:underline;text-underline-offset:2px}' +
     '.sc:focus{outline:none}' +
-    '@media (pointer:coarse),(max-width:480px){.sc a,.pl{display:inline-block;min-height:44px;padding:11px 0}.sc li{margin:0}.bd a{display:inline-block;min-width:44px;min-height:44px;padding:10px 0;text-align:center}}' +
+    '@media (pointer:coarse),(max-width:480px){.sc a,.pl{display:inline-block;min-height:44px;padding:11px 0}.sc li{margin:0}.bd a{display:inline-block;min-width:44px;min-height:44px;padding:10px 0;margin:-10px 0;text-align:center}}' +
     '@media (max-width:480px){.p{inset:0;width:auto;height:auto;max-width:none;max-height:none;border-radius:0}.w.o .bb{display:none}textarea,.cf input{font-size:16px}}' +
     '@media (prefers-reduced-motion:reduce){*{animation:none!important;transition:none!important}}' +
     '@media (forced-colors:active){.bb,.sd,.m{border:1px solid}}';
