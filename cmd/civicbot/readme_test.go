@@ -46,3 +46,12 @@ func commands(text string) []string {
 	slices.Sort(out)
 	return out
 }
+
+// TestBundledName: a first start names its rejected rows by the bundle's file names,
+// not by the temporary directory they were read from.
+func TestBundledName(t *testing.T) {
+	in := "/tmp/civicbot-opendata-2424363297/taipei/faq.xml:365: GIP_128607318: empty news_content"
+	if got, want := bundledName(in), "bundled taipei/faq.xml:365: GIP_128607318: empty news_content"; got != want {
+		t.Errorf("bundledName = %q, want %q", got, want)
+	}
+}
