@@ -38,6 +38,16 @@ type Source struct {
 	Title    string `json:"title"`
 	URL      string `json:"url"`
 	Snapshot string `json:"snapshot"` // YYYY-MM-DD, "" when unknown
+	// Images are pictures of what the source describes (a pill's photos), each with
+	// its appearance as text; omitted when there are none (an addition to the
+	// contract: clients that do not know it keep working).
+	Images []Image `json:"images,omitempty"`
+}
+
+// Image is a picture in a source, with the text that stands for it.
+type Image struct {
+	URL string `json:"url"`
+	Alt string `json:"alt"` // the record's appearance: colour, shape, imprint
 }
 
 // Request is one message from a citizen.

@@ -675,7 +675,7 @@ func (e *Engine) extractive(t *turn, q string, hits []retrieval.Hit) (Answer, []
 		// A medicine record answers a medicine question: the caution follows (answer).
 		t.medicine = true
 	}
-	a := Answer{Text: text, Mode: ModeExtractive, Sources: sources(used),
+	a := Answer{Text: text, Mode: ModeExtractive, Sources: sources(used, t.english),
 		Topic: &Topic{Dataset: top.Dataset, Key: top.Key, Title: top.Title}}
 	// The templates only quote the records, but the check still runs: a record could
 	// carry text that is not allowed, and a template change could break the rule.
@@ -688,10 +688,10 @@ func (e *Engine) extractive(t *turn, q string, hits []retrieval.Hit) (Answer, []
 	return a, used, nil
 }
 
-func sources(hits []retrieval.Hit) []Source {
+func sources(hits []retrieval.Hit, english bool) []Source {
 	out := make([]Source, 0, len(hits))
 	for _, h := range hits {
-		s := Source{Dataset: h.Dataset, Key: h.Key, Title: h.Title, URL: h.URL}
+		s := Source{Dataset: h.Dataset, Key: h.Key, Title: h.Title, URL: h.URL, Images: pillImages(h, english)}
 		if !h.Snapshot.IsZero() {
 			s.Snapshot = h.Snapshot.Format("2006-01-02")
 		}

@@ -132,7 +132,7 @@ func (e *Engine) generated(ctx context.Context, t *turn, q string, used []retrie
 		text += "\n\n" + framing
 		t.delta("\n\n" + framing)
 	}
-	return Answer{Text: text, Mode: ModeGenerated, Sources: sources(used), Topic: extractive.Topic}, nil
+	return Answer{Text: text, Mode: ModeGenerated, Sources: sources(used, t.english), Topic: extractive.Topic}, nil
 }
 
 func needsFraming(used []retrieval.Hit) bool {

@@ -92,6 +92,27 @@ func drugCard(h retrieval.Hit, english bool) DrugCard {
 	return c
 }
 
+// pillImages are a medicine's pill photos, each described by its appearance record,
+// so that a channel can show the photo with a text that stands for it.
+func pillImages(h retrieval.Hit, english bool) []Image {
+	if h.Dataset != ingest.DatasetDrug {
+		return nil
+	}
+	c := drugCard(h, english)
+	var out []Image
+	for _, p := range c.Pills {
+		if p.Image == "" {
+			continue
+		}
+		alt := c.Name
+		if p.Desc != "" {
+			alt += map[bool]string{false: "，外觀：", true: ", appearance: "}[english] + p.Desc
+		}
+		out = append(out, Image{URL: p.Image, Alt: alt})
+	}
+	return out
+}
+
 // pillDesc reads one appearance record out as a pharmacist would.
 func pillDesc(it map[string]any, english bool) string {
 	var parts []string

@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -120,7 +121,7 @@ func sameTurn(got, want bot.Turn) string {
 	field("Answer", got.Answer, want.Answer)
 	field("Mode", got.Mode, want.Mode)
 	field("Fallback", got.Fallback, want.Fallback)
-	if len(got.Sources)+len(want.Sources) > 0 && !slices.Equal(got.Sources, want.Sources) {
+	if len(got.Sources)+len(want.Sources) > 0 && !reflect.DeepEqual(got.Sources, want.Sources) {
 		diffs = append(diffs, fmt.Sprintf("Sources = %+v, want %+v", got.Sources, want.Sources))
 	}
 	switch {
@@ -385,7 +386,7 @@ func testCurated(t *testing.T, s Store) {
 			g, w := got[i], want[i]
 			if g.ID != w.ID || !slices.Equal(g.Questions, w.Questions) || g.Answer != w.Answer || g.Status != w.Status ||
 				!g.ExpiresAt.Equal(w.ExpiresAt) || g.Hits != w.Hits || len(g.Sources) != len(w.Sources) ||
-				(len(w.Sources) > 0 && !slices.Equal(g.Sources, w.Sources)) {
+				(len(w.Sources) > 0 && !reflect.DeepEqual(g.Sources, w.Sources)) {
 				t.Errorf("CuratedAnswers[%d] = %+v, want %+v", i, g, w)
 			}
 		}

@@ -3,6 +3,7 @@ package line
 import (
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -24,6 +25,8 @@ const (
 	maxURI          = 1000 // a URI action's address
 	maxTitle        = 120  // a source card's title, in characters: a card is not a page
 	maxRelated      = 3    // related questions offered as quick replies
+	maxImageURL     = 2000 // an image component's address
+	maxCalls        = 3    // call buttons on an answer
 )
 
 // Colours of the cards.
@@ -76,9 +79,11 @@ func compose(a bot.Answer, quote string) []mapi.MessageInterface {
 	case a.Mode == bot.ModeEmergency:
 		tail = append(tail, emergencyCard(a.Text, english))
 	case len(a.Sources) > 0:
-		tail = append(tail, sourceCards(a.Sources, english))
+		tail = append(tail, sourceCards(a.Sources, phones(a.Text), english))
+	case len(phones(a.Text)) > 0:
+		tail = append(tail, &mapi.FlexMessage{AltText: callAlt(phones(a.Text), english), Contents: callBubble(phones(a.Text), english)})
 	}
-	parts := split(a.Text, maxText, maxMessages-len(tail))
+	parts := split(wide(a.Text), maxText, maxMessages-len(tail))
 	if len(parts) == 0 && len(tail) == 0 {
 		parts = []string{textError}
 	}
@@ -121,21 +126,108 @@ func pick(english bool, zh, en string) string {
 }
 
 // sourceCards shows sources as a carousel: per source its dataset, title, the date
-// of the data and a button to the page when it has a web address.
-func sourceCards(srcs []bot.Source, english bool) mapi.MessageInterface {
-	bubbles := make([]mapi.FlexBubble, 0, min(len(srcs), maxBubbles))
+// of the data, its photo when it has one and a button to the page when it has a web
+// address; the answer's phone numbers, if any, come first as call buttons.
+func sourceCards(srcs []bot.Source, tels []phone, english bool) mapi.MessageInterface {
+	bubbles := make([]mapi.FlexBubble, 0, min(len(srcs), maxBubbles)+1)
 	titles := make([]string, 0, len(bubbles))
+	alt := ""
+	if len(tels) > 0 {
+		bubbles = append(bubbles, callBubble(tels, english))
+		alt = callAlt(tels, english) + pick(english, "。", ". ")
+	}
 	for _, s := range srcs[:min(len(srcs), maxBubbles)] {
 		title := cardTitle(s)
 		titles = append(titles, title)
 		bubbles = append(bubbles, sourceBubble(s, title, english))
 	}
-	alt := pick(english, "資料來源：", "Sources: ") + strings.Join(titles, pick(english, "、", "; "))
+	alt += pick(english, "資料來源：", "Sources: ") + strings.Join(titles, pick(english, "、", "; "))
 	return &mapi.FlexMessage{AltText: cut(alt, maxAltText), Contents: &mapi.FlexCarousel{Contents: bubbles}}
 }
 
+// phone is a number of the answer, as written and as dialled.
+type phone struct{ shown, tel string }
+
+// phoneRE finds the phone numbers an answer gives. The output check has already let
+// through only the numbers of its sources and the help lines; three- and four-digit
+// numbers count only as help lines. The widget (bot/web/static/widget.js, TEL) finds
+// the same numbers.
+var phoneRE = regexp.MustCompile(`\(0\d{1,2}\)\s?\d{3,4}-?\d{4}|0\d{1,3}-\d{3,4}-\d{3,4}|\d{3,4}-\d{4}|09\d{2}-?\d{3}-?\d{3}|\d+`)
+
+var helpLines = map[string]bool{"119": true, "110": true, "113": true, "165": true, "1919": true, "1925": true, "1955": true, "1957": true, "1999": true}
+
+// phones returns the distinct numbers of a text in their order, at most maxCalls.
+func phones(text string) []phone {
+	var out []phone
+	seen := map[string]bool{}
+	for _, loc := range phoneRE.FindAllStringIndex(text, -1) {
+		m := text[loc[0]:loc[1]]
+		before, after := text[:loc[0]], text[loc[1]:]
+		if strings.HasSuffix(before, "-") || strings.HasPrefix(after, "-") || (loc[0] > 0 && isDigit(before[len(before)-1])) {
+			continue
+		}
+		digits := strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return r
+			}
+			return -1
+		}, m)
+		if !strings.ContainsAny(m, "-()") && !helpLines[m] {
+			continue // a bare number: a fee, a year, a count
+		}
+		if y := dateLike.MatchString(m); y || seen[digits] {
+			continue
+		}
+		seen[digits] = true
+		out = append(out, phone{shown: m, tel: "tel:" + digits})
+		if len(out) == maxCalls {
+			break
+		}
+	}
+	return out
+}
+
+var dateLike = regexp.MustCompile(`^(?:19|20)\d\d-(?:19|20)\d\d$`)
+
+func isDigit(b byte) bool { return b >= '0' && b <= '9' }
+
+// callBubble is a card of call buttons for the numbers an answer gives.
+func callBubble(tels []phone, english bool) mapi.FlexBubble {
+	buttons := make([]mapi.FlexComponentInterface, 0, len(tels))
+	for _, p := range tels {
+		buttons = append(buttons, &mapi.FlexButton{Style: mapi.FlexButtonSTYLE_SECONDARY, Height: mapi.FlexButtonHEIGHT_SM,
+			Action: &mapi.UriAction{Label: cut(pick(english, "撥打 ", "Call ")+p.shown, maxLabel), Uri: p.tel}})
+	}
+	return mapi.FlexBubble{
+		Size: mapi.FlexBubbleSIZE_KILO,
+		Body: &mapi.FlexBox{Layout: mapi.FlexBoxLAYOUT_VERTICAL, Contents: []mapi.FlexComponentInterface{
+			&mapi.FlexText{Text: pick(english, "打電話問", "Call"), Size: "md", Weight: mapi.FlexTextWEIGHT_BOLD, Wrap: true},
+		}},
+		Footer: &mapi.FlexBox{Layout: mapi.FlexBoxLAYOUT_VERTICAL, Spacing: "sm", Contents: buttons},
+	}
+}
+
+func callAlt(tels []phone, english bool) string {
+	shown := make([]string, 0, len(tels))
+	for _, p := range tels {
+		shown = append(shown, p.shown)
+	}
+	return pick(english, "電話：", "Phone: ") + strings.Join(shown, pick(english, "、", ", "))
+}
+
+// wide shows the data's full-width ASCII letters and digits (ＳＴＲＥＳＳ, ５００) in
+// their ordinary width; the record itself is unchanged.
+func wide(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '０' && r <= '９' || r >= 'Ａ' && r <= 'Ｚ' || r >= 'ａ' && r <= 'ｚ' {
+			return r - 0xFEE0
+		}
+		return r
+	}, s)
+}
+
 func cardTitle(s bot.Source) string {
-	t := strings.Join(strings.Fields(strings.ToValidUTF8(s.Title, "")), " ")
+	t := strings.Join(strings.Fields(wide(strings.ToValidUTF8(s.Title, ""))), " ")
 	if t == "" {
 		t = strings.TrimSpace(strings.ToValidUTF8(s.Key, ""))
 	}
@@ -168,6 +260,23 @@ func sourceBubble(s bot.Source, title string, english bool) mapi.FlexBubble {
 				&mapi.FlexText{Text: pick(english, "資料日期：", "Data date: ") + cutRunes(date, 20), Size: "xs", Color: colorMuted, Wrap: true},
 			},
 		},
+	}
+	for _, img := range s.Images {
+		if u, ok := imageURL(img.URL); ok {
+			// The pill's photo, and its appearance in words under the title.
+			b.Hero = &mapi.FlexImage{Url: u, Size: "full", AspectRatio: "4:3", AspectMode: mapi.FlexImageASPECT_MODE_FIT, BackgroundColor: "#F4F6F8"}
+			if alt := strings.TrimSpace(wide(strings.ToValidUTF8(img.Alt, ""))); alt != "" {
+				_, look, _ := strings.Cut(alt, "外觀：")
+				if look == "" {
+					_, look, _ = strings.Cut(alt, "appearance: ")
+				}
+				if look == "" {
+					look = alt
+				}
+				b.Body.Contents = append(b.Body.Contents, &mapi.FlexText{Text: cutRunes(look, 120), Size: "xs", Wrap: true, MaxLines: 3})
+			}
+			break
+		}
 	}
 	if u, ok := linkURI(s.URL); ok {
 		b.Footer = &mapi.FlexBox{
@@ -206,6 +315,16 @@ func linkURI(raw string) (string, bool) {
 		return "", false
 	}
 	return s, true
+}
+
+// imageURL returns a photo's address as LINE takes it in an image component: https,
+// at most 2000 characters. false: no photo.
+func imageURL(raw string) (string, bool) {
+	u, ok := linkURI(raw)
+	if !ok || !strings.HasPrefix(u, "https://") || len(u) > maxImageURL {
+		return "", false
+	}
+	return u, true
 }
 
 // emergencyCard is a card with call buttons for the help lines of the emergency

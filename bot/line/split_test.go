@@ -262,6 +262,57 @@ func TestCompose(t *testing.T) {
 				t.Errorf("messages %v", msgs)
 			}
 		}},
+		{"pill with photos", bot.Answer{MessageID: "m4", Mode: bot.ModeExtractive,
+			Text: "1. ＳＴＲＥＳＳ錠（衛署藥製字第010168號）\n   外觀：白色 圓形\n   照片：https://mcp.fda.gov.tw/insert/shapeImg/661b?c=o",
+			Sources: []bot.Source{{Dataset: "tfda_drug", Key: "衛署藥製字第010168號", Title: "ＳＴＲＥＳＳ錠", URL: "https://mcp.fda.gov.tw/im_detail_1/x", Snapshot: "2026-11-28",
+				Images: []bot.Image{{URL: "https://mcp.fda.gov.tw/insert/shapeImg/661b?c=o", Alt: "ＳＴＲＥＳＳ錠，外觀：白色 圓形，標註：YSP 49"}}}}},
+			func(t *testing.T, msgs []linetest.Message) {
+				if strings.Contains(msgs[0].Text(), "ＳＴＲＥＳＳ") || !strings.Contains(msgs[0].Text(), "STRESS錠") {
+					t.Errorf("text %q: want the full-width letters in ordinary width", msgs[0].Text())
+				}
+				bubbles, _ := msgs[1].Contents()["contents"].([]any)
+				b, _ := bubbles[0].(map[string]any)
+				hero, _ := b["hero"].(map[string]any)
+				if hero["type"] != "image" || hero["url"] != "https://mcp.fda.gov.tw/insert/shapeImg/661b?c=o" {
+					t.Errorf("card hero %v, want the pill's photo", b["hero"])
+				}
+				if got := strings.Join(msgs[1].FlexTexts(), "|"); !strings.Contains(got, "STRESS錠|資料日期：2026-11-28|白色 圓形，標註：YSP 49") {
+					t.Errorf("card texts %q: want the title and the appearance in words", got)
+				}
+			}},
+		{"service with phones and related questions", bot.Answer{MessageID: "m5", Mode: bot.ModeExtractive,
+			Text: "愛心悠遊卡遺失怎麼辦？\n請先打電話至412-8880轉7(手機請撥:02-412-8880轉7)掛失，費用100元，2017-08-07 公告。\n聯絡電話：1999\n\n您可能也想問：\n• 愛心悠遊卡借人使用會處罰嗎？\n\n還有疑問可撥 1999 市民當家熱線（外縣市請撥 02-2720-8889）。",
+			Sources: []bot.Source{{Dataset: "taipei_faq", Key: "GIP_1", Title: "愛心悠遊卡遺失怎麼辦？", Snapshot: "2017-08-07"},
+				{Dataset: "taipei_faq", Key: "GIP_2", Title: "愛心悠遊卡借人使用會處罰嗎？", Snapshot: "2017-08-07"}}},
+			func(t *testing.T, msgs []linetest.Message) {
+				var calls []string
+				for _, a := range msgs[1].Actions() {
+					calls = append(calls, a.Label()+"="+a.URI())
+				}
+				if got := strings.Join(calls, ","); got != "撥打 412-8880=tel:4128880,撥打 02-412-8880=tel:024128880,撥打 1999=tel:1999" {
+					t.Errorf("call buttons %s", got)
+				}
+				var related []string
+				for _, a := range msgs[1].QuickReplies() {
+					related = append(related, a.Type()+":"+a.DisplayText())
+				}
+				if len(related) == 0 || related[0] != "postback:愛心悠遊卡借人使用會處罰嗎？" {
+					t.Errorf("quick replies %v: want the related question first", related)
+				}
+				if !strings.HasPrefix(msgs[1].AltText(), "電話：412-8880、02-412-8880、1999。資料來源：") {
+					t.Errorf("alt text %q", msgs[1].AltText())
+				}
+			}},
+		{"no answer with the help line", bot.Answer{MessageID: "m6", Mode: bot.ModeNoAnswer, Text: "抱歉，找不到可靠的答案。請撥 1999 市民當家熱線（外縣市請撥 02-2720-8889）。"},
+			func(t *testing.T, msgs []linetest.Message) {
+				var uris []string
+				for _, a := range msgs[len(msgs)-1].Actions() {
+					uris = append(uris, a.URI())
+				}
+				if strings.Join(uris, ",") != "tel:1999,tel:0227208889" {
+					t.Errorf("call buttons %v", uris)
+				}
+			}},
 		{"bad source", bot.Answer{Text: "x", Mode: bot.ModeExtractive, Sources: []bot.Source{{Title: "\xff", URL: "ftp://x"}}}, nil},
 	}
 	for _, tc := range tests {

@@ -19,8 +19,11 @@ import (
 var static embed.FS
 
 // demoCSP lets the demo page load only from this server: its scripts are files (no
-// inline script), the widget's Shadow DOM styles are inline.
-const demoCSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+// inline script), the widget's Shadow DOM styles are inline. The one exception is
+// the TFDA's pill photos, shown from their own host: a photo of a pill is public
+// data, and proxying it would make this server fetch addresses found in documents.
+// A page whose policy blocks them gets a link to the photo instead.
+const demoCSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https://mcp.fda.gov.tw; " +
 	"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 // asset is a static file served from memory, with its gzipped form and validators

@@ -36,6 +36,9 @@ import (
 const (
 	panadolKey   = "衛署藥輸字第023624號"
 	panadolTitle = "普拿疼膜衣錠５００毫克"
+	// panadolShown is the title as the widget shows it: full-width digits in
+	// ordinary width.
+	panadolShown = "普拿疼膜衣錠500毫克"
 	panadolURL   = "https://mcp.fda.gov.tw/im_detail_1/%E8%A1%9B%E7%BD%B2%E8%97%A5%E8%BC%B8%E5%AD%97%E7%AC%AC023624%E8%99%9F"
 	snapshot     = "2026-09-29"
 )
@@ -76,11 +79,17 @@ type feedbackCall struct {
 }
 
 type source struct {
-	Dataset  string `json:"dataset"`
-	Key      string `json:"key"`
-	Title    string `json:"title"`
-	URL      string `json:"url"`
-	Snapshot string `json:"snapshot"`
+	Dataset  string  `json:"dataset"`
+	Key      string  `json:"key"`
+	Title    string  `json:"title"`
+	URL      string  `json:"url"`
+	Snapshot string  `json:"snapshot"`
+	Images   []photo `json:"images,omitempty"`
+}
+
+type photo struct {
+	URL string `json:"url"`
+	Alt string `json:"alt"`
 }
 
 func (f *fakeAPI) calls() []chatCall {
@@ -174,6 +183,11 @@ func (f *fakeAPI) handleChat(w http.ResponseWriter, r *http.Request) {
 				raw(": ping\n\n")
 			}
 		}
+	case strings.Contains(q, "PILL"), strings.Contains(q, "SERVICE"):
+		a := citizenAnswers(r)[q]
+		deltas(a.text, 0)
+		send("sources", map[string]any{"sources": a.sources})
+		done("extractive")
 	case strings.Contains(q, "EMERGENCY"):
 		deltas("這可能是緊急狀況。請立即撥打 119。\n毒藥物諮詢中心：(02) 2871-7121", 0)
 		done("emergency")
@@ -241,7 +255,7 @@ func writeJSONError(w http.ResponseWriter, code int, msg string) {
 }
 
 // demoCSP is the policy the server sends with the demo page.
-const demoCSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+const demoCSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https://mcp.fda.gov.tw; " +
 	"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 // newSite serves the static directory, the test pages and the fake API. Each test
@@ -269,6 +283,7 @@ func newSite(t *testing.T, api *fakeAPI) *httptest.Server {
 		w.Header().Set("Content-Security-Policy", "default-src 'self'; style-src 'self'; script-src 'self'")
 		hostPage(w, r)
 	})
+	mux.HandleFunc("GET /pill.png", servePill)
 	mux.HandleFunc("POST /api/v1/chat", api.handleChat)
 	mux.HandleFunc("POST /api/v1/feedback", api.handleFeedback)
 	srv := httptest.NewServer(mux)
@@ -558,7 +573,7 @@ func TestWidget(t *testing.T) {
 		wantAns := map[string]string{
 			"user":       "您說：普拿疼的成分是什麼？",
 			"paragraphs": "3",
-			"src":        panadolTitle,
+			"src":        panadolShown,
 			"href":       panadolURL,
 			"target":     "_blank",
 			"rel":        "noopener noreferrer",
@@ -665,7 +680,7 @@ func TestWidget(t *testing.T) {
 		if got["taW"].(float64) < 200 || got["linkDisplay"] == "none" || got["linkColor"] == "rgb(255, 0, 0)" || got["svg"] != "block" {
 			t.Errorf("controls styled by the host page: textarea %v wide, link %v %v, icons %v", got["taW"], got["linkDisplay"], got["linkColor"], got["svg"])
 		}
-		if got["src"] != panadolTitle || got["text"] != true {
+		if got["src"] != panadolShown || got["text"] != true {
 			t.Errorf("answer on the hostile page: source %v, text shown %v", got["src"], got["text"])
 		}
 		if got["globals"] != "civicbot" || got["sheets"].(float64) != 0 {
@@ -833,7 +848,7 @@ func TestWidget(t *testing.T) {
 		p.waitFor(`!!R.querySelector('.bb')`, "the widget after reload")
 		p.do(chromedp.Click(el(".bb")))
 		got := shadowEval[string](p, `[R.querySelectorAll('.m.u').length, R.querySelector('.m.u').textContent, `+lastAnswer+`.textContent.includes('主成分'), R.querySelector('.sc a').firstChild.textContent, R.querySelector('.fb .up').getAttribute('aria-pressed'), !!R.querySelector('.ch')].join('|')`)
-		if want := "1|您說：普拿疼|true|" + panadolTitle + "|true|false"; got != want {
+		if want := "1|您說：普拿疼|true|" + panadolShown + "|true|false"; got != want {
 			t.Errorf("restored transcript = %q, want %q", got, want)
 		}
 		p.ask("第二個問題")

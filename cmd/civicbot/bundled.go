@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"time"
 
 	"github.com/civicbot/civicbot/ingest"
@@ -55,7 +56,26 @@ func (a *app) firstStart(ctx context.Context, s store) error {
 	if err != nil {
 		return fmt.Errorf("first start: loading the bundled data: %w", err)
 	}
-	fmt.Fprintf(a.stderr, "civicbot: first start: %d documents loaded in %.1fs (%d rejected rows kept with the run)\n",
+	fmt.Fprintf(a.stderr, "civicbot: first start: %d documents loaded in %.1fs (%d rejected rows, not loaded:)\n",
 		st.Documents, time.Since(start).Seconds(), st.Rejected)
+	printed := 0
+	for _, b := range batches {
+		for _, r := range b.Rejects {
+			if printed++; printed <= maxRejectLines {
+				fmt.Fprintf(a.stderr, "  rejected %s\n", bundledName(r.String()))
+			}
+		}
+	}
+	if printed > maxRejectLines {
+		fmt.Fprintf(a.stderr, "  ... and %d more; `civicbot ingest --bundled --force` lists them all\n", printed-maxRejectLines)
+	}
 	return nil
 }
+
+// bundledName names a bundled file as the bundle does (taipei/faq.xml), not by the
+// temporary directory it was read from.
+func bundledName(s string) string {
+	return tmpBundle.ReplaceAllString(s, "bundled ")
+}
+
+var tmpBundle = regexp.MustCompile(`\S*civicbot-opendata-[^/\\]+[/\\]`)

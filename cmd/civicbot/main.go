@@ -54,7 +54,8 @@ Usage:
   civicbot ingest [--source NAME] PATH...   load open-data files (ZIP, JSON, CSV, XML, folders)
   civicbot search [-k N] [--json] QUERY     search the stored documents
   civicbot ask [--json] QUESTION            answer a question as a citizen would get it
-  civicbot curated import FILE.jsonl        load staff-approved answers (curated list shows them)
+  civicbot curated import FILE.jsonl        load staff-approved answers
+  civicbot curated list                     list the curated answers
   civicbot purge [--older-than 30d]         delete conversations past the retention period
   civicbot eval [-k N] [--json] FILE.jsonl  measure retrieval quality (recall@k, MRR, latency)
   civicbot migrate [--reembed]              apply database migrations

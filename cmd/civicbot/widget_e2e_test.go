@@ -13,11 +13,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
+
+const photoHost = "https://mcp.fda.gov.tw/insert/shapeImg/"
 
 // TestWidgetEndToEnd is a citizen on the demo page: `civicbot serve` on the embedded
 // store with the bundled open data, the real widget in a headless Chromium. The
@@ -76,7 +79,8 @@ func TestWidgetEndToEnd(t *testing.T) {
 				p = "CSP violation: " + ev.Entry.Text
 			}
 		case *network.EventRequestWillBeSent:
-			if u := ev.Request.URL; !strings.HasPrefix(u, srv.base) && !strings.HasPrefix(u, "data:") && u != "about:blank" {
+			// Pill photos are asked of the TFDA's host, and failed below (no network).
+			if u := ev.Request.URL; !strings.HasPrefix(u, srv.base) && !strings.HasPrefix(u, "data:") && u != "about:blank" && !strings.HasPrefix(u, photoHost) {
 				p = "request to another origin: " + u
 			}
 		}
@@ -93,6 +97,21 @@ func TestWidgetEndToEnd(t *testing.T) {
 		defer mu.Unlock()
 		for _, p := range problems {
 			t.Error(p)
+		}
+	}()
+
+	// The photo host fails, as it does without network or under a host page's CSP:
+	// the widget shows a labelled link instead.
+	paused := chromedp.Events(ctx, fetch.RequestPaused)
+	if _, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: photoHost + "*"}}}); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for ev, err := range paused {
+			if err != nil {
+				return
+			}
+			go chromedp.Call(ctx, fetch.FailRequest, fetch.FailRequestParams{RequestID: ev.RequestID, ErrorReason: network.ErrorReasonInternetDisconnected})
 		}
 	}()
 
@@ -172,6 +191,13 @@ func TestWidgetEndToEnd(t *testing.T) {
 	}
 	if len(ans.Errors) > 0 {
 		t.Errorf("error shown: %q", ans.Errors)
+	}
+
+	// The drug's photo could not load: a link to it, labelled, with its appearance.
+	chromedp.Run(ctx, chromedp.Evaluate[string](inShadow(`(() => { const b = [...R.querySelectorAll('.m.b')].pop(), i = b.querySelector('img.ph'); if (i) i.scrollIntoView(); return ''; })()`)))
+	waitFor(`[...R.querySelectorAll('.m.b')].pop().querySelector('a.pl')`, "the photo's fallback link", 10*time.Second)
+	if got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](inShadow(`(a => a.getAttribute('href') + ' ' + a.textContent)([...R.querySelectorAll('.m.b')].pop().querySelector('a.pl'))`))); !strings.HasPrefix(got, photoHost) || !strings.Contains(got, "外觀：") || !strings.HasSuffix(got, "外觀照片（另開新視窗）") {
+		t.Errorf("photo fallback link %q: want the photo's address, labelled 外觀照片 with the appearance", got)
 	}
 
 	do(chromedp.Click(el(".fb .up")))

@@ -102,6 +102,9 @@ func TestLimits(t *testing.T) {
 	button := func(uri string) string {
 		return fmt.Sprintf(`[{"type":"flex","altText":"x","contents":{"type":"bubble","footer":{"type":"box","layout":"vertical","contents":[{"type":"button","action":{"type":"uri","label":"go","uri":%q}}]}}}]`, uri)
 	}
+	hero := func(h string) string {
+		return fmt.Sprintf(`[{"type":"flex","altText":"x","contents":{"type":"bubble","hero":%s,"body":{"type":"box","layout":"vertical","contents":[{"type":"text","text":"x"}]}}}]`, h)
+	}
 	postback := func(data string) string {
 		return fmt.Sprintf(`{"type":"postback","label":"x","data":%q}`, data)
 	}
@@ -133,6 +136,16 @@ func TestLimits(t *testing.T) {
 		{"raw non-ASCII in a URI", button("https://example.gov.tw/藥"), false},
 		{"URI over 1000", button("https://example.gov.tw/" + strings.Repeat("a", 1000)), false},
 		{"unknown message type", `[{"type":"hologram"}]`, false},
+		{"hero photo", hero(`{"type":"image","url":"https://mcp.fda.gov.tw/insert/shapeImg/a?c=o","size":"full","aspectRatio":"4:3","aspectMode":"fit"}`), true},
+		{"hero photo over http", hero(`{"type":"image","url":"http://mcp.fda.gov.tw/a"}`), false},
+		{"hero photo URL over 2000", hero(`{"type":"image","url":"https://example.gov.tw/` + strings.Repeat("a", 2000) + `"}`), false},
+		{"hero photo too tall", hero(`{"type":"image","url":"https://example.gov.tw/a","aspectRatio":"1:4"}`), false},
+		{"hero photo bad aspect mode", hero(`{"type":"image","url":"https://example.gov.tw/a","aspectMode":"stretch"}`), false},
+		{"hero photo URL of 1500", hero(`{"type":"image","url":"https://example.gov.tw/` + strings.Repeat("a", 1500) + `"}`), true},
+		{"hero photo URL not ASCII", hero(`{"type":"image","url":"https://example.gov.tw/藥"}`), false},
+		{"hero text", hero(`{"type":"text","text":"x"}`), false},
+		{"call quick reply", qr(1, `{"type":"uri","label":"撥打 1999","uri":"tel:1999"}`), true},
+		{"message quick reply", qr(1, `{"type":"message","label":"愛心悠遊卡借人使用會處罰嗎？","text":"愛心悠遊卡借人使用會處罰嗎？"}`), true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

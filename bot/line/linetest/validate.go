@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -21,6 +22,7 @@ const (
 	MaxData         = 300
 	MaxActionText   = 300
 	MaxURI          = 1000
+	MaxImageURL     = 2000 // an image component's url
 	MaxBubbles      = 12
 	MaxBubbleBytes  = 30_000
 	MaxCarouselSize = 50_000
@@ -384,6 +386,12 @@ func validBubble(b map[string]any) error {
 			continue
 		}
 		n++
+		if block == "hero" {
+			// The hero block is an image, a video or a box.
+			if h, _ := v.(map[string]any); h == nil || (h["type"] != "image" && h["type"] != "box" && h["type"] != "video") {
+				return errors.New("hero: want an image, a video or a box")
+			}
+		}
 		if err := validComponent(v); err != nil {
 			return fmt.Errorf("%s: %w", block, err)
 		}
@@ -452,12 +460,42 @@ func validComponent(v any) error {
 		}
 	case "image", "icon":
 		s, _ := c["url"].(string)
-		if !strings.HasPrefix(s, "https://") || len(s) > 2000 {
-			return fmt.Errorf("%v: want an https url", c["type"])
+		if !strings.HasPrefix(s, "https://") || len(s) > MaxImageURL {
+			return fmt.Errorf("%v: want an https url of at most %d characters", c["type"], MaxImageURL)
+		}
+		if strings.IndexFunc(s, func(r rune) bool { return r <= ' ' || r >= 0x7f }) >= 0 {
+			return fmt.Errorf("%v: url: not printable ASCII", c["type"])
+		}
+		if r, ok := c["aspectRatio"]; ok {
+			// {width}:{height}, each 1 to 100000, the height at most three widths.
+			w, h, err := ratio(r)
+			if err != nil || h > 3*w {
+				return fmt.Errorf("%v: aspectRatio %v", c["type"], r)
+			}
+		}
+		switch c["aspectMode"] {
+		case nil, "cover", "fit":
+		default:
+			return fmt.Errorf("%v: aspectMode %v", c["type"], c["aspectMode"])
 		}
 	case "separator", "filler", "spacer":
 	default:
 		return fmt.Errorf("component type %v", c["type"])
 	}
 	return nil
+}
+
+func ratio(v any) (w, h int, err error) {
+	s, _ := v.(string)
+	a, b, ok := strings.Cut(s, ":")
+	if !ok {
+		return 0, 0, errors.New("no colon")
+	}
+	if w, err = strconv.Atoi(a); err != nil || w < 1 || w > 100000 {
+		return 0, 0, errors.New("width")
+	}
+	if h, err = strconv.Atoi(b); err != nil || h < 1 || h > 100000 {
+		return 0, 0, errors.New("height")
+	}
+	return w, h, nil
 }

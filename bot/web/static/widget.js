@@ -33,6 +33,7 @@
     bad: 'The question could not be sent: ', srv: 'Sorry, the service cannot answer right now. Please try again later, or call 1999.',
     cut: 'The answer was cut off. Please try again.',
     disc: 'From government open data; not a substitute for a doctor or pharmacist. In an emergency call 119.',
+    rel: /^You (?:may|might) also (?:mean|ask|want to ask)/i, photo: 'Pill photo', jump: 'Sources ({n}) and feedback',
     ds: { tfda_drug: 'TFDA drug licence', tfda_myth: 'TFDA myth-busting', tfda_article: 'TFDA health articles', taipei_faq: 'Taipei City FAQ', agency_page: 'Agency web page' }
   } : {
     lang: 'zh-Hant-TW', title: '用藥與市政小幫手', sub: '回答皆附政府開放資料來源',
@@ -49,6 +50,7 @@
     bad: '無法送出這個問題：', srv: '抱歉，系統暫時無法回答，請稍後再試，或撥打 1999 市民熱線。',
     cut: '回答中斷了，請再試一次。',
     disc: '資料來自政府開放資料，不能取代醫師或藥師；緊急狀況請撥 119',
+    rel: /^您可能也想問/, photo: '外觀照片', jump: '資料來源（{n}）與回饋',
     ds: { tfda_drug: '食藥署藥品許可證', tfda_myth: '食藥署闢謠專區', tfda_article: '食藥好文網', taipei_faq: '臺北市政府常見問答', agency_page: '機關網頁' }
   };
   var title = ds.title || L.title;
@@ -76,7 +78,7 @@
     '@keyframes in{from{opacity:0;transform:translateY(12px)}}' +
     '.hd{display:flex;align-items:center;gap:4px;padding:12px 8px 12px 16px;background:var(--a);color:#fff}' +
     '.hd div{flex:1;min-width:0}h2{margin:0;font-size:16px;font-weight:700;line-height:1.3}.hd p{margin:2px 0 0;font-size:12px;opacity:.9}' +
-    '.ib{width:40px;height:40px;border:0;border-radius:8px;background:transparent;display:flex;align-items:center;justify-content:center;padding:0}.ib:hover{background:rgba(255,255,255,.18)}.hd :focus-visible{outline-color:#fff;outline-offset:-3px}' +
+    '.ib{width:44px;height:44px;border:0;border-radius:8px;background:transparent;display:flex;align-items:center;justify-content:center;padding:0}.ib:hover{background:rgba(255,255,255,.18)}.hd :focus-visible{outline-color:#fff;outline-offset:-3px}' +
     '.lg{position:relative;flex:1;overflow-y:auto;padding:16px 14px;background:#f4f6f8;display:flex;flex-direction:column;gap:12px;overscroll-behavior:contain}' +
     '.m{max-width:88%;padding:10px 14px;border-radius:14px;overflow-wrap:anywhere;word-break:normal}' +
     '.m p{margin:0 0 8px}.m p:last-child{margin:0}' +
@@ -91,21 +93,28 @@
     'h3{margin:0 0 4px;font-size:12px;font-weight:700;color:#57606a}ol{margin:0;padding-left:20px}li{margin:5px 0}' +
     '.sm{display:block;color:#57606a;font-size:12px}' +
     '.fb{display:flex;align-items:center;gap:6px;flex-wrap:wrap;margin-top:10px}' +
-    '.fb button{width:34px;height:30px;border:1px solid #d0d7de;border-radius:8px;background:#fff;color:#57606a;display:flex;align-items:center;justify-content:center;padding:0}' +
+    '.fb button{width:44px;height:44px;border:1px solid #d0d7de;border-radius:8px;background:#fff;color:#57606a;display:flex;align-items:center;justify-content:center;padding:0}' +
     '.fb button svg{width:17px;height:17px}.fb .dn svg{transform:rotate(180deg)}' +
     '.fb button:hover{border-color:var(--a);color:var(--a)}.fb button[aria-pressed=true]{background:var(--a);border-color:var(--a);color:#fff}' +
     '.nt{font-size:12px;color:#1a7f37}.nt.e{color:#8a4b00}' +
-    '.cf{display:flex;gap:6px;width:100%}.cf input{flex:1;min-width:0;border:1px solid #c9d1d9;border-radius:8px;padding:4px 8px;font-size:13px}' +
-    '.cf button{width:auto;padding:0 10px;font-size:13px}' +
+    '.cf{display:flex;gap:6px;width:100%}.cf input{flex:1;min-width:0;min-height:44px;border:1px solid #c9d1d9;border-radius:8px;padding:4px 8px;font-size:13px}' +
+    '.cf button{width:auto;min-width:44px;padding:0 10px;font-size:13px}' +
     '.ch{display:flex;flex-wrap:wrap;gap:8px}' +
-    '.ch button{border:1px solid var(--a);color:var(--a);background:#fff;border-radius:999px;padding:6px 12px;font-size:14px;line-height:1.4;text-align:left}' +
+    '.ch button{min-height:44px;min-width:44px;border:1px solid var(--a);color:var(--a);background:#fff;border-radius:999px;padding:6px 12px;font-size:14px;line-height:1.4;text-align:left}' +
     '.ch button:hover{background:#f0f4fa}.ch button:disabled{opacity:.5;cursor:default}' +
     '.ft{border-top:1px solid #e1e5e9;background:#fff;padding:10px 12px 8px}' +
     '.in{display:flex;gap:8px;align-items:flex-end}' +
-    'textarea{flex:1;min-width:0;resize:none;border:1px solid #b9c1ca;border-radius:10px;padding:9px 11px;min-height:42px;max-height:128px;line-height:1.45;background:#fff}' +
+    'textarea{flex:1;min-width:0;resize:none;border:1px solid #b9c1ca;border-radius:10px;padding:9px 11px;min-height:44px;max-height:128px;line-height:1.45;background:#fff}' +
     'textarea:focus-visible{outline-offset:0;border-color:var(--a)}' +
-    '.sd{width:42px;height:42px;border:0;border-radius:50%;background:var(--a);color:#fff;display:flex;align-items:center;justify-content:center;padding:0}.sd:disabled{opacity:.4;cursor:default}' +
+    '.sd{width:44px;height:44px;border:0;border-radius:50%;background:var(--a);color:#fff;display:flex;align-items:center;justify-content:center;padding:0}.sd:disabled{opacity:.4;cursor:default}' +
     '.mt{display:flex;gap:10px;align-items:flex-start;margin-top:6px;font-size:11.5px;line-height:1.4;color:#57606a}.mt span:first-child{flex:1;text-wrap:balance}.ct{white-space:nowrap}.ct.hi{color:#b71c1c;font-weight:700}' +
+    // Photos, related questions, the jump to the sources; on touch screens (or phone
+    // widths) links are 44 px targets too.
+    '.pf{display:block}.ph{display:block;margin:6px 0;max-width:160px;width:100%;height:auto;min-height:44px;border-radius:8px;border:1px solid #dde2e7;background:#f4f6f8}' +
+    '.rq{margin:4px 0 8px}.rq button{font-size:13.5px}' +
+    '.jp{display:inline-flex;align-items:center;min-height:44px;min-width:44px;margin:-6px 0 4px;padding:0 4px;border:0;background:none;color:var(--a);font-size:13px;text-decoration:underline;text-underline-offset:2px}' +
+    '.sc:focus{outline:none}' +
+    '@media (pointer:coarse),(max-width:480px){.sc a,.pl{display:inline-block;min-height:44px;padding:11px 0}.sc li{margin:0}.bd a{display:inline-block;min-width:44px;min-height:44px;padding:10px 0;margin:-10px 0;text-align:center}}' +
     '@media (max-width:480px){.p{inset:0;width:auto;height:auto;max-width:none;max-height:none;border-radius:0}.w.o .bb{display:none}textarea,.cf input{font-size:16px}}' +
     '@media (prefers-reduced-motion:reduce){*{animation:none!important;transition:none!important}}' +
     '@media (forced-colors:active){.bb,.sd,.m{border:1px solid}}';
@@ -173,7 +182,16 @@
 
   // Answer text: paragraphs at blank lines, <br> at single ones, http(s) URLs as links
   // and, in an emergency answer, the help-line numbers as tel: links.
-  var URLS = 'https?://[^\\s<>"\'，。、；！？」』）】]+', TEL = '\\(0\\d\\)\\s?\\d{3,4}-\\d{4}|\\b(?:119|110|113|1925|1999|1955)\\b';
+  // Phone numbers: the output check lets an answer carry only the numbers of its
+  // sources and the help lines, so every number written as one becomes a tel: link;
+  // three- and four-digit numbers only when they are help lines.
+  var URLS = 'https?://[^\\s<>"\'，。、；！？」』）】]+',
+    TEL = '(?<![\\d-])(?:\\(0\\d{1,2}\\)\\s?\\d{3,4}-?\\d{4}|0\\d{1,3}-\\d{3,4}-\\d{3,4}|(?!(?:19|20)\\d\\d-(?:19|20))\\d{3,4}-\\d{4}|09\\d{2}-?\\d{3}-?\\d{3}|119|110|113|165|1919|1925|1955|1957|1999)(?![\\d-])';
+  // wide shows full-width ASCII letters and digits of the data (ＳＴＲＥＳＳ, ５００) in
+  // their ordinary width; the record itself is unchanged.
+  function wide(t) {
+    return String(t).replace(/[０-９Ａ-Ｚａ-ｚ]/g, function (c) { return String.fromCharCode(c.charCodeAt(0) - 0xfee0); });
+  }
   function inline(p, line, tel) {
     var re = new RegExp(URLS + (tel ? '|' + TEL : ''), 'g'), i = 0, m, s, u;
     while ((m = re.exec(line))) {
@@ -193,18 +211,60 @@
     u = u.replace(/^https?:\/\//, '');
     return u.length > 42 ? u.slice(0, 40) + '…' : u;
   }
-  function text(el, t, tel) {
+  // text renders an answer. With pics (a map of photo URL → alt text from the
+  // sources) a line that is only a label and a photo's URL becomes the photo; with
+  // ask, the lines after 您可能也想問 become buttons that ask them.
+  function text(el, t, tel, pics, ask) {
     el.textContent = '';
-    String(t).split(/\n\s*\n/).forEach(function (para) {
+    wide(t).split(/\n\s*\n/).forEach(function (para) {
       para = para.replace(/^\n+|\n+$/g, '');
       if (!para.trim()) return;
-      var p = h('p');
-      para.split('\n').forEach(function (ln, k) {
-        if (k) p.append(h('br'));
-        inline(p, ln, tel);
+      var p = h('p'), rq = null, blk = true; // blk: what came before ends its own line
+      para.split('\n').forEach(function (ln) {
+        var x = /^\s*[^\s:：]{0,12}[:：]\s*(https?:\/\/\S+)\s*$/.exec(ln), q = /^\s*•\s*(.+?)\s*$/.exec(ln);
+        if (rq && q) {
+          rq.append(chip(q[1], ask));
+          return;
+        }
+        if (rq) { p.append(rq); rq = null; blk = true; }
+        if (!blk) p.append(h('br'));
+        blk = false;
+        if (ask && L.rel.test(ln.trim())) {
+          p.append(ln);
+          rq = h('div', 'ch rq');
+        } else if (pics && x && Object.prototype.hasOwnProperty.call(pics, x[1])) {
+          var f = h('span', 'pf');
+          f.append(photo(x[1], pics[x[1]]));
+          p.append(f);
+          blk = true;
+        } else inline(p, ln, tel);
       });
+      if (rq) p.append(rq);
       el.append(p);
     });
+  }
+  function chip(q, ask) {
+    var c = btn(0, 0, 0, q);
+    c.onclick = function () { ask(q); };
+    return c;
+  }
+  // photo is a pill's photo, loaded when scrolled to; where it cannot load (no
+  // network, a host page's CSP) a labelled link to it takes its place.
+  function photo(u, alt) {
+    var img = h('img', 'ph'), href = web(u);
+    img.alt = alt;
+    img.loading = 'lazy';
+    img.decoding = 'async';
+    img.referrerPolicy = 'no-referrer';
+    img.onerror = function () {
+      var a = link(href, L.photo);
+      a.className = 'pl';
+      a.title = alt;
+      a.insertBefore(h('span', 'sr', alt + ' '), a.firstChild);
+      img.replaceWith(a);
+    };
+    if (href) img.src = href; else setTimeout(img.onerror);
+    return img;
   }
 
   // The DOM.
@@ -285,11 +345,7 @@
     chips = null;
     if (!msgs.length) {
       chips = h('div', 'ch');
-      L.q.forEach(function (q) {
-        var c = btn(0, 0, 0, q);
-        c.onclick = function () { ask(q); };
-        chips.append(c);
-      });
+      L.q.forEach(function (q) { chips.append(chip(q, ask)); });
       LG.append(chips);
     }
     msgs.forEach(function (m) { show(m); });
@@ -308,7 +364,26 @@
     el.textContent = '';
     el.append(h('span', 'sr', L.bot));
     if (emg) el.append(h('strong', 0, L.em));
-    text(bd, m.t, emg);
+    var pics = {}, list = Array.isArray(m.s) ? m.s : [];
+    list.forEach(function (s) {
+      (s && Array.isArray(s.images) ? s.images : []).forEach(function (i) {
+        if (i && web(i.url)) pics[i.url] = wide(i.alt || L.photo);
+      });
+    });
+    text(bd, m.t, true, pics, m.id && !busy && ask);
+    var sc = list.length && sources(list);
+    if (sc && m.id) {
+      // A long card pushes the sources and 👍/👎 below the fold on a phone: a line
+      // at the top jumps to them.
+      var jp = btn('jp', 0, 0, L.jump.replace('{n}', sc.querySelectorAll('li').length) + ' ↓');
+      jp.onclick = function () {
+        var fb = el.querySelector('.fb') || sc;
+        fb.scrollIntoView({ block: 'end' });
+        if (sc.getBoundingClientRect().top < LG.getBoundingClientRect().top) sc.scrollIntoView({ block: 'start' });
+        sc.focus({ preventScroll: true });
+      };
+      el.append(jp);
+    }
     el.append(bd);
     if (m.w && !m.t && !m.e) {
       var dt = h('span', 'dt');
@@ -316,16 +391,19 @@
       el.append(dt);
     }
     if (m.e) el.append(h('p', 'er', m.e));
-    if (Array.isArray(m.s) && m.s.length) el.append(sources(m.s));
+    if (sc) el.append(sc);
     if (m.id) el.append(rating(m));
   }
 
   function sources(list) {
     var box = h('div', 'sc'), ol = h('ol');
+    box.tabIndex = -1;
+    box.setAttribute('role', 'region');
+    box.setAttribute('aria-label', L.src);
     box.append(h('h3', 0, L.src), ol);
     list.forEach(function (s) {
       if (!s || typeof s !== 'object') return;
-      var li = h('li'), u = web(s.url), t = String(s.title || s.key || s.url || s.dataset || '');
+      var li = h('li'), u = web(s.url), t = wide(s.title || s.key || s.url || s.dataset || '');
       li.append(u ? link(u, t) : h('span', 0, t));
       var meta = [L.ds[s.dataset] || s.dataset, s.snapshot && L.date + s.snapshot].filter(Boolean).join(' · ');
       if (meta) li.append(h('span', 'sm', meta));
