@@ -15,6 +15,7 @@ import (
 
 	"github.com/civicbot/civicbot/bot/redact"
 	"github.com/civicbot/civicbot/bot/triage"
+	"github.com/civicbot/civicbot/contact"
 	"github.com/civicbot/civicbot/ingest"
 	"github.com/civicbot/civicbot/prompts"
 	"github.com/civicbot/civicbot/retrieval"
@@ -44,7 +45,10 @@ type Config struct {
 	// CuratedThreshold is the similarity from which a question matches a curated
 	// answer's question (0..1, default 0.8).
 	CuratedThreshold float64
-	Now              func() time.Time
+	// Allow is the allow-list of phone numbers and links answers may carry; nil
+	// means contact.Default().
+	Allow *contact.List
+	Now   func() time.Time
 }
 
 // Engine answers messages. It is safe for concurrent use.
@@ -55,6 +59,7 @@ type Engine struct {
 	retention time.Duration
 	timeout   time.Duration
 	threshold float64
+	allow     *contact.List
 	now       func() time.Time
 
 	curatedMu     sync.Mutex
@@ -87,7 +92,11 @@ func New(cfg Config) (*Engine, error) {
 		retention: cfg.Retention,
 		timeout:   cfg.LLMTimeout,
 		threshold: cfg.CuratedThreshold,
+		allow:     cfg.Allow,
 		now:       cfg.Now,
+	}
+	if e.allow == nil {
+		e.allow = contact.Default()
 	}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
@@ -523,9 +532,15 @@ func (e *Engine) extractive(t *turn, q string, hits []retrieval.Hit) (Answer, []
 	}
 	a := Answer{Text: text, Mode: ModeExtractive, Sources: sources(used),
 		Topic: &Topic{Dataset: top.Dataset, Key: top.Key, Title: top.Title}}
-	// The templates only quote the records, but the check still runs: a record could
-	// carry text that is not allowed, and a template change could break the rule.
-	if err := newChecker(used, "").check(text, false, false); err != nil {
+	// The templates only quote the records, but a record can hold a number or link that
+	// the allow-list does not allow (a planted one): it is left out, never quoted.
+	chk := newChecker(used, "", e.allow)
+	if scrubbed, n := chk.scrub(a.Text, removedMark(t.english)); n > 0 {
+		e.log.Warn("extractive answer: numbers or links left out", "count", n, "dataset", top.Dataset, "key", top.Key)
+		a.Text = scrubbed
+	}
+	// The check still runs: a template change could break the rule.
+	if err := chk.check(a.Text, false, false); err != nil {
 		e.Stats.CheckFailures.Add(1)
 		e.log.Error("extractive answer failed the output check", "reason", err, "dataset", top.Dataset, "key", top.Key)
 		a, err := e.noAnswer(t)

@@ -54,7 +54,7 @@ func (e *Engine) generated(ctx context.Context, t *turn, q string, used []retrie
 		return Answer{}, err
 	}
 
-	chk := newChecker(used, canary)
+	chk := newChecker(used, canary, e.allow)
 	g := &gate{check: func(s string) error { return chk.check(s, true, false) }, emit: t.delta}
 	gctx, cancel := context.WithTimeout(ctx, e.timeout)
 	defer cancel()
