@@ -132,6 +132,8 @@ type turn struct {
 	redacted []string
 	emit     func(Event)
 	streamed bool // deltas were sent
+	// llmCtx bounds every call to the model in the turn (Config.LLMTimeout in all).
+	llmCtx context.Context
 }
 
 func (t *turn) delta(s string) {
@@ -301,6 +303,13 @@ const (
 
 func (e *Engine) retrieve(ctx context.Context, t *turn) (Answer, error) {
 	query := t.question
+	if e.llm != nil {
+		// One budget for every call to the model in this turn: a rewrite that hangs
+		// leaves the answer the rest of it, never a budget of its own.
+		var cancel context.CancelFunc
+		t.llmCtx, cancel = context.WithTimeout(ctx, e.timeout)
+		defer cancel()
+	}
 	var topic *retrieval.Hit
 	if t.req.SessionID != "" && isFollowUp(query) {
 		// With an LLM the question is rewritten from the conversation and searched;

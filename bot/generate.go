@@ -56,8 +56,7 @@ func (e *Engine) generated(ctx context.Context, t *turn, q string, used []retrie
 
 	chk := newChecker(used, canary, e.allow)
 	g := &gate{check: func(s string) error { return chk.check(s, true, false) }, emit: t.delta}
-	gctx, cancel := context.WithTimeout(ctx, e.timeout)
-	defer cancel()
+	gctx := t.llmCtx
 	resp, err := e.llm.GenerateContent(gctx, []llms.MessageContent{
 		llms.TextParts(llms.ChatMessageTypeSystem, sys),
 		llms.TextParts(llms.ChatMessageTypeHuman, user),
@@ -99,7 +98,8 @@ func (e *Engine) generated(ctx context.Context, t *turn, q string, used []retrie
 			e.Stats.LLMFailures.Add(1)
 		}
 		// The reason and the check that failed are logged; the text never is.
-		e.log.Warn("generated answer replaced by the extractive one", "reason", reason, "err", errors.Unwrap(err), "prompts", prompts.Version)
+		// errors.Unwrap gives nil for the joined reasons of a failed check.
+		e.log.Warn("generated answer replaced by the extractive one", "reason", reason, "err", strings.ReplaceAll(err.Error(), "\n", "; "), "prompts", prompts.Version)
 		if t.streamed && t.emit != nil {
 			t.emit(Event{Type: EventReset})
 			t.streamed = false
@@ -220,7 +220,7 @@ func (e *Engine) rewrite(ctx context.Context, t *turn) string {
 	if err != nil {
 		return t.question
 	}
-	rctx, cancel := context.WithTimeout(ctx, min(e.timeout, 10*time.Second))
+	rctx, cancel := context.WithTimeout(t.llmCtx, min(e.timeout, 10*time.Second))
 	defer cancel()
 	out, err := llms.GenerateFromSinglePrompt(rctx, e.llm, p, llms.WithTemperature(0), llms.WithMaxTokens(120))
 	out = strings.TrimSpace(out)

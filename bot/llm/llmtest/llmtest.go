@@ -65,9 +65,10 @@ type Server struct {
 	srv  *httptest.Server
 	done chan struct{} // closed when the test ends, to release hanging handlers
 
-	mu       sync.Mutex
-	requests []ChatRequest
-	seq      int
+	mu        sync.Mutex
+	requests  []ChatRequest
+	seq       int
+	cancelled int
 }
 
 // NewServer starts a fake that is closed when the test ends.
@@ -93,6 +94,23 @@ func NewServer(tb testing.TB, opts Options) *Server {
 		s.srv.Close()
 	})
 	return s
+}
+
+// Cancelled returns how many chat requests the client gave up on (its context
+// cancelled, its connection closed) before the fake had answered them.
+func (s *Server) Cancelled() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cancelled
+}
+
+func (s *Server) clientGone(r *http.Request) {
+	if r.Context().Err() == nil {
+		return
+	}
+	s.mu.Lock()
+	s.cancelled++
+	s.mu.Unlock()
 }
 
 // Requests returns every chat request received, in order, including refused ones.
@@ -146,6 +164,7 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	case s.opts.Hang:
 		select {
 		case <-r.Context().Done():
+			s.clientGone(r)
 		case <-s.done:
 		}
 		return
@@ -234,6 +253,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, req ChatRequest,
 		case <-t.C:
 			return true
 		case <-r.Context().Done():
+			s.clientGone(r)
 		case <-s.done:
 		}
 		return false

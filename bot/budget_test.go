@@ -1,0 +1,119 @@
+package bot_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/bot/llm"
+	"github.com/civicbot/civicbot/bot/llm/llmtest"
+	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
+)
+
+// syncBuffer is a log sink safe for concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func fakeEngine(t *testing.T, s bot.Store, opts llmtest.Options, timeout time.Duration, log *slog.Logger) (*bot.Engine, *llmtest.Server) {
+	t.Helper()
+	srv := llmtest.NewServer(t, opts)
+	m, err := llm.New(context.Background(), llm.Config{Provider: "openai", Model: "fake", BaseURL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := bot.New(bot.Config{Store: s, LLM: m, LLMTimeout: timeout, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, srv
+}
+
+// waitCancelled waits until the fake has seen n requests given up on: the server
+// learns of a closed connection a moment after the client closes it.
+func waitCancelled(t *testing.T, srv *llmtest.Server, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for srv.Cancelled() < n && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := srv.Cancelled(); got != n {
+		t.Errorf("the fake saw %d requests cancelled, want %d", got, n)
+	}
+}
+
+// A follow-up with a hung model: the rewrite and the answer share one budget
+// (LLMTimeout), so the rewrite that used it up leaves no second call, and the citizen
+// gets the extractive answer.
+func TestOneLLMBudgetPerTurn(t *testing.T) {
+	s := pgtest.Bundled(t)
+	e, srv := fakeEngine(t, s, llmtest.Options{Hang: true}, 300*time.Millisecond, nil)
+
+	first := ask(t, e, "s-budget", "固胃必朗錠是治什麼的")
+	wantMode(t, first, "first question", bot.ModeExtractive)
+	if first.Fallback != "timeout" {
+		t.Fatalf("first question: fallback %q, want timeout", first.Fallback)
+	}
+	waitCancelled(t, srv, 1)
+	before := len(srv.Requests())
+
+	const q = "那它長什麼樣子？"
+	start := time.Now()
+	a := ask(t, e, "s-budget", q)
+	took := time.Since(start)
+	wantMode(t, a, q, bot.ModeExtractive)
+	if a.Fallback != "timeout" {
+		t.Errorf("fallback %q, want timeout", a.Fallback)
+	}
+	if len(a.Sources) == 0 || a.Sources[0].Key != "內衛藥製字第000373號" {
+		t.Errorf("sources %+v, want the topic carried over", a.Sources)
+	}
+	reqs := srv.Requests()[before:]
+	if len(reqs) != 1 || !strings.Contains(reqs[0].Messages[len(reqs[0].Messages)-1].Content, "Rewrite the citizen's last question") {
+		t.Errorf("%d calls reached the model after the rewrite used the budget, want only the rewrite", len(reqs))
+	}
+	waitCancelled(t, srv, 2)
+	// Not a timing assert: an order of magnitude above the budget, to show the calls
+	// do not each get one.
+	if took > 10*time.Second {
+		t.Errorf("the follow-up took %v with a budget of 300ms", took)
+	}
+}
+
+// A failed check is logged with its reasons (never the text).
+func TestCheckFailureLogged(t *testing.T) {
+	s := pgtest.Bundled(t)
+	var buf syncBuffer
+	log := slog.New(slog.NewTextHandler(&buf, nil))
+	e, _ := fakeEngine(t, s, llmtest.Options{Reply: func(llmtest.ChatRequest) string {
+		return "普拿疼是止痛藥 [1]。詳情見 https://evil.example.com/buy [1]。"
+	}}, 10*time.Second, log)
+	const q = "普拿疼膜衣錠的成分是什麼？"
+	a := ask(t, e, "", q)
+	wantMode(t, a, q, bot.ModeExtractive)
+	out := buf.String()
+	if !strings.Contains(out, "check_failed") || !strings.Contains(out, bot.ErrUnknownURL.Error()) {
+		t.Errorf("log lacks the failed check's reason:\n%s", out)
+	}
+	if strings.Contains(out, "evil.example") {
+		t.Errorf("the log holds the answer's text:\n%s", out)
+	}
+}
