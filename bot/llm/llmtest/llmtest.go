@@ -25,6 +25,10 @@ type Options struct {
 	ChunkRunes int
 	// ChunkDelay is the pause between streamed chunks.
 	ChunkDelay time.Duration
+	// CutAfter, if positive, ends a streamed answer after that many content chunks,
+	// without a finish reason or [DONE]: a stream cut off (a proxy's timeout, a
+	// crashed worker) that still closes cleanly.
+	CutAfter int
 	// Hang makes the server take chat requests and never answer, until the client
 	// goes away or the test ends: for timeouts.
 	Hang bool
@@ -262,7 +266,10 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, req ChatRequest,
 	if !send(chunk(map[string]any{"role": "assistant", "content": ""}, nil)) {
 		return
 	}
-	for _, part := range split(reply, s.opts.ChunkRunes) {
+	for i, part := range split(reply, s.opts.ChunkRunes) {
+		if s.opts.CutAfter > 0 && i == s.opts.CutAfter {
+			return
+		}
 		if !wait() || !send(chunk(map[string]any{"content": part}, nil)) {
 			return
 		}
