@@ -92,8 +92,9 @@ var (
 	bucketCurated   = []byte("curated_answers") // id → curatedRow
 	bucketFeedback  = []byte("feedback")        // message id → feedbackRow
 	bucketLine      = []byte("line_events")     // webhook event id → time
+	bucketFlags     = []byte("document_flags")  // (dataset, key) → flagRow
 	allBuckets      = [][]byte{bucketMeta, bucketSources, bucketRecords, bucketRecDocs, bucketDocuments, bucketBodies,
-		bucketChunks, bucketRuns, bucketMessages, bucketSessions, bucketTimes, bucketCurated, bucketFeedback, bucketLine}
+		bucketChunks, bucketRuns, bucketMessages, bucketSessions, bucketTimes, bucketCurated, bucketFeedback, bucketLine, bucketFlags}
 )
 
 const (
