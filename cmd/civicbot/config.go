@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/civicbot/civicbot/contact"
 )
 
 // Config is civicbot's configuration, read from the environment once.
@@ -53,6 +55,12 @@ type Config struct {
 	// TrustProxy takes the client IP from the last X-Forwarded-For entry, for a server
 	// behind a load balancer (CIVICBOT_TRUST_PROXY=true).
 	TrustProxy bool
+
+	// AllowListPath is the allow-list file (CIVICBOT_ALLOWLIST), "" for the embedded
+	// one; Allow is the list it holds: the phone numbers and links answers may carry,
+	// which ingest screens documents with.
+	AllowListPath string
+	Allow         *contact.List
 }
 
 var (
@@ -105,6 +113,10 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.RateLimitSession, c.RateLimitIP, err = parseRateLimit(env("CIVICBOT_RATE_LIMIT", "session=20,ip=60")); err != nil {
 		errs = append(errs, fmt.Errorf("CIVICBOT_RATE_LIMIT=%q: %w", getenv("CIVICBOT_RATE_LIMIT"), err))
+	}
+	c.AllowListPath = env("CIVICBOT_ALLOWLIST", "")
+	if c.Allow, err = contact.Load(c.AllowListPath); err != nil {
+		errs = append(errs, fmt.Errorf("CIVICBOT_ALLOWLIST=%q: %w", c.AllowListPath, err))
 	}
 	if err := c.validate(); err != nil {
 		errs = append(errs, err)
@@ -232,6 +244,9 @@ func (c Config) print(w io.Writer) {
 		fmt.Fprintf(w, " line_api_base_url=%s", c.LineAPIBaseURL)
 	}
 	fmt.Fprintf(w, " retention=%s", c.Retention)
+	if c.Allow != nil {
+		fmt.Fprintf(w, " allowlist=%s@%s", cmpOr(c.AllowListPath, "embedded"), c.Allow.Version)
+	}
 	fmt.Fprintf(w, " widget_allowed_origins=%s rate_limit=%s trust_proxy=%t\n", strings.Join(c.WidgetAllowedOrigins, ","), rateLimit(c.RateLimitSession, c.RateLimitIP), c.TrustProxy)
 }
 
@@ -263,4 +278,11 @@ func maskURL(s string) string {
 		u.RawQuery = q.Encode()
 	}
 	return strings.Replace(u.String(), "%2A%2A%2A%2A", "****", 1)
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }

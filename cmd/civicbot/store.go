@@ -26,6 +26,7 @@ type store interface {
 	Turn(ctx context.Context, id string) (bot.Turn, error)
 	PurgeTurns(ctx context.Context, before time.Time) (int64, error)
 	PurgeLineEvents(ctx context.Context, before time.Time) (int64, error)
+	flagStore
 	Close()
 }
 
