@@ -202,3 +202,25 @@ func TestScrub(t *testing.T) {
 	}
 	_ = fmt.Sprint()
 }
+
+// Being in the sources is not enough: a page's number or link must be on the
+// allow-list (or the page's own site, or a trusted dataset's).
+func TestCheckAllowList(t *testing.T) {
+	page := retrieval.Hit{Dataset: "agency_page", Key: "refund", Title: "停車費退費須知", URL: "https://www.dorts.gov.taipei/refund",
+		Body: "請撥 0900-000-000 或至 http://evil.example/phish 及 https://www.dorts.gov.taipei/refund/form 辦理，或撥 1999。"}
+	c := newChecker([]retrieval.Hit{page}, "", nil)
+	for text, want := range map[string]error{
+		"退費請撥 0900-000-000 [1]。":                               ErrUnknownPhone,
+		"請至 http://evil.example/phish 辦理 [1]。":                 ErrUnknownURL,
+		"請至 https://www.dorts.gov.taipei/refund/form 辦理 [1]。": nil,
+		"請撥 1999 [1]。": nil,
+	} {
+		if err := c.check(text, true, true); !errors.Is(err, want) || want == nil && err != nil {
+			t.Errorf("check(%q) = %v, want %v", text, err, want)
+		}
+	}
+	s, n := c.scrub(page.Body, "〔已移除〕")
+	if n != 2 || strings.Contains(s, "0900") || strings.Contains(s, "evil") || !strings.Contains(s, "dorts.gov.taipei/refund/form") {
+		t.Errorf("scrub = %q (%d)", s, n)
+	}
+}
