@@ -7,6 +7,7 @@ import (
 	"testing"
 	"unicode"
 
+	"github.com/civicbot/civicbot/contact"
 	"github.com/civicbot/civicbot/retrieval"
 )
 
@@ -210,10 +211,10 @@ func TestCheckAllowList(t *testing.T) {
 		Body: "請撥 0900-000-000 或至 http://evil.example/phish 及 https://www.dorts.gov.taipei/refund/form 辦理，或撥 1999。"}
 	c := newChecker([]retrieval.Hit{page}, "", nil)
 	for text, want := range map[string]error{
-		"退費請撥 0900-000-000 [1]。":                               ErrUnknownPhone,
-		"請至 http://evil.example/phish 辦理 [1]。":                 ErrUnknownURL,
+		"退費請撥 0900-000-000 [1]。":                              ErrUnknownPhone,
+		"請至 http://evil.example/phish 辦理 [1]。":                ErrUnknownURL,
 		"請至 https://www.dorts.gov.taipei/refund/form 辦理 [1]。": nil,
-		"請撥 1999 [1]。": nil,
+		"請撥 1999 [1]。":                                        nil,
 	} {
 		if err := c.check(text, true, true); !errors.Is(err, want) || want == nil && err != nil {
 			t.Errorf("check(%q) = %v, want %v", text, err, want)
@@ -222,5 +223,15 @@ func TestCheckAllowList(t *testing.T) {
 	s, n := c.scrub(page.Body, "〔已移除〕")
 	if n != 2 || strings.Contains(s, "0900") || strings.Contains(s, "evil") || !strings.Contains(s, "dorts.gov.taipei/refund/form") {
 		t.Errorf("scrub = %q (%d)", s, n)
+	}
+}
+
+// Every help line the prompt gives the model is on the default allow-list.
+func TestHelpLinesAllowed(t *testing.T) {
+	l := contact.Default()
+	for _, h := range HelpLines {
+		if !l.Phone(contact.Digits(h)) {
+			t.Errorf("help line %s is not on the default allow-list", h)
+		}
 	}
 }

@@ -62,7 +62,11 @@ func fold(text string) (string, []int) {
 			continue
 		}
 		out := string(r)
-		if r >= 0x80 {
+		switch {
+		case r >= 0xFF01 && r <= 0xFF5E && !fullWidthKept(r - 0xFEE0):
+			// Full-width punctuation that ends a link in Chinese text (「，」「；」「？」)
+			// stays itself: as ASCII it would run into the link.
+		case r >= 0x80:
 			out = norm.NFKC.String(out)
 		}
 		for _, o := range out {
@@ -188,4 +192,10 @@ func atoi(s string) int {
 		n = n*10 + int(r-'0')
 	}
 	return n
+}
+
+// fullWidthKept reports whether the full-width form of r is read as r: letters, digits
+// and the characters that write phone numbers and links.
+func fullWidthKept(r rune) bool {
+	return r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || strings.ContainsRune("-./:_~#%&=+@", r)
 }
