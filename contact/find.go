@@ -63,7 +63,7 @@ func fold(text string) (string, []int) {
 		}
 		out := string(r)
 		switch {
-		case r >= 0xFF01 && r <= 0xFF5E && !fullWidthKept(r - 0xFEE0):
+		case r >= 0xFF01 && r <= 0xFF5E && !fullWidthKept(r-0xFEE0):
 			// Full-width punctuation that ends a link in Chinese text (「，」「；」「？」)
 			// stays itself: as ASCII it would run into the link.
 		case r >= 0x80:
