@@ -132,8 +132,9 @@ type turn struct {
 	redacted []string
 	emit     func(Event)
 	streamed bool // deltas were sent
-	// llmCtx bounds every call to the model in the turn (Config.LLMTimeout in all).
-	llmCtx context.Context
+	// llmLeft is what is left of the turn's budget for calls to the model
+	// (Config.LLMTimeout in all; see llmContext).
+	llmLeft time.Duration
 }
 
 func (t *turn) delta(s string) {
@@ -303,13 +304,9 @@ const (
 
 func (e *Engine) retrieve(ctx context.Context, t *turn) (Answer, error) {
 	query := t.question
-	if e.llm != nil {
-		// One budget for every call to the model in this turn: a rewrite that hangs
-		// leaves the answer the rest of it, never a budget of its own.
-		var cancel context.CancelFunc
-		t.llmCtx, cancel = context.WithTimeout(ctx, e.timeout)
-		defer cancel()
-	}
+	// One budget for every call to the model in this turn: a rewrite that hangs
+	// leaves the answer the rest of it, never a budget of its own.
+	t.llmLeft = e.timeout
 	var topic *retrieval.Hit
 	if t.req.SessionID != "" && isFollowUp(query) {
 		// With an LLM the question is rewritten from the conversation and searched;

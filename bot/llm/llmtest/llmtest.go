@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -153,6 +154,9 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid_request_error", "", "We could not parse the JSON body of your request: "+err.Error())
 		return
 	}
+	// Read the body to its end: only then does net/http watch the connection and
+	// cancel the request's context when the client goes away (see Cancelled).
+	_, _ = io.Copy(io.Discard, r.Body)
 	req, bad := wire.parse()
 	if bad != nil {
 		writeError(w, http.StatusBadRequest, "invalid_request_error", bad.param, bad.msg)
