@@ -118,22 +118,29 @@ func TestOneLLMBudgetPerTurn(t *testing.T) {
 	t.Logf("the follow-up took %v with a budget of 300ms", took)
 }
 
-// A failed check is logged with its reasons (never the text).
+// A failed check is logged with its reasons (never the text), wherever it failed: a
+// streamed sentence, the last words flushed (the reasons joined), the whole answer.
 func TestCheckFailureLogged(t *testing.T) {
 	s := pgtest.Bundled(t)
-	var buf syncBuffer
-	log := slog.New(slog.NewTextHandler(&buf, nil))
-	e, _ := fakeEngine(t, s, llmtest.Options{Reply: func(llmtest.ChatRequest) string {
-		return "普拿疼是止痛藥 [1]。詳情見 https://evil.example.com/buy [1]。"
-	}}, 10*time.Second, log)
-	const q = "普拿疼膜衣錠的成分是什麼？"
-	a := ask(t, e, "", q)
-	wantMode(t, a, q, bot.ModeExtractive)
-	out := buf.String()
-	if !strings.Contains(out, "check_failed") || !strings.Contains(out, bot.ErrUnknownURL.Error()) {
-		t.Errorf("log lacks the failed check's reason:\n%s", out)
-	}
-	if strings.Contains(out, "evil.example") {
-		t.Errorf("the log holds the answer's text:\n%s", out)
+	for name, tc := range map[string]struct{ reply, reason string }{
+		"streamed sentence": {"普拿疼是止痛藥 [1]。詳情見 https://evil.example.com/buy [1]。\n好 [1]。", bot.ErrUnknownURL.Error()},
+		"last words":        {"普拿疼是止痛藥 [1]。詳情見 https://evil.example.com/buy [1]", bot.ErrUnknownURL.Error()},
+		"whole answer":      {"普拿疼是止痛藥，請詢問藥師。", bot.ErrNoCitation.Error()},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var buf syncBuffer
+			log := slog.New(slog.NewTextHandler(&buf, nil))
+			e, _ := fakeEngine(t, s, llmtest.Options{Reply: func(llmtest.ChatRequest) string { return tc.reply }}, 10*time.Second, log)
+			const q = "普拿疼膜衣錠的成分是什麼？"
+			a := ask(t, e, "", q)
+			wantMode(t, a, q, bot.ModeExtractive)
+			out := buf.String()
+			if !strings.Contains(out, "check_failed") || !strings.Contains(out, tc.reason) {
+				t.Errorf("log lacks the failed check's reason %q:\n%s", tc.reason, out)
+			}
+			if strings.Contains(out, "evil.example") || strings.Contains(out, "止痛藥") {
+				t.Errorf("the log holds the answer's text:\n%s", out)
+			}
+		})
 	}
 }
