@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/civicbot/civicbot/contact"
 	"github.com/civicbot/civicbot/ingest"
 	"github.com/civicbot/civicbot/ingest/opendata"
 	"github.com/civicbot/civicbot/ingest/taipei"
@@ -77,10 +78,10 @@ func TestEveryBundledAnswerPassesTheCheck(t *testing.T) {
 				if strings.Contains(text, "¶") {
 					t.Errorf("%s %q (%s, %s): a link's «&para» read as «¶»:\n%s", d.Dataset, d.Key, locale, v.name, text)
 				}
-				if err := newChecker([]retrieval.Hit{h}, "").check(text, false, false); err != nil {
+				if err := newChecker([]retrieval.Hit{h}, "", nil).check(text, false, false); err != nil {
 					t.Errorf("%s %q (%s, %s): %v\n%s", d.Dataset, d.Key, locale, v.name, err, text)
-					for _, u := range urlRE.FindAllString(text, -1) {
-						t.Logf("URL %q in the record: %v", u, strings.Contains(h.Body, u))
+					for _, m := range contact.Find(text) {
+						t.Logf("%q in the answer", text[m.Start:m.End])
 					}
 				}
 			}

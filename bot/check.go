@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/civicbot/civicbot/prompts"
+	"github.com/civicbot/civicbot/contact"
 	"github.com/civicbot/civicbot/retrieval"
 )
 
@@ -23,81 +23,54 @@ var (
 	ErrCanary       = errors.New("system prompt leaked")
 )
 
-var (
-	urlRE = prompts.URLs
-	// phoneRE finds digit runs that may be phone numbers: digits with single separators,
-	// at least 7 digits in all (shorter ones are doses, years, licence serials).
-	phoneRE = regexp.MustCompile(`\+?\(?\d[\d\-\s().]{5,}\d`)
-	citeRE  = regexp.MustCompile(`\[(\d{1,3})\]`)
-)
+var citeRE = regexp.MustCompile(`\[(\d{1,3})\]`)
 
-// checker holds what an answer may contain: the URLs and phone numbers of its
-// sources and the help lines, the number of sources it may cite, and the canary.
+// checker holds what an answer may contain: the phone numbers and links of its
+// sources that the allow-list allows, the help lines, the number of sources it may
+// cite, and the canary. Answers and sources are read the same way (contact.Find), so
+// a number in full-width digits, Chinese numerals or with other separators is the
+// same number, and any domain-like token is a link.
 type checker struct {
-	corpus  string          // every URL and text of the sources, to find URLs in
-	phones  map[string]bool // digits of every phone-like run in the sources
+	allow   *contact.List
+	phones  map[string]bool // digits of the allowed numbers of the sources
+	links   []string        // the allowed links of the sources, normalised
 	sources int
 	canary  string
 }
 
-func newChecker(hits []retrieval.Hit, canary string) *checker {
-	c := &checker{phones: map[string]bool{}, sources: len(hits), canary: canary}
-	var b strings.Builder
-	add := func(s string) {
-		b.WriteString(s)
-		b.WriteByte('\n')
-		for _, m := range phoneRE.FindAllString(s, -1) {
-			for _, d := range phoneDigits(m) {
-				c.phones[d] = true
-			}
-		}
+func newChecker(hits []retrieval.Hit, canary string, allow *contact.List) *checker {
+	if allow == nil {
+		allow = contact.Default()
 	}
+	c := &checker{allow: allow, phones: map[string]bool{}, sources: len(hits), canary: canary}
 	for _, h := range HelpLines {
-		add(h)
+		c.phones[contact.Digits(h)] = true
 	}
 	for _, h := range hits {
-		add(h.URL)
-		add(h.Title)
-		add(h.Body)
-		add(h.Snippet)
+		var b strings.Builder
+		for _, s := range []string{h.URL, h.Title, h.Body, h.Snippet} {
+			b.WriteString(s)
+			b.WriteByte('\n')
+		}
 		if len(h.Facets) > 0 {
 			// The facets hold image and insert links and contact phones.
-			var js strings.Builder
-			enc := json.NewEncoder(&js)
+			enc := json.NewEncoder(&b)
 			enc.SetEscapeHTML(false)
-			if enc.Encode(h.Facets) == nil {
-				add(js.String())
-			}
+			_ = enc.Encode(h.Facets)
 		}
 		if !h.Snapshot.IsZero() {
-			add(h.Snapshot.Format("2006-01-02"))
+			b.WriteString(h.Snapshot.Format("2006-01-02"))
+		}
+		for _, m := range contact.Find(b.String()) {
+			switch {
+			case m.Kind == contact.Link && allow.LinkAllowed(m, h.Dataset, h.URL):
+				c.links = append(c.links, m.URL)
+			case m.Kind == contact.Phone && allow.PhoneAllowed(m, h.Dataset):
+				c.phones[m.Digits] = true
+			}
 		}
 	}
-	c.corpus = b.String()
 	return c
-}
-
-// phoneDigits returns the digit groups of a phone-like run that are long enough to be
-// a number (7+ digits): a run split by '#' or an extension gives each part.
-func phoneDigits(s string) []string {
-	var out []string
-	var d strings.Builder
-	flush := func() {
-		if d.Len() >= 7 {
-			out = append(out, d.String())
-		}
-		d.Reset()
-	}
-	for _, r := range s {
-		switch {
-		case r >= '0' && r <= '9':
-			d.WriteRune(r)
-		case r == '#':
-			flush()
-		}
-	}
-	flush()
-	return out
 }
 
 // check returns why a text may not be shown, nil if it may. final asks for the checks
@@ -106,17 +79,9 @@ func (c *checker) check(text string, cite, final bool) error {
 	if c.canary != "" && strings.Contains(strings.ToLower(text), strings.ToLower(c.canary)) {
 		return ErrCanary
 	}
-	for _, u := range urlRE.FindAllString(text, -1) {
-		u = strings.TrimRight(u, ".,:;!?")
-		if !strings.Contains(c.corpus, u) {
-			return ErrUnknownURL
-		}
-	}
-	for _, m := range phoneRE.FindAllString(text, -1) {
-		for _, d := range phoneDigits(m) {
-			if !c.knownPhone(d) {
-				return ErrUnknownPhone
-			}
+	for _, m := range contact.Find(text) {
+		if err := c.mention(m); err != nil {
+			return err
 		}
 	}
 	if cite {
@@ -134,19 +99,82 @@ func (c *checker) check(text string, cite, final bool) error {
 	return nil
 }
 
+// mention returns why a phone number or link may not be shown, nil if it may.
+func (c *checker) mention(m contact.Mention) error {
+	switch m.Kind {
+	case contact.Link:
+		if !c.knownLink(m.URL) {
+			return ErrUnknownURL
+		}
+	case contact.Phone:
+		if !c.knownPhone(m.Digits) && !contact.Partition(m.Groups, func(d string, n int) bool {
+			// A help line stands alone among its separators («1999 1925»); a longer number
+			// may span groups.
+			return c.allow.Phone(d) && n == 1 || len(d) >= contact.MinPhoneDigits && c.knownPhone(d)
+		}) {
+			return ErrUnknownPhone
+		}
+	}
+	return nil
+}
+
+// scrub replaces the phone numbers and links of text that may not be shown with
+// mark, and says how many it replaced: extractive answers quote their sources, and a
+// source may hold a number or link that is not allowed.
+func (c *checker) scrub(text, mark string) (string, int) {
+	var b strings.Builder
+	n, last := 0, 0
+	for _, m := range contact.Find(text) {
+		if c.mention(m) == nil {
+			continue
+		}
+		b.WriteString(text[last:m.Start])
+		b.WriteString(mark)
+		last = m.End
+		n++
+	}
+	if n == 0 {
+		return text, 0
+	}
+	b.WriteString(text[last:])
+	return b.String(), n
+}
+
+// knownLink accepts a link of the sources, or one cut short of it at a boundary
+// (a site's root, a page without its query).
+func (c *checker) knownLink(u string) bool {
+	for _, l := range c.links {
+		if l == u {
+			return true
+		}
+		if strings.HasPrefix(l, u) && strings.ContainsRune("/?#&", rune(l[len(u)])) {
+			return true
+		}
+	}
+	return false
+}
+
 // knownPhone accepts a number of the sources, also written without its area code or
 // with the country code.
 func (c *checker) knownPhone(d string) bool {
-	if c.phones[d] {
+	if c.phones[d] || c.allow.Phone(d) {
 		return true
 	}
 	if strings.HasPrefix(d, "886") && c.phones["0"+d[3:]] {
 		return true
 	}
 	for p := range c.phones {
-		if len(d) >= 7 && (strings.HasSuffix(p, d) || strings.Contains(p, d) && len(d) >= 8) {
+		if len(d) >= contact.MinPhoneDigits && (strings.HasSuffix(p, d) || strings.Contains(p, d) && len(d) >= 8) {
 			return true
 		}
 	}
 	return false
+}
+
+// removedMark stands in an extractive answer for a number or link that may not be shown.
+func removedMark(english bool) string {
+	if english {
+		return "[removed]"
+	}
+	return "〔已移除〕"
 }

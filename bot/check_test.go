@@ -15,7 +15,7 @@ func TestChecker(t *testing.T) {
 			Facets: map[string]any{"main": map[string]any{"contact_phone": "(02)2725-6888"}}},
 		{Dataset: "tfda_drug", Key: "衛署藥製字第019424號", Title: "普拿疼", URL: "https://mcp.fda.gov.tw/im_detail_1/x?a=1&b=2"},
 	}
-	c := newChecker(hits, "cb-canary123")
+	c := newChecker(hits, "cb-canary123", nil)
 	for _, tc := range []struct {
 		name  string
 		text  string

@@ -16,6 +16,7 @@ import (
 
 	"github.com/civicbot/civicbot/bot/redact"
 	"github.com/civicbot/civicbot/bot/triage"
+	"github.com/civicbot/civicbot/contact"
 	"github.com/civicbot/civicbot/ingest"
 	"github.com/civicbot/civicbot/prompts"
 	"github.com/civicbot/civicbot/retrieval"
@@ -47,7 +48,10 @@ type Config struct {
 	StoreTimeout time.Duration
 	// AnswerTimeout bounds a whole turn (default LLMTimeout + 4 × StoreTimeout).
 	AnswerTimeout time.Duration
-	Now           func() time.Time
+	// Allow is the allow-list of phone numbers and links answers may carry; nil
+	// means contact.Default().
+	Allow *contact.List
+	Now   func() time.Time
 }
 
 // Engine answers messages. It is safe for concurrent use.
@@ -58,6 +62,7 @@ type Engine struct {
 	retention time.Duration
 	timeout   time.Duration
 	threshold float64
+	allow     *contact.List
 	now       func() time.Time
 
 	storeTimeout  time.Duration
@@ -102,10 +107,14 @@ func New(cfg Config) (*Engine, error) {
 		retention: cfg.Retention,
 		timeout:   cfg.LLMTimeout,
 		threshold: cfg.CuratedThreshold,
+		allow:     cfg.Allow,
 		now:       cfg.Now,
 
 		storeTimeout:  cfg.StoreTimeout,
 		answerTimeout: cfg.AnswerTimeout,
+	}
+	if e.allow == nil {
+		e.allow = contact.Default()
 	}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
@@ -158,6 +167,9 @@ type turn struct {
 	populations []string
 	// cautioned: the caution was streamed as the start of a generated answer.
 	cautioned bool
+	// llmLeft is what is left of the turn's budget for calls to the model
+	// (Config.LLMTimeout in all; see llmContext).
+	llmLeft time.Duration
 }
 
 func (t *turn) delta(s string) {
@@ -388,6 +400,9 @@ const (
 
 func (e *Engine) retrieve(ctx context.Context, t *turn) (Answer, error) {
 	query := t.question
+	// One budget for every call to the model in this turn: a rewrite that hangs
+	// leaves the answer the rest of it, never a budget of its own.
+	t.llmLeft = e.timeout
 	var topic *retrieval.Hit
 	if t.req.SessionID != "" && isFollowUp(query) {
 		// With an LLM the question is rewritten from the conversation and searched;
@@ -677,9 +692,15 @@ func (e *Engine) extractive(t *turn, q string, hits []retrieval.Hit) (Answer, []
 	}
 	a := Answer{Text: text, Mode: ModeExtractive, Sources: sources(used, t.english),
 		Topic: &Topic{Dataset: top.Dataset, Key: top.Key, Title: top.Title}}
-	// The templates only quote the records, but the check still runs: a record could
-	// carry text that is not allowed, and a template change could break the rule.
-	if err := newChecker(used, "").check(text, false, false); err != nil {
+	// The templates only quote the records, but a record can hold a number or link that
+	// the allow-list does not allow (a planted one): it is left out, never quoted.
+	chk := newChecker(used, "", e.allow)
+	if scrubbed, n := chk.scrub(a.Text, removedMark(t.english)); n > 0 {
+		e.log.Warn("extractive answer: numbers or links left out", "count", n, "dataset", top.Dataset, "key", top.Key)
+		a.Text = scrubbed
+	}
+	// The check still runs: a template change could break the rule.
+	if err := chk.check(a.Text, false, false); err != nil {
 		e.Stats.CheckFailures.Add(1)
 		e.log.Error("extractive answer failed the output check", "reason", err, "dataset", top.Dataset, "key", top.Key)
 		a, err := e.noAnswer(t)

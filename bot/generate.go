@@ -65,16 +65,21 @@ func (e *Engine) generated(ctx context.Context, t *turn, q string, used []retrie
 		t.cautioned = true
 	}
 
-	chk := newChecker(used, canary)
+	chk := newChecker(used, canary, e.allow)
 	g := &gate{check: func(s string) error { return chk.check(s, true, false) }, emit: t.delta}
-	gctx, cancel := context.WithTimeout(ctx, e.timeout)
-	defer cancel()
-	resp, err := e.llm.GenerateContent(gctx, []llms.MessageContent{
-		llms.TextParts(llms.ChatMessageTypeSystem, sys),
-		llms.TextParts(llms.ChatMessageTypeHuman, user),
-	}, llms.WithTemperature(0.1), llms.WithMaxTokens(900), llms.WithStreamingFunc(func(_ context.Context, chunk []byte) error {
-		return g.write(string(chunk))
-	}))
+	gctx, done := llmContext(ctx, t, 0)
+	defer done()
+	// The turn's budget may be spent already (a follow-up's rewrite that hung): then
+	// the model is not asked at all.
+	var resp *llms.ContentResponse
+	if err = gctx.Err(); err == nil {
+		resp, err = e.llm.GenerateContent(gctx, []llms.MessageContent{
+			llms.TextParts(llms.ChatMessageTypeSystem, sys),
+			llms.TextParts(llms.ChatMessageTypeHuman, user),
+		}, llms.WithTemperature(0.1), llms.WithMaxTokens(900), llms.WithStreamingFunc(func(_ context.Context, chunk []byte) error {
+			return g.write(string(chunk))
+		}))
+	}
 	reason := ""
 	switch {
 	case err == nil && (len(resp.Choices) == 0 || strings.TrimSpace(resp.Choices[0].Content) == ""):
@@ -110,7 +115,8 @@ func (e *Engine) generated(ctx context.Context, t *turn, q string, used []retrie
 			e.Stats.LLMFailures.Add(1)
 		}
 		// The reason and the check that failed are logged; the text never is.
-		e.log.Warn("generated answer replaced by the extractive one", "reason", reason, "err", errors.Unwrap(err), "prompts", prompts.Version)
+		// errors.Unwrap gives nil for the joined reasons of a failed check.
+		e.log.Warn("generated answer replaced by the extractive one", "reason", reason, "err", strings.ReplaceAll(err.Error(), "\n", "; "), "prompts", prompts.Version)
 		if t.streamed && t.emit != nil {
 			t.emit(Event{Type: EventReset})
 			t.streamed = false
@@ -235,8 +241,8 @@ func (e *Engine) rewrite(ctx context.Context, t *turn) string {
 	if err != nil {
 		return t.question
 	}
-	rctx, cancel := context.WithTimeout(ctx, min(e.timeout, 10*time.Second))
-	defer cancel()
+	rctx, done := llmContext(ctx, t, 10*time.Second)
+	defer done()
 	out, err := llms.GenerateFromSinglePrompt(rctx, e.llm, p, llms.WithTemperature(0), llms.WithMaxTokens(120))
 	out = strings.TrimSpace(out)
 	if err != nil || out == "" || utf8.RuneCountInString(out) > 300 {
@@ -244,4 +250,21 @@ func (e *Engine) rewrite(ctx context.Context, t *turn) string {
 	}
 	// The rewritten question is the model's text: it is searched, never shown.
 	return retrieval.Normalize(out)
+}
+
+// llmContext returns the context of one call to the model: it ends when what is left
+// of the turn's budget (t.llmLeft, at most limit if limit > 0) runs out, already ended
+// when nothing is left. done charges the call's time to the budget. Only the model's
+// time counts: the store's work between two calls does not use the budget up.
+func llmContext(ctx context.Context, t *turn, limit time.Duration) (context.Context, func()) {
+	d := t.llmLeft
+	if limit > 0 {
+		d = min(d, limit)
+	}
+	start := time.Now()
+	c, cancel := context.WithTimeout(ctx, max(d, 0))
+	return c, func() {
+		cancel()
+		t.llmLeft -= time.Since(start)
+	}
 }

@@ -46,6 +46,11 @@ const (
 	StatusCancelled  Status = "cancelled"  // a licence 註銷 or 廢止
 	StatusStale      Status = "stale"      // past its end date
 	StatusSuppressed Status = "suppressed" // hidden by staff; survives re-ingest
+	// StatusFlagged holds a document out of search and answers until staff release it:
+	// Screen found instructions aimed at an assistant, or numbers or links the
+	// allow-list does not allow. A release is of one content (Document.Hash): it
+	// survives re-ingest of the same content; changed content is screened again.
+	StatusFlagged Status = "flagged"
 )
 
 // Record is what one source says about one document: a whole document for a FAQ, or one

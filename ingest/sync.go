@@ -1,6 +1,11 @@
 package ingest
 
-import "errors"
+import (
+	"errors"
+	"time"
+
+	"github.com/civicbot/civicbot/contact"
+)
 
 // SyncOptions tune how a store takes in a run's batches (Sync of retrieval/pgstore
 // and retrieval/memstore).
@@ -10,7 +15,26 @@ type SyncOptions struct {
 	AllowShrink bool
 	// Progress, if set, is told how many chunks have been embedded.
 	Progress func(stage string, done, total int)
+	// Allow is the allow-list documents are screened with (see Screen); nil means
+	// contact.Default().
+	Allow *contact.List
 }
+
+// Flag is a document held out of answers (StatusFlagged), or released by staff.
+type Flag struct {
+	Dataset string `json:"dataset"`
+	Key     string `json:"key"`
+	Title   string `json:"title"`
+	// Hash is the content that was flagged (Document.Hash); a release is of it.
+	Hash      string    `json:"content_hash"`
+	Reason    string    `json:"reason"`
+	FlaggedAt time.Time `json:"flagged_at"`
+	// ReleasedAt is when staff released it; zero while it is held.
+	ReleasedAt time.Time `json:"released_at,omitzero"`
+}
+
+// ErrNotFlagged is returned when releasing a document that is not held.
+var ErrNotFlagged = errors.New("the document is not flagged")
 
 // MaxShrink is the share of a source's records a run may remove without AllowShrink.
 const MaxShrink = 0.5

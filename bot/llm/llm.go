@@ -20,6 +20,11 @@ import (
 	"google.golang.org/api/option"
 )
 
+// ErrIncomplete is returned for an answer the model did not finish: a stream that
+// ended without a finish reason (cut off on the way) or one cut at the token limit.
+// Half a sentence is not an answer.
+var ErrIncomplete = errors.New("llm: the answer is incomplete")
+
 // ErrNone is returned by New when the configuration names no model: the bot then
 // answers extractively, without one.
 var ErrNone = errors.New("llm: no language model configured")
@@ -249,7 +254,33 @@ func (m *model) GenerateContent(ctx context.Context, messages []llms.MessageCont
 		}
 		return nil, fmt.Errorf("llm: %s: %w", m.provider, err)
 	}
+	if err := complete(m.provider, resp); err != nil {
+		return nil, fmt.Errorf("llm: %s: %w", m.provider, err)
+	}
 	return resp, nil
+}
+
+// complete returns ErrIncomplete for an answer that did not end as finished answers
+// do. langchaingo takes a stream that stops without a finish reason or [DONE] as
+// whole; the providers whose answers always carry a stop reason say here which ones
+// are cut.
+func complete(provider string, resp *llms.ContentResponse) error {
+	var cut map[string]string
+	switch provider {
+	case "openai":
+		cut = map[string]string{"": "no finish reason: the stream was cut off", "length": "cut at the token limit"}
+	case "anthropic":
+		cut = map[string]string{"": "no stop reason: the stream was cut off", "max_tokens": "cut at the token limit"}
+	default:
+		return nil
+	}
+	if resp == nil || len(resp.Choices) == 0 {
+		return nil // an empty answer is the caller's to refuse
+	}
+	if why, ok := cut[resp.Choices[0].StopReason]; ok {
+		return fmt.Errorf("%w (%s)", ErrIncomplete, why)
+	}
+	return nil
 }
 
 // Call is the deprecated half of llms.Model.

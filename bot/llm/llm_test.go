@@ -489,3 +489,18 @@ func TestProviders(t *testing.T) {
 		newModel(t, llm.Config{Provider: p, Model: "m", APIKey: "k", BaseURL: "http://127.0.0.1:1"})
 	}
 }
+
+// A stream that stops without a finish reason or [DONE] is not taken as the answer.
+func TestOpenAIStreamCutOff(t *testing.T) {
+	reply := "Take one or two 500 mg tablets every four to six hours."
+	srv := llmtest.NewServer(t, llmtest.Options{Reply: func(llmtest.ChatRequest) string { return reply }, ChunkRunes: 5, CutAfter: 3})
+	m := openAI(t, srv)
+	var chunks []string
+	got, err := generate(context.Background(), m, &chunks)
+	if !errors.Is(err, llm.ErrIncomplete) {
+		t.Fatalf("generate = %q, %v; want ErrIncomplete", got, err)
+	}
+	if s := strings.Join(chunks, ""); s != reply[:15] {
+		t.Errorf("streamed %q, want the three chunks sent", s)
+	}
+}

@@ -50,6 +50,7 @@ func (a *app) firstStart(ctx context.Context, s store) error {
 		return err
 	}
 	st, err := s.Sync(ctx, batches, ingest.SyncOptions{
+		Allow:    a.cfg.Allow,
 		Progress: func(stage string, done, total int) { p.set(stage, int64(done), int64(total), "chunks") },
 	})
 	p.finish()

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/civicbot/civicbot/contact"
 )
 
 // Config is civicbot's configuration, read from the environment once.
@@ -65,6 +67,11 @@ type Config struct {
 
 	// OIDC single sign-on for the staff console (all unset: local accounts only).
 	OIDCIssuer, OIDCClientID, OIDCClientSecret, OIDCRedirectURL, OIDCRoleClaim string
+	// AllowListPath is the allow-list file (CIVICBOT_ALLOWLIST), "" for the embedded
+	// one; Allow is the list it holds: the phone numbers and links answers may carry,
+	// which ingest screens documents with.
+	AllowListPath string
+	Allow         *contact.List
 }
 
 var (
@@ -135,6 +142,10 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.RateLimitSession, c.RateLimitIP, err = parseRateLimit(env("CIVICBOT_RATE_LIMIT", "session=20,ip=60")); err != nil {
 		errs = append(errs, fmt.Errorf("CIVICBOT_RATE_LIMIT=%q: %w", getenv("CIVICBOT_RATE_LIMIT"), err))
+	}
+	c.AllowListPath = env("CIVICBOT_ALLOWLIST", "")
+	if c.Allow, err = contact.Load(c.AllowListPath); err != nil {
+		errs = append(errs, fmt.Errorf("CIVICBOT_ALLOWLIST=%q: %w", c.AllowListPath, err))
 	}
 	if err := c.validate(); err != nil {
 		errs = append(errs, err)
@@ -300,6 +311,9 @@ func (c Config) print(w io.Writer) {
 	if c.OIDCIssuer != "" {
 		fmt.Fprintf(w, " oidc_issuer=%s oidc_client_id=%s oidc_client_secret=%s oidc_redirect_url=%s", c.OIDCIssuer, c.OIDCClientID, mask(c.OIDCClientSecret), c.OIDCRedirectURL)
 	}
+	if c.Allow != nil {
+		fmt.Fprintf(w, " allowlist=%s@%s", cmpOr(c.AllowListPath, "embedded"), c.Allow.Version)
+	}
 	fmt.Fprintf(w, " widget_allowed_origins=%s rate_limit=%s trust_proxy=%t\n", strings.Join(c.WidgetAllowedOrigins, ","), rateLimit(c.RateLimitSession, c.RateLimitIP), c.TrustProxy)
 }
 
@@ -331,4 +345,11 @@ func maskURL(s string) string {
 		u.RawQuery = q.Encode()
 	}
 	return strings.Replace(u.String(), "%2A%2A%2A%2A", "****", 1)
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }

@@ -87,6 +87,7 @@ func (a *app) ingest(ctx context.Context, args []string) error {
 	}
 	st, err := s.Sync(ctx, batches, ingest.SyncOptions{
 		AllowShrink: *shrink,
+		Allow:       a.cfg.Allow,
 		Progress:    func(stage string, done, total int) { p.set(stage, int64(done), int64(total), "chunks") },
 	})
 	p.finish()
@@ -95,6 +96,9 @@ func (a *app) ingest(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(a.stdout, "ingest: %d documents (%d new, %d changed, %d unchanged, %d removed, %d rejected) in %.1fs\n",
 		st.Documents, st.Added, st.Changed, st.Unchanged, st.Removed, st.Rejected, time.Since(start).Seconds())
+	if flags, err := s.Flagged(ctx); err == nil && len(flags) > 0 {
+		fmt.Fprintf(a.stdout, "ingest: %d documents flagged and held out of answers: civicbot documents flagged\n", len(flags))
+	}
 	return nil
 }
 

@@ -9,6 +9,7 @@
 //	civicbot ask [--json] QUESTION            the whole answer pipeline
 //	civicbot eval [-k N] [--json] FILE.jsonl  retrieval quality: recall@k, MRR, latency
 //	civicbot migrate                          apply database migrations
+//	civicbot documents flagged | release KEY  documents held out of answers (planted instructions, numbers, links)
 //	civicbot token create --name N --role R   staff API token
 package main
 
@@ -57,6 +58,8 @@ Usage:
   civicbot curated import FILE.jsonl        load staff-approved answers
   civicbot curated list                     list the curated answers
   civicbot purge [--older-than 30d]         delete conversations past the retention period
+  civicbot documents flagged [--json]       list documents held out of answers, with why
+  civicbot documents release [--dataset D] KEY   return a flagged document to answers
   civicbot eval [-k N] [--json] FILE.jsonl  measure retrieval quality (recall@k, MRR, latency)
   civicbot migrate [--reembed]              apply database migrations
   civicbot staff add EMAIL --role ROLE      add a member of staff; prints a one-time sign-in link
@@ -110,6 +113,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return a.curated(ctx, rest)
 	case "purge":
 		return a.purge(ctx, rest)
+	case "documents":
+		return a.documents(ctx, rest)
 	case "serve":
 		return a.serve(ctx, rest)
 	case "token":

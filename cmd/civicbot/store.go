@@ -30,6 +30,7 @@ type store interface {
 	PurgeLineEvents(ctx context.Context, before time.Time) (int64, error)
 	staff.Store
 	console.Data
+	flagStore
 	Close()
 }
 

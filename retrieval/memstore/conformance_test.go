@@ -40,3 +40,7 @@ func TestConformance(t *testing.T) {
 func TestBotConformance(t *testing.T) {
 	bottest.Run(t, func(t *testing.T) bottest.Store { return openEmpty(t) })
 }
+
+func TestFlagConformance(t *testing.T) {
+	retrievaltest.RunFlags(t, func(t *testing.T) retrievaltest.FlagStore { return conformant{openEmpty(t)} })
+}

@@ -100,9 +100,10 @@ var (
 	bucketAudit     = []byte("audit_log")       // sequence (big-endian) → staff.Entry
 	bucketReviewed  = []byte("review_marks")    // message id → reviewRow
 	bucketDaily     = []byte("daily_counts")    // day, channel, mode, rating → count of purged turns (uint64)
+	bucketFlags     = []byte("document_flags")  // (dataset, key) → flagRow
 	allBuckets      = [][]byte{bucketMeta, bucketSources, bucketRecords, bucketRecDocs, bucketDocuments, bucketBodies,
 		bucketChunks, bucketRuns, bucketMessages, bucketSessions, bucketTimes, bucketCurated, bucketFeedback, bucketLine,
-		bucketOutbox, bucketOutboxIDs, bucketAccounts, bucketEmails, bucketCreds, bucketAudit, bucketReviewed, bucketDaily}
+		bucketOutbox, bucketOutboxIDs, bucketAccounts, bucketEmails, bucketCreds, bucketAudit, bucketReviewed, bucketDaily, bucketFlags}
 )
 
 const (

@@ -66,6 +66,7 @@ type plan struct {
 	bumps map[docKey]time.Time
 	log   func(phase string, d time.Duration)
 	phase time.Time
+	opt   ingest.SyncOptions
 }
 
 func (p *plan) lap(name string) {
@@ -95,7 +96,7 @@ type recKey struct{ dataset, key, facet string }
 // plan reads what the sync changes, composes the documents and embeds their chunks.
 // It writes nothing.
 func (s *Store) plan(ctx context.Context, batches []*ingest.Batch, opt ingest.SyncOptions) (*plan, error) {
-	p := &plan{sources: map[string]sourceRow{}, bumps: map[docKey]time.Time{}, phase: time.Now(),
+	p := &plan{sources: map[string]sourceRow{}, bumps: map[docKey]time.Time{}, phase: time.Now(), opt: opt,
 		log: func(phase string, d time.Duration) { s.log.Debug("sync phase", "phase", phase, "duration", d) }}
 	affected := map[docKey]bool{}
 	present := map[docKey]bool{}
@@ -492,6 +493,13 @@ func (s *Store) commit(ctx context.Context, p *plan, batches []*ingest.Batch, st
 				if w.old.Status == string(ingest.StatusSuppressed) {
 					row.Status = w.old.Status
 				}
+			}
+			if row.Status != string(ingest.StatusSuppressed) {
+				if err := screen(tx, w.doc, &row, p.opt, now); err != nil {
+					return err
+				}
+			}
+			if w.old != nil {
 			} else {
 				id, err := docB.NextSequence()
 				if err != nil {

@@ -33,3 +33,16 @@ func TestConformance(t *testing.T) {
 		return conformant{s}
 	})
 }
+
+func TestFlagConformance(t *testing.T) {
+	retrievaltest.RunFlags(t, func(t *testing.T) retrievaltest.FlagStore {
+		e := hashembed.New(256)
+		s, err := pgstore.Open(t.Context(), pgtest.New(t), e, pgstore.EmbedderInfo{Name: e.Name(), Dim: e.Dim()},
+			slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatalf("open: %v", err)
+		}
+		t.Cleanup(s.Close)
+		return conformant{s}
+	})
+}

@@ -22,7 +22,7 @@ func (s *Store) Get(ctx context.Context, dataset, key string) (retrieval.Hit, er
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	const q = `SELECT dataset, key, title, url, status, snapshot, facets, body FROM documents
-		WHERE dataset = $1 AND key = $2 AND status <> 'suppressed'`
+		WHERE dataset = $1 AND key = $2 AND status NOT IN ('suppressed', 'flagged')`
 	var (
 		h        retrieval.Hit
 		snapshot *time.Time

@@ -158,6 +158,9 @@ func (s *Store) sync(ctx context.Context, tx pgx.Tx, batches []*ingest.Batch, op
 			return st, fmt.Errorf("pgstore: sync: remove drug words: %w", err)
 		}
 	}
+	if err := screen(ctx, tx, write, opt); err != nil {
+		return st, err
+	}
 	n, err := s.writeDocuments(ctx, tx, write, writeIDs, opt, lap)
 	if err != nil {
 		return st, err

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -25,6 +26,10 @@ type Options struct {
 	ChunkRunes int
 	// ChunkDelay is the pause between streamed chunks.
 	ChunkDelay time.Duration
+	// CutAfter, if positive, ends a streamed answer after that many content chunks,
+	// without a finish reason or [DONE]: a stream cut off (a proxy's timeout, a
+	// crashed worker) that still closes cleanly.
+	CutAfter int
 	// Hang makes the server take chat requests and never answer, until the client
 	// goes away or the test ends: for timeouts.
 	Hang bool
@@ -65,9 +70,10 @@ type Server struct {
 	srv  *httptest.Server
 	done chan struct{} // closed when the test ends, to release hanging handlers
 
-	mu       sync.Mutex
-	requests []ChatRequest
-	seq      int
+	mu        sync.Mutex
+	requests  []ChatRequest
+	seq       int
+	cancelled int
 }
 
 // NewServer starts a fake that is closed when the test ends.
@@ -93,6 +99,23 @@ func NewServer(tb testing.TB, opts Options) *Server {
 		s.srv.Close()
 	})
 	return s
+}
+
+// Cancelled returns how many chat requests the client gave up on (its context
+// cancelled, its connection closed) before the fake had answered them.
+func (s *Server) Cancelled() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cancelled
+}
+
+func (s *Server) clientGone(r *http.Request) {
+	if r.Context().Err() == nil {
+		return
+	}
+	s.mu.Lock()
+	s.cancelled++
+	s.mu.Unlock()
 }
 
 // Requests returns every chat request received, in order, including refused ones.
@@ -131,6 +154,9 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid_request_error", "", "We could not parse the JSON body of your request: "+err.Error())
 		return
 	}
+	// Read the body to its end: only then does net/http watch the connection and
+	// cancel the request's context when the client goes away (see Cancelled).
+	_, _ = io.Copy(io.Discard, r.Body)
 	req, bad := wire.parse()
 	if bad != nil {
 		writeError(w, http.StatusBadRequest, "invalid_request_error", bad.param, bad.msg)
@@ -146,6 +172,7 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	case s.opts.Hang:
 		select {
 		case <-r.Context().Done():
+			s.clientGone(r)
 		case <-s.done:
 		}
 		return
@@ -234,6 +261,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, req ChatRequest,
 		case <-t.C:
 			return true
 		case <-r.Context().Done():
+			s.clientGone(r)
 		case <-s.done:
 		}
 		return false
@@ -242,7 +270,10 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, req ChatRequest,
 	if !send(chunk(map[string]any{"role": "assistant", "content": ""}, nil)) {
 		return
 	}
-	for _, part := range split(reply, s.opts.ChunkRunes) {
+	for i, part := range split(reply, s.opts.ChunkRunes) {
+		if s.opts.CutAfter > 0 && i == s.opts.CutAfter {
+			return
+		}
 		if !wait() || !send(chunk(map[string]any{"content": part}, nil)) {
 			return
 		}
