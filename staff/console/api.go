@@ -424,6 +424,11 @@ func (s *Server) setStatus(status ingest.Status, action string) func(w http.Resp
 		if b.Reason = strings.TrimSpace(b.Reason); b.Reason == "" || utf8.RuneCountInString(b.Reason) > 500 {
 			return 0, nil, badRequest("reason: say why, in at most 500 characters")
 		}
+		if held, err := s.isFlagged(r, b.Dataset, b.Key); err != nil {
+			return 0, nil, err
+		} else if held {
+			return 0, nil, &apiError{http.StatusConflict, "this document is held since ingest: release it (documents/release), or leave it held"}
+		}
 		if err := s.data.SetStatus(r.Context(), b.Dataset, b.Key, status); err != nil {
 			return 0, nil, err
 		}

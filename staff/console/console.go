@@ -36,6 +36,9 @@ type Data interface {
 	// and rating.
 	TurnStats(ctx context.Context, since time.Time) ([]staff.DayCount, error)
 	staff.Sources
+	// Flagged lists the documents held at ingest; Release lets one be used.
+	Flagged(ctx context.Context) ([]ingest.Flag, error)
+	Release(ctx context.Context, dataset, key string) (ingest.Flag, error)
 }
 
 // Engine answers a question as a citizen would get it, without keeping the turn;

@@ -115,6 +115,9 @@ var messages = map[string][2]string{
 	"done_suppressed":  {"已隱藏，民眾不會再得到這份文件。", "Suppressed: citizens no longer get this document."},
 	"done_active":      {"已恢復。", "Restored."},
 	"sso":              {"以機關帳號登入（單一登入）", "Sign in with your agency account (single sign-on)"},
+	"flagged":          {"匯入時暫停使用的文件（含指示語句或名單外的電話、連結）", "Documents held at ingest (instructions, or numbers or links outside the allow-list)"},
+	"release":          {"放行", "Release"},
+	"done_released":    {"已放行，這份文件可以用於回答。", "Released: the document may be used in answers."},
 	"export":           {"匯出（已去識別化）", "Export (redacted)"},
 }
 

@@ -40,6 +40,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/document", s.page(staff.Viewer, s.handleDocumentPage))
 	mux.HandleFunc("POST /admin/documents/suppress", s.page(staff.Approver, s.handleStatusForm(ingest.StatusSuppressed, "documents.suppress")))
 	mux.HandleFunc("POST /admin/documents/restore", s.page(staff.Approver, s.handleStatusForm(ingest.StatusActive, "documents.restore")))
+	mux.HandleFunc("POST /admin/documents/release", s.page(staff.Approver, s.handleReleaseForm))
 	mux.HandleFunc("GET /admin/try", s.page(staff.Viewer, s.handleTryPage))
 	mux.HandleFunc("POST /admin/try", s.page(staff.Viewer, s.handleTryPage))
 	mux.HandleFunc("GET /admin/audit", s.page(staff.Viewer, s.handleAuditPage))
@@ -70,6 +71,8 @@ func (s *Server) apiRoutes() []route {
 		{"POST", "/api/v1/admin/curated/{id}/retire", staff.Approver, s.handleCuratedRetire},
 		{"POST", "/api/v1/admin/documents/suppress", staff.Approver, s.setStatus(ingest.StatusSuppressed, "documents.suppress")},
 		{"POST", "/api/v1/admin/documents/restore", staff.Approver, s.setStatus(ingest.StatusActive, "documents.restore")},
+		{"GET", "/api/v1/admin/documents/flagged", staff.Viewer, s.handleFlagged},
+		{"POST", "/api/v1/admin/documents/release", staff.Approver, s.handleRelease},
 		{"POST", "/api/v1/admin/preview", staff.Viewer, s.handlePreview},
 		{"GET", "/api/v1/admin/sources", staff.Viewer, s.handleSources},
 		{"GET", "/api/v1/admin/documents", staff.Viewer, s.handleDocuments},

@@ -134,13 +134,18 @@ func (s *Server) handleSourcesPage(w http.ResponseWriter, r *http.Request, p sta
 		s.fail(w, r, err)
 		return
 	}
+	flags, err := s.data.Flagged(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	datasets := []string{}
 	for _, d := range src.Items {
 		datasets = append(datasets, d.Dataset)
 	}
 	slices.Sort(datasets)
 	s.render(w, r, http.StatusOK, "sources", page{Title: "sources", Nav: "sources",
-		Data: map[string]any{"Sources": src, "Docs": docs, "Q": r.URL.Query(), "Datasets": datasets, "Statuses": statusOrder}})
+		Data: map[string]any{"Sources": src, "Docs": docs, "Flags": flags, "Q": r.URL.Query(), "Datasets": datasets, "Statuses": statusOrder}})
 }
 
 func (s *Server) handleDocumentPage(w http.ResponseWriter, r *http.Request, p staff.Principal) {
@@ -167,4 +172,57 @@ func (s *Server) handleStatusForm(status ingest.Status, action string) func(w ht
 		}
 		done(w, r, back, string(status))
 	}
+}
+
+func (s *Server) handleFlagged(w http.ResponseWriter, r *http.Request, p staff.Principal) (int, any, error) {
+	flags, err := s.data.Flagged(r.Context())
+	if err != nil {
+		return 0, nil, err
+	}
+	if flags == nil {
+		flags = []ingest.Flag{}
+	}
+	return http.StatusOK, list[ingest.Flag]{Items: flags}, nil
+}
+
+// handleRelease lets a document flagged at ingest be used (its content, as flagged:
+// changed content is screened again), with the reason in the audit log.
+func (s *Server) handleRelease(w http.ResponseWriter, r *http.Request, p staff.Principal) (int, any, error) {
+	var b documentBody
+	if err := decode(w, r, &b); err != nil {
+		return 0, nil, err
+	}
+	if b.Dataset == "" || b.Key == "" {
+		return 0, nil, badRequest("dataset and key: name the document")
+	}
+	if b.Reason = strings.TrimSpace(b.Reason); b.Reason == "" || utf8.RuneCountInString(b.Reason) > 500 {
+		return 0, nil, badRequest("reason: say why, in at most 500 characters")
+	}
+	f, err := s.data.Release(r.Context(), b.Dataset, b.Key)
+	if err != nil {
+		return 0, nil, err
+	}
+	if err := s.auth.Audit(r.Context(), p.Actor, "documents.release", b.Dataset+"/"+b.Key, s.clientAddr(r), f, map[string]string{"reason": b.Reason}); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]string{"dataset": b.Dataset, "key": b.Key, "status": "released"}, nil
+}
+
+// isFlagged reports whether a document is held at ingest: it is released, not restored.
+func (s *Server) isFlagged(r *http.Request, dataset, key string) (bool, error) {
+	flags, err := s.data.Flagged(r.Context())
+	if err != nil {
+		return false, err
+	}
+	return slices.ContainsFunc(flags, func(f ingest.Flag) bool { return f.Dataset == dataset && f.Key == key }), nil
+}
+
+func (s *Server) handleReleaseForm(w http.ResponseWriter, r *http.Request, p staff.Principal) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	body := documentBody{Dataset: r.PostFormValue("dataset"), Key: r.PostFormValue("key"), Reason: r.PostFormValue("reason")}
+	if _, _, err := s.apiCall(w, r, p, body, s.handleRelease); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	done(w, r, "/admin/sources", "released")
 }
