@@ -36,6 +36,10 @@ type Config struct {
 	// StoreTimeout bounds each store call of a request: past it the citizen gets the
 	// friendly error with 1999 (CIVICBOT_STORE_TIMEOUT, default 3s).
 	StoreTimeout time.Duration
+	// CuratedThreshold is how similar a question must be to a curated answer's
+	// questions to get it (CIVICBOT_CURATED_THRESHOLD, 0.5 to 1, default 0.8); the
+	// console's Try it shows the score a question reaches.
+	CuratedThreshold float64
 
 	EmbeddingsProvider string
 	EmbeddingsModel    string
@@ -122,6 +126,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.StoreTimeout, err = time.ParseDuration(env("CIVICBOT_STORE_TIMEOUT", "3s")); err != nil || c.StoreTimeout <= 0 || c.StoreTimeout > time.Minute {
 		errs = append(errs, fmt.Errorf("CIVICBOT_STORE_TIMEOUT=%q: want a duration such as 3s, more than 0 and at most 1m", getenv("CIVICBOT_STORE_TIMEOUT")))
+	}
+	if c.CuratedThreshold, err = strconv.ParseFloat(env("CIVICBOT_CURATED_THRESHOLD", "0.8"), 64); err != nil || c.CuratedThreshold < 0.5 || c.CuratedThreshold > 1 {
+		errs = append(errs, fmt.Errorf("CIVICBOT_CURATED_THRESHOLD=%q: want a similarity from 0.5 to 1 (1: only the question itself)", getenv("CIVICBOT_CURATED_THRESHOLD")))
 	}
 	if c.Retention, err = parseDays("CIVICBOT_RETENTION", env("CIVICBOT_RETENTION", "30d")); err != nil {
 		errs = append(errs, err)
@@ -307,7 +314,7 @@ func (c Config) print(w io.Writer) {
 	if c.LineAPIBaseURL != "" {
 		fmt.Fprintf(w, " line_api_base_url=%s", c.LineAPIBaseURL)
 	}
-	fmt.Fprintf(w, " retention=%s store_timeout=%s", c.Retention, c.StoreTimeout)
+	fmt.Fprintf(w, " retention=%s store_timeout=%s curated_threshold=%g", c.Retention, c.StoreTimeout, c.CuratedThreshold)
 	if c.OIDCIssuer != "" {
 		fmt.Fprintf(w, " oidc_issuer=%s oidc_client_id=%s oidc_client_secret=%s oidc_redirect_url=%s", c.OIDCIssuer, c.OIDCClientID, mask(c.OIDCClientSecret), c.OIDCRedirectURL)
 	}

@@ -170,25 +170,27 @@ func TestIngestFailuresChangeNothing(t *testing.T) {
 
 func TestConfig(t *testing.T) {
 	_, err := loadConfig(func(k string) string {
-		return map[string]string{"LLM_PROVIDER": "gpt", "CIVICBOT_ADDR": "nonsense", "WIDGET_ALLOWED_ORIGINS": "https://ok.gov.tw,not a url"}[k]
+		return map[string]string{"LLM_PROVIDER": "gpt", "CIVICBOT_ADDR": "nonsense", "WIDGET_ALLOWED_ORIGINS": "https://ok.gov.tw,not a url",
+			"CIVICBOT_CURATED_THRESHOLD": "0.1", "OIDC_ISSUER": "https://sso.agency.gov.tw"}[k]
 	})
-	for _, want := range []string{"LLM_PROVIDER", "CIVICBOT_ADDR", "WIDGET_ALLOWED_ORIGINS"} {
+	for _, want := range []string{"LLM_PROVIDER", "CIVICBOT_ADDR", "WIDGET_ALLOWED_ORIGINS", "CIVICBOT_CURATED_THRESHOLD", "OIDC_CLIENT_ID"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("config error %v should name %s", err, want)
 		}
 	}
 	c, err := loadConfig(func(k string) string {
-		return map[string]string{"DATABASE_URL": "postgres://u:secret@db:5432/x", "LLM_PROVIDER": "openai", "LLM_MODEL": "m", "LLM_API_KEY": "sk-secret", "LINE_CHANNEL_SECRET": "abc", "LINE_CHANNEL_ACCESS_TOKEN": "tok-secret"}[k]
+		return map[string]string{"DATABASE_URL": "postgres://u:secret@db:5432/x", "LLM_PROVIDER": "openai", "LLM_MODEL": "m", "LLM_API_KEY": "sk-secret", "LINE_CHANNEL_SECRET": "abc", "LINE_CHANNEL_ACCESS_TOKEN": "tok-secret",
+			"OIDC_ISSUER": "https://sso.agency.gov.tw", "OIDC_CLIENT_ID": "civicbot", "OIDC_CLIENT_SECRET": "oidc-secret", "OIDC_REDIRECT_URL": "https://civicbot.gov.tw/admin/oidc/callback"}[k]
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var b bytes.Buffer
 	c.print(&b)
-	if s := b.String(); strings.Contains(s, ":secret") || strings.Contains(s, "sk-secret") || strings.Contains(s, "=abc") || strings.Contains(s, "tok-secret") || !strings.Contains(s, "u:****@db") {
+	if s := b.String(); strings.Contains(s, ":secret") || strings.Contains(s, "sk-secret") || strings.Contains(s, "=abc") || strings.Contains(s, "tok-secret") || strings.Contains(s, "oidc-secret") || !strings.Contains(s, "u:****@db") {
 		t.Errorf("secrets not masked: %s", s)
 	}
-	if c.Addr != ":8080" || c.DataDir != "./data" || c.EmbeddingsProvider != "hash" {
+	if c.Addr != ":8080" || c.DataDir != "./data" || c.EmbeddingsProvider != "hash" || c.CuratedThreshold != 0.8 {
 		t.Errorf("defaults: %+v", c)
 	}
 }
