@@ -67,6 +67,8 @@ type Engine struct {
 	curated        []Curated
 	curatedLoaded  time.Time
 	curatedRefresh chan struct{} // closed when the refresh under way ends; nil when none is
+	curatedAgain   bool          // the curated answers changed during the refresh under way
+	stopWatch      func()        // stops watching the store for curated changes; nil when not
 
 	// Work that outlives a request (saving an emergency turn, refreshing the curated
 	// answers) runs under bg and is waited for by Close.
@@ -132,6 +134,9 @@ func New(cfg Config) (*Engine, error) {
 	// Fail at start, not at the first question, if a template is broken.
 	if _, err := prompts.Render(prompts.DefaultLocale, "no_answer", nil); err != nil {
 		return nil, err
+	}
+	if w, ok := cfg.Store.(curatedWatcher); ok {
+		e.watchCurated(w)
 	}
 	return e, nil
 }

@@ -62,10 +62,13 @@ type Config struct {
 	MaxBodyBytes    int64 // default 16 KiB
 	MaxMessageRunes int   // default bot.MaxMessageRunes
 
-	// Per-process rate limits of POST /api/v1/chat (both) and /api/v1/feedback (per IP).
+	// Rate limits of POST /api/v1/chat (both) and /api/v1/feedback (per IP).
 	// Defaults: 20 a minute per session (burst 6), 60 a minute per IP (burst 20).
 	RatePerSession Limit
 	RatePerIP      Limit
+	// SharedLimits keeps the rate limits' buckets where every replica takes from the
+	// same ones (PostgreSQL); nil keeps them in this process.
+	SharedLimits SharedLimits
 	// TrustProxy takes the client address for per-IP limits from the last
 	// X-Forwarded-For entry, the one the load balancer in front of civicbot adds. Leave
 	// it off when clients reach the server directly: they could choose their address.
@@ -81,6 +84,21 @@ type Config struct {
 	Collectors []prometheus.Collector
 }
 
+// SharedLimits holds token buckets that every replica takes from.
+type SharedLimits interface {
+	// Take takes a token from every bucket, or from none when any is empty, and
+	// returns for each bucket, in order, how long until it has a token again (0 for
+	// one that had a token).
+	Take(ctx context.Context, buckets []Bucket) ([]time.Duration, error)
+}
+
+// Bucket is one token bucket of a shared limit.
+type Bucket struct {
+	Key       string // a scope and a session or a client address
+	PerSecond float64
+	Burst     int
+}
+
 // Server is civicbot's HTTP front.
 type Server struct {
 	engine     Answerer
@@ -93,6 +111,7 @@ type Server struct {
 	heartbeat  time.Duration
 	perSession *buckets // nil: no limit
 	perIP      *buckets
+	shared     SharedLimits // when set, takes the place of perSession and perIP's buckets
 	trustProxy bool
 	widget     *asset
 	demo       *asset
@@ -114,6 +133,7 @@ func New(cfg Config) (*Server, error) {
 		maxRunes:   cfg.MaxMessageRunes,
 		heartbeat:  cfg.Heartbeat,
 		trustProxy: cfg.TrustProxy,
+		shared:     cfg.SharedLimits,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -55,7 +55,8 @@ type Config struct {
 	WidgetAllowedOrigins []string
 
 	// RateLimitSession and RateLimitIP are the chat requests a minute allowed per web
-	// session and per client IP, per process; 0 turns a limit off. From
+	// session and per client IP, shared by every replica on PostgreSQL (per process on
+	// the embedded store); 0 turns a limit off. From
 	// CIVICBOT_RATE_LIMIT: "session=20,ip=60" (the default) or "off".
 	RateLimitSession float64
 	RateLimitIP      float64

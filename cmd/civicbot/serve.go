@@ -88,6 +88,7 @@ func (a *app) serve(ctx context.Context, args []string) error {
 		Log:            a.log,
 		RatePerSession: limit(a.cfg.RateLimitSession),
 		RatePerIP:      limit(a.cfg.RateLimitIP),
+		SharedLimits:   sharedLimits(store),
 		TrustProxy:     a.cfg.TrustProxy,
 		Collectors:     collectors,
 		Mount:          mount,
