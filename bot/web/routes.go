@@ -7,7 +7,8 @@ import (
 )
 
 // routes lists every route the server answers.
-func (s *Server) routes(mount func(*http.ServeMux)) http.Handler {
+// metrics is nil when /metrics is served elsewhere.
+func (s *Server) routes(mount func(*http.ServeMux), metrics http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/v1/chat", s.handleChat)
 	mux.HandleFunc("OPTIONS /api/v1/chat", s.handlePreflight)
@@ -17,7 +18,9 @@ func (s *Server) routes(mount func(*http.ServeMux)) http.Handler {
 	mux.HandleFunc("GET /{$}", s.handleDemo)
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
-	mux.Handle("GET /metrics", s.metrics.handler())
+	if metrics != nil {
+		mux.Handle("GET /metrics", metrics)
+	}
 	if mount != nil {
 		mount(mux)
 	}

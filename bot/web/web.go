@@ -82,6 +82,12 @@ type Config struct {
 	Mount func(mux *http.ServeMux)
 	// Collectors are exposed on /metrics beside the server's own metrics.
 	Collectors []prometheus.Collector
+	// MetricsElsewhere takes /metrics off the citizens' routes: MetricsHandler
+	// serves it on a listener of its own (CIVICBOT_METRICS_ADDR).
+	MetricsElsewhere bool
+	// MetricsToken, when set, must come as "Authorization: Bearer TOKEN" on /metrics,
+	// wherever it is served (CIVICBOT_METRICS_TOKEN).
+	MetricsToken string
 }
 
 // SharedLimits holds token buckets that every replica takes from.
@@ -116,6 +122,7 @@ type Server struct {
 	widget     *asset
 	demo       *asset
 	metrics    *metrics
+	metricsOut http.Handler // /metrics, behind the token when there is one
 	handler    http.Handler
 }
 
@@ -168,8 +175,24 @@ func New(cfg Config) (*Server, error) {
 	if s.metrics, err = newMetrics(cfg.Collectors); err != nil {
 		return nil, err
 	}
-	s.handler = s.routes(cfg.Mount)
+	s.metricsOut = s.metrics.handler()
+	if cfg.MetricsToken != "" {
+		s.metricsOut = bearer(cfg.MetricsToken, s.metricsOut)
+	}
+	var metricsRoute http.Handler
+	if !cfg.MetricsElsewhere {
+		metricsRoute = s.metricsOut
+	}
+	s.handler = s.routes(cfg.Mount, metricsRoute)
 	return s, nil
+}
+
+// MetricsHandler serves GET /metrics alone, for a listener of its own that only the
+// monitoring system reaches.
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.metricsOut)
+	return mux
 }
 
 // Handler returns the server's routes.

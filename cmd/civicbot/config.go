@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -63,7 +64,16 @@ type Config struct {
 	// TrustProxy takes the client IP from the last X-Forwarded-For entry, for a server
 	// behind a load balancer (CIVICBOT_TRUST_PROXY=true).
 	TrustProxy bool
+
+	// MetricsAddr serves /metrics on a listener of its own and no longer on Addr
+	// (CIVICBOT_METRICS_ADDR, e.g. :9090); MetricsToken requires it as a bearer token
+	// (CIVICBOT_METRICS_TOKEN). Either keeps the metrics from the citizens.
+	MetricsAddr  string
+	MetricsToken string
 }
+
+// minMetricsToken is the shortest metrics token accepted: a guessable one protects nothing.
+const minMetricsToken = 16
 
 var (
 	llmProviders        = []string{"none", "openai", "ollama", "googleai", "anthropic"}
@@ -95,6 +105,8 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		LineChannelSecret:      env("LINE_CHANNEL_SECRET", ""),
 		LineChannelAccessToken: env("LINE_CHANNEL_ACCESS_TOKEN", ""),
 		LineAPIBaseURL:         env("LINE_API_BASE_URL", ""),
+		MetricsAddr:            env("CIVICBOT_METRICS_ADDR", ""),
+		MetricsToken:           env("CIVICBOT_METRICS_TOKEN", ""),
 	}
 	for _, o := range strings.Split(env("WIDGET_ALLOWED_ORIGINS", ""), ",") {
 		if o = strings.TrimSpace(o); o != "" {
@@ -244,6 +256,16 @@ func (c Config) validate() error {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("CIVICBOT_ADDR=%q: want host:port or :port", c.Addr))
 	}
+	if c.MetricsAddr != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			errs = append(errs, fmt.Errorf("CIVICBOT_METRICS_ADDR=%q: want host:port or :port", c.MetricsAddr))
+		} else if c.MetricsAddr == c.Addr && port != "0" {
+			errs = append(errs, errors.New("CIVICBOT_METRICS_ADDR: want another address than CIVICBOT_ADDR, which the citizens reach"))
+		}
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < minMetricsToken {
+		errs = append(errs, fmt.Errorf("CIVICBOT_METRICS_TOKEN: want at least %d characters (e.g. openssl rand -hex 32)", minMetricsToken))
+	}
 	for name, v := range map[string]string{"LLM_BASE_URL": c.LLMBaseURL, "EMBEDDINGS_BASE_URL": c.EmbeddingsBaseURL, "LINE_API_BASE_URL": c.LineAPIBaseURL} {
 		if v == "" {
 			continue
@@ -282,7 +304,8 @@ func (c Config) print(w io.Writer) {
 		fmt.Fprintf(w, " line_api_base_url=%s", c.LineAPIBaseURL)
 	}
 	fmt.Fprintf(w, " retention=%s store_timeout=%s", c.Retention, c.StoreTimeout)
-	fmt.Fprintf(w, " widget_allowed_origins=%s rate_limit=%s trust_proxy=%t\n", strings.Join(c.WidgetAllowedOrigins, ","), rateLimit(c.RateLimitSession, c.RateLimitIP), c.TrustProxy)
+	fmt.Fprintf(w, " widget_allowed_origins=%s rate_limit=%s trust_proxy=%t", strings.Join(c.WidgetAllowedOrigins, ","), rateLimit(c.RateLimitSession, c.RateLimitIP), c.TrustProxy)
+	fmt.Fprintf(w, " metrics_addr=%s metrics_token=%s\n", cmp.Or(c.MetricsAddr, "(main)"), mask(c.MetricsToken))
 }
 
 func rateLimit(session, ip float64) string {
