@@ -20,6 +20,8 @@ import (
 	"github.com/civicbot/civicbot/prompts"
 	"github.com/civicbot/civicbot/retrieval"
 	"github.com/tmc/langchaingo/llms"
+	"go.opentelemetry.io/otel/codes"
+	oteltrace "go.opentelemetry.io/otel/trace"
 )
 
 // ErrEmptyMessage is returned for a message with nothing to answer.
@@ -48,6 +50,8 @@ type Config struct {
 	// AnswerTimeout bounds a whole turn (default LLMTimeout + 4 × StoreTimeout).
 	AnswerTimeout time.Duration
 	Now           func() time.Time
+	// TracerProvider records a trace per answer (OpenTelemetry); nil records none.
+	TracerProvider oteltrace.TracerProvider
 }
 
 // Engine answers messages. It is safe for concurrent use.
@@ -59,6 +63,7 @@ type Engine struct {
 	timeout   time.Duration
 	threshold float64
 	now       func() time.Time
+	tracer    oteltrace.Tracer
 
 	storeTimeout  time.Duration
 	answerTimeout time.Duration
@@ -105,6 +110,7 @@ func New(cfg Config) (*Engine, error) {
 		timeout:   cfg.LLMTimeout,
 		threshold: cfg.CuratedThreshold,
 		now:       cfg.Now,
+		tracer:    tracer(cfg.TracerProvider),
 
 		storeTimeout:  cfg.StoreTimeout,
 		answerTimeout: cfg.AnswerTimeout,
@@ -193,7 +199,10 @@ func (e *Engine) ask(ctx context.Context, req Request, emit func(Event), trace *
 	if strings.TrimSpace(q) == "" {
 		return Answer{}, ErrEmptyMessage
 	}
+	ctx, span := e.tracer.Start(ctx, SpanAnswer, oteltrace.WithAttributes(attrChannel.String(req.Channel)))
+	defer span.End()
 	red, kinds := redact.Redact(q)
+	span.SetAttributes(attrRedacted.Int(len(kinds)))
 	t := &turn{req: req, question: red, emit: emit, trace: trace}
 	for _, k := range kinds {
 		t.redacted = append(t.redacted, string(k))
@@ -211,8 +220,11 @@ func (e *Engine) ask(ctx context.Context, req Request, emit func(Event), trace *
 	defer cancel()
 	a, err := e.answer(ctx, t)
 	if err != nil {
+		// The error's text may quote what the store or the model said: not recorded.
+		span.SetStatus(codes.Error, "no answer")
 		return Answer{}, err
 	}
+	span.SetAttributes(attrMode.String(string(a.Mode)), attrSources.Int(len(a.Sources)))
 	a.Redacted = t.redacted
 	if len(t.redacted) > 0 {
 		note, err := e.privacyNote(t)
@@ -242,7 +254,7 @@ func (e *Engine) ask(ctx context.Context, req Request, emit func(Event), trace *
 	if a.Mode == ModeEmergency {
 		// An emergency answer never waits for the database: it is kept afterwards.
 		e.saveLater(turn)
-	} else if !e.saveTurn(ctx, turn) {
+	} else if !e.tracedSave(ctx, turn) {
 		// The citizen still gets the answer; no message_id, since there is no message
 		// to rate or to follow up.
 		a.MessageID = ""
@@ -287,8 +299,23 @@ func (e *Engine) stream(t *turn, text string) {
 	}
 }
 
+// tracedSave is saveTurn in a span of its own.
+func (e *Engine) tracedSave(ctx context.Context, turn Turn) bool {
+	ctx, span := e.tracer.Start(ctx, SpanSaveTurn)
+	defer span.End()
+	ok := e.saveTurn(ctx, turn)
+	span.SetAttributes(attrSaved.Bool(ok))
+	if !ok {
+		span.SetStatus(codes.Error, "turn not kept")
+	}
+	return ok
+}
+
 func (e *Engine) answer(ctx context.Context, t *turn) (Answer, error) {
+	_, span := e.tracer.Start(ctx, SpanTriage)
 	r := triage.Classify(t.question)
+	span.SetAttributes(attrTriage.String(cmp.Or(string(r.Kind), "none")))
+	span.End()
 	if t.trace != nil {
 		t.trace.Triage, t.trace.TriageReason = cmp.Or(string(r.Kind), "none"), r.Reason
 	}
@@ -456,7 +483,14 @@ func (e *Engine) retrieve(ctx context.Context, t *turn) (Answer, error) {
 		return Answer{}, err
 	}
 	if e.llm != nil && a.Mode == ModeExtractive {
-		return e.generated(ctx, t, query, used, a)
+		ctx, span := e.tracer.Start(ctx, SpanLLM)
+		defer span.End()
+		g, err := e.generated(ctx, t, query, used, a)
+		span.SetAttributes(attrMode.String(string(g.Mode)), attrFallback.String(g.Fallback))
+		if err != nil {
+			span.SetStatus(codes.Error, "generation failed")
+		}
+		return g, err
 	}
 	return a, nil
 }
@@ -467,9 +501,16 @@ var medicineDatasets = []string{ingest.DatasetDrug, ingest.DatasetMyth, ingest.D
 // search finds the candidates of q and reads the best one whole (its body is quoted
 // and its coverage measured). A medicine licence that the question names makes it a
 // medicine question.
-func (e *Engine) search(ctx context.Context, t *turn, q retrieval.Query) ([]retrieval.Hit, error) {
-	var hits []retrieval.Hit
-	err := e.storeCall(ctx, "search", func(ctx context.Context) (err error) {
+func (e *Engine) search(ctx context.Context, t *turn, q retrieval.Query) (hits []retrieval.Hit, err error) {
+	ctx, span := e.tracer.Start(ctx, SpanSearch, oteltrace.WithAttributes(attrFiltered.Bool(len(q.Datasets) > 0)))
+	defer func() {
+		span.SetAttributes(attrHits.Int(len(hits)))
+		if err != nil {
+			span.SetStatus(codes.Error, "search failed")
+		}
+		span.End()
+	}()
+	err = e.storeCall(ctx, "search", func(ctx context.Context) (err error) {
 		hits, err = e.store.Search(ctx, q)
 		return err
 	})
