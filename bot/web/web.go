@@ -15,6 +15,8 @@ import (
 
 	"github.com/civicbot/civicbot/bot"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 )
 
 // Answerer answers a citizen's message; *bot.Engine is one.
@@ -85,6 +87,9 @@ type Config struct {
 	// MetricsElsewhere takes /metrics off the citizens' routes: MetricsHandler
 	// serves it on a listener of its own (CIVICBOT_METRICS_ADDR).
 	MetricsElsewhere bool
+	// TracerProvider records a span per chat request, the parent of the answer's
+	// (OpenTelemetry); nil records none.
+	TracerProvider trace.TracerProvider
 	// MetricsToken, when set, must come as "Authorization: Bearer TOKEN" on /metrics,
 	// wherever it is served (CIVICBOT_METRICS_TOKEN).
 	MetricsToken string
@@ -123,6 +128,7 @@ type Server struct {
 	demo       *asset
 	metrics    *metrics
 	metricsOut http.Handler // /metrics, behind the token when there is one
+	tracer     trace.Tracer
 	handler    http.Handler
 }
 
@@ -142,6 +148,11 @@ func New(cfg Config) (*Server, error) {
 		trustProxy: cfg.TrustProxy,
 		shared:     cfg.SharedLimits,
 	}
+	tp := cfg.TracerProvider
+	if tp == nil {
+		tp = noop.NewTracerProvider()
+	}
+	s.tracer = tp.Tracer("github.com/civicbot/civicbot/bot/web")
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

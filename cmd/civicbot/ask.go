@@ -23,7 +23,7 @@ func (a *app) engine(ctx context.Context) (*bot.Engine, store, error) {
 		s.Close()
 		return nil, nil, err
 	}
-	e, err := bot.New(bot.Config{Store: s, LLM: model, Log: a.log, Retention: a.cfg.Retention, LLMTimeout: a.cfg.LLMTimeout, StoreTimeout: a.cfg.StoreTimeout})
+	e, err := bot.New(bot.Config{Store: s, LLM: model, Log: a.log, Retention: a.cfg.Retention, LLMTimeout: a.cfg.LLMTimeout, StoreTimeout: a.cfg.StoreTimeout, TracerProvider: a.tracerProvider})
 	if err != nil {
 		s.Close()
 		return nil, nil, err

@@ -70,6 +70,10 @@ type Config struct {
 	// (CIVICBOT_METRICS_TOKEN). Either keeps the metrics from the citizens.
 	MetricsAddr  string
 	MetricsToken string
+
+	// OTLPEndpoint receives OpenTelemetry traces by OTLP/HTTP, e.g.
+	// http://otel-collector:4318 (OTEL_EXPORTER_OTLP_ENDPOINT); unset: no tracing.
+	OTLPEndpoint string
 }
 
 // minMetricsToken is the shortest metrics token accepted: a guessable one protects nothing.
@@ -107,6 +111,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		LineAPIBaseURL:         env("LINE_API_BASE_URL", ""),
 		MetricsAddr:            env("CIVICBOT_METRICS_ADDR", ""),
 		MetricsToken:           env("CIVICBOT_METRICS_TOKEN", ""),
+		OTLPEndpoint:           env("OTEL_EXPORTER_OTLP_ENDPOINT", ""),
 	}
 	for _, o := range strings.Split(env("WIDGET_ALLOWED_ORIGINS", ""), ",") {
 		if o = strings.TrimSpace(o); o != "" {
@@ -266,7 +271,7 @@ func (c Config) validate() error {
 	if c.MetricsToken != "" && len(c.MetricsToken) < minMetricsToken {
 		errs = append(errs, fmt.Errorf("CIVICBOT_METRICS_TOKEN: want at least %d characters (e.g. openssl rand -hex 32)", minMetricsToken))
 	}
-	for name, v := range map[string]string{"LLM_BASE_URL": c.LLMBaseURL, "EMBEDDINGS_BASE_URL": c.EmbeddingsBaseURL, "LINE_API_BASE_URL": c.LineAPIBaseURL} {
+	for name, v := range map[string]string{"LLM_BASE_URL": c.LLMBaseURL, "EMBEDDINGS_BASE_URL": c.EmbeddingsBaseURL, "LINE_API_BASE_URL": c.LineAPIBaseURL, "OTEL_EXPORTER_OTLP_ENDPOINT": c.OTLPEndpoint} {
 		if v == "" {
 			continue
 		}
@@ -305,7 +310,7 @@ func (c Config) print(w io.Writer) {
 	}
 	fmt.Fprintf(w, " retention=%s store_timeout=%s", c.Retention, c.StoreTimeout)
 	fmt.Fprintf(w, " widget_allowed_origins=%s rate_limit=%s trust_proxy=%t", strings.Join(c.WidgetAllowedOrigins, ","), rateLimit(c.RateLimitSession, c.RateLimitIP), c.TrustProxy)
-	fmt.Fprintf(w, " metrics_addr=%s metrics_token=%s\n", cmp.Or(c.MetricsAddr, "(main)"), mask(c.MetricsToken))
+	fmt.Fprintf(w, " metrics_addr=%s metrics_token=%s otlp_endpoint=%s\n", cmp.Or(c.MetricsAddr, "(main)"), mask(c.MetricsToken), cmp.Or(maskURL(c.OTLPEndpoint), "(off)"))
 }
 
 func rateLimit(session, ip float64) string {

@@ -36,6 +36,11 @@ func (a *app) serve(ctx context.Context, args []string) error {
 		return fmt.Errorf("serve: unexpected arguments %q", rest)
 	}
 	a.cfg.print(a.stderr)
+	stopTracing, err := a.startTracing(ctx)
+	if err != nil {
+		return err
+	}
+	defer stopTracing(context.WithoutCancel(ctx))
 	engine, store, err := a.engine(ctx)
 	if err != nil {
 		return err
@@ -56,6 +61,8 @@ func (a *app) serve(ctx context.Context, args []string) error {
 			Store:         store,
 			Retention:     engine.Retention(),
 			Log:           a.log,
+
+			TracerProvider: a.tracerProvider,
 		})
 		if err != nil {
 			return err
@@ -93,6 +100,7 @@ func (a *app) serve(ctx context.Context, args []string) error {
 		Collectors:     collectors,
 		Mount:          mount,
 
+		TracerProvider:   a.tracerProvider,
 		MetricsElsewhere: a.cfg.MetricsAddr != "",
 		MetricsToken:     a.cfg.MetricsToken,
 	})
