@@ -10,8 +10,46 @@ import (
 )
 
 // curatedTTL is how long the engine reuses the list of curated answers before reading
-// it again: an approval or retirement shows within this time on every replica.
+// it again: an approval or retirement shows within this time on every replica, and at
+// once on a store that announces changes (curatedWatcher).
 const curatedTTL = 30 * time.Second
+
+// curatedWatcher is a store that says when curated answers change in any process
+// that shares it (PostgreSQL's LISTEN/NOTIFY): replicas then read them again at once.
+type curatedWatcher interface {
+	// WatchCurated calls changed after every change, and whenever changes may have
+	// gone unannounced (a lost connection), until ctx ends.
+	WatchCurated(ctx context.Context, changed func())
+}
+
+// watchCurated refreshes the curated answers whenever the store says they changed.
+func (e *Engine) watchCurated(w curatedWatcher) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	e.stopWatch = func() {
+		cancel()
+		<-done
+	}
+	go func() {
+		defer close(done)
+		w.WatchCurated(ctx, e.curatedChanged)
+	}()
+}
+
+// curatedChanged starts reading the curated answers again without making any answer
+// wait: until the new list is in, the old one is used. A refresh already under way
+// may have read before the change, so another follows it.
+func (e *Engine) curatedChanged() {
+	e.curatedMu.Lock()
+	defer e.curatedMu.Unlock()
+	if e.curatedRefresh != nil {
+		e.curatedAgain = true
+		return
+	}
+	done := make(chan struct{})
+	e.curatedRefresh = done
+	e.bgWork.Go(func() { e.refreshCurated(done) })
+}
 
 // matchCurated finds the approved, unexpired curated answer whose question (or one of
 // its variants) is the message, or near enough to it.
@@ -90,6 +128,12 @@ func (e *Engine) refreshCurated(done chan struct{}) {
 	}
 	e.curatedRefresh = nil
 	close(done)
+	if e.curatedAgain && e.bg.Err() == nil {
+		e.curatedAgain = false
+		again := make(chan struct{})
+		e.curatedRefresh = again
+		e.bgWork.Go(func() { e.refreshCurated(again) })
+	}
 }
 
 // MatchCurated returns the curated answer closest to a question, with its similarity

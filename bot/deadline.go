@@ -92,6 +92,9 @@ func (e *Engine) saveLater(t Turn) {
 // Close waits, until ctx is done, for the turns still being saved, then stops the
 // background work. Call it before closing the store.
 func (e *Engine) Close(ctx context.Context) {
+	if e.stopWatch != nil {
+		e.stopWatch()
+	}
 	done := make(chan struct{})
 	go func() {
 		e.bgWork.Wait()

@@ -21,6 +21,8 @@ import (
 	"github.com/civicbot/civicbot/prompts"
 	"github.com/civicbot/civicbot/retrieval"
 	"github.com/tmc/langchaingo/llms"
+	"go.opentelemetry.io/otel/codes"
+	oteltrace "go.opentelemetry.io/otel/trace"
 )
 
 // ErrEmptyMessage is returned for a message with nothing to answer.
@@ -52,6 +54,8 @@ type Config struct {
 	// means contact.Default().
 	Allow *contact.List
 	Now   func() time.Time
+	// TracerProvider records a trace per answer (OpenTelemetry); nil records none.
+	TracerProvider oteltrace.TracerProvider
 }
 
 // Engine answers messages. It is safe for concurrent use.
@@ -64,6 +68,7 @@ type Engine struct {
 	threshold float64
 	allow     *contact.List
 	now       func() time.Time
+	tracer    oteltrace.Tracer
 
 	storeTimeout  time.Duration
 	answerTimeout time.Duration
@@ -72,6 +77,8 @@ type Engine struct {
 	curated        []Curated
 	curatedLoaded  time.Time
 	curatedRefresh chan struct{} // closed when the refresh under way ends; nil when none is
+	curatedAgain   bool          // the curated answers changed during the refresh under way
+	stopWatch      func()        // stops watching the store for curated changes; nil when not
 
 	// Work that outlives a request (saving an emergency turn, refreshing the curated
 	// answers) runs under bg and is waited for by Close.
@@ -109,6 +116,7 @@ func New(cfg Config) (*Engine, error) {
 		threshold: cfg.CuratedThreshold,
 		allow:     cfg.Allow,
 		now:       cfg.Now,
+		tracer:    tracer(cfg.TracerProvider),
 
 		storeTimeout:  cfg.StoreTimeout,
 		answerTimeout: cfg.AnswerTimeout,
@@ -141,6 +149,9 @@ func New(cfg Config) (*Engine, error) {
 	// Fail at start, not at the first question, if a template is broken.
 	if _, err := prompts.Render(prompts.DefaultLocale, "no_answer", nil); err != nil {
 		return nil, err
+	}
+	if w, ok := cfg.Store.(curatedWatcher); ok {
+		e.watchCurated(w)
 	}
 	return e, nil
 }
@@ -200,7 +211,10 @@ func (e *Engine) ask(ctx context.Context, req Request, emit func(Event), trace *
 	if strings.TrimSpace(q) == "" {
 		return Answer{}, ErrEmptyMessage
 	}
+	ctx, span := e.tracer.Start(ctx, SpanAnswer, oteltrace.WithAttributes(attrChannel.String(req.Channel)))
+	defer span.End()
 	red, kinds := redact.Redact(q)
+	span.SetAttributes(attrRedacted.Int(len(kinds)))
 	t := &turn{req: req, question: red, emit: emit, trace: trace}
 	for _, k := range kinds {
 		t.redacted = append(t.redacted, string(k))
@@ -218,8 +232,11 @@ func (e *Engine) ask(ctx context.Context, req Request, emit func(Event), trace *
 	defer cancel()
 	a, err := e.answer(ctx, t)
 	if err != nil {
+		// The error's text may quote what the store or the model said: not recorded.
+		span.SetStatus(codes.Error, "no answer")
 		return Answer{}, err
 	}
+	span.SetAttributes(attrMode.String(string(a.Mode)), attrSources.Int(len(a.Sources)))
 	a.Redacted = t.redacted
 	if len(t.redacted) > 0 {
 		note, err := e.privacyNote(t)
@@ -249,7 +266,7 @@ func (e *Engine) ask(ctx context.Context, req Request, emit func(Event), trace *
 	if a.Mode == ModeEmergency {
 		// An emergency answer never waits for the database: it is kept afterwards.
 		e.saveLater(turn)
-	} else if !e.saveTurn(ctx, turn) {
+	} else if !e.tracedSave(ctx, turn) {
 		// The citizen still gets the answer; no message_id, since there is no message
 		// to rate or to follow up.
 		a.MessageID = ""
@@ -294,8 +311,23 @@ func (e *Engine) stream(t *turn, text string) {
 	}
 }
 
+// tracedSave is saveTurn in a span of its own.
+func (e *Engine) tracedSave(ctx context.Context, turn Turn) bool {
+	ctx, span := e.tracer.Start(ctx, SpanSaveTurn)
+	defer span.End()
+	ok := e.saveTurn(ctx, turn)
+	span.SetAttributes(attrSaved.Bool(ok))
+	if !ok {
+		span.SetStatus(codes.Error, "turn not kept")
+	}
+	return ok
+}
+
 func (e *Engine) answer(ctx context.Context, t *turn) (Answer, error) {
+	_, span := e.tracer.Start(ctx, SpanTriage)
 	r := triage.Classify(t.question)
+	span.SetAttributes(attrTriage.String(cmp.Or(string(r.Kind), "none")))
+	span.End()
 	if t.trace != nil {
 		t.trace.Triage, t.trace.TriageReason = cmp.Or(string(r.Kind), "none"), r.Reason
 	}
@@ -466,7 +498,14 @@ func (e *Engine) retrieve(ctx context.Context, t *turn) (Answer, error) {
 		return Answer{}, err
 	}
 	if e.llm != nil && a.Mode == ModeExtractive {
-		return e.generated(ctx, t, query, used, a)
+		ctx, span := e.tracer.Start(ctx, SpanLLM)
+		defer span.End()
+		g, err := e.generated(ctx, t, query, used, a)
+		span.SetAttributes(attrMode.String(string(g.Mode)), attrFallback.String(g.Fallback))
+		if err != nil {
+			span.SetStatus(codes.Error, "generation failed")
+		}
+		return g, err
 	}
 	return a, nil
 }
@@ -477,9 +516,16 @@ var medicineDatasets = []string{ingest.DatasetDrug, ingest.DatasetMyth, ingest.D
 // search finds the candidates of q and reads the best one whole (its body is quoted
 // and its coverage measured). A medicine licence that the question names makes it a
 // medicine question.
-func (e *Engine) search(ctx context.Context, t *turn, q retrieval.Query) ([]retrieval.Hit, error) {
-	var hits []retrieval.Hit
-	err := e.storeCall(ctx, "search", func(ctx context.Context) (err error) {
+func (e *Engine) search(ctx context.Context, t *turn, q retrieval.Query) (hits []retrieval.Hit, err error) {
+	ctx, span := e.tracer.Start(ctx, SpanSearch, oteltrace.WithAttributes(attrFiltered.Bool(len(q.Datasets) > 0)))
+	defer func() {
+		span.SetAttributes(attrHits.Int(len(hits)))
+		if err != nil {
+			span.SetStatus(codes.Error, "search failed")
+		}
+		span.End()
+	}()
+	err = e.storeCall(ctx, "search", func(ctx context.Context) (err error) {
 		hits, err = e.store.Search(ctx, q)
 		return err
 	})

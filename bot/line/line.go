@@ -34,6 +34,8 @@ import (
 	"github.com/civicbot/civicbot/bot"
 	"github.com/line/line-bot-sdk-go/v8/linebot/messaging_api"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 )
 
 // Answerer answers a citizen's message; *bot.Engine is one.
@@ -77,6 +79,9 @@ type Config struct {
 
 	Engine Answerer
 	Store  Store
+	// TracerProvider records a trace per event answered, with the engine's answer
+	// and the send to LINE as its children (OpenTelemetry); nil records none.
+	TracerProvider trace.TracerProvider
 
 	// HashKey keys the hashes that stand for LINE user, group and room ids (session
 	// ids and logs). Default: derived from the channel secret, so that rotating the
@@ -115,6 +120,7 @@ type Config struct {
 
 // Handler serves the LINE webhook and answers its events.
 type Handler struct {
+	tracer        trace.Tracer
 	secret        string
 	token         string
 	baseURL       string
@@ -194,7 +200,12 @@ func New(cfg Config) (*Handler, error) {
 	case cfg.Engine == nil || cfg.Store == nil:
 		return nil, errors.New("line: an engine and a store are needed")
 	}
+	tp := cfg.TracerProvider
+	if tp == nil {
+		tp = noop.NewTracerProvider()
+	}
 	h := &Handler{
+		tracer:        tp.Tracer("github.com/civicbot/civicbot/bot/line"),
 		secret:        cfg.ChannelSecret,
 		token:         cfg.AccessToken,
 		baseURL:       cfg.APIBaseURL,

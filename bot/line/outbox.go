@@ -14,6 +14,8 @@ import (
 
 	"github.com/civicbot/civicbot/bot"
 	"github.com/line/line-bot-sdk-go/v8/linebot/messaging_api"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // storeTimeout bounds one call of the store's outbox.
@@ -137,6 +139,8 @@ func (h *Handler) renew(ctx context.Context, done <-chan struct{}) {
 // process answers one event of the outbox and delivers the answer, or leaves it in
 // the outbox (released) when the answer cannot be delivered yet.
 func (h *Handler) process(ctx context.Context, it bot.OutboxItem) {
+	ctx, span := h.tracer.Start(ctx, "line.event", trace.WithAttributes(attribute.Int("civicbot.claims", it.Claims)))
+	defer span.End()
 	defer func() {
 		if p := recover(); p != nil {
 			h.log.Error("line: panic handling an event", "event", it.ID, "panic", p, "stack", string(debug.Stack()))
@@ -183,7 +187,9 @@ func (h *Handler) process(ctx context.Context, it bot.OutboxItem) {
 		}
 		cancel()
 	}
-	h.deliver(ctx, it, j)
+	sctx, send := h.tracer.Start(ctx, "line.send")
+	h.deliver(sctx, it, j)
+	send.End()
 }
 
 // finish takes a handled event out of the outbox. The context is not the workers':

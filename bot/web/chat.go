@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -60,7 +61,7 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, &localeError{err, req.Locale == "en"})
 		return
 	}
-	s.answered(req.SessionID, a, start, false)
+	s.answered(r.Context(), req.SessionID, a, start, false)
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(writeTimeout))
 	s.writeJSON(w, http.StatusOK, chatResponse{Answer: a.Text, Mode: a.Mode, Sources: nonNil(a.Sources), MessageID: a.MessageID})
 }
@@ -170,9 +171,10 @@ func jsonError(err error) error {
 
 // answered records an answer: its mode in the metrics, and a log line without the
 // message or the session ID.
-func (s *Server) answered(session string, a bot.Answer, start time.Time, stream bool) {
+// ctx carries the request's trace, whose id the log line then carries too.
+func (s *Server) answered(ctx context.Context, session string, a bot.Answer, start time.Time, stream bool) {
 	s.metrics.answers.WithLabelValues(string(a.Mode)).Inc()
-	s.log.Info("chat", "mode", a.Mode, "ms", time.Since(start).Milliseconds(), "stream", stream,
+	s.log.InfoContext(ctx, "chat", "mode", a.Mode, "ms", time.Since(start).Milliseconds(), "stream", stream,
 		"sources", len(a.Sources), "session", sessionTag(session), "redacted", len(a.Redacted))
 }
 

@@ -80,6 +80,9 @@ func (b *buckets) len() int {
 // allow takes a token from the client's IP bucket and, for a session, from the
 // session's; when either is empty neither is spent and the error says how long to wait.
 func (s *Server) allow(r *http.Request, session string) error {
+	if s.shared != nil {
+		return s.allowShared(r, session)
+	}
 	now := time.Now()
 	type take struct {
 		scope string
@@ -139,4 +142,42 @@ func (s *Server) clientIP(r *http.Request) string {
 		return p.String()
 	}
 	return ip.String()
+}
+
+// allowShared is allow with the buckets kept where every replica takes from them. A
+// store that cannot be reached lets the request through: it is the store the answer
+// needs too, and refusing every citizen for the limits' sake would not protect it.
+func (s *Server) allowShared(r *http.Request, session string) error {
+	var (
+		take   []Bucket
+		scopes []string
+	)
+	add := func(scope, key string, b *buckets) {
+		take = append(take, Bucket{Key: scope + "\x00" + key, PerSecond: float64(b.limit), Burst: b.burst})
+		scopes = append(scopes, scope)
+	}
+	if s.perIP != nil {
+		add("ip", s.clientIP(r), s.perIP)
+	}
+	if s.perSession != nil && session != "" {
+		add("session", session, s.perSession)
+	}
+	if len(take) == 0 {
+		return nil
+	}
+	waits, err := s.shared.Take(r.Context(), take)
+	if err != nil || len(waits) != len(take) {
+		s.log.Warn("shared rate limits unavailable: request let through", "err", err)
+		return nil
+	}
+	var refused *limitError
+	for i, d := range waits {
+		if d > 0 && (refused == nil || d > refused.retryAfter) {
+			refused = &limitError{scope: scopes[i], retryAfter: d}
+		}
+	}
+	if refused == nil {
+		return nil
+	}
+	return refused
 }

@@ -4,12 +4,15 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
-// routes lists every route the server answers.
-func (s *Server) routes(mount func(*http.ServeMux)) http.Handler {
+// routes lists every route the server answers; metrics is nil when /metrics is served
+// elsewhere.
+func (s *Server) routes(mount func(*http.ServeMux), metrics http.Handler) http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /api/v1/chat", s.handleChat)
+	mux.Handle("POST /api/v1/chat", s.traced("chat", s.handleChat))
 	mux.HandleFunc("OPTIONS /api/v1/chat", s.handlePreflight)
 	mux.HandleFunc("POST /api/v1/feedback", s.handleFeedback)
 	mux.HandleFunc("OPTIONS /api/v1/feedback", s.handlePreflight)
@@ -17,7 +20,9 @@ func (s *Server) routes(mount func(*http.ServeMux)) http.Handler {
 	mux.HandleFunc("GET /{$}", s.handleDemo)
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
-	mux.Handle("GET /metrics", s.metrics.handler())
+	if metrics != nil {
+		mux.Handle("GET /metrics", metrics)
+	}
 	if mount != nil {
 		mount(mux)
 	}
@@ -71,3 +76,13 @@ func (r *recorder) Write(p []byte) (int, error) {
 }
 
 func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// traced runs a handler in a server span, the parent of the engine's answer span, so
+// that the answer's trace covers the request and the request's log lines carry its id.
+func (s *Server) traced(name string, h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, span := s.tracer.Start(r.Context(), name, trace.WithSpanKind(trace.SpanKindServer))
+		defer span.End()
+		h(w, r.WithContext(ctx))
+	})
+}

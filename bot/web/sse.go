@@ -63,7 +63,7 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, req bot.Requ
 	stop()
 	switch {
 	case err == nil:
-		s.answered(req.SessionID, a, start, true)
+		s.answered(r.Context(), req.SessionID, a, start, true)
 	case ctx.Err() != nil && errors.Is(err, context.Canceled):
 		s.log.Debug("chat: the client went away", "ms", time.Since(start).Milliseconds())
 	default:

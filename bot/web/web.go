@@ -15,6 +15,8 @@ import (
 
 	"github.com/civicbot/civicbot/bot"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 )
 
 // Answerer answers a citizen's message; *bot.Engine is one.
@@ -62,10 +64,13 @@ type Config struct {
 	MaxBodyBytes    int64 // default 16 KiB
 	MaxMessageRunes int   // default bot.MaxMessageRunes
 
-	// Per-process rate limits of POST /api/v1/chat (both) and /api/v1/feedback (per IP).
+	// Rate limits of POST /api/v1/chat (both) and /api/v1/feedback (per IP).
 	// Defaults: 20 a minute per session (burst 6), 60 a minute per IP (burst 20).
 	RatePerSession Limit
 	RatePerIP      Limit
+	// SharedLimits keeps the rate limits' buckets where every replica takes from the
+	// same ones (PostgreSQL); nil keeps them in this process.
+	SharedLimits SharedLimits
 	// TrustProxy takes the client address for per-IP limits from the last
 	// X-Forwarded-For entry, the one the load balancer in front of civicbot adds. Leave
 	// it off when clients reach the server directly: they could choose their address.
@@ -79,6 +84,30 @@ type Config struct {
 	Mount func(mux *http.ServeMux)
 	// Collectors are exposed on /metrics beside the server's own metrics.
 	Collectors []prometheus.Collector
+	// MetricsElsewhere takes /metrics off the citizens' routes: MetricsHandler
+	// serves it on a listener of its own (CIVICBOT_METRICS_ADDR).
+	MetricsElsewhere bool
+	// TracerProvider records a span per chat request, the parent of the answer's
+	// (OpenTelemetry); nil records none.
+	TracerProvider trace.TracerProvider
+	// MetricsToken, when set, must come as "Authorization: Bearer TOKEN" on /metrics,
+	// wherever it is served (CIVICBOT_METRICS_TOKEN).
+	MetricsToken string
+}
+
+// SharedLimits holds token buckets that every replica takes from.
+type SharedLimits interface {
+	// Take takes a token from every bucket, or from none when any is empty, and
+	// returns for each bucket, in order, how long until it has a token again (0 for
+	// one that had a token).
+	Take(ctx context.Context, buckets []Bucket) ([]time.Duration, error)
+}
+
+// Bucket is one token bucket of a shared limit.
+type Bucket struct {
+	Key       string // a scope and a session or a client address
+	PerSecond float64
+	Burst     int
 }
 
 // Server is civicbot's HTTP front.
@@ -93,10 +122,13 @@ type Server struct {
 	heartbeat  time.Duration
 	perSession *buckets // nil: no limit
 	perIP      *buckets
+	shared     SharedLimits // when set, takes the place of perSession and perIP's buckets
 	trustProxy bool
 	widget     *asset
 	demo       *asset
 	metrics    *metrics
+	metricsOut http.Handler // /metrics, behind the token when there is one
+	tracer     trace.Tracer
 	handler    http.Handler
 }
 
@@ -114,7 +146,13 @@ func New(cfg Config) (*Server, error) {
 		maxRunes:   cfg.MaxMessageRunes,
 		heartbeat:  cfg.Heartbeat,
 		trustProxy: cfg.TrustProxy,
+		shared:     cfg.SharedLimits,
 	}
+	tp := cfg.TracerProvider
+	if tp == nil {
+		tp = noop.NewTracerProvider()
+	}
+	s.tracer = tp.Tracer("github.com/civicbot/civicbot/bot/web")
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -148,8 +186,24 @@ func New(cfg Config) (*Server, error) {
 	if s.metrics, err = newMetrics(cfg.Collectors); err != nil {
 		return nil, err
 	}
-	s.handler = s.routes(cfg.Mount)
+	s.metricsOut = s.metrics.handler()
+	if cfg.MetricsToken != "" {
+		s.metricsOut = bearer(cfg.MetricsToken, s.metricsOut)
+	}
+	var metricsRoute http.Handler
+	if !cfg.MetricsElsewhere {
+		metricsRoute = s.metricsOut
+	}
+	s.handler = s.routes(cfg.Mount, metricsRoute)
 	return s, nil
+}
+
+// MetricsHandler serves GET /metrics alone, for a listener of its own that only the
+// monitoring system reaches.
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.metricsOut)
+	return mux
 }
 
 // Handler returns the server's routes.

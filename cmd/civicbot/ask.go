@@ -24,7 +24,7 @@ func (a *app) engine(ctx context.Context) (*bot.Engine, store, error) {
 		return nil, nil, err
 	}
 	e, err := bot.New(bot.Config{Store: s, LLM: model, Log: a.log, Retention: a.cfg.Retention, LLMTimeout: a.cfg.LLMTimeout, StoreTimeout: a.cfg.StoreTimeout, Allow: a.cfg.Allow,
-		CuratedThreshold: a.cfg.CuratedThreshold})
+		CuratedThreshold: a.cfg.CuratedThreshold, TracerProvider: a.tracerProvider})
 	if err != nil {
 		s.Close()
 		return nil, nil, err

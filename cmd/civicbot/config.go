@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -61,7 +62,8 @@ type Config struct {
 	WidgetAllowedOrigins []string
 
 	// RateLimitSession and RateLimitIP are the chat requests a minute allowed per web
-	// session and per client IP, per process; 0 turns a limit off. From
+	// session and per client IP, shared by every replica on PostgreSQL (per process on
+	// the embedded store); 0 turns a limit off. From
 	// CIVICBOT_RATE_LIMIT: "session=20,ip=60" (the default) or "off".
 	RateLimitSession float64
 	RateLimitIP      float64
@@ -76,7 +78,19 @@ type Config struct {
 	// which ingest screens documents with.
 	AllowListPath string
 	Allow         *contact.List
+	// MetricsAddr serves /metrics on a listener of its own and no longer on Addr
+	// (CIVICBOT_METRICS_ADDR, e.g. :9090); MetricsToken requires it as a bearer token
+	// (CIVICBOT_METRICS_TOKEN). Either keeps the metrics from the citizens.
+	MetricsAddr  string
+	MetricsToken string
+
+	// OTLPEndpoint receives OpenTelemetry traces by OTLP/HTTP, e.g.
+	// http://otel-collector:4318 (OTEL_EXPORTER_OTLP_ENDPOINT); unset: no tracing.
+	OTLPEndpoint string
 }
+
+// minMetricsToken is the shortest metrics token accepted: a guessable one protects nothing.
+const minMetricsToken = 16
 
 var (
 	llmProviders        = []string{"none", "openai", "ollama", "googleai", "anthropic"}
@@ -113,6 +127,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		LineChannelSecret:      env("LINE_CHANNEL_SECRET", ""),
 		LineChannelAccessToken: env("LINE_CHANNEL_ACCESS_TOKEN", ""),
 		LineAPIBaseURL:         env("LINE_API_BASE_URL", ""),
+		MetricsAddr:            env("CIVICBOT_METRICS_ADDR", ""),
+		MetricsToken:           env("CIVICBOT_METRICS_TOKEN", ""),
+		OTLPEndpoint:           env("OTEL_EXPORTER_OTLP_ENDPOINT", ""),
 	}
 	for _, o := range strings.Split(env("WIDGET_ALLOWED_ORIGINS", ""), ",") {
 		if o = strings.TrimSpace(o); o != "" {
@@ -276,8 +293,18 @@ func (c Config) validate() error {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("CIVICBOT_ADDR=%q: want host:port or :port", c.Addr))
 	}
+	if c.MetricsAddr != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			errs = append(errs, fmt.Errorf("CIVICBOT_METRICS_ADDR=%q: want host:port or :port", c.MetricsAddr))
+		} else if c.MetricsAddr == c.Addr && port != "0" {
+			errs = append(errs, errors.New("CIVICBOT_METRICS_ADDR: want another address than CIVICBOT_ADDR, which the citizens reach"))
+		}
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < minMetricsToken {
+		errs = append(errs, fmt.Errorf("CIVICBOT_METRICS_TOKEN: want at least %d characters (e.g. openssl rand -hex 32)", minMetricsToken))
+	}
 	for name, v := range map[string]string{"LLM_BASE_URL": c.LLMBaseURL, "EMBEDDINGS_BASE_URL": c.EmbeddingsBaseURL, "LINE_API_BASE_URL": c.LineAPIBaseURL,
-		"OIDC_ISSUER": c.OIDCIssuer, "OIDC_REDIRECT_URL": c.OIDCRedirectURL} {
+		"OTEL_EXPORTER_OTLP_ENDPOINT": c.OTLPEndpoint, "OIDC_ISSUER": c.OIDCIssuer, "OIDC_REDIRECT_URL": c.OIDCRedirectURL} {
 		if v == "" {
 			continue
 		}
@@ -321,7 +348,8 @@ func (c Config) print(w io.Writer) {
 	if c.Allow != nil {
 		fmt.Fprintf(w, " allowlist=%s@%s", cmpOr(c.AllowListPath, "embedded"), c.Allow.Version)
 	}
-	fmt.Fprintf(w, " widget_allowed_origins=%s rate_limit=%s trust_proxy=%t\n", strings.Join(c.WidgetAllowedOrigins, ","), rateLimit(c.RateLimitSession, c.RateLimitIP), c.TrustProxy)
+	fmt.Fprintf(w, " widget_allowed_origins=%s rate_limit=%s trust_proxy=%t", strings.Join(c.WidgetAllowedOrigins, ","), rateLimit(c.RateLimitSession, c.RateLimitIP), c.TrustProxy)
+	fmt.Fprintf(w, " metrics_addr=%s metrics_token=%s otlp_endpoint=%s\n", cmp.Or(c.MetricsAddr, "(main)"), mask(c.MetricsToken), cmp.Or(maskURL(c.OTLPEndpoint), "(off)"))
 }
 
 func rateLimit(session, ip float64) string {

@@ -34,6 +34,7 @@ import (
 	"github.com/civicbot/civicbot/retrieval/memstore"
 	"github.com/civicbot/civicbot/retrieval/pgstore"
 	"github.com/tmc/langchaingo/embeddings"
+	"go.opentelemetry.io/otel/trace"
 )
 
 func main() {
@@ -76,6 +77,8 @@ type app struct {
 	stdout io.Writer
 	stderr io.Writer
 	log    *slog.Logger
+	// tracerProvider records traces when OTEL_EXPORTER_OTLP_ENDPOINT is set (serve); nil otherwise.
+	tracerProvider trace.TracerProvider
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -95,7 +98,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		getenv: getenv,
 		stdout: stdout,
 		stderr: stderr,
-		log:    slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel(getenv("CIVICBOT_LOG_LEVEL"))})),
+		log:    slog.New(traceLog{slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel(getenv("CIVICBOT_LOG_LEVEL"))})}),
 	}
 	cmd, rest := args[1], args[2:]
 	switch cmd {

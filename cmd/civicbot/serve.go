@@ -36,6 +36,11 @@ func (a *app) serve(ctx context.Context, args []string) error {
 		return fmt.Errorf("serve: unexpected arguments %q", rest)
 	}
 	a.cfg.print(a.stderr)
+	stopTracing, err := a.startTracing(ctx)
+	if err != nil {
+		return err
+	}
+	defer stopTracing(context.WithoutCancel(ctx))
 	engine, store, err := a.engine(ctx)
 	if err != nil {
 		return err
@@ -56,6 +61,8 @@ func (a *app) serve(ctx context.Context, args []string) error {
 			Store:         store,
 			Retention:     engine.Retention(),
 			Log:           a.log,
+
+			TracerProvider: a.tracerProvider,
 		})
 		if err != nil {
 			return err
@@ -96,9 +103,14 @@ func (a *app) serve(ctx context.Context, args []string) error {
 		Log:            a.log,
 		RatePerSession: limit(a.cfg.RateLimitSession),
 		RatePerIP:      limit(a.cfg.RateLimitIP),
+		SharedLimits:   sharedLimits(store),
 		TrustProxy:     a.cfg.TrustProxy,
 		Collectors:     collectors,
 		Mount:          mount,
+
+		TracerProvider:   a.tracerProvider,
+		MetricsElsewhere: a.cfg.MetricsAddr != "",
+		MetricsToken:     a.cfg.MetricsToken,
 	})
 	if err != nil {
 		return err
@@ -120,6 +132,15 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	fmt.Fprintf(a.stderr, "civicbot: serving on %s (demo page)\n", baseURL(ln.Addr()))
 	if lh != nil {
 		fmt.Fprintf(a.stderr, "civicbot: LINE webhook at %sline/webhook\n", baseURL(ln.Addr()))
+	}
+
+	if a.cfg.MetricsAddr != "" {
+		stop, err := a.serveMetrics(srv.MetricsHandler())
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stop()
 	}
 
 	go purgeEvery(ctx, store, a.cfg.Retention, purgePeriod, a.log)
@@ -186,4 +207,21 @@ func engineCollectors(st *bot.Stats) []prometheus.Collector {
 		counter("civicbot_engine_redactions_total", "Messages in which personal data was redacted.", st.Redactions.Load),
 		counter("civicbot_engine_unsaved_turns_total", "Answers given whose turn the store did not keep (no message_id, no memory, no feedback).", st.UnsavedTurns.Load),
 	}
+}
+
+// serveMetrics serves /metrics on CIVICBOT_METRICS_ADDR, a port that only the
+// monitoring system reaches. stop closes it: a scrape is not worth waiting for.
+func (a *app) serveMetrics(h http.Handler) (stop func(), err error) {
+	ln, err := net.Listen("tcp", a.cfg.MetricsAddr)
+	if err != nil {
+		return nil, fmt.Errorf("serve: metrics: %w", err)
+	}
+	ms := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+	go func() {
+		if err := ms.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			a.log.Error("metrics listener", "err", err)
+		}
+	}()
+	fmt.Fprintf(a.stderr, "civicbot: metrics on %smetrics\n", baseURL(ln.Addr()))
+	return func() { ms.Close() }, nil
 }

@@ -65,3 +65,22 @@ func closeEngine(ctx context.Context, e *bot.Engine) {
 	defer cancel()
 	e.Close(ctx)
 }
+
+// sharedLimits keeps the web's rate limits in PostgreSQL, where every replica takes
+// from the same buckets; the embedded store serves one process, which keeps its own.
+func sharedLimits(s store) web.SharedLimits {
+	if pg, ok := s.(*pgstore.Store); ok {
+		return pgLimits{pg}
+	}
+	return nil
+}
+
+type pgLimits struct{ s *pgstore.Store }
+
+func (l pgLimits) Take(ctx context.Context, bs []web.Bucket) ([]time.Duration, error) {
+	pbs := make([]pgstore.Bucket, len(bs))
+	for i, b := range bs {
+		pbs[i] = pgstore.Bucket(b)
+	}
+	return l.s.TakeTokens(ctx, pbs)
+}

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/civicbot/civicbot/bot"
@@ -57,6 +58,11 @@ type Store struct {
 
 	readyMu sync.Mutex
 	readyAt time.Time // the last success
+
+	rateSweep atomic.Int64 // when to delete refilled rate buckets next (Unix ns)
+
+	closed    chan struct{} // closed by Close: ends WatchCurated
+	closeOnce sync.Once
 }
 
 // Deadlines of the serving path. The client's deadline ends a call on a database
@@ -151,7 +157,7 @@ func Open(ctx context.Context, url string, e Embedder, info EmbedderInfo, log *s
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{pool: pool, embedder: e, info: info, log: log, EFSearch: 100, QueryTimeout: DefaultQueryTimeout}
+	s := &Store{pool: pool, embedder: e, info: info, log: log, EFSearch: 100, QueryTimeout: DefaultQueryTimeout, closed: make(chan struct{})}
 	if err := s.ensureEmbedder(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -192,7 +198,14 @@ func connect(ctx context.Context, url string) (*pgxpool.Pool, error) {
 }
 
 // Close releases the connections.
-func (s *Store) Close() { s.pool.Close() }
+func (s *Store) Close() {
+	s.closeOnce.Do(func() {
+		if s.closed != nil {
+			close(s.closed)
+		}
+	})
+	s.pool.Close()
+}
 
 // Pool exposes the connection pool to other adapters that share the database.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }

@@ -1,0 +1,219 @@
+package pgstore_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/ingest"
+	"github.com/civicbot/civicbot/retrieval/hashembed"
+	"github.com/civicbot/civicbot/retrieval/pgstore"
+	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
+)
+
+// replicas opens n stores, each with its own pool, on one fresh database: n replicas
+// of the service.
+func replicas(t *testing.T, n int) []*pgstore.Store {
+	t.Helper()
+	url := pgtest.New(t)
+	e := hashembed.New(64)
+	var out []*pgstore.Store
+	for range n {
+		s, err := pgstore.Open(t.Context(), url, e, pgstore.EmbedderInfo{Name: e.Name(), Dim: e.Dim()}, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(s.Close)
+		out = append(out, s)
+	}
+	return out
+}
+
+func TestTakeTokensSharedByReplicas(t *testing.T) {
+	rs := replicas(t, 2)
+	a, b := rs[0], rs[1]
+	ctx := t.Context()
+	// A token a minute: nothing refills while the test runs.
+	session := pgstore.Bucket{Key: "session\x00citizen-1", PerSecond: 1.0 / 60, Burst: 2}
+	other := pgstore.Bucket{Key: "session\x00citizen-2", PerSecond: 1.0 / 60, Burst: 2}
+	take := func(s *pgstore.Store, bs ...pgstore.Bucket) []time.Duration {
+		t.Helper()
+		w, err := s.TakeTokens(ctx, bs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(w) != len(bs) {
+			t.Fatalf("%d waits for %d buckets", len(w), len(bs))
+		}
+		return w
+	}
+	if w := take(a, session); w[0] != 0 {
+		t.Fatalf("first request refused: wait %v", w[0])
+	}
+	if w := take(b, session); w[0] != 0 {
+		t.Fatalf("second request (the burst is 2) refused: wait %v", w[0])
+	}
+	for i, s := range []*pgstore.Store{a, b} {
+		if w := take(s, session); w[0] <= 0 || w[0] > time.Minute {
+			t.Errorf("replica %d: a third request within the minute: wait %v, want a refusal of at most a minute", i, w[0])
+		}
+	}
+	// Another session is its own bucket.
+	if w := take(b, other); w[0] != 0 {
+		t.Errorf("another session refused: wait %v", w[0])
+	}
+	// Refused by one bucket, the request costs the other nothing: other has one
+	// token left, and keeps it through any number of refusals.
+	for range 3 {
+		if w := take(a, other, session); w[0] != 0 || w[1] <= 0 {
+			t.Fatalf("waits %v: want other free and session refused", w)
+		}
+	}
+	if w := take(b, other); w[0] != 0 {
+		t.Errorf("a refused request spent the other bucket's token: wait %v", w[0])
+	}
+
+	// Neither the session nor a raw key is stored.
+	rows, err := a.Pool().Query(ctx, `SELECT key FROM rate_buckets`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var k []byte
+		if err := rows.Scan(&k); err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(k, []byte("citizen")) || len(k) != 32 {
+			t.Errorf("stored key %q", k)
+		}
+		n++
+	}
+	if n != 2 {
+		t.Errorf("%d buckets stored, want 2", n)
+	}
+}
+
+func TestTakeTokensRefusesBadBuckets(t *testing.T) {
+	s := replicas(t, 1)[0]
+	for _, b := range []pgstore.Bucket{{Key: "x", PerSecond: 0, Burst: 1}, {Key: "x", PerSecond: 1, Burst: 0}} {
+		if _, err := s.TakeTokens(t.Context(), []pgstore.Bucket{b}); err == nil {
+			t.Errorf("%+v accepted", b)
+		}
+	}
+}
+
+// TestTakeTokensRace: replicas racing for the last tokens of one bucket never get
+// more than the burst between them.
+func TestTakeTokensRace(t *testing.T) {
+	rs := replicas(t, 2)
+	const burst, requests = 5, 40
+	b := pgstore.Bucket{Key: "ip\x00192.0.2.1", PerSecond: 1.0 / 3600, Burst: burst}
+	got := make(chan bool, requests)
+	for i := range requests {
+		go func() {
+			w, err := rs[i%2].TakeTokens(context.Background(), []pgstore.Bucket{b})
+			got <- err == nil && w[0] == 0
+		}()
+	}
+	taken := 0
+	for range requests {
+		if <-got {
+			taken++
+		}
+	}
+	if taken != burst {
+		t.Errorf("%d of %d racing requests got a token; the burst is %d", taken, requests, burst)
+	}
+}
+
+// TestCuratedChangesReachEveryReplica: an approval and a retirement made through one
+// replica are answered by another, whose clock stands still so that only the
+// database's word (not the cache's expiry) can tell it.
+func TestCuratedChangesReachEveryReplica(t *testing.T) {
+	rs := replicas(t, 2)
+	a, b := rs[0], rs[1]
+	ctx := t.Context()
+	src := &ingest.Batch{Source: "test", Format: "test", Files: []string{"faq.csv"}, Seen: 2,
+		Snapshot: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Digest: "1",
+		Records: []ingest.Record{
+			{Dataset: ingest.DatasetCityFAQ, Key: "GIP_1", Facet: ingest.FacetMain, Title: "路邊停車費要怎麼繳？",
+				URL: "https://www.gov.taipei/1", Text: "問：路邊停車費要怎麼繳？\n答：超商、悠遊卡或線上繳費。", Status: ingest.StatusActive},
+			{Dataset: ingest.DatasetCityFAQ, Key: "GIP_2", Facet: ingest.FacetMain, Title: "路邊停車費逾期怎麼辦？",
+				URL: "https://www.gov.taipei/2", Text: "問：路邊停車費逾期怎麼辦？\n答：逾期會寄送催繳單。", Status: ingest.StatusActive},
+		}}
+	if _, err := a.Sync(ctx, []*ingest.Batch{src}, ingest.SyncOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	frozen := time.Now()
+	engine := func(s *pgstore.Store) *bot.Engine {
+		e, err := bot.New(bot.Config{Store: s, Now: func() time.Time { return frozen }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { e.Close(context.Background()) })
+		return e
+	}
+	ea, eb := engine(a), engine(b)
+	const question = "停車費可以用悠遊卡繳嗎"
+	ask := func(e *bot.Engine) bot.Answer {
+		t.Helper()
+		ans, err := e.Ask(ctx, bot.Request{Channel: "web", SessionID: "s", Message: question, Locale: "zh-TW"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ans
+	}
+	// eventually asks until the answer's mode is (or is not) curated: a replica hears
+	// of a change within milliseconds; ten seconds means it never will.
+	eventually := func(e *bot.Engine, curated bool) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if (ask(e).Mode == bot.ModeCurated) == curated {
+				return
+			}
+		}
+		t.Fatalf("the replica still answers %q with curated=%t", question, !curated)
+	}
+	if m := ask(eb).Mode; m == bot.ModeCurated {
+		t.Fatalf("curated before any curated answer: %s", m)
+	}
+	c := bot.Curated{ID: "c1", Questions: []string{question}, Answer: "可以，用悠遊卡在超商繳費。",
+		Sources: []bot.Source{{Dataset: ingest.DatasetCityFAQ, Key: "GIP_1"}}, Status: bot.CuratedApproved,
+		Author: "editor", ApprovedBy: "approver"}
+	if err := a.PutCurated(ctx, []bot.Curated{c}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(eb, true)
+	eventually(ea, true)
+
+	// A hit is not a change: it does not make every replica read the list again.
+	if err := b.CuratedHit(ctx, "c1"); err != nil {
+		t.Fatal(err)
+	}
+
+	c.Status = bot.CuratedRetired
+	if err := b.PutCurated(ctx, []bot.Curated{c}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(ea, false)
+	eventually(eb, false)
+
+	// A suppression through one replica is obeyed at once by the other: search reads
+	// the documents' status in the database, with no cache in between.
+	before := ask(eb)
+	if !slices.ContainsFunc(before.Sources, func(s bot.Source) bool { return s.Key == "GIP_1" }) {
+		t.Fatalf("before the suppression, GIP_1 is not among the sources: %+v", before.Sources)
+	}
+	if err := a.SetStatus(ctx, ingest.DatasetCityFAQ, "GIP_1", ingest.StatusSuppressed); err != nil {
+		t.Fatal(err)
+	}
+	if after := ask(eb); slices.ContainsFunc(after.Sources, func(s bot.Source) bool { return s.Key == "GIP_1" }) {
+		t.Errorf("the other replica still cites the suppressed GIP_1: %+v", after.Sources)
+	}
+}
