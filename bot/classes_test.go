@@ -91,10 +91,11 @@ func TestClassQuestionInOtherWords(t *testing.T) {
 }
 
 // TestClassColourIsNotAPill: a colour or shape word in a question about something
-// else (a kerb, a bag) is not a pill description: the answer is never a licence.
+// else (a kerb, a bag, a household cleaning tablet) is not a pill description: the
+// answer is never a licence.
 func TestClassColourIsNotAPill(t *testing.T) {
 	onBothStores(t, func(t *testing.T, e *bot.Engine) {
-		for _, q := range []string{"路邊的黃線可以停車嗎", "紅色的垃圾袋在哪裡買"} {
+		for _, q := range []string{"路邊的黃線可以停車嗎", "紅色的垃圾袋在哪裡買", "馬桶水箱放藍色清潔錠會影響水質嗎"} {
 			a := askOn(t, e, q)
 			for _, s := range a.Sources {
 				if s.Dataset == ingest.DatasetDrug {
