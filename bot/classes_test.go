@@ -108,3 +108,23 @@ func TestClassColourIsNotAPill(t *testing.T) {
 		}
 	})
 }
+
+// TestClassKeywordsAloneAskNothingOfTheRecord: a city FAQ found by a few shared
+// keywords alone, whose own question asks nothing of what the citizen asks, is no
+// answer (a question on an international driving licence is not answered from a FAQ
+// on moving a ticket to its driver); a question that asks a FAQ's own question in other
+// words is still answered from it.
+func TestClassKeywordsAloneAskNothingOfTheRecord(t *testing.T) {
+	onBothStores(t, func(t *testing.T, e *bot.Engine) {
+		for _, q := range []string{"國際駕照怎麼申請", "退稅什麼時候會入帳", "電動車充電樁哪裡有"} {
+			if a := askOn(t, e, q); a.Mode != bot.ModeNoAnswer {
+				t.Errorf("%q: %s from %v, want no answer", q, a.Mode, a.Sources)
+			}
+		}
+		for _, q := range []string{"想要海葬要怎麼申請", "红线晚上可以停车吗"} {
+			if a := askOn(t, e, q); a.Mode != bot.ModeExtractive || len(a.Sources) == 0 || a.Sources[0].Dataset != ingest.DatasetCityFAQ {
+				t.Errorf("%q: %s from %v, want an answer from a city FAQ", q, a.Mode, a.Sources)
+			}
+		}
+	})
+}

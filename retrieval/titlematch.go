@@ -47,7 +47,7 @@ func parseFunctionChars(file string) (map[rune]bool, error) {
 // Han characters other than the function characters, and its Latin words and numbers
 // whole, after the words of asking are cut out.
 func contentUnits(s string) map[string]bool {
-	s = strings.ToLower(questionWords.Replace(s))
+	s = strings.ToLower(questionWords.Replace(Normalize(s)))
 	units := map[string]bool{}
 	var word []rune
 	flush := func() {
