@@ -128,3 +128,20 @@ func TestClassKeywordsAloneAskNothingOfTheRecord(t *testing.T) {
 		}
 	})
 }
+
+// TestClassNearDuplicateFAQs: of several city FAQs that share words with a question
+// (about the same card or service), the one whose own question the citizen asks in
+// other words (is it free? how long? when does it expire?) ranks first and answers.
+func TestClassNearDuplicateFAQs(t *testing.T) {
+	onBothStores(t, func(t *testing.T, e *bot.Engine) {
+		for _, c := range []struct{ q, key string }{
+			{"我的愛心卡有沒有期限，到期要怎麼辦", "GIP_101591683"},
+			{"敬老卡搭捷運要錢嗎", "GIP_96978070"},
+			{"陳情案多久會處理", "GIP_189734632"},
+		} {
+			if a := askOn(t, e, c.q); a.Mode != bot.ModeExtractive || len(a.Sources) == 0 || a.Sources[0].Key != c.key {
+				t.Errorf("%q: %s from %v, want an answer from %s first", c.q, a.Mode, a.Sources, c.key)
+			}
+		}
+	})
+}

@@ -103,3 +103,26 @@ func TitleMatch(q, title string) (titleShare, questionShare float64) {
 	}
 	return float64(inTitle) / float64(len(tu)), float64(inQuestion) / float64(len(qu))
 }
+
+// titleMatchWeight is how much of a passage's score depends on how much of its own
+// question (its title) the citizen's question asks, and how much of the citizen's
+// question it holds (TitleMatch): of several FAQs that share words with a question,
+// the one whose question is the citizen's in other words comes first.
+const titleMatchWeight = 0.5
+
+// WeighByTitleMatch scales the scores of the passages among hits, the candidates of
+// query q (normalised), by the mean of TitleMatch's two shares. A city FAQ or a myth
+// is itself a question; a licence's title is a brand, and keeps its score, as do hits
+// that q names. A question without Chinese is not compared with Chinese titles.
+func WeighByTitleMatch(q string, hits []Hit) {
+	if !strings.ContainsFunc(q, func(r rune) bool { return unicode.Is(unicode.Han, r) }) {
+		return
+	}
+	for i := range hits {
+		if hits[i].Dataset == "tfda_drug" || names(hits[i].Evidence) {
+			continue
+		}
+		ts, qs := TitleMatch(q, hits[i].Title)
+		hits[i].Score *= 1 - titleMatchWeight + titleMatchWeight*(ts+qs)/2
+	}
+}
