@@ -91,10 +91,11 @@ func TestClassQuestionInOtherWords(t *testing.T) {
 }
 
 // TestClassColourIsNotAPill: a colour or shape word in a question about something
-// else (a kerb, a bag) is not a pill description: the answer is never a licence.
+// else (a kerb, a bag, a household cleaning tablet) is not a pill description: the
+// answer is never a licence.
 func TestClassColourIsNotAPill(t *testing.T) {
 	onBothStores(t, func(t *testing.T, e *bot.Engine) {
-		for _, q := range []string{"路邊的黃線可以停車嗎", "紅色的垃圾袋在哪裡買"} {
+		for _, q := range []string{"路邊的黃線可以停車嗎", "紅色的垃圾袋在哪裡買", "馬桶水箱放藍色清潔錠會影響水質嗎"} {
 			a := askOn(t, e, q)
 			for _, s := range a.Sources {
 				if s.Dataset == ingest.DatasetDrug {
@@ -104,6 +105,43 @@ func TestClassColourIsNotAPill(t *testing.T) {
 		}
 		if a := askOn(t, e, "白色圓形的藥丸，上面寫 YSP"); len(a.Sources) == 0 || a.Sources[0].Dataset != ingest.DatasetDrug {
 			t.Errorf("a pill described: %s from %v, want licences", a.Mode, a.Sources)
+		}
+	})
+}
+
+// TestClassKeywordsAloneAskNothingOfTheRecord: a city FAQ found by a few shared
+// keywords alone, whose own question asks nothing of what the citizen asks, is no
+// answer (a question on an international driving licence is not answered from a FAQ
+// on moving a ticket to its driver); a question that asks a FAQ's own question in other
+// words is still answered from it.
+func TestClassKeywordsAloneAskNothingOfTheRecord(t *testing.T) {
+	onBothStores(t, func(t *testing.T, e *bot.Engine) {
+		for _, q := range []string{"國際駕照怎麼申請", "退稅什麼時候會入帳", "電動車充電樁哪裡有"} {
+			if a := askOn(t, e, q); a.Mode != bot.ModeNoAnswer {
+				t.Errorf("%q: %s from %v, want no answer", q, a.Mode, a.Sources)
+			}
+		}
+		for _, q := range []string{"想要海葬要怎麼申請", "红线晚上可以停车吗"} {
+			if a := askOn(t, e, q); a.Mode != bot.ModeExtractive || len(a.Sources) == 0 || a.Sources[0].Dataset != ingest.DatasetCityFAQ {
+				t.Errorf("%q: %s from %v, want an answer from a city FAQ", q, a.Mode, a.Sources)
+			}
+		}
+	})
+}
+
+// TestClassNearDuplicateFAQs: of several city FAQs that share words with a question
+// (about the same card or service), the one whose own question the citizen asks in
+// other words (is it free? how long? when does it expire?) ranks first and answers.
+func TestClassNearDuplicateFAQs(t *testing.T) {
+	onBothStores(t, func(t *testing.T, e *bot.Engine) {
+		for _, c := range []struct{ q, key string }{
+			{"我的愛心卡有沒有期限，到期要怎麼辦", "GIP_101591683"},
+			{"敬老卡搭捷運要錢嗎", "GIP_96978070"},
+			{"陳情案多久會處理", "GIP_189734632"},
+		} {
+			if a := askOn(t, e, c.q); a.Mode != bot.ModeExtractive || len(a.Sources) == 0 || a.Sources[0].Key != c.key {
+				t.Errorf("%q: %s from %v, want an answer from %s first", c.q, a.Mode, a.Sources, c.key)
+			}
 		}
 	})
 }

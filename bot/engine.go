@@ -428,6 +428,9 @@ const (
 	passageCoverage = 0.3
 	passageAbout    = 0.2 // with meaning agreeing; with keywords alone:
 	keywordsAbout   = 0.3
+	// keywordsTitleMatch is the floor of the sum of retrieval.TitleMatch's shares for a
+	// passage found by keywords alone, a Chinese question.
+	keywordsTitleMatch = 0.6
 )
 
 func (e *Engine) retrieve(ctx context.Context, t *turn) (Answer, error) {
@@ -619,7 +622,13 @@ func answerable(q string, h retrieval.Hit, medicine bool) bool {
 		return false
 	}
 	if h.Confidence < minConfidence {
-		// Keywords alone, meaning not agreeing: the title must be about more of it.
+		// Keywords alone, meaning not agreeing: the title must be about more of it,
+		// and a Chinese question must ask some of the record's own question
+		// (keywordsTitleMatch): 「國際駕照怎麼申請」 shares 駕 and 申請 with a FAQ on
+		// moving a ticket to the driver, and nothing of what it asks.
+		if ts, qs := retrieval.TitleMatch(q, h.Title); !isEnglish(q) && ts+qs < keywordsTitleMatch {
+			return false
+		}
 		return all >= passageCoverage && about >= keywordsAbout
 	}
 	return all >= passageCoverage && about >= passageAbout

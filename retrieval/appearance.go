@@ -264,30 +264,39 @@ var englishAppearance = map[string]appearanceTerm{
 //go:embed pillwords.txt
 var pillWordsFile string
 
-// pillWords are the words of pillwords.txt.
-var pillWords = func() []string {
-	var out []string
+// pillWords are the words of pillwords.txt; notPillWords are its words marked "-":
+// words that hold a pill word and name no medicine (「清潔錠」 is a cleaning tablet).
+var pillWords, notPillWords = func() (words, not []string) {
 	for n, line := range strings.Split(pillWordsFile, "\n") {
 		line, _, _ = strings.Cut(line, "#")
 		w := strings.TrimSpace(line)
 		if w == "" {
 			continue
 		}
-		if strings.ContainsFunc(w, unicode.IsSpace) || w != strings.ToLower(w) {
-			panic(fmt.Sprintf("retrieval: pillwords.txt:%d: %q is not one lower-case word", n+1, w))
+		neg := strings.HasPrefix(w, "-")
+		w = strings.TrimPrefix(w, "-")
+		if w == "" || strings.ContainsFunc(w, unicode.IsSpace) || w != strings.ToLower(w) {
+			panic(fmt.Sprintf("retrieval: pillwords.txt:%d: %q is not one lower-case word", n+1, line))
 		}
-		out = append(out, w)
+		if neg {
+			not = append(not, w)
+		} else {
+			words = append(words, w)
+		}
 	}
-	if len(out) == 0 {
+	if len(words) == 0 {
 		panic("retrieval: pillwords.txt: no words")
 	}
-	return out
+	return words, not
 }()
 
 // mentionsPill says whether q names a pill with a word of pillwords.txt (Latin words
-// whole: "pills", not "spill").
+// whole: "pills", not "spill"), outside the words that name no medicine.
 func mentionsPill(q string) bool {
 	s := strings.ToLower(Normalize(q))
+	for _, w := range notPillWords {
+		s = strings.ReplaceAll(s, w, " ")
+	}
 	latin := strings.FieldsFunc(s, func(r rune) bool { return !isASCIILetter(r) })
 	for _, w := range pillWords {
 		if IsLatin(w) {

@@ -47,7 +47,7 @@ func parseFunctionChars(file string) (map[rune]bool, error) {
 // Han characters other than the function characters, and its Latin words and numbers
 // whole, after the words of asking are cut out.
 func contentUnits(s string) map[string]bool {
-	s = strings.ToLower(questionWords.Replace(s))
+	s = strings.ToLower(questionWords.Replace(Normalize(s)))
 	units := map[string]bool{}
 	var word []rune
 	flush := func() {
@@ -84,22 +84,61 @@ func contentUnits(s string) map[string]bool {
 // says 「愛心卡」 for 「愛心悠遊卡」 and 「紅單」 for 「罰單」, and words cut by
 // bigrams would miss both.
 func TitleMatch(q, title string) (titleShare, questionShare float64) {
-	qu, tu := contentUnits(q), contentUnits(title)
-	if len(qu) == 0 || len(tu) == 0 {
+	return newTitleMatcher(q).match(title)
+}
+
+// titleMatcher is TitleMatch with the question's units found once, for matching it
+// with many titles.
+type titleMatcher struct{ qu, wider map[string]bool }
+
+func newTitleMatcher(q string) titleMatcher {
+	return titleMatcher{qu: contentUnits(q), wider: contentUnits(q + " " + Expand(q))}
+}
+
+func (m titleMatcher) match(title string) (titleShare, questionShare float64) {
+	tu := contentUnits(title)
+	if len(m.qu) == 0 || len(tu) == 0 {
 		return 0, 0
 	}
-	wider := contentUnits(q + " " + Expand(q))
 	inTitle := 0
 	for u := range tu {
-		if wider[u] {
+		if m.wider[u] {
 			inTitle++
 		}
 	}
 	inQuestion := 0
-	for u := range qu {
+	for u := range m.qu {
 		if tu[u] {
 			inQuestion++
 		}
 	}
-	return float64(inTitle) / float64(len(tu)), float64(inQuestion) / float64(len(qu))
+	return float64(inTitle) / float64(len(tu)), float64(inQuestion) / float64(len(m.qu))
+}
+
+// titleMatchWeight is how much of a passage's score depends on how much of its own
+// question (its title) the citizen's question asks, and how much of the citizen's
+// question it holds (TitleMatch): of several FAQs that share words with a question,
+// the one whose question is the citizen's in other words comes first.
+const titleMatchWeight = 0.5
+
+// WeighByTitleMatch scales the scores of the passages among hits, the candidates of
+// query q (normalised), by the mean of TitleMatch's two shares. A city FAQ or a myth
+// is itself a question; a licence's title is a brand, and keeps its score, as do hits
+// that q names. A question without Chinese is not compared with Chinese titles.
+func WeighByTitleMatch(q string, hits []Hit) {
+	if !strings.ContainsFunc(q, func(r rune) bool { return unicode.Is(unicode.Han, r) }) {
+		return
+	}
+	var m *titleMatcher
+	for i := range hits {
+		if hits[i].Dataset == "tfda_drug" || names(hits[i].Evidence) {
+			continue
+		}
+		if m == nil {
+			tm := newTitleMatcher(q)
+			m = &tm
+		}
+		ts, qs := m.match(hits[i].Title)
+		hits[i].Score *= 1 - titleMatchWeight + titleMatchWeight*(ts+qs)/2
+	}
 }

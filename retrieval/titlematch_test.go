@@ -36,3 +36,26 @@ func TestParseFunctionChars(t *testing.T) {
 		}
 	}
 }
+
+// TestWeighByTitleMatch: a passage whose own question the citizen asks keeps more of
+// its score than one that shares fewer of its words; a licence, a hit the question
+// names, and any hit of a question without Chinese keep theirs.
+func TestWeighByTitleMatch(t *testing.T) {
+	hits := []Hit{
+		{Dataset: "taipei_faq", Key: "far", Title: "敬老卡卡片遺失如何補發？", Score: 1},
+		{Dataset: "taipei_faq", Key: "near", Title: "敬老卡搭乘捷運是否免費？", Score: 1},
+		{Dataset: "tfda_drug", Key: "drug", Title: "敬老錠", Score: 1},
+		{Dataset: "taipei_faq", Key: "named", Title: "其他", Score: 1, Evidence: []string{EvidenceKey}},
+	}
+	WeighByTitleMatch(Normalize("敬老卡搭捷運要錢嗎"), hits)
+	if !(hits[1].Score > hits[0].Score) {
+		t.Errorf("the FAQ asked %.3f, the other %.3f: want the one asked above", hits[1].Score, hits[0].Score)
+	}
+	if hits[0].Score >= 1 || hits[2].Score != 1 || hits[3].Score != 1 {
+		t.Errorf("scores %v: want the passages scaled, the licence and the named hit kept", hits)
+	}
+	en := []Hit{{Dataset: "taipei_faq", Title: "敬老卡搭乘捷運是否免費？", Score: 1}}
+	if WeighByTitleMatch("is the senior card free on the MRT", en); en[0].Score != 1 {
+		t.Errorf("an English question: score %.3f, want 1", en[0].Score)
+	}
+}

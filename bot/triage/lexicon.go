@@ -59,6 +59,7 @@ const (
 	gInhale
 	gPoisoning    // 中毒, carbon monoxide
 	gPoisonCentre // asking for the poison centre: Emergency (it gets the number)
+	gPoisonAsk    // whether something would poison: 會不會中毒, 有毒嗎, "is it poisonous"
 	gAnimal       // a pet swallowed it: a matter for a vet, not 119
 
 	// Emergencies: symptoms.
@@ -297,6 +298,11 @@ var lexiconBlocks = []block{
 	{g: gPoisoning,
 		zh: `中毒 一氧化碳 瓦斯外洩 瓦斯漏`,
 		en: `poisoned|poisoning|carbon monoxide|gas leak`},
+	{g: gPoisonAsk,
+		// Asking whether a food or a thing would poison is a question, not a poisoning:
+		// 「薑長芽了還能吃嗎，會不會中毒」 (the 了 of 長芽了 is the sprout, not a meal).
+		zh: `會中毒 會不會中毒 會不會造成中毒 會造成中毒 會引起中毒 會導致中毒 可能中毒 容易中毒 有沒有毒 有毒嗎 有毒性嗎 會有毒`,
+		en: `poisonous|is it toxic|toxic to eat|can it poison`},
 	{g: gPoisonCentre,
 		// Asking for the number: the emergency answer carries it.
 		zh: `毒物諮詢 中毒諮詢 毒藥物諮詢 毒藥物防治 毒物中心 毒物科 毒藥物中心 中毒專線 毒物專線`,

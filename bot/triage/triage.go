@@ -248,7 +248,7 @@ func (s *scan) emergency() string {
 	case s.has[gPoisonCentre]:
 		// Asking for the poison centre's number: the emergency answer has it.
 		return "poison_centre"
-	case s.has[gPoisoning] && s.event(true):
+	case s.has[gPoisoning] && s.event(true) && !s.poisonAsked():
 		return "poisoning"
 	case s.has[gDistress]:
 		return "distress"
@@ -313,6 +313,23 @@ func (s *scan) emergencySituation() string {
 		return "stroke"
 	}
 	return ""
+}
+
+// poisonAsked says whether 中毒 is asked of ("would it poison?") rather than told:
+// a question about a food or a thing, unless someone has taken it and shows a sign
+// («我吃了發芽的馬鈴薯，現在頭暈想吐，會不會中毒»).
+func (s *scan) poisonAsked() bool {
+	if !s.has[gPoisonAsk] {
+		return false
+	}
+	taken := s.has[gIngestPast] || s.has[gMisIngest]
+	for _, g := range []group{gSkin, gDizzy, gVomit, gBreath, gBreathWeak, gHeartFast, gUnconscious, gUnconsciousStrong,
+		gConfused, gSeizure, gVomitBlood, gBlueLips} {
+		if taken && s.has[g] {
+			return false
+		}
+	}
+	return true
 }
 
 func b2i(b bool) int {

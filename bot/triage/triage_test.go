@@ -79,6 +79,10 @@ var emergencies = []tcase{
 	{"農藥中毒", "poisoning"},
 	{"一氧化碳中毒", "poisoning"},
 	{"一氧化碳中毒了", "poisoning"},
+	// Someone who has eaten it and shows a sign is a poisoning, asked or not.
+	{"我爸吃了發芽的馬鈴薯，現在一直吐又頭暈，會不會中毒", "poisoning"},
+	{"我剛吃了野菇，現在呼吸困難，會不會中毒", "breathing"},
+	{"家裡好像瓦斯外洩了", "poisoning"},
 	{"我爸喝了漂白水", "poisoning"},
 	{"喝到殺蟲劑怎麼辦", "poisoning"},
 	{"聞到瓦斯味 頭很暈 怎麼辦", "poisoning"},
@@ -303,6 +307,12 @@ var negatives = []tcase{
 	{"吃了發芽的薑會中毒，這是真的嗎？", ""},
 	{"颱風天出勤,工時超過8小時的部分應如何計算加班費？", ""},
 	{"天氣潮濕，地瓜發芽有毒嗎？", ""},
+	// Whether a food would poison is a question, not a poisoning, however it is put.
+	{"薑長芽了還能吃嗎，會不會中毒", ""},
+	{"馬鈴薯發芽了還可以煮嗎？會中毒嗎", ""},
+	{"隔夜菜放了一晚會不會中毒", ""},
+	{"銀杏果吃多了會不會中毒", ""},
+	{"are sprouted potatoes poisonous", ""},
 	{"what are the signs of a stroke", ""},
 	{"heat stroke prevention", ""},
 	{"is heart attack a side effect of ibuprofen", ""},

@@ -506,6 +506,7 @@ func (ix *index) fuse(legs []leg, f filter, k int, text string) []retrieval.Hit 
 	}
 	retrieval.WeighByDomain(text, out)
 	retrieval.WeighByCoverage(text, out)
+	retrieval.WeighByTitleMatch(text, out)
 	retrieval.DemoteCancelled(text, out, byLeg)
 	slices.SortFunc(out, func(a, b retrieval.Hit) int {
 		if c := cmp.Compare(b.Score, a.Score); c != 0 {

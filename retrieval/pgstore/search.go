@@ -368,6 +368,7 @@ func (s *Store) hits(ctx context.Context, scores map[int64]float64, named map[in
 	}
 	retrieval.WeighByDomain(text, out)
 	retrieval.WeighByCoverage(text, out)
+	retrieval.WeighByTitleMatch(text, out)
 	retrieval.DemoteCancelled(text, out, byLeg)
 	slices.SortFunc(out, func(a, b retrieval.Hit) int {
 		if c := cmp.Compare(b.Score, a.Score); c != 0 {
