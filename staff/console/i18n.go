@@ -98,6 +98,7 @@ var messages = map[string][2]string{
 	"done_revoked":     {"已撤銷。", "Revoked."},
 	"skip":             {"跳到主要內容", "Skip to content"},
 	"language":         {"English", "中文"},
+	"documents_total":  {"文件總數", "Documents"},
 	"datasets":         {"資料集", "Datasets"},
 	"dataset":          {"資料集", "Dataset"},
 	"data_date":        {"資料日期", "Data date"},
