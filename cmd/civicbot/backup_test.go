@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -152,4 +153,41 @@ func sameSources(a, b askResult) bool {
 		}
 	}
 	return true
+}
+
+// TestAskHeldStoreNoServer: when another process holds the embedded store and no
+// server answers at CIVICBOT_ADDR, ask says what holds the store and what to do, not
+// something about ingest.
+func TestAskHeldStoreNoServer(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"CIVICBOT_DATA_DIR": dir}
+	a := &app{getenv: func(k string) string { return env[k] }, log: slog.New(slog.DiscardHandler)}
+	var err error
+	if a.cfg, err = loadConfig(a.getenv); err != nil {
+		t.Fatal(err)
+	}
+	held, err := a.openStore(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nothing listens there now
+	_, _, err = civicbot(t, map[string]string{"CIVICBOT_DATA_DIR": dir, "CIVICBOT_ADDR": addr}, "ask", "市民卡要去哪裡辦？")
+	if err == nil {
+		t.Fatal("ask with the store held and no server: no error")
+	}
+	msg := err.Error()
+	for _, want := range []string{"another", "civicbot serve", "CIVICBOT_ADDR", addr} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("ask error %q does not name %q", msg, want)
+		}
+	}
+	if strings.Contains(msg, "ingest") {
+		t.Errorf("ask error %q speaks of ingest", msg)
+	}
 }
