@@ -4,7 +4,7 @@ import "testing"
 
 func TestRepairText(t *testing.T) {
 	for _, tc := range []struct {
-		name, in, want string
+		name, in, want   string
 		broken, repaired int
 	}{
 		{"clean", "不鏽鋼餐具", "不鏽鋼餐具", 0, 0},
