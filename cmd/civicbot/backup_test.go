@@ -6,12 +6,14 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
 	"github.com/civicbot/civicbot/staff"
 )
 
@@ -189,5 +191,86 @@ func TestAskHeldStoreNoServer(t *testing.T) {
 	}
 	if strings.Contains(msg, "ingest") {
 		t.Errorf("ask error %q speaks of ingest", msg)
+	}
+}
+
+// TestPostgresDumpRestoreRoundTrip: the README's pg_dump / pg_restore commands copy a
+// PostgreSQL store, curated answers and turns included, into a new database that
+// answers the same questions with the same sources.
+func TestPostgresDumpRestoreRoundTrip(t *testing.T) {
+	src := map[string]string{"DATABASE_URL": pgtest.New(t)}
+	if _, errOut, err := civicbot(t, src, "migrate"); err != nil {
+		t.Fatalf("migrate: %v\n%s", err, errOut)
+	}
+	fixture := filepath.Join("..", "..", "ingest", "taipei", "testdata", "faq_broken.xml")
+	if _, errOut, err := civicbot(t, src, "ingest", "--source", "taipei_faq", fixture); err != nil {
+		t.Fatalf("ingest: %v\n%s", err, errOut)
+	}
+	curated := filepath.Join(t.TempDir(), "curated.jsonl")
+	if err := os.WriteFile(curated, []byte(`{"id":"citizen-card","questions":["市民卡要去哪裡辦？"],"answer":"臺北市民卡可在各區公所或市民卡服務中心申辦。","status":"approved","sources":[{"dataset":"agency_page","key":"citizen-card","title":"臺北市民卡","url":"https://card.taipei/"}],"expires_at":"2099-12-31"}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, errOut, err := civicbot(t, src, "curated", "import", curated); err != nil {
+		t.Fatalf("curated import: %v\n%s%s", err, out, errOut)
+	}
+	questions := []string{"市民卡要去哪裡辦？", "不銹鋼餐具", "那裏可以做癌症篩檢"}
+	askAll := func(env map[string]string) []string {
+		t.Helper()
+		var outs []string
+		for _, q := range questions {
+			out, errOut, err := civicbot(t, env, "ask", "--json", q)
+			if err != nil {
+				t.Fatalf("ask %q: %v\n%s", q, err, errOut)
+			}
+			outs = append(outs, out)
+		}
+		return outs
+	}
+	before := askAll(src)
+	if !strings.Contains(before[0], `"mode":"curated"`) || !strings.Contains(before[1], "GIP_") {
+		t.Fatalf("answers before the dump: %q", before)
+	}
+
+	dump := filepath.Join(t.TempDir(), "civicbot.dump")
+	if out, err := exec.Command("pg_dump", "--format=custom", "--no-owner", "--file="+dump, "--dbname="+src["DATABASE_URL"]).CombinedOutput(); err != nil {
+		t.Fatalf("pg_dump: %v\n%s", err, out)
+	}
+	dst := map[string]string{"DATABASE_URL": pgtest.New(t)}
+	if out, err := exec.Command("pg_restore", "--no-owner", "--exit-on-error", "--dbname="+dst["DATABASE_URL"], dump).CombinedOutput(); err != nil {
+		t.Fatalf("pg_restore: %v\n%s", err, out)
+	}
+	if out, errOut, err := civicbot(t, dst, "migrate"); err != nil || !strings.Contains(out, "current") {
+		t.Fatalf("migrate after restore: %v\n%s%s", err, out, errOut)
+	}
+	after := askAll(dst)
+	for i, q := range questions {
+		if after[i] != before[i] {
+			t.Errorf("%q answered differently after restore:\nbefore %s\nafter  %s", q, before[i], after[i])
+		}
+	}
+	a := &app{getenv: func(k string) string { return dst[k] }, log: slog.New(slog.DiscardHandler)}
+	var err error
+	if a.cfg, err = loadConfig(a.getenv); err != nil {
+		t.Fatal(err)
+	}
+	s, err := a.openStore(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rows, err := s.Conversations(t.Context(), staff.TurnFilter{Channel: "cli", Limit: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The turns asked of the source database are in the copy, besides those asked after.
+	n := 0
+	for _, r := range rows {
+		if r.Question == questions[1] {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Errorf("the restored database has %d turns of %q, want 2 (one from before the dump)", n, questions[1])
 	}
 }
