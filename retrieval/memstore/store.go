@@ -16,8 +16,9 @@
 // PostgreSQL's ts_rank. Readers use an immutable snapshot of that index, swapped
 // atomically after a sync commits: they see the old data or the new, never a mix.
 //
-// One process opens the file at a time (bbolt takes a file lock): stop `civicbot
-// serve` before running `civicbot ingest` on the same data directory.
+// One process opens the file at a time (bbolt takes a file lock; Open returns
+// ErrLocked when another holds it): stop `civicbot serve` before running `civicbot
+// ingest` on the same data directory. Backup copies the file while it serves.
 package memstore
 
 import (
