@@ -812,3 +812,16 @@ func TestFlaggedRelease(t *testing.T) {
 		})
 	}
 }
+
+// TestBackupWithoutStoreBackup: a server whose store has no online backup
+// (PostgreSQL) says to use pg_dump; only admins may ask.
+func TestBackupWithoutStoreBackup(t *testing.T) {
+	e := newEnv(t, memStore(t))
+	if code, _ := e.call("GET", "/api/v1/admin/backup", e.tokens[staff.Approver], nil); code != http.StatusForbidden {
+		t.Errorf("backup by an approver: %d, want 403", code)
+	}
+	code, body := e.call("GET", "/api/v1/admin/backup", e.tokens[staff.Admin], nil)
+	if msg, _ := body["error"].(string); code != http.StatusNotImplemented || !strings.Contains(msg, "pg_dump") {
+		t.Errorf("backup without a store backup: %d %v, want 501 naming pg_dump", code, body)
+	}
+}
