@@ -39,6 +39,9 @@ type Batch struct {
 	// Unchanged is set when the files are those of the last successful run: they were
 	// not parsed, and Records is empty.
 	Unchanged bool
+	// Text counts the broken characters (U+FFFD) in the records' titles and texts, and
+	// those repaired (see RepairText).
+	Text TextRepair
 }
 
 // Loader reads export files into batches, one per source.
@@ -163,6 +166,7 @@ func (b *Batch) merge(o *Batch) {
 	}
 	b.Rejects = append(b.Rejects, o.Rejects...)
 	b.Seen += o.Seen
+	b.Text.Add(o.Text)
 }
 
 func (l *Loader) check(b *Batch) error {
@@ -525,6 +529,7 @@ func (b *Batch) emit(file string) Emit {
 				b.Rejects = append(b.Rejects, Reject{File: file, Line: r.Line, Reason: "empty key"})
 				return nil
 			}
+			b.Text.Add(repairRecord(&r))
 			b.Records = append(b.Records, r)
 			return nil
 		},

@@ -194,6 +194,8 @@ type IngestRun struct {
 	Removed   int             `json:"removed"`
 	Rejected  int             `json:"rejected"`
 	Rejects   []ingest.Reject `json:"rejects"`
+	// Text counts, by source, the broken characters (U+FFFD) and those repaired.
+	Text []ingest.SourceText `json:"text"`
 }
 
 // Sources is what the console shows of the stored open data.

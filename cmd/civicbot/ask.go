@@ -1,14 +1,19 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
+	"time"
 
 	"github.com/civicbot/civicbot/bot"
 	"github.com/civicbot/civicbot/bot/llm"
+	"github.com/civicbot/civicbot/retrieval/memstore"
 	"github.com/tmc/langchaingo/llms"
 )
 
@@ -65,30 +70,45 @@ func (a *app) ask(ctx context.Context, args []string) error {
 	if n := len([]rune(question)); n > bot.MaxMessageRunes {
 		return fmt.Errorf("ask: the question has %d characters; at most %d are read", n, bot.MaxMessageRunes)
 	}
+	req := bot.Request{SessionID: *session, Message: question, Locale: *locale, Channel: "cli"}
 	e, s, err := a.engine(ctx)
+	if errors.Is(err, memstore.ErrLocked) {
+		// `civicbot serve` holds the embedded store: its answer is the same one.
+		r, err := a.askServer(ctx, req, err)
+		if err != nil {
+			return err
+		}
+		return a.printAnswer(r, *asJSON)
+	}
 	if err != nil {
 		return err
 	}
 	defer s.Close()
 	defer closeEngine(ctx, e)
-	ans, err := e.Ask(ctx, bot.Request{SessionID: *session, Message: question, Locale: *locale, Channel: "cli"}, nil)
+	ans, err := e.Ask(ctx, req, nil)
 	if errors.Is(err, bot.ErrEmptyMessage) {
 		return errors.New("ask: the question has no text to answer")
 	}
 	if err != nil {
 		return err
 	}
-	if *asJSON {
-		out := struct {
-			Answer  string       `json:"answer"`
-			Mode    bot.Mode     `json:"mode"`
-			Sources []bot.Source `json:"sources"`
-		}{ans.Text, ans.Mode, ans.Sources}
+	return a.printAnswer(askOutput{ans.Text, ans.Mode, ans.Sources}, *asJSON)
+}
+
+// askOutput is what ask prints, and with --json its contract.
+type askOutput struct {
+	Answer  string       `json:"answer"`
+	Mode    bot.Mode     `json:"mode"`
+	Sources []bot.Source `json:"sources"`
+}
+
+func (a *app) printAnswer(ans askOutput, asJSON bool) error {
+	if asJSON {
 		enc := json.NewEncoder(a.stdout)
 		enc.SetEscapeHTML(false)
-		return enc.Encode(out)
+		return enc.Encode(ans)
 	}
-	fmt.Fprintln(a.stdout, ans.Text)
+	fmt.Fprintln(a.stdout, ans.Answer)
 	if len(ans.Sources) > 0 {
 		fmt.Fprintln(a.stdout, "\n來源 Sources:")
 		for i, src := range ans.Sources {
@@ -101,6 +121,43 @@ func (a *app) ask(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(a.stdout, "\n(mode: %s)\n", ans.Mode)
 	return nil
+}
+
+// askTimeout bounds a question sent to the running server.
+const askTimeout = 2 * time.Minute
+
+// askServer sends the question to the server holding the store (POST /api/v1/chat on
+// CIVICBOT_ADDR). locked is why: when no server answers there either, the error says
+// what holds the store and what to do.
+func (a *app) askServer(ctx context.Context, r bot.Request, locked error) (askOutput, error) {
+	ctx, cancel := context.WithTimeout(ctx, askTimeout)
+	defer cancel()
+	body, err := json.Marshal(map[string]string{"session_id": r.SessionID, "message": r.Message, "locale": r.Locale})
+	if err != nil {
+		return askOutput{}, err
+	}
+	base := serverURL(a.cfg.Addr)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/chat", bytes.NewReader(body))
+	if err != nil {
+		return askOutput{}, fmt.Errorf("ask: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return askOutput{}, fmt.Errorf("ask: %w; no server answers at %s (CIVICBOT_ADDR) either: stop the process that holds the store, or set CIVICBOT_ADDR to the address `civicbot serve` listens on", locked, base)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<10))
+		return askOutput{}, fmt.Errorf("ask: the server at %s answered %s: %s", base, resp.Status, oneLine(string(msg)))
+	}
+	var out askOutput
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		return askOutput{}, fmt.Errorf("ask: the server at %s: %w", base, err)
+	}
+	a.log.Debug("ask: answered by the running server", "addr", base)
+	return out, nil
 }
 
 func orUnknown(s string) string {

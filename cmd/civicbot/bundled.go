@@ -70,6 +70,12 @@ func (a *app) firstStart(ctx context.Context, s store) error {
 	if printed > maxRejectLines {
 		fmt.Fprintf(a.stderr, "  ... and %d more; `civicbot ingest --bundled --force` lists them all\n", printed-maxRejectLines)
 	}
+	for _, b := range batches {
+		if b.Text.Broken > 0 {
+			fmt.Fprintf(a.stderr, "  source %s: %d broken characters (U+FFFD, lost by the export's encoding): %d repaired, %d left visible\n",
+				b.Source, b.Text.Broken, b.Text.Repaired, b.Text.Broken-b.Text.Repaired)
+		}
+	}
 	return nil
 }
 

@@ -71,10 +71,15 @@ func (a *app) ingest(ctx context.Context, args []string) error {
 		batches = append(batches, bs...)
 	}
 	printed := 0
+	var text ingest.TextRepair
 	for _, b := range batches {
 		if b.Unchanged {
 			p.println(fmt.Sprintf("source %s: files unchanged since the last run, not parsed (--force to parse)", b.Source))
 		}
+		if b.Text.Broken > 0 {
+			p.println(fmt.Sprintf("source %s: %d broken characters (U+FFFD, lost by the export's encoding): %d repaired, %d left visible as \uFFFD", b.Source, b.Text.Broken, b.Text.Repaired, b.Text.Broken-b.Text.Repaired))
+		}
+		text.Add(b.Text)
 		for _, r := range b.Rejects {
 			if printed < maxRejectLines {
 				p.println(fmt.Sprintf("rejected %s", r))
@@ -94,8 +99,12 @@ func (a *app) ingest(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "ingest: %d documents (%d new, %d changed, %d unchanged, %d removed, %d rejected) in %.1fs\n",
-		st.Documents, st.Added, st.Changed, st.Unchanged, st.Removed, st.Rejected, time.Since(start).Seconds())
+	broken := ""
+	if text.Broken > 0 {
+		broken = fmt.Sprintf(", %d broken characters: %d repaired, %d left as U+FFFD", text.Broken, text.Repaired, text.Broken-text.Repaired)
+	}
+	fmt.Fprintf(a.stdout, "ingest: %d documents (%d new, %d changed, %d unchanged, %d removed, %d rejected%s) in %.1fs\n",
+		st.Documents, st.Added, st.Changed, st.Unchanged, st.Removed, st.Rejected, broken, time.Since(start).Seconds())
 	if flags, err := s.Flagged(ctx); err == nil && len(flags) > 0 {
 		fmt.Fprintf(a.stdout, "ingest: %d documents flagged and held out of answers: civicbot documents flagged\n", len(flags))
 	}

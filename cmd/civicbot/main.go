@@ -9,6 +9,7 @@
 //	civicbot ask [--json] QUESTION            the whole answer pipeline
 //	civicbot eval [-k N] [--json] FILE.jsonl  retrieval quality: recall@k, MRR, latency
 //	civicbot migrate                          apply database migrations
+//	civicbot backup FILE                      a consistent copy of the embedded store, also while serving
 //	civicbot documents flagged | release KEY  documents held out of answers (planted instructions, numbers, links)
 //	civicbot token create --name N --role R   staff API token
 package main
@@ -63,6 +64,7 @@ Usage:
   civicbot documents release [--dataset D] KEY   return a flagged document to answers
   civicbot eval [-k N] [--json] FILE.jsonl  measure retrieval quality (recall@k, MRR, latency)
   civicbot migrate [--reembed]              apply database migrations
+  civicbot backup FILE                      copy the embedded store, also while serving (PostgreSQL: pg_dump)
   civicbot staff add EMAIL --role ROLE      add a member of staff; prints a one-time sign-in link
   civicbot staff list                       list staff accounts
   civicbot token create --name N --role R [--expires 90d]   create a staff API token, printed once
@@ -120,6 +122,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return a.documents(ctx, rest)
 	case "serve":
 		return a.serve(ctx, rest)
+	case "backup":
+		return a.backup(ctx, rest)
 	case "token":
 		return a.token(ctx, rest)
 	case "staff":

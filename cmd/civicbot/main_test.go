@@ -23,7 +23,7 @@ func civicbot(tb testing.TB, env map[string]string, args ...string) (stdout, std
 	return out.String(), errb.String(), err
 }
 
-var summary = regexp.MustCompile(`^ingest: (\d+) documents \((\d+) new, (\d+) changed, (\d+) unchanged, (\d+) removed, (\d+) rejected\) in [0-9.]+s\n$`)
+var summary = regexp.MustCompile(`^ingest: (\d+) documents \((\d+) new, (\d+) changed, (\d+) unchanged, (\d+) removed, (\d+) rejected(?:, \d+ broken characters: \d+ repaired, \d+ left as U\+FFFD)?\) in [0-9.]+s\n$`)
 
 func parseSummary(tb testing.TB, out string) [6]int {
 	tb.Helper()

@@ -12,6 +12,7 @@ import (
 	"github.com/civicbot/civicbot/bot"
 	"github.com/civicbot/civicbot/bot/line"
 	"github.com/civicbot/civicbot/bot/web"
+	"github.com/civicbot/civicbot/retrieval/memstore"
 	"github.com/civicbot/civicbot/staff"
 	"github.com/civicbot/civicbot/staff/console"
 	"github.com/prometheus/client_golang/prometheus"
@@ -83,8 +84,12 @@ func (a *app) serve(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	cons, err := console.New(console.Config{Auth: auth, Data: store, Engine: engine, Log: a.log, TrustProxy: a.cfg.TrustProxy,
-		SecureCookies: strings.HasPrefix(a.cfg.OIDCRedirectURL, "https://"), OIDC: sso})
+	cc := console.Config{Auth: auth, Data: store, Engine: engine, Log: a.log, TrustProxy: a.cfg.TrustProxy,
+		SecureCookies: strings.HasPrefix(a.cfg.OIDCRedirectURL, "https://"), OIDC: sso}
+	if m, ok := store.(*memstore.Store); ok {
+		cc.Backup = m
+	}
+	cons, err := console.New(cc)
 	if err != nil {
 		return err
 	}

@@ -293,6 +293,9 @@ func TestServeEmbedded(t *testing.T) {
 	if !strings.Contains(log, "config: store=embedded in ") || !regexp.MustCompile(`first start: \d{4,} documents loaded`).MatchString(log) {
 		t.Fatalf("first start not reported:\n%s", log)
 	}
+	if !strings.Contains(log, "11 broken characters (U+FFFD, lost by the export's encoding): 7 repaired, 4 left visible") {
+		t.Errorf("the first start does not report the city FAQ's broken characters:\n%s", log)
+	}
 	if mode, ds := ask(srv.base, "白色圓形藥丸上面寫 YSP"); mode != "extractive" || len(ds) == 0 || ds[0] != "tfda_drug" {
 		t.Errorf("pill question: mode %s, sources %v", mode, ds)
 	}

@@ -518,3 +518,42 @@ func BenchmarkReadFAQ(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "records/s")
 }
+
+// TestLoadBrokenCharacters: the eight records of the real export that hold U+FFFD. The
+// loader counts every broken character of the source, repairs the lost Big5-ETEN
+// characters it can tell from their word (化粧品, 不銹鋼, 那裏, 宏碁) and leaves the
+// others visible.
+func TestLoadBrokenCharacters(t *testing.T) {
+	l := ingest.Loader{Formats: Formats(func() time.Time { return clock })}
+	bs, err := l.Load(t.Context(), "testdata/faq_broken.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bs) != 1 || len(bs[0].Records) != 8 {
+		t.Fatalf("want one batch of 8 records, got %d batches", len(bs))
+	}
+	b := bs[0]
+	var all strings.Builder
+	for _, r := range b.Records {
+		all.WriteString(r.Title + "\n" + r.Text + "\n")
+	}
+	text := all.String()
+	for _, want := range []string{"化粧品", "不銹鋼", "那裏可以做癌症", "宏碁、聯發科", "捷運站\ufffd的旅遊"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the loaded records have no %q", want)
+		}
+	}
+	for _, bad := range []string{"化\ufffd品", "不\ufffd鋼", "那\ufffd", "宏\ufffd"} {
+		if strings.Contains(text, bad) {
+			t.Errorf("the loaded records still have %q", bad)
+		}
+	}
+	raw, err := os.ReadFile("testdata/faq_broken.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 11 in the file: 7 lost ETEN characters, 3 bullets at line starts and 捷運站�.
+	if n := strings.Count(string(raw), "\ufffd"); b.Text.Broken != n || b.Text.Repaired != 7 {
+		t.Errorf("batch counts %+v; want %d broken (as in the file), 7 repaired", b.Text, n)
+	}
+}

@@ -551,7 +551,7 @@ func (s *Store) IngestRuns(ctx context.Context, n int) ([]staff.IngestRun, error
 	out := make([]staff.IngestRun, 0, min(n, len(runs)))
 	for _, r := range runs[:min(n, len(runs))] {
 		out = append(out, staff.IngestRun{StartedAt: r.StartedAt, Duration: time.Duration(r.DurationMS) * time.Millisecond, OK: r.OK, Error: r.Error,
-			Sources: r.Sources, Documents: r.Documents, Added: r.Added, Changed: r.Changed, Removed: r.Removed, Rejected: r.Rejected, Rejects: r.Rejects})
+			Sources: r.Sources, Documents: r.Documents, Added: r.Added, Changed: r.Changed, Removed: r.Removed, Rejected: r.Rejected, Rejects: r.Rejects, Text: r.Text})
 	}
 	return out, nil
 }

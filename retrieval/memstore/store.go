@@ -16,8 +16,9 @@
 // PostgreSQL's ts_rank. Readers use an immutable snapshot of that index, swapped
 // atomically after a sync commits: they see the old data or the new, never a mix.
 //
-// One process opens the file at a time (bbolt takes a file lock): stop `civicbot
-// serve` before running `civicbot ingest` on the same data directory.
+// One process opens the file at a time (bbolt takes a file lock; Open returns
+// ErrLocked when another holds it): stop `civicbot serve` before running `civicbot
+// ingest` on the same data directory. Backup copies the file while it serves.
 package memstore
 
 import (
@@ -70,6 +71,10 @@ type EmbedderInfo struct {
 
 // ErrEmbedderMismatch is returned when the stored vectors come from another embedder.
 var ErrEmbedderMismatch = errors.New("embedder mismatch")
+
+// ErrLocked is returned by Open when another process holds the file: bbolt takes a
+// file lock, and one process opens the store at a time.
+var ErrLocked = errors.New("memstore: the store is open in another process")
 
 // ErrClosed is returned by a store that has been closed.
 var ErrClosed = errors.New("memstore: closed")
@@ -171,7 +176,7 @@ func openFile(dir string) (*bolt.DB, error) {
 	}
 	db, err := bolt.Open(path, 0o600, opts)
 	if errors.Is(err, berrors.ErrTimeout) {
-		return nil, fmt.Errorf("memstore: %s is in use by another civicbot process (one process at a time: stop `civicbot serve` before `civicbot ingest`, or use PostgreSQL with DATABASE_URL)", path)
+		return nil, fmt.Errorf("%w: %s is held by another civicbot process, such as `civicbot serve` (one process at a time: stop it first, or use PostgreSQL with DATABASE_URL)", ErrLocked, path)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("memstore: open %s: %w", path, err)

@@ -611,6 +611,7 @@ func putRun(tx *bolt.Tx, batches []*ingest.Batch, started time.Time, st ingest.S
 		}
 	}
 	row.Rejects = rejects
+	row.Text = ingest.TextBySource(batches)
 	if runErr != nil {
 		row.Error = runErr.Error()
 	}
@@ -661,6 +662,8 @@ type Run struct {
 	Removed    int             `json:"removed"`
 	Rejected   int             `json:"rejected"`
 	Rejects    []ingest.Reject `json:"rejects"`
+	// Text counts, by source, the broken characters (U+FFFD) and those repaired.
+	Text []ingest.SourceText `json:"text,omitempty"`
 }
 
 // SourceDigests returns the digest of every source's files at its last successful run.

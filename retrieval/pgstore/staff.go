@@ -355,7 +355,7 @@ func (s *Store) DatasetStats(ctx context.Context) ([]staff.DatasetStat, error) {
 
 // IngestRuns lists the last n ingest runs, newest first.
 func (s *Store) IngestRuns(ctx context.Context, n int) ([]staff.IngestRun, error) {
-	const q = `SELECT started_at, duration_ms, ok, error, sources, documents, added, changed, removed, rejected, rejects
+	const q = `SELECT started_at, duration_ms, ok, error, sources, documents, added, changed, removed, rejected, rejects, text_repairs
 		FROM ingest_runs ORDER BY id DESC LIMIT $1`
 	rows, err := s.pool.Query(ctx, q, n)
 	if err != nil {
@@ -366,11 +366,15 @@ func (s *Store) IngestRuns(ctx context.Context, n int) ([]staff.IngestRun, error
 			run     staff.IngestRun
 			ms      int64
 			rejects []byte
+			text    []byte
 		)
-		if err := r.Scan(&run.StartedAt, &ms, &run.OK, &run.Error, &run.Sources, &run.Documents, &run.Added, &run.Changed, &run.Removed, &run.Rejected, &rejects); err != nil {
+		if err := r.Scan(&run.StartedAt, &ms, &run.OK, &run.Error, &run.Sources, &run.Documents, &run.Added, &run.Changed, &run.Removed, &run.Rejected, &rejects, &text); err != nil {
 			return run, err
 		}
 		run.Duration = time.Duration(ms) * time.Millisecond
+		if err := json.Unmarshal(text, &run.Text); err != nil {
+			return run, err
+		}
 		return run, json.Unmarshal(rejects, &run.Rejects)
 	})
 	if err != nil {

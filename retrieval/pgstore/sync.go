@@ -585,15 +585,19 @@ func (s *Store) recordRun(ctx context.Context, db execer, batches []*ingest.Batc
 	if err != nil {
 		return fmt.Errorf("pgstore: record run: %w", err)
 	}
+	text, err := json.Marshal(ingest.TextBySource(batches))
+	if err != nil {
+		return fmt.Errorf("pgstore: record run: %w", err)
+	}
 	msg := ""
 	if runErr != nil {
 		msg = runErr.Error()
 	}
 	const q = `INSERT INTO ingest_runs (sources, files, started_at, duration_ms, ok, error,
-			documents, added, changed, unchanged, removed, rejected, rejects)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`
+			documents, added, changed, unchanged, removed, rejected, rejects, text_repairs)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`
 	_, err = db.Exec(ctx, q, sources, files, started, time.Since(started).Milliseconds(), runErr == nil, msg,
-		st.Documents, st.Added, st.Changed, st.Unchanged, st.Removed, st.Rejected, rj)
+		st.Documents, st.Added, st.Changed, st.Unchanged, st.Removed, st.Rejected, rj, text)
 	if err != nil {
 		return fmt.Errorf("pgstore: record run: %w", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -62,6 +63,15 @@ type Config struct {
 	Now           func() time.Time
 	// OIDC, when set, offers single sign-on besides local accounts.
 	OIDC *OIDC
+	// Backup, when set, serves a consistent copy of the store to admins
+	// (GET /api/v1/admin/backup); the embedded store has one, PostgreSQL has pg_dump.
+	Backup Backuper
+}
+
+// Backuper writes a consistent copy of the store while it serves;
+// *memstore.Store is one.
+type Backuper interface {
+	Backup(ctx context.Context, w io.Writer) (int64, error)
 }
 
 // Server is the staff console and API.
@@ -74,6 +84,7 @@ type Server struct {
 	secure  bool
 	now     func() time.Time
 	oidc    *OIDC
+	backup  Backuper
 	handler http.Handler
 }
 
@@ -83,7 +94,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("console: Auth, Data and Engine are required")
 	}
 	s := &Server{auth: cfg.Auth, data: cfg.Data, engine: cfg.Engine, log: cfg.Log, proxy: cfg.TrustProxy,
-		secure: cfg.SecureCookies, now: cfg.Now, oidc: cfg.OIDC}
+		secure: cfg.SecureCookies, now: cfg.Now, oidc: cfg.OIDC, backup: cfg.Backup}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -708,6 +708,19 @@ func TestSources(t *testing.T) {
 			}
 			if runs := out["runs"].([]any); len(runs) != 1 || !runs[0].(map[string]any)["ok"].(bool) {
 				t.Errorf("runs = %v, want the load", runs)
+			} else if text, _ := runs[0].(map[string]any)["text"].([]any); len(text) != 1 ||
+				text[0].(map[string]any)["broken"] != 11.0 || text[0].(map[string]any)["repaired"] != 7.0 {
+				t.Errorf("run's broken characters = %v, want the city FAQ's 11, 7 repaired", runs[0].(map[string]any)["text"])
+			}
+			page := e.person("reader@agency.gov.tw", staff.Viewer)
+			resp, err := page.Get(e.srv.URL + "/admin/sources")
+			if err != nil {
+				t.Fatal(err)
+			}
+			html, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if !strings.Contains(string(html), "taipei-faq: 亂碼字元（U&#43;FFFD） 11, 已修復 7") {
+				t.Errorf("the sources page does not show the broken characters")
 			}
 			// The browser finds documents of every status, and an approver suppresses
 			// one through the page's form: the browser then shows it suppressed.
@@ -717,7 +730,7 @@ func TestSources(t *testing.T) {
 			}
 			d := docs["items"].([]any)[0].(map[string]any)
 			c := e.person("approver@agency.gov.tw", staff.Approver)
-			resp, err := c.PostForm(e.srv.URL+"/admin/documents/suppress", url.Values{"dataset": {d["dataset"].(string)}, "key": {d["key"].(string)}, "reason": {"過時"}, "q": {"市民卡遺失"}})
+			resp, err = c.PostForm(e.srv.URL+"/admin/documents/suppress", url.Values{"dataset": {d["dataset"].(string)}, "key": {d["key"].(string)}, "reason": {"過時"}, "q": {"市民卡遺失"}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -797,5 +810,18 @@ func TestFlaggedRelease(t *testing.T) {
 				t.Errorf("audit of the release: %+v", entries)
 			}
 		})
+	}
+}
+
+// TestBackupWithoutStoreBackup: a server whose store has no online backup
+// (PostgreSQL) says to use pg_dump; only admins may ask.
+func TestBackupWithoutStoreBackup(t *testing.T) {
+	e := newEnv(t, memStore(t))
+	if code, _ := e.call("GET", "/api/v1/admin/backup", e.tokens[staff.Approver], nil); code != http.StatusForbidden {
+		t.Errorf("backup by an approver: %d, want 403", code)
+	}
+	code, body := e.call("GET", "/api/v1/admin/backup", e.tokens[staff.Admin], nil)
+	if msg, _ := body["error"].(string); code != http.StatusNotImplemented || !strings.Contains(msg, "pg_dump") {
+		t.Errorf("backup without a store backup: %d %v, want 501 naming pg_dump", code, body)
 	}
 }

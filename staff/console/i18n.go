@@ -107,6 +107,8 @@ var messages = map[string][2]string{
 	"run_counts":       {"文件（新增 ~變更 −移除）", "Documents (+added ~changed −removed)"},
 	"rejected":         {"退回列數", "Rejected rows"},
 	"rejected_rows":    {"退回的列", "Rejected rows"},
+	"broken_chars":     {"亂碼字元（U+FFFD）", "Broken characters (U+FFFD)"},
+	"repaired":         {"已修復", "repaired"},
 	"browse":           {"瀏覽文件", "Browse documents"},
 	"search_documents": {"搜尋文件（含已隱藏）", "Search documents (hidden ones too)"},
 	"document":         {"文件", "Document"},

@@ -13,6 +13,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	// Staff API.
 	mux.HandleFunc("GET /api/v1/admin/openapi.json", s.handleOpenAPI)
 	mux.HandleFunc("GET /api/v1/admin/export", s.authorized(staff.Viewer, s.handleExport))
+	mux.HandleFunc("GET /api/v1/admin/backup", s.authorized(staff.Admin, s.handleBackup))
 	for _, rt := range s.apiRoutes() {
 		mux.HandleFunc(rt.method+" "+rt.path, s.api(rt.need, rt.h))
 	}
@@ -94,7 +95,7 @@ func APIRoutes() []string {
 	for _, rt := range (&Server{}).apiRoutes() {
 		out = append(out, rt.method+" "+rt.path)
 	}
-	out = append(out, "GET /api/v1/admin/export")
+	out = append(out, "GET /api/v1/admin/export", "GET /api/v1/admin/backup")
 	return out
 }
 
