@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -141,6 +142,88 @@ func TestClassNearDuplicateFAQs(t *testing.T) {
 		} {
 			if a := askOn(t, e, c.q); a.Mode != bot.ModeExtractive || len(a.Sources) == 0 || a.Sources[0].Key != c.key {
 				t.Errorf("%q: %s from %v, want an answer from %s first", c.q, a.Mode, a.Sources, c.key)
+			}
+		}
+	})
+}
+
+// TestClassIngredientsNotListed: a question asking what a medicine contains is never
+// answered with a card that is silent on it. When no licence found lists the
+// ingredients, the answer says so plainly, and quotes the TFDA record that states them
+// of that name (a myth on 普拿疼 names 乙醯胺酚), with that record among the sources;
+// a name no other record speaks of gets the plain "not listed".
+func TestClassIngredientsNotListed(t *testing.T) {
+	onBothStores(t, func(t *testing.T, e *bot.Engine) {
+		for _, q := range []string{"普拿疼的成分是什麼", "普拿疼含什麼", "請問普拿疼成份", "普拿疼有什麼成分"} {
+			a := askOn(t, e, q)
+			if a.Mode != bot.ModeExtractive || len(a.Sources) == 0 || a.Sources[0].Dataset != ingest.DatasetDrug {
+				t.Errorf("%q: %s from %v, want a 普拿疼 licence", q, a.Mode, a.Sources)
+				continue
+			}
+			if !strings.Contains(a.Text, "主成分：") || !strings.Contains(a.Text, "乙醯胺酚") {
+				t.Errorf("%q: no ingredient in the answer:\n%s", q, a.Text)
+			}
+			if !slices.ContainsFunc(a.Sources, func(s bot.Source) bool { return s.Dataset == ingest.DatasetMyth }) {
+				t.Errorf("%q: the record stating the ingredient is not among the sources %v", q, a.Sources)
+			}
+		}
+		a := askOn(t, e, "普拿疼伏冒熱飲散劑加強配方的成分是什麼")
+		if !strings.Contains(a.Text, "沒有列出這個藥品的成分") {
+			t.Errorf("a licence without ingredients, no other record on it: the answer does not say they are not listed:\n%s", a.Text)
+		}
+		// A licence that lists them answers with them, and no note.
+		a = askOn(t, e, "衛署藥製字第036825號的成分")
+		if strings.Contains(a.Text, "沒有列出這個藥品的成分") || !strings.Contains(a.Text, "主成分：") {
+			t.Errorf("a licence listing its ingredients:\n%s", a.Text)
+		}
+	})
+}
+
+// TestClassImprintSpacingAndCase: an imprint code is one code whatever its spacing,
+// hyphens and case: the pill printed 「SV137」 is found from 「S V 137」「sv137」「SV-137」,
+// and the one printed 「JKI 10」 from 「JKI10」「jki10」「J-K-I 10」.
+func TestClassImprintSpacingAndCase(t *testing.T) {
+	onBothStores(t, func(t *testing.T, e *bot.Engine) {
+		for _, c := range []struct{ q, key string }{
+			{"藥丸上面寫 SV137 是什麼藥", "衛部藥輸字第027860號"},
+			{"藥丸上面寫 S V 137 是什麼藥", "衛部藥輸字第027860號"},
+			{"藥上刻 sv137", "衛部藥輸字第027860號"},
+			{"白色的藥上面寫 SV-137", "衛部藥輸字第027860號"},
+			{"藥丸上面寫 JKI 10 是什麼藥", "衛部藥輸字第027569號"},
+			{"藥丸上面寫 JKI10 是什麼藥", "衛部藥輸字第027569號"},
+			{"藍色的藥上面寫 jki10", "衛部藥輸字第027569號"},
+		} {
+			a := askOn(t, e, c.q)
+			if len(a.Sources) == 0 || a.Sources[0].Key != c.key {
+				t.Errorf("%q: %s from %v, want %s first", c.q, a.Mode, a.Sources, c.key)
+			}
+		}
+	})
+}
+
+// TestClassStrengthInName: a strength in the question (「20毫克」「20 mg」「20公絲」) chooses
+// among the licences of one name: a 20 mg question is answered from the 20 mg licence,
+// not the 40 mg one; a question naming the cancelled 800 mg licence hears that it is
+// cancelled, not of the valid 400 mg one.
+func TestClassStrengthInName(t *testing.T) {
+	onBothStores(t, func(t *testing.T, e *bot.Engine) {
+		for _, c := range []struct{ q, key string }{
+			{"嘉胃樂膜衣錠20毫克是什麼藥", "衛署藥製字第040196號"},
+			{"嘉胃樂 20mg 的成分", "衛署藥製字第040196號"},
+			{"嘉胃樂膜衣錠40毫克", "衛署藥製字第038776號"},
+			{"服胃膜衣錠10毫克是治什麼的", "衛署藥製字第057243號"},
+			{"服胃膜衣錠 20 mg", "衛署藥製字第057271號"},
+			{"迪威樂錠400毫克", "衛署藥製字第042280號"},
+		} {
+			a := askOn(t, e, c.q)
+			if len(a.Sources) == 0 || a.Sources[0].Key != c.key {
+				t.Errorf("%q: %s from %v, want %s first", c.q, a.Mode, a.Sources, c.key)
+			}
+		}
+		for _, q := range []string{"迪威樂錠800毫克還能吃嗎", "迪威樂錠 800mg 是什麼藥"} {
+			a := askOn(t, e, q)
+			if len(a.Sources) == 0 || a.Sources[0].Key != "衛署藥製字第039854號" || !strings.Contains(a.Text, "已註銷") {
+				t.Errorf("%q: %s from %v, want the cancelled 800 mg licence, said cancelled:\n%s", q, a.Mode, a.Sources, a.Text)
 			}
 		}
 	})

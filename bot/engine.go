@@ -496,7 +496,19 @@ func (e *Engine) retrieve(ctx context.Context, t *turn) (Answer, error) {
 		}
 	}
 
-	a, used, err := e.extractive(t, query, hits)
+	var stated *statement
+	if hits[0].Dataset == ingest.DatasetDrug && !isPillQuestion(query) && aspectOf(query) == "ingredients" && !slices.ContainsFunc(hits[:min(len(hits), 5)], func(h retrieval.Hit) bool {
+		return h.Dataset == ingest.DatasetDrug && len(drugCard(h, t.english).Ingredients) > 0
+	}) {
+		// No licence found lists the ingredients: another TFDA record (a myth, an
+		// article) may state them of this name; otherwise the card says they are not
+		// listed (ingredients.go).
+		var err error
+		if stated, err = e.ingredientsStated(ctx, t, query, hits[0]); err != nil {
+			return Answer{}, err
+		}
+	}
+	a, used, err := e.extractive(t, query, hits, stated)
 	if err != nil {
 		return Answer{}, err
 	}
@@ -538,6 +550,8 @@ func (e *Engine) search(ctx context.Context, t *turn, q retrieval.Query) (hits [
 	if err != nil || len(hits) == 0 {
 		return hits, err
 	}
+	// A strength in the question (「20毫克」) chooses among the licences of one name.
+	hits = retrieval.OrderByStrength(q.Text, hits)
 	var full retrieval.Hit
 	err = e.storeCall(ctx, "get", func(ctx context.Context) (err error) {
 		full, err = e.store.Get(ctx, hits[0].Dataset, hits[0].Key)
@@ -666,7 +680,7 @@ func (e *Engine) lastTopic(ctx context.Context, session string) (*Topic, error) 
 }
 
 // extractive composes the answer from the records, and returns the hits it used.
-func (e *Engine) extractive(t *turn, q string, hits []retrieval.Hit) (Answer, []retrieval.Hit, error) {
+func (e *Engine) extractive(t *turn, q string, hits []retrieval.Hit, stated *statement) (Answer, []retrieval.Hit, error) {
 	top := hits[0]
 	var (
 		name string
@@ -699,6 +713,9 @@ func (e *Engine) extractive(t *turn, q string, hits []retrieval.Hit) (Answer, []
 		}
 		card := drugCard(top, t.english)
 		card.Aspect = aspect
+		if stated != nil && len(card.Ingredients) == 0 {
+			card.IngredientsStated, card.IngredientsSource = stated.quote, stated.from.Title
+		}
 		if !slices.Contains(top.Evidence, retrieval.EvidenceKey) {
 			card.Asked = askedName(q, top.Title)
 		}
@@ -709,6 +726,9 @@ func (e *Engine) extractive(t *turn, q string, hits []retrieval.Hit) (Answer, []
 					used = append(used, h)
 				}
 			}
+		}
+		if card.IngredientsStated != "" {
+			used = append(used, stated.from)
 		}
 		name, data, medication = "drug", card, true
 	default:

@@ -33,6 +33,9 @@ type DrugCard struct {
 	Aspect string
 	// Others names further candidates, when the question was not specific.
 	Others []string
+	// IngredientsStated quotes another TFDA record (IngredientsSource, a myth or an
+	// article) that states the ingredients of this name, when the licence lists none.
+	IngredientsStated, IngredientsSource string
 	// Asked is the longer name the question gave, when the licence's title holds only
 	// part of it: the licence may be another product.
 	Asked string

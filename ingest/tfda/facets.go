@@ -161,6 +161,10 @@ func readAppearance(ctx context.Context, r io.Reader, emit ingest.Emit) error {
 	})
 }
 
+// maxCompactMark is the longest imprint run together that the text adds: imprints
+// are short codes (retrieval's maxImprintWord).
+const maxCompactMark = 12
+
 // appearanceLine describes one pill as a pharmacist would read it out:
 // "外觀：白色 圓形，刻痕：無，尺寸：8 mm，標註：FY T061".
 func appearanceLine(it map[string]any) string {
@@ -197,6 +201,12 @@ func appearanceLine(it map[string]any) string {
 	var marks []string
 	for _, k := range []string{"mark1", "mark2"} {
 		if s := str(k); s != "" {
+			// A code printed with spaces is asked for run together and the other
+			// way round (「M T 300」「MT300」「mt300」): the text holds both, so that
+			// one keyword matches it whatever the spacing.
+			if c := strings.NewReplacer(" ", "", "-", "").Replace(s); c != s && len(c) <= maxCompactMark {
+				s += "（" + c + "）"
+			}
 			marks = append(marks, s)
 		}
 	}
