@@ -228,3 +228,37 @@ func TestClassStrengthInName(t *testing.T) {
 		}
 	})
 }
+
+// TestClassExpiredFAQ: a question matching a city FAQ past its end date is answered
+// from that FAQ, with its end date and a note to check with 1999, never from an
+// unrelated FAQ that shares more words; a current FAQ carries no such note.
+func TestClassExpiredFAQ(t *testing.T) {
+	onBothStores(t, func(t *testing.T, e *bot.Engine) {
+		answered := 0
+		for _, c := range []struct{ q, key, end string }{
+			{"忠孝橋引橋拆除的時候三重到台北要怎麼改道", "GIP_156709211", "2016-11-30"},
+			{"日本松山市的撞轎祈福活動什麼時候辦、在哪裡", "GIP_127401979", "2015-11-01"},
+			{"TLC台北野餐日要怎麼抽獎領獎", "GIP_216846051", "2016-09-24"},
+			{"運動大導演有什麼獎項", "GIP_140247452", "2015-12-19"},
+		} {
+			a := askOn(t, e, c.q)
+			if a.Mode == bot.ModeNoAnswer {
+				continue // declining one is allowed; an unrelated answer is not
+			}
+			answered++
+			if len(a.Sources) == 0 || a.Sources[0].Key != c.key {
+				t.Errorf("%q: %s from %v, want the expired FAQ %s or no answer", c.q, a.Mode, a.Sources, c.key)
+				continue
+			}
+			if !strings.Contains(a.Text, c.end) || !strings.Contains(a.Text, "1999") || !strings.Contains(a.Text, "已經過期") {
+				t.Errorf("%q: answered from the expired FAQ without its end date %s and the 1999 note:\n%s", c.q, c.end, a.Text)
+			}
+		}
+		if answered < 3 {
+			t.Errorf("%d of 4 questions on expired FAQs answered from them, want at least 3", answered)
+		}
+		if a := askOn(t, e, "路邊停車費怎麼繳"); a.Mode != bot.ModeExtractive || strings.Contains(a.Text, "已經過期") {
+			t.Errorf("a current FAQ: %s\n%s", a.Mode, a.Text)
+		}
+	})
+}

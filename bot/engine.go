@@ -525,6 +525,43 @@ func (e *Engine) retrieve(ctx context.Context, t *turn) (Answer, error) {
 	return a, nil
 }
 
+// answerStatuses are the records answers are made from: valid ones, cancelled licences
+// (the citizen must hear they are cancelled) and city FAQs past their end date. An
+// expired FAQ that matches the question is answered from, with its end date and a
+// note to check with 1999 (the faq template), rather than dropped: dropped, the
+// question got whatever FAQ shared most words with it, an unrelated answer. Most
+// expired FAQs still describe the service; the note says they may not.
+var answerStatuses = []string{string(ingest.StatusActive), string(ingest.StatusCancelled), string(ingest.StatusStale)}
+
+// expiredRoom is how many more candidates a search asks for when expired FAQs may be
+// among them.
+const expiredRoom = 5
+
+// expiredMatch is the least sum of retrieval.TitleMatch's shares for an expired FAQ to
+// answer: the question asks the FAQ's own question, most of both (an expired FAQ that
+// merely shares words is no better evidence than none).
+const expiredMatch = 1.0
+
+// expiredOnlyIfAsked keeps an expired FAQ only as the best hit, and only when the
+// question asks its own question (expiredMatch) and no current record of the same
+// dataset asks as much of it; otherwise the expired FAQs are dropped, as before they
+// were searched. At most k hits are returned.
+func expiredOnlyIfAsked(q string, hits []retrieval.Hit, k int) []retrieval.Hit {
+	stale := func(h retrieval.Hit) bool { return h.Status == string(ingest.StatusStale) }
+	match := func(h retrieval.Hit) float64 { a, b := retrieval.TitleMatch(q, h.Title); return a + b }
+	keepTop := len(hits) > 0 && stale(hits[0]) && match(hits[0]) >= expiredMatch &&
+		!slices.ContainsFunc(hits[1:], func(h retrieval.Hit) bool {
+			return !stale(h) && h.Dataset == hits[0].Dataset && match(h) >= match(hits[0])
+		})
+	out := make([]retrieval.Hit, 0, len(hits))
+	for i, h := range hits {
+		if !stale(h) || i == 0 && keepTop {
+			out = append(out, h)
+		}
+	}
+	return out[:min(len(out), max(k, 1))]
+}
+
 // medicineDatasets are the records of medicines: licences, myths and articles.
 var medicineDatasets = []string{ingest.DatasetDrug, ingest.DatasetMyth, ingest.DatasetArticle}
 
@@ -540,6 +577,11 @@ func (e *Engine) search(ctx context.Context, t *turn, q retrieval.Query) (hits [
 		}
 		span.End()
 	}()
+	k := cmp.Or(q.K, retrieval.DefaultK)
+	if len(q.Statuses) == 0 {
+		// Expired FAQs too, and room for the current records they would push out.
+		q.Statuses, q.K = answerStatuses, k+expiredRoom
+	}
 	err = e.storeCall(ctx, "search", func(ctx context.Context) (err error) {
 		hits, err = e.store.Search(ctx, q)
 		return err
@@ -552,6 +594,10 @@ func (e *Engine) search(ctx context.Context, t *turn, q retrieval.Query) (hits [
 	}
 	// A strength in the question (「20毫克」) chooses among the licences of one name.
 	hits = retrieval.OrderByStrength(q.Text, hits)
+	hits = expiredOnlyIfAsked(q.Text, hits, k)
+	if len(hits) == 0 {
+		return hits, nil
+	}
 	var full retrieval.Hit
 	err = e.storeCall(ctx, "get", func(ctx context.Context) (err error) {
 		full, err = e.store.Get(ctx, hits[0].Dataset, hits[0].Key)

@@ -54,6 +54,9 @@ type PillList struct{ Candidates []DrugCard }
 type Passage struct {
 	Title, Answer, Agency, Phone string
 	Stale                        bool
+	// EndDate is the end of the record's publication period (a city FAQ's), shown
+	// when it is past.
+	EndDate string
 	// Related are the titles of other passages found, when the best one may not be
 	// the one meant.
 	Related []string
@@ -168,10 +171,11 @@ func pillDesc(it map[string]any, english bool) string {
 func passage(h retrieval.Hit) Passage {
 	m := facet(h.Facets, ingest.FacetMain)
 	p := Passage{
-		Title:  h.Title,
-		Agency: str(m, "agency"),
-		Phone:  str(m, "contact_phone"),
-		Stale:  h.Status == string(ingest.StatusStale),
+		Title:   h.Title,
+		Agency:  str(m, "agency"),
+		Phone:   str(m, "contact_phone"),
+		Stale:   h.Status == string(ingest.StatusStale),
+		EndDate: str(m, "end_date"),
 	}
 	body := h.Body
 	if body == "" {
