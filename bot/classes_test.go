@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -259,6 +260,42 @@ func TestClassExpiredFAQ(t *testing.T) {
 		}
 		if a := askOn(t, e, "路邊停車費怎麼繳"); a.Mode != bot.ModeExtractive || strings.Contains(a.Text, "已經過期") {
 			t.Errorf("a current FAQ: %s\n%s", a.Mode, a.Text)
+		}
+	})
+}
+
+// TestClassServiceFollowUpKeepsSubject: after «X 在哪裡» is answered from a city FAQ,
+// «電話幾號？» and the like in the same session ask about X: answered from the same FAQ,
+// with its phone number, not declined nor searched alone.
+func TestClassServiceFollowUpKeepsSubject(t *testing.T) {
+	onBothStores(t, func(t *testing.T, e *bot.Engine) {
+		ctx := context.Background()
+		firsts := []struct{ q, key string }{
+			{"131FUN心玩親子館在哪裡", "GIP_232150943"},
+			{"社區規劃師工作室在哪裡，什麼時候開", "GIP_136301446"},
+		}
+		for i, f := range firsts {
+			for j, follow := range []string{"電話幾號？", "那他們的電話是多少", "聯絡電話呢"} {
+				session := fmt.Sprintf("follow-%d-%d", i, j)
+				a, err := e.Ask(ctx, bot.Request{Message: f.q, SessionID: session}, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(a.Sources) == 0 || a.Sources[0].Key != f.key {
+					t.Fatalf("%q: %s from %v, want %s", f.q, a.Mode, a.Sources, f.key)
+				}
+				b, err := e.Ask(ctx, bot.Request{Message: follow, SessionID: session}, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if b.Mode != bot.ModeExtractive || len(b.Sources) == 0 || b.Sources[0].Key != f.key || !strings.Contains(b.Text, "電話") {
+					t.Errorf("%q after %q: %s from %v, want %s again with its phone:\n%s", follow, f.q, b.Mode, b.Sources, f.key, b.Text)
+				}
+			}
+		}
+		// Without a session there is no subject to keep: never another FAQ's phone.
+		if a := askOn(t, e, "電話幾號？"); a.Mode == bot.ModeExtractive && len(a.Sources) > 0 && (a.Sources[0].Key == firsts[0].key || a.Sources[0].Key == firsts[1].key) {
+			t.Errorf("no session: answered from %v", a.Sources)
 		}
 	})
 }

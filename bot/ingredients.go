@@ -51,15 +51,7 @@ func (e *Engine) ingredientsStated(ctx context.Context, t *turn, q string, top r
 //go:embed dosageforms.txt
 var dosageFormsFile string
 
-var dosageForms = func() []string {
-	var out []string
-	for _, l := range strings.Split(dosageFormsFile, "\n") {
-		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
-			out = append(out, l)
-		}
-	}
-	return out
-}()
+var dosageForms = dataWords(dosageFormsFile)
 
 // withoutForm is a name without the dosage form that ends it (「普拿疼膜衣錠」 → 「普拿疼」).
 func withoutForm(name string) string {
