@@ -221,6 +221,14 @@ func TestClassStrengthInName(t *testing.T) {
 				t.Errorf("%q: %s from %v, want %s first", c.q, a.Mode, a.Sources, c.key)
 			}
 		}
+		// A strength no licence of the name has: the answer says the licence shown is
+		// another strength.
+		for _, q := range []string{"嘉胃樂膜衣錠30毫克是什麼藥", "服胃膜衣錠 5mg"} {
+			a := askOn(t, e, q)
+			if a.Mode == bot.ModeExtractive && !strings.Contains(a.Text, "含量不同") {
+				t.Errorf("%q: answered from %v without saying it is another strength:\n%s", q, a.Sources, a.Text)
+			}
+		}
 		for _, q := range []string{"迪威樂錠800毫克還能吃嗎", "迪威樂錠 800mg 是什麼藥"} {
 			a := askOn(t, e, q)
 			if len(a.Sources) == 0 || a.Sources[0].Key != "衛署藥製字第039854號" || !strings.Contains(a.Text, "已註銷") {

@@ -765,6 +765,12 @@ func (e *Engine) extractive(t *turn, q string, hits []retrieval.Hit, stated *sta
 		if !slices.Contains(top.Evidence, retrieval.EvidenceKey) {
 			card.Asked = askedName(q, top.Title)
 		}
+		if want, has := retrieval.Strengths(q), retrieval.Strengths(top.Title); len(want) > 0 && len(has) > 0 &&
+			!slices.ContainsFunc(has, func(s string) bool { return slices.Contains(want, s) }) {
+			// No licence found has the strength asked (OrderByStrength found none):
+			// this one is another strength, and the answer says so.
+			card.StrengthAsked = strings.Join(want, "、")
+		}
 		if top.Confidence < 1 {
 			for _, h := range hits[1:] {
 				if h.Dataset == ingest.DatasetDrug && h.Confidence >= minConfidence && len(card.Others) < 3 {

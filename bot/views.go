@@ -36,6 +36,9 @@ type DrugCard struct {
 	// IngredientsStated quotes another TFDA record (IngredientsSource, a myth or an
 	// article) that states the ingredients of this name, when the licence lists none.
 	IngredientsStated, IngredientsSource string
+	// StrengthAsked is the strength the question gave («20mg»), when the licence
+	// answered with states only others.
+	StrengthAsked string
 	// Asked is the longer name the question gave, when the licence's title holds only
 	// part of it: the licence may be another product.
 	Asked string

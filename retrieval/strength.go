@@ -53,12 +53,13 @@ func Strengths(text string) []string {
 	return out
 }
 
-// OrderByStrength puts first, when question q states a strength, the hits whose title
-// states it, and last the medicines whose title states only other strengths: a
-// question on a 20 mg licence is not answered with the 40 mg one of the same name, and
-// one on a cancelled 800 mg licence hears of it, not of the valid 400 mg one. The order
-// is otherwise kept; hits is returned unchanged when q states no strength or no hit
-// has the one stated.
+// OrderByStrength orders, when question q states a strength, the licences that share
+// the best hit's name (its title up to the first digit, without the maker): first those
+// whose title states that strength, last those stating only others. A question on a
+// 20 mg licence is not answered with the 40 mg one of the same name, and one on a
+// cancelled 800 mg licence hears of it, not of the valid 400 mg one; a licence of
+// another name with the strength asked is not promoted. Other hits keep their places;
+// hits is returned unchanged when q states no strength or none of the name has it.
 func OrderByStrength(q string, hits []Hit) []Hit {
 	want := Strengths(q)
 	if len(want) == 0 || len(hits) < 2 {
@@ -74,11 +75,31 @@ func OrderByStrength(q string, hits []Hit) []Hit {
 		}
 		return 2
 	}
-	if !slices.ContainsFunc(hits, func(h Hit) bool { return rank(h) == 0 }) {
-		// No hit has the strength asked: nothing to prefer.
+	name := nameCore(hits[0].Title)
+	var at []int
+	var same []Hit
+	for i, h := range hits {
+		if name != "" && nameCore(h.Title) == name {
+			at, same = append(at, i), append(same, h)
+		}
+	}
+	if !slices.ContainsFunc(same, func(h Hit) bool { return rank(h) == 0 }) {
 		return hits
 	}
+	slices.SortStableFunc(same, func(a, b Hit) int { return rank(a) - rank(b) })
 	out := slices.Clone(hits)
-	slices.SortStableFunc(out, func(a, b Hit) int { return rank(a) - rank(b) })
+	for j, i := range at {
+		out[i] = same[j]
+	}
 	return out
+}
+
+// nameCore is a licence's name up to its first digit (LicenceName, normalised):
+// 「"嘉林"嘉胃樂膜衣錠４０毫克（發模梯定）」 → 「嘉胃樂膜衣錠」.
+func nameCore(title string) string {
+	n := LicenceName(Normalize(title))
+	if i := strings.IndexAny(n, "0123456789"); i >= 0 {
+		n = n[:i]
+	}
+	return strings.TrimSpace(n)
 }

@@ -24,7 +24,7 @@ func TestStrengths(t *testing.T) {
 }
 
 func TestOrderByStrength(t *testing.T) {
-	hits := []Hit{{Key: "40", Title: "立普妥膜衣錠40毫克"}, {Key: "faq", Title: "藥袋怎麼看"}, {Key: "20", Title: "立普妥膜衣錠20毫克"}}
+	hits := []Hit{{Key: "40", Title: "立普妥膜衣錠40毫克"}, {Key: "faq", Title: "藥袋怎麼看"}, {Key: "20", Title: "\"輝瑞\"立普妥膜衣錠２０毫克(阿托伐他汀)"}, {Key: "other20", Title: "利久樂膜衣錠20毫克"}}
 	keys := func(hs []Hit) []string {
 		var out []string
 		for _, h := range hs {
@@ -33,11 +33,11 @@ func TestOrderByStrength(t *testing.T) {
 		return out
 	}
 	for q, want := range map[string][]string{
-		"立普妥20毫克是什麼藥":   {"20", "faq", "40"},
-		"立普妥 20mg 的副作用": {"20", "faq", "40"},
-		"立普妥40公絲":       {"40", "faq", "20"},
-		"立普妥是什麼藥":       {"40", "faq", "20"},
-		"立普妥10毫克":       {"40", "faq", "20"},
+		"立普妥20毫克是什麼藥":   {"20", "faq", "40", "other20"},
+		"立普妥 20mg 的副作用": {"20", "faq", "40", "other20"},
+		"立普妥40公絲":       {"40", "faq", "20", "other20"},
+		"立普妥是什麼藥":       {"40", "faq", "20", "other20"},
+		"立普妥10毫克":       {"40", "faq", "20", "other20"},
 	} {
 		if got := keys(OrderByStrength(q, hits)); !slices.Equal(got, want) {
 			t.Errorf("%q: %v, want %v", q, got, want)
