@@ -2,8 +2,10 @@ package bot_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -142,6 +144,166 @@ func TestClassNearDuplicateFAQs(t *testing.T) {
 			if a := askOn(t, e, c.q); a.Mode != bot.ModeExtractive || len(a.Sources) == 0 || a.Sources[0].Key != c.key {
 				t.Errorf("%q: %s from %v, want an answer from %s first", c.q, a.Mode, a.Sources, c.key)
 			}
+		}
+	})
+}
+
+// TestClassIngredientsNotListed: a question asking what a medicine contains is never
+// answered with a card that is silent on it. When no licence found lists the
+// ingredients, the answer says so plainly, and quotes the TFDA record that states them
+// of that name (a myth on 普拿疼 names 乙醯胺酚), with that record among the sources;
+// a name no other record speaks of gets the plain "not listed".
+func TestClassIngredientsNotListed(t *testing.T) {
+	onBothStores(t, func(t *testing.T, e *bot.Engine) {
+		for _, q := range []string{"普拿疼的成分是什麼", "普拿疼含什麼", "請問普拿疼成份", "普拿疼有什麼成分"} {
+			a := askOn(t, e, q)
+			if a.Mode != bot.ModeExtractive || len(a.Sources) == 0 || a.Sources[0].Dataset != ingest.DatasetDrug {
+				t.Errorf("%q: %s from %v, want a 普拿疼 licence", q, a.Mode, a.Sources)
+				continue
+			}
+			if !strings.Contains(a.Text, "主成分：") || !strings.Contains(a.Text, "乙醯胺酚") {
+				t.Errorf("%q: no ingredient in the answer:\n%s", q, a.Text)
+			}
+			if !slices.ContainsFunc(a.Sources, func(s bot.Source) bool { return s.Dataset == ingest.DatasetMyth }) {
+				t.Errorf("%q: the record stating the ingredient is not among the sources %v", q, a.Sources)
+			}
+		}
+		a := askOn(t, e, "普拿疼伏冒熱飲散劑加強配方的成分是什麼")
+		if !strings.Contains(a.Text, "沒有列出這個藥品的成分") {
+			t.Errorf("a licence without ingredients, no other record on it: the answer does not say they are not listed:\n%s", a.Text)
+		}
+		// A licence that lists them answers with them, and no note.
+		a = askOn(t, e, "衛署藥製字第036825號的成分")
+		if strings.Contains(a.Text, "沒有列出這個藥品的成分") || !strings.Contains(a.Text, "主成分：") {
+			t.Errorf("a licence listing its ingredients:\n%s", a.Text)
+		}
+	})
+}
+
+// TestClassImprintSpacingAndCase: an imprint code is one code whatever its spacing,
+// hyphens and case: the pill printed 「SV137」 is found from 「S V 137」「sv137」「SV-137」,
+// and the one printed 「JKI 10」 from 「JKI10」「jki10」「J-K-I 10」.
+func TestClassImprintSpacingAndCase(t *testing.T) {
+	onBothStores(t, func(t *testing.T, e *bot.Engine) {
+		for _, c := range []struct{ q, key string }{
+			{"藥丸上面寫 SV137 是什麼藥", "衛部藥輸字第027860號"},
+			{"藥丸上面寫 S V 137 是什麼藥", "衛部藥輸字第027860號"},
+			{"藥上刻 sv137", "衛部藥輸字第027860號"},
+			{"白色的藥上面寫 SV-137", "衛部藥輸字第027860號"},
+			{"藥丸上面寫 JKI 10 是什麼藥", "衛部藥輸字第027569號"},
+			{"藥丸上面寫 JKI10 是什麼藥", "衛部藥輸字第027569號"},
+			{"藍色的藥上面寫 jki10", "衛部藥輸字第027569號"},
+		} {
+			a := askOn(t, e, c.q)
+			if len(a.Sources) == 0 || a.Sources[0].Key != c.key {
+				t.Errorf("%q: %s from %v, want %s first", c.q, a.Mode, a.Sources, c.key)
+			}
+		}
+	})
+}
+
+// TestClassStrengthInName: a strength in the question (「20毫克」「20 mg」「20公絲」) chooses
+// among the licences of one name: a 20 mg question is answered from the 20 mg licence,
+// not the 40 mg one; a question naming the cancelled 800 mg licence hears that it is
+// cancelled, not of the valid 400 mg one.
+func TestClassStrengthInName(t *testing.T) {
+	onBothStores(t, func(t *testing.T, e *bot.Engine) {
+		for _, c := range []struct{ q, key string }{
+			{"嘉胃樂膜衣錠20毫克是什麼藥", "衛署藥製字第040196號"},
+			{"嘉胃樂 20mg 的成分", "衛署藥製字第040196號"},
+			{"嘉胃樂膜衣錠40毫克", "衛署藥製字第038776號"},
+			{"服胃膜衣錠10毫克是治什麼的", "衛署藥製字第057243號"},
+			{"服胃膜衣錠 20 mg", "衛署藥製字第057271號"},
+			{"迪威樂錠400毫克", "衛署藥製字第042280號"},
+		} {
+			a := askOn(t, e, c.q)
+			if len(a.Sources) == 0 || a.Sources[0].Key != c.key {
+				t.Errorf("%q: %s from %v, want %s first", c.q, a.Mode, a.Sources, c.key)
+			}
+		}
+		// A strength no licence of the name has: the answer says the licence shown is
+		// another strength.
+		for _, q := range []string{"嘉胃樂膜衣錠30毫克是什麼藥", "服胃膜衣錠 5mg"} {
+			a := askOn(t, e, q)
+			if a.Mode == bot.ModeExtractive && !strings.Contains(a.Text, "含量不同") {
+				t.Errorf("%q: answered from %v without saying it is another strength:\n%s", q, a.Sources, a.Text)
+			}
+		}
+		for _, q := range []string{"迪威樂錠800毫克還能吃嗎", "迪威樂錠 800mg 是什麼藥"} {
+			a := askOn(t, e, q)
+			if len(a.Sources) == 0 || a.Sources[0].Key != "衛署藥製字第039854號" || !strings.Contains(a.Text, "已註銷") {
+				t.Errorf("%q: %s from %v, want the cancelled 800 mg licence, said cancelled:\n%s", q, a.Mode, a.Sources, a.Text)
+			}
+		}
+	})
+}
+
+// TestClassExpiredFAQ: a question matching a city FAQ past its end date is answered
+// from that FAQ, with its end date and a note to check with 1999, never from an
+// unrelated FAQ that shares more words; a current FAQ carries no such note.
+func TestClassExpiredFAQ(t *testing.T) {
+	onBothStores(t, func(t *testing.T, e *bot.Engine) {
+		answered := 0
+		for _, c := range []struct{ q, key, end string }{
+			{"忠孝橋引橋拆除的時候三重到台北要怎麼改道", "GIP_156709211", "2016-11-30"},
+			{"日本松山市的撞轎祈福活動什麼時候辦、在哪裡", "GIP_127401979", "2015-11-01"},
+			{"TLC台北野餐日要怎麼抽獎領獎", "GIP_216846051", "2016-09-24"},
+			{"運動大導演有什麼獎項", "GIP_140247452", "2015-12-19"},
+		} {
+			a := askOn(t, e, c.q)
+			if a.Mode == bot.ModeNoAnswer {
+				continue // declining one is allowed; an unrelated answer is not
+			}
+			answered++
+			if len(a.Sources) == 0 || a.Sources[0].Key != c.key {
+				t.Errorf("%q: %s from %v, want the expired FAQ %s or no answer", c.q, a.Mode, a.Sources, c.key)
+				continue
+			}
+			if !strings.Contains(a.Text, c.end) || !strings.Contains(a.Text, "1999") || !strings.Contains(a.Text, "已經過期") {
+				t.Errorf("%q: answered from the expired FAQ without its end date %s and the 1999 note:\n%s", c.q, c.end, a.Text)
+			}
+		}
+		if answered < 3 {
+			t.Errorf("%d of 4 questions on expired FAQs answered from them, want at least 3", answered)
+		}
+		if a := askOn(t, e, "路邊停車費怎麼繳"); a.Mode != bot.ModeExtractive || strings.Contains(a.Text, "已經過期") {
+			t.Errorf("a current FAQ: %s\n%s", a.Mode, a.Text)
+		}
+	})
+}
+
+// TestClassServiceFollowUpKeepsSubject: after «X 在哪裡» is answered from a city FAQ,
+// «電話幾號？» and the like in the same session ask about X: answered from the same FAQ,
+// with its phone number, not declined nor searched alone.
+func TestClassServiceFollowUpKeepsSubject(t *testing.T) {
+	onBothStores(t, func(t *testing.T, e *bot.Engine) {
+		ctx := context.Background()
+		firsts := []struct{ q, key string }{
+			{"131FUN心玩親子館在哪裡", "GIP_232150943"},
+			{"社區規劃師工作室在哪裡，什麼時候開", "GIP_136301446"},
+		}
+		for i, f := range firsts {
+			for j, follow := range []string{"電話幾號？", "那他們的電話是多少", "聯絡電話呢"} {
+				session := fmt.Sprintf("follow-%d-%d", i, j)
+				a, err := e.Ask(ctx, bot.Request{Message: f.q, SessionID: session}, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(a.Sources) == 0 || a.Sources[0].Key != f.key {
+					t.Fatalf("%q: %s from %v, want %s", f.q, a.Mode, a.Sources, f.key)
+				}
+				b, err := e.Ask(ctx, bot.Request{Message: follow, SessionID: session}, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if b.Mode != bot.ModeExtractive || len(b.Sources) == 0 || b.Sources[0].Key != f.key || !strings.Contains(b.Text, "電話") {
+					t.Errorf("%q after %q: %s from %v, want %s again with its phone:\n%s", follow, f.q, b.Mode, b.Sources, f.key, b.Text)
+				}
+			}
+		}
+		// Without a session there is no subject to keep: never another FAQ's phone.
+		if a := askOn(t, e, "電話幾號？"); a.Mode == bot.ModeExtractive && len(a.Sources) > 0 && (a.Sources[0].Key == firsts[0].key || a.Sources[0].Key == firsts[1].key) {
+			t.Errorf("no session: answered from %v", a.Sources)
 		}
 	})
 }

@@ -496,7 +496,19 @@ func (e *Engine) retrieve(ctx context.Context, t *turn) (Answer, error) {
 		}
 	}
 
-	a, used, err := e.extractive(t, query, hits)
+	var stated *statement
+	if hits[0].Dataset == ingest.DatasetDrug && !isPillQuestion(query) && aspectOf(query) == "ingredients" && !slices.ContainsFunc(hits[:min(len(hits), 5)], func(h retrieval.Hit) bool {
+		return h.Dataset == ingest.DatasetDrug && len(drugCard(h, t.english).Ingredients) > 0
+	}) {
+		// No licence found lists the ingredients: another TFDA record (a myth, an
+		// article) may state them of this name; otherwise the card says they are not
+		// listed (ingredients.go).
+		var err error
+		if stated, err = e.ingredientsStated(ctx, t, query, hits[0]); err != nil {
+			return Answer{}, err
+		}
+	}
+	a, used, err := e.extractive(t, query, hits, stated)
 	if err != nil {
 		return Answer{}, err
 	}
@@ -511,6 +523,43 @@ func (e *Engine) retrieve(ctx context.Context, t *turn) (Answer, error) {
 		return g, err
 	}
 	return a, nil
+}
+
+// answerStatuses are the records answers are made from: valid ones, cancelled licences
+// (the citizen must hear they are cancelled) and city FAQs past their end date. An
+// expired FAQ that matches the question is answered from, with its end date and a
+// note to check with 1999 (the faq template), rather than dropped: dropped, the
+// question got whatever FAQ shared most words with it, an unrelated answer. Most
+// expired FAQs still describe the service; the note says they may not.
+var answerStatuses = []string{string(ingest.StatusActive), string(ingest.StatusCancelled), string(ingest.StatusStale)}
+
+// expiredRoom is how many more candidates a search asks for when expired FAQs may be
+// among them.
+const expiredRoom = 5
+
+// expiredMatch is the least sum of retrieval.TitleMatch's shares for an expired FAQ to
+// answer: the question asks the FAQ's own question, most of both (an expired FAQ that
+// merely shares words is no better evidence than none).
+const expiredMatch = 1.0
+
+// expiredOnlyIfAsked keeps an expired FAQ only as the best hit, and only when the
+// question asks its own question (expiredMatch) and no current record of the same
+// dataset asks as much of it; otherwise the expired FAQs are dropped, as before they
+// were searched. At most k hits are returned.
+func expiredOnlyIfAsked(q string, hits []retrieval.Hit, k int) []retrieval.Hit {
+	stale := func(h retrieval.Hit) bool { return h.Status == string(ingest.StatusStale) }
+	match := func(h retrieval.Hit) float64 { a, b := retrieval.TitleMatch(q, h.Title); return a + b }
+	keepTop := len(hits) > 0 && stale(hits[0]) && match(hits[0]) >= expiredMatch &&
+		!slices.ContainsFunc(hits[1:], func(h retrieval.Hit) bool {
+			return !stale(h) && h.Dataset == hits[0].Dataset && match(h) >= match(hits[0])
+		})
+	out := make([]retrieval.Hit, 0, len(hits))
+	for i, h := range hits {
+		if !stale(h) || i == 0 && keepTop {
+			out = append(out, h)
+		}
+	}
+	return out[:min(len(out), max(k, 1))]
 }
 
 // medicineDatasets are the records of medicines: licences, myths and articles.
@@ -528,6 +577,11 @@ func (e *Engine) search(ctx context.Context, t *turn, q retrieval.Query) (hits [
 		}
 		span.End()
 	}()
+	k := cmp.Or(q.K, retrieval.DefaultK)
+	if len(q.Statuses) == 0 {
+		// Expired FAQs too, and room for the current records they would push out.
+		q.Statuses, q.K = answerStatuses, k+expiredRoom
+	}
 	err = e.storeCall(ctx, "search", func(ctx context.Context) (err error) {
 		hits, err = e.store.Search(ctx, q)
 		return err
@@ -537,6 +591,12 @@ func (e *Engine) search(ctx context.Context, t *turn, q retrieval.Query) (hits [
 	}
 	if err != nil || len(hits) == 0 {
 		return hits, err
+	}
+	// A strength in the question (「20毫克」) chooses among the licences of one name.
+	hits = retrieval.OrderByStrength(q.Text, hits)
+	hits = expiredOnlyIfAsked(q.Text, hits, k)
+	if len(hits) == 0 {
+		return hits, nil
 	}
 	var full retrieval.Hit
 	err = e.storeCall(ctx, "get", func(ctx context.Context) (err error) {
@@ -666,7 +726,7 @@ func (e *Engine) lastTopic(ctx context.Context, session string) (*Topic, error) 
 }
 
 // extractive composes the answer from the records, and returns the hits it used.
-func (e *Engine) extractive(t *turn, q string, hits []retrieval.Hit) (Answer, []retrieval.Hit, error) {
+func (e *Engine) extractive(t *turn, q string, hits []retrieval.Hit, stated *statement) (Answer, []retrieval.Hit, error) {
 	top := hits[0]
 	var (
 		name string
@@ -699,8 +759,17 @@ func (e *Engine) extractive(t *turn, q string, hits []retrieval.Hit) (Answer, []
 		}
 		card := drugCard(top, t.english)
 		card.Aspect = aspect
+		if stated != nil && len(card.Ingredients) == 0 {
+			card.IngredientsStated, card.IngredientsSource = stated.quote, stated.from.Title
+		}
 		if !slices.Contains(top.Evidence, retrieval.EvidenceKey) {
 			card.Asked = askedName(q, top.Title)
+		}
+		if want, has := retrieval.Strengths(q), retrieval.Strengths(top.Title); len(want) > 0 && len(has) > 0 &&
+			!slices.ContainsFunc(has, func(s string) bool { return slices.Contains(want, s) }) {
+			// No licence found has the strength asked (OrderByStrength found none):
+			// this one is another strength, and the answer says so.
+			card.StrengthAsked = strings.Join(want, "、")
 		}
 		if top.Confidence < 1 {
 			for _, h := range hits[1:] {
@@ -709,6 +778,9 @@ func (e *Engine) extractive(t *turn, q string, hits []retrieval.Hit) (Answer, []
 					used = append(used, h)
 				}
 			}
+		}
+		if card.IngredientsStated != "" {
+			used = append(used, stated.from)
 		}
 		name, data, medication = "drug", card, true
 	default:

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	_ "embed"
 	"slices"
 	"strings"
 	"unicode"
@@ -70,8 +71,25 @@ func populationsOf(q string) []string {
 // anaphora refer back to the last topic.
 var anaphora = []string{"它", "牠", "這個藥", "那個藥", "這顆", "那顆", "這藥", "那藥", "該藥", "此藥", "這款", "那款", "這種藥", "那種藥", "剛剛", "剛才", "上面那", "this one", "that one", "this medicine", "that medicine", "this drug", "that drug"}
 
-// fillerWords are removed before deciding whether a question names something of its own.
-var fillerWords = []string{"請問", "那麼", "那", "呢", "嗎", "的", "要", "怎麼", "如何", "什麼", "甚麼", "有沒有", "有", "會", "可以", "能", "是", "吃", "用", "一下", "還有", "另外", "也", "樣子", "樣", "子",
+//go:embed followupwords.txt
+var followUpWordsFile string
+
+// fillerWords are removed before deciding whether a question names something of its
+// own: those below and followupwords.txt's.
+var fillerWords = append(baseFillerWords, dataWords(followUpWordsFile)...)
+
+// dataWords are the words of an embedded list: one a line, # starts a comment.
+func dataWords(file string) []string {
+	var out []string
+	for _, l := range strings.Split(file, "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+var baseFillerWords = []string{"請問", "那麼", "那", "呢", "嗎", "的", "要", "怎麼", "如何", "什麼", "甚麼", "有沒有", "有", "會", "可以", "能", "是", "吃", "用", "一下", "還有", "另外", "也", "樣子", "樣", "子",
 	"what", "about", "and", "the", "its", "it", "is", "are", "does", "do", "how", "any", "please", "tell", "me"}
 
 // aspectOf returns the first aspect a question mentions, "" if none.

@@ -33,6 +33,12 @@ type DrugCard struct {
 	Aspect string
 	// Others names further candidates, when the question was not specific.
 	Others []string
+	// IngredientsStated quotes another TFDA record (IngredientsSource, a myth or an
+	// article) that states the ingredients of this name, when the licence lists none.
+	IngredientsStated, IngredientsSource string
+	// StrengthAsked is the strength the question gave («20mg»), when the licence
+	// answered with states only others.
+	StrengthAsked string
 	// Asked is the longer name the question gave, when the licence's title holds only
 	// part of it: the licence may be another product.
 	Asked string
@@ -51,6 +57,9 @@ type PillList struct{ Candidates []DrugCard }
 type Passage struct {
 	Title, Answer, Agency, Phone string
 	Stale                        bool
+	// EndDate is the end of the record's publication period (a city FAQ's), shown
+	// when it is past.
+	EndDate string
 	// Related are the titles of other passages found, when the best one may not be
 	// the one meant.
 	Related []string
@@ -165,10 +174,11 @@ func pillDesc(it map[string]any, english bool) string {
 func passage(h retrieval.Hit) Passage {
 	m := facet(h.Facets, ingest.FacetMain)
 	p := Passage{
-		Title:  h.Title,
-		Agency: str(m, "agency"),
-		Phone:  str(m, "contact_phone"),
-		Stale:  h.Status == string(ingest.StatusStale),
+		Title:   h.Title,
+		Agency:  str(m, "agency"),
+		Phone:   str(m, "contact_phone"),
+		Stale:   h.Status == string(ingest.StatusStale),
+		EndDate: str(m, "end_date"),
 	}
 	body := h.Body
 	if body == "" {

@@ -161,6 +161,10 @@ func readAppearance(ctx context.Context, r io.Reader, emit ingest.Emit) error {
 	})
 }
 
+// maxCompactMark is the longest imprint run together that the text adds: imprints
+// are short codes (retrieval's maxImprintWord).
+const maxCompactMark = 12
+
 // appearanceLine describes one pill as a pharmacist would read it out:
 // "外觀：白色 圓形，刻痕：無，尺寸：8 mm，標註：FY T061".
 func appearanceLine(it map[string]any) string {
@@ -194,14 +198,25 @@ func appearanceLine(it map[string]any) string {
 		}
 		parts = append(parts, "尺寸："+s)
 	}
-	var marks []string
+	var marks, compact []string
 	for _, k := range []string{"mark1", "mark2"} {
 		if s := str(k); s != "" {
+			// A code printed with spaces is asked for run together and the other
+			// way round (「M T 300」「MT300」「mt300」): the text holds both, so that
+			// one keyword matches it whatever the spacing.
+			// (after the marks, which are quoted as the data writes them).
+			if c := strings.NewReplacer(" ", "", "-", "").Replace(s); c != s && len(c) <= maxCompactMark {
+				compact = append(compact, c)
+			}
 			marks = append(marks, s)
 		}
 	}
 	if len(marks) > 0 {
-		parts = append(parts, "標註："+strings.Join(marks, " / "))
+		line := "標註：" + strings.Join(marks, " / ")
+		if len(compact) > 0 {
+			line += "（" + strings.Join(compact, " / ") + "）"
+		}
+		parts = append(parts, line)
 	}
 	if len(parts) == 0 {
 		return "外觀：見圖檔"
