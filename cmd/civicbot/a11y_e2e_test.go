@@ -9,7 +9,6 @@ import (
 	"image/color"
 	"image/png"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -29,20 +28,7 @@ import (
 // picture: tests have no network), tel: links and the related questions. With
 // CIVICBOT_SCREENSHOTS=1 it saves the README's pictures under docs/widget/.
 func TestAccessibilityEndToEnd(t *testing.T) {
-	browser := ""
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			browser = p
-			break
-		}
-	}
-	if browser == "" {
-		const msg = "no Chromium on PATH (chromium, chromium-browser or google-chrome): run .ci/setup-chromium"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	browser := chromium(t)
 	axe, err := os.ReadFile(filepath.Join("..", "..", "testdata", "axe", "axe.min.js"))
 	if err != nil {
 		t.Fatal(err)
@@ -55,15 +41,7 @@ func TestAccessibilityEndToEnd(t *testing.T) {
 	}
 	adminLink := m[1]
 
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(browser), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true), chromedp.WindowSize(1280, 800))...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	defer cancelBrowser()
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("start %s: %v", browser, err)
-	}
+	bctx, _ := startBrowser(t, browser, 1280, 800)
 	ctx, cancel := context.WithTimeout(bctx, 240*time.Second)
 	defer cancel()
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -27,20 +26,7 @@ import (
 // script of a citizen's runs. With CIVICBOT_SCREENSHOTS=1 every page is saved at 1280
 // and 768 px under docs/console/.
 func TestConsoleEndToEnd(t *testing.T) {
-	browser := ""
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			browser = p
-			break
-		}
-	}
-	if browser == "" {
-		const msg = "no Chromium on PATH (chromium, chromium-browser or google-chrome): run .ci/setup-chromium"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	browser := chromium(t)
 	env := map[string]string{"CIVICBOT_DATA_DIR": filepath.Join(t.TempDir(), "data"), "CIVICBOT_ADDR": "127.0.0.1:0"}
 	srv := startServe(t, env)
 	m := regexp.MustCompile(`(http://\S+/admin/link\?t=\S+)`).FindStringSubmatch(srv.stderr.String())
@@ -49,15 +35,7 @@ func TestConsoleEndToEnd(t *testing.T) {
 	}
 	adminLink := m[1]
 
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(browser), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true), chromedp.WindowSize(1280, 900))...)
-	defer cancelAlloc()
-	root, cancelRoot := chromedp.NewContext(actx)
-	defer cancelRoot()
-	if err := chromedp.Do(root); err != nil {
-		t.Fatalf("start %s: %v", browser, err)
-	}
+	root, _ := startBrowser(t, browser, 1280, 900)
 
 	var (
 		mu       sync.Mutex

@@ -41,20 +41,8 @@ func startChild(t testing.TB, env map[string]string) *child {
 	t.Cleanup(func() {
 		_ = c.cmd.Process.Kill()
 	})
-	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if m := servingOn.FindStringSubmatch(c.stderr.String()); m != nil {
-			c.base = m[1]
-			return c
-		}
-		select {
-		case err := <-c.done:
-			t.Fatalf("serve ended: %v\n%s", err, c.stderr.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve did not start:\n%s", c.stderr.String())
-		}
-	}
+	c.base = waitServing(t, c.stderr, c.done)
+	return c
 }
 
 // term sends SIGTERM and waits for the process to exit.

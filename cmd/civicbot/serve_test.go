@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -225,18 +226,25 @@ func startServe(t testing.TB, env map[string]string) *server {
 	go func() {
 		srv.done <- run(ctx, []string{"civicbot", "serve"}, func(k string) string { return env[k] }, io.Discard, srv.stderr)
 	}()
+	srv.base = waitServing(t, srv.stderr, srv.done)
+	return srv
+}
+
+// waitServing waits until a starting server says where it serves and returns that
+// address; a server that ends or takes over a minute fails the test.
+func waitServing(t testing.TB, stderr fmt.Stringer, done <-chan error) string {
+	t.Helper()
 	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if m := servingOn.FindStringSubmatch(srv.stderr.String()); m != nil {
-			srv.base = m[1]
-			return srv
+		if m := servingOn.FindStringSubmatch(stderr.String()); m != nil {
+			return m[1]
 		}
 		select {
-		case err := <-srv.done:
-			t.Fatalf("serve ended: %v\n%s", err, srv.stderr.String())
+		case err := <-done:
+			t.Fatalf("serve ended: %v\n%s", err, stderr.String())
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("serve did not start:\n%s", srv.stderr.String())
+			t.Fatalf("serve did not start:\n%s", stderr.String())
 		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -28,35 +27,14 @@ const photoHost = "https://mcp.fda.gov.tw/insert/shapeImg/"
 // The widget's own tests (bot/web/widget_test.go) cover the rest against a fake API.
 func TestWidgetEndToEnd(t *testing.T) {
 	const question = "普拿疼的成分是什麼"
-	browser := ""
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			browser = p
-			break
-		}
-	}
-	if browser == "" {
-		const msg = "no Chromium on PATH (chromium, chromium-browser or google-chrome): run .ci/setup-chromium"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	browser := chromium(t)
 
 	env := map[string]string{"CIVICBOT_DATA_DIR": filepath.Join(t.TempDir(), "data"), "CIVICBOT_ADDR": "127.0.0.1:0"}
 	start := time.Now()
 	srv := startServe(t, env)
 	t.Logf("serve: first start with the bundled data in %v", time.Since(start).Round(time.Millisecond))
 
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(browser), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true), chromedp.WindowSize(1280, 800))...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	defer cancelBrowser()
-	if err := chromedp.Do(bctx); err != nil { // the browser lives as long as bctx
-		t.Fatalf("start %s: %v", browser, err)
-	}
+	bctx, cancelBrowser := startBrowser(t, browser, 1280, 800)
 	ctx, cancel := context.WithTimeout(bctx, 90*time.Second)
 	defer cancel()
 
