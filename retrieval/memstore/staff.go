@@ -461,11 +461,12 @@ func dayCount(tx *bolt.Tx, timeKey []byte) (staff.DayCount, error) {
 type prefilter struct {
 	mode, channel, text []byte // substrings the message's JSON must hold; nil: no test
 	rating              string
+	ratingJSON          []byte // the rating as its feedback's JSON holds it
 	review              bool
 }
 
 func newPrefilter(f staff.TurnFilter, text string) prefilter {
-	p := prefilter{rating: f.Rating, review: f.Review}
+	p := prefilter{rating: f.Rating, review: f.Review, ratingJSON: fmt.Appendf(nil, `"rating":%q`, f.Rating)}
 	if f.Mode != "" {
 		p.mode = fmt.Appendf(nil, `"mode":%q`, f.Mode)
 	}
@@ -493,7 +494,7 @@ func (p prefilter) maybe(msg, feedback []byte, reviewed bool) bool {
 		p.channel != nil && !bytes.Contains(msg, p.channel),
 		p.text != nil && !bytes.Contains(msg, p.text),
 		p.rating == "none" && feedback != nil,
-		p.rating != "" && p.rating != "none" && (feedback == nil || !bytes.Contains(feedback, fmt.Appendf(nil, `"rating":%q`, p.rating))),
+		p.rating != "" && p.rating != "none" && (feedback == nil || !bytes.Contains(feedback, p.ratingJSON)),
 		p.review && (reviewed || (!bytes.Contains(msg, noAnswerMode) && !bytes.Contains(feedback, ratedDown))):
 		return false
 	}
