@@ -1,13 +1,18 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/civicbot/civicbot/ingest"
+	"github.com/civicbot/civicbot/ingest/fetch"
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 )
@@ -16,20 +21,37 @@ import (
 const maxRejectLines = 20
 
 func (a *app) ingest(ctx context.Context, args []string) error {
-	fs := newFlags("ingest", a.stderr, "[--source NAME] [--snapshot YYYY-MM-DD] [--bundled] PATH...")
+	fs := newFlags("ingest", a.stderr, "[--source NAME] [--snapshot YYYY-MM-DD] [--bundled] [--urls FILE] PATH|URL...")
 	source := fs.String("source", "", "keep the records under this source name instead of the detected one")
 	snapshot := fs.String("snapshot", "", "date of the export (default: the ZIP entry's date, else the newest record date, else the file's)")
 	budget := fs.Float64("error-budget", ingest.DefaultErrorBudget, "share of malformed records allowed before the run fails")
 	shrink := fs.Bool("allow-shrink", false, "allow a source to lose more than half of its records in one run")
 	force := fs.Bool("force", false, "parse every file, even those unchanged since the last successful run")
 	bundled := fs.Bool("bundled", false, "also load the open data bundled in the binary (the demo corpus the embedded store loads on first start)")
-	paths, err := parseInterspersed(fs, args)
+	urls := fs.String("urls", "", "a file listing exports to download, one \"[NAME] URL\" a line (NAME names the downloaded file; # starts a comment)")
+	cache := fs.String("cache", "", "where downloaded exports are kept between runs (default: downloads in CIVICBOT_DATA_DIR)")
+	maxBytes := fs.Int64("max-bytes", fetch.DefaultMaxBytes, "the largest export downloaded")
+	fetchTimeout := fs.Duration("fetch-timeout", fetch.DefaultTimeout, "the longest one download may take")
+	args, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(paths) == 0 && !*bundled {
+	remote, paths, err := splitRemote(args, *urls)
+	if err != nil {
+		return err
+	}
+	if len(paths) == 0 && len(remote) == 0 && !*bundled {
 		fs.Usage()
-		return errors.New("ingest: no PATH given (or --bundled for the bundled open data)")
+		return errors.New("ingest: no PATH or URL given (or --bundled for the bundled open data)")
+	}
+	var failed []error
+	if len(remote) > 0 {
+		f := &fetch.Fetcher{Dir: cmp.Or(*cache, filepath.Join(a.cfg.DataDir, "downloads")), MaxBytes: *maxBytes, Timeout: *fetchTimeout, UserAgent: "civicbot (open-data ingest)"}
+		got, errs := fetchAll(ctx, f, remote, a.stderr)
+		paths, failed = append(paths, got...), errs
+		if len(paths) == 0 && !*bundled {
+			return fmt.Errorf("ingest: no export could be downloaded; nothing changed: %w", errors.Join(failed...))
+		}
 	}
 	l := &ingest.Loader{Formats: formats(), ErrorBudget: *budget, Source: *source}
 	if *snapshot != "" {
@@ -108,7 +130,77 @@ func (a *app) ingest(ctx context.Context, args []string) error {
 	if flags, err := s.Flagged(ctx); err == nil && len(flags) > 0 {
 		fmt.Fprintf(a.stdout, "ingest: %d documents flagged and held out of answers: civicbot documents flagged\n", len(flags))
 	}
+	if len(failed) > 0 {
+		return fmt.Errorf("ingest: %d of %d downloads failed; their sources keep the data of their last good run: %w", len(failed), len(remote), errors.Join(failed...))
+	}
 	return nil
+}
+
+// remoteExport is an export to download, with the file name to keep it under ("" lets
+// the server or the URL name it).
+type remoteExport struct{ name, url string }
+
+// splitRemote separates URLs from paths among the arguments, and adds the exports
+// listed in the file urls ("[NAME] URL" a line).
+func splitRemote(args []string, urls string) ([]remoteExport, []string, error) {
+	var remote []remoteExport
+	var paths []string
+	for _, a := range args {
+		if fetch.IsURL(a) {
+			remote = append(remote, remoteExport{url: a})
+		} else {
+			paths = append(paths, a)
+		}
+	}
+	if urls == "" {
+		return remote, paths, nil
+	}
+	b, err := os.ReadFile(urls)
+	if err != nil {
+		return nil, nil, fmt.Errorf("ingest: --urls: %w", err)
+	}
+	for i, line := range strings.Split(string(b), "\n") {
+		line, _, _ = strings.Cut(line, "#")
+		fields := strings.Fields(line)
+		var e remoteExport
+		switch len(fields) {
+		case 0:
+			continue
+		case 1:
+			e.url = fields[0]
+		case 2:
+			e.name, e.url = fields[0], fields[1]
+		default:
+			return nil, nil, fmt.Errorf("ingest: %s:%d: want \"[NAME] URL\", got %d fields", urls, i+1, len(fields))
+		}
+		if !fetch.IsURL(e.url) {
+			return nil, nil, fmt.Errorf("ingest: %s:%d: %q is not an http or https URL", urls, i+1, e.url)
+		}
+		remote = append(remote, e)
+	}
+	return remote, paths, nil
+}
+
+// fetchAll downloads the exports one after another (they come from one or two
+// portals), reporting each; it returns the local copies of those that arrived.
+func fetchAll(ctx context.Context, f *fetch.Fetcher, remote []remoteExport, log io.Writer) ([]string, []error) {
+	var paths []string
+	var errs []error
+	for _, e := range remote {
+		r, err := f.Fetch(ctx, e.url, e.name)
+		switch {
+		case err != nil:
+			fmt.Fprintf(log, "%v\n", err)
+			errs = append(errs, err)
+			continue
+		case r.NotModified:
+			fmt.Fprintf(log, "fetch %s: not modified since %s, using the copy kept\n", e.url, r.FetchedAt.Format(time.DateTime))
+		default:
+			fmt.Fprintf(log, "fetch %s: %d bytes\n", e.url, r.Bytes)
+		}
+		paths = append(paths, r.Path)
+	}
+	return paths, errs
 }
 
 // progress shows a bar on a terminal and a plain log line now and then otherwise.

@@ -54,7 +54,7 @@ const usage = `civicbot answers medication and government-service questions from
 
 Usage:
   civicbot serve                            run the HTTP server (web API, widget, LINE webhook)
-  civicbot ingest [--source NAME] PATH...   load open-data files (ZIP, JSON, CSV, XML, folders)
+  civicbot ingest [--source NAME] PATH|URL...   load open-data files (ZIP, JSON, CSV, XML, folders; URLs downloaded)
   civicbot search [-k N] [--json] QUERY     search the stored documents
   civicbot ask [--json] QUESTION            answer a question as a citizen would get it
   civicbot curated import FILE.jsonl        load staff-approved answers
