@@ -141,11 +141,7 @@ func (s *Server) handleConversations(w http.ResponseWriter, r *http.Request, p s
 const maxReview = 20000
 
 func (s *Server) reviewItems(r *http.Request) ([]staff.ReviewItem, error) {
-	rows, err := s.data.Conversations(r.Context(), staff.TurnFilter{Review: true, Limit: maxReview})
-	if err != nil {
-		return nil, err
-	}
-	return staff.Group(rows), nil
+	return s.review.Items(r.Context())
 }
 
 func (s *Server) handleReview(w http.ResponseWriter, r *http.Request, p staff.Principal) (int, any, error) {
@@ -192,6 +188,7 @@ func (s *Server) handleDismiss(w http.ResponseWriter, r *http.Request, p staff.P
 	if err := s.data.MarkReviewed(r.Context(), it.IDs, "dismissed", b.Reason, p.Actor); err != nil {
 		return 0, nil, err
 	}
+	s.review.Marked(it.IDs)
 	if err := s.auth.Audit(r.Context(), p.Actor, "review.dismiss", it.Question, s.clientAddr(r), nil, map[string]any{"count": it.Count, "reason": b.Reason}); err != nil {
 		return 0, nil, err
 	}
@@ -321,6 +318,7 @@ func (s *Server) handleCuratedDraft(w http.ResponseWriter, r *http.Request, p st
 		if err := s.data.MarkReviewed(r.Context(), group.IDs, "curated", c.ID, p.Actor); err != nil {
 			return 0, nil, err
 		}
+		s.review.Marked(group.IDs)
 	}
 	if err := s.auth.Audit(r.Context(), p.Actor, "curated.draft", c.ID, s.clientAddr(r), nil, c); err != nil {
 		return 0, nil, err

@@ -85,6 +85,7 @@ type Server struct {
 	now     func() time.Time
 	oidc    *OIDC
 	backup  Backuper
+	review  *reviewQueue
 	handler http.Handler
 }
 
@@ -101,6 +102,7 @@ func New(cfg Config) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.review = newReviewQueue(s.data, s.now)
 	mux := http.NewServeMux()
 	s.routes(mux)
 	// Cross-origin POSTs (a page elsewhere submitting a form with the staff member's
