@@ -78,22 +78,15 @@ func (q *reviewQueue) Items(ctx context.Context) ([]staff.ReviewItem, error) {
 	return q.visible(), nil
 }
 
-// newer reports whether turns started waiting after newest, the newest loaded.
+// newer reports whether turns started waiting after newest, the newest loaded. The
+// store lists newest first (time, then id): the first waiting turn from newest's
+// time on is newest itself unless one came after it.
 func (q *reviewQueue) newer(ctx context.Context, newest staff.Cursor) (bool, error) {
-	if newest.At.IsZero() {
-		rows, err := q.data.Conversations(ctx, staff.TurnFilter{Review: true, Limit: 1})
-		return len(rows) > 0, err
-	}
-	rows, err := q.data.Conversations(ctx, staff.TurnFilter{Review: true, From: newest.At, Limit: 2})
-	if err != nil {
+	rows, err := q.data.Conversations(ctx, staff.TurnFilter{Review: true, From: newest.At, Limit: 1})
+	if err != nil || len(rows) == 0 {
 		return false, err
 	}
-	for _, r := range rows {
-		if r.MessageID != newest.ID {
-			return true, nil
-		}
-	}
-	return false, nil
+	return rows[0].MessageID != newest.ID || !rows[0].CreatedAt.Equal(newest.At), nil
 }
 
 // Marked hides turns that staff dealt with.
