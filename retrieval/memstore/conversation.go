@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/civicbot/civicbot/bot"
@@ -102,7 +103,9 @@ func (s *Store) SaveTurn(ctx context.Context, t bot.Turn) error {
 				return err
 			}
 		}
-		return tx.Bucket(bucketTimes).Put(timeKey(at, id), nil)
+		// The question, without case, beside its time: staff's text search walks the
+		// times alone (turns saved before this carry nothing and are read in full).
+		return tx.Bucket(bucketTimes).Put(timeKey(at, id), []byte(strings.ToLower(row.Question)))
 	})
 	if err != nil {
 		return fmt.Errorf("memstore: save turn %s: %w", id, err)

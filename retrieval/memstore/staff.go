@@ -279,30 +279,34 @@ func (s *Store) Conversations(ctx context.Context, f staff.TurnFilter) ([]staff.
 	}
 	text := strings.ToLower(cleanText(f.Text))
 	pre := newPrefilter(f, text)
+	var textBytes []byte
+	if text != "" {
+		textBytes = []byte(text)
+	}
 	var out []staff.TurnRow
 	err := s.view(func(tx *bolt.Tx) error {
 		msgs, fb, rev := tx.Bucket(bucketMessages), tx.Bucket(bucketFeedback), tx.Bucket(bucketReviewed)
 		c := tx.Bucket(bucketTimes).Cursor()
-		var k []byte
+		var k, question []byte
 		switch {
 		case !f.Before.At.IsZero():
-			k, _ = c.Seek(timeKey(f.Before.At, f.Before.ID))
+			k, question = c.Seek(timeKey(f.Before.At, f.Before.ID))
 			if k == nil {
-				k, _ = c.Last()
+				k, question = c.Last()
 			}
 			for k != nil && bytes.Compare(k, timeKey(f.Before.At, f.Before.ID)) >= 0 {
-				k, _ = c.Prev()
+				k, question = c.Prev()
 			}
 		case !f.To.IsZero():
-			if k, _ = c.Seek(appendTime(nil, f.To)); k == nil {
-				k, _ = c.Last()
+			if k, question = c.Seek(appendTime(nil, f.To)); k == nil {
+				k, question = c.Last()
 			} else {
-				k, _ = c.Prev()
+				k, question = c.Prev()
 			}
 		default:
-			k, _ = c.Last()
+			k, question = c.Last()
 		}
-		for n := 0; k != nil && len(out) < limit; k, _ = c.Prev() {
+		for n := 0; k != nil && len(out) < limit; k, question = c.Prev() {
 			if n++; n%1024 == 0 {
 				if err := ctx.Err(); err != nil {
 					return err
@@ -320,6 +324,9 @@ func (s *Store) Conversations(ctx context.Context, f staff.TurnFilter) ([]staff.
 			}
 			// Most turns fail a filter: rule them out from the stored bytes before
 			// decoding (each test is a necessary condition; the decoded row decides).
+			if textBytes != nil && len(question) > 0 && !bytes.Contains(question, textBytes) {
+				continue
+			}
 			id := k[8:]
 			var fbRaw []byte
 			reviewed := false

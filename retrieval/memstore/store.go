@@ -93,7 +93,7 @@ var (
 	bucketRuns      = []byte("ingest_runs")     // run id → runRow
 	bucketMessages  = []byte("messages")        // message id → turnRow
 	bucketSessions  = []byte("message_session") // (session) time id → ""
-	bucketTimes     = []byte("message_time")    // time id → ""
+	bucketTimes     = []byte("message_time")    // time id → the question without case ("" before 2026-12)
 	bucketCurated   = []byte("curated_answers") // id → curatedRow
 	bucketFeedback  = []byte("feedback")        // message id → feedbackRow
 	bucketLine      = []byte("line_events")     // webhook event id → time
