@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/ingest"
 	"github.com/civicbot/civicbot/ingest/opendata"
 	"github.com/civicbot/civicbot/ingest/taipei"
@@ -100,12 +101,12 @@ func TestClassColourIsNotAPill(t *testing.T) {
 		for _, q := range []string{"路邊的黃線可以停車嗎", "紅色的垃圾袋在哪裡買", "馬桶水箱放藍色清潔錠會影響水質嗎"} {
 			a := askOn(t, e, q)
 			for _, s := range a.Sources {
-				if s.Dataset == ingest.DatasetDrug {
+				if s.Dataset == corpus.DatasetDrug {
 					t.Errorf("%q: answered (%s) from the licence %q, want no pill", q, a.Mode, s.Title)
 				}
 			}
 		}
-		if a := askOn(t, e, "白色圓形的藥丸，上面寫 YSP"); len(a.Sources) == 0 || a.Sources[0].Dataset != ingest.DatasetDrug {
+		if a := askOn(t, e, "白色圓形的藥丸，上面寫 YSP"); len(a.Sources) == 0 || a.Sources[0].Dataset != corpus.DatasetDrug {
 			t.Errorf("a pill described: %s from %v, want licences", a.Mode, a.Sources)
 		}
 	})
@@ -124,7 +125,7 @@ func TestClassKeywordsAloneAskNothingOfTheRecord(t *testing.T) {
 			}
 		}
 		for _, q := range []string{"想要海葬要怎麼申請", "红线晚上可以停车吗"} {
-			if a := askOn(t, e, q); a.Mode != bot.ModeExtractive || len(a.Sources) == 0 || a.Sources[0].Dataset != ingest.DatasetCityFAQ {
+			if a := askOn(t, e, q); a.Mode != bot.ModeExtractive || len(a.Sources) == 0 || a.Sources[0].Dataset != corpus.DatasetCityFAQ {
 				t.Errorf("%q: %s from %v, want an answer from a city FAQ", q, a.Mode, a.Sources)
 			}
 		}
@@ -157,14 +158,14 @@ func TestClassIngredientsNotListed(t *testing.T) {
 	onBothStores(t, func(t *testing.T, e *bot.Engine) {
 		for _, q := range []string{"普拿疼的成分是什麼", "普拿疼含什麼", "請問普拿疼成份", "普拿疼有什麼成分"} {
 			a := askOn(t, e, q)
-			if a.Mode != bot.ModeExtractive || len(a.Sources) == 0 || a.Sources[0].Dataset != ingest.DatasetDrug {
+			if a.Mode != bot.ModeExtractive || len(a.Sources) == 0 || a.Sources[0].Dataset != corpus.DatasetDrug {
 				t.Errorf("%q: %s from %v, want a 普拿疼 licence", q, a.Mode, a.Sources)
 				continue
 			}
 			if !strings.Contains(a.Text, "主成分：") || !strings.Contains(a.Text, "乙醯胺酚") {
 				t.Errorf("%q: no ingredient in the answer:\n%s", q, a.Text)
 			}
-			if !slices.ContainsFunc(a.Sources, func(s bot.Source) bool { return s.Dataset == ingest.DatasetMyth }) {
+			if !slices.ContainsFunc(a.Sources, func(s bot.Source) bool { return s.Dataset == corpus.DatasetMyth }) {
 				t.Errorf("%q: the record stating the ingredient is not among the sources %v", q, a.Sources)
 			}
 		}

@@ -17,7 +17,7 @@ import (
 	"github.com/civicbot/civicbot/bot/redact"
 	"github.com/civicbot/civicbot/bot/triage"
 	"github.com/civicbot/civicbot/contact"
-	"github.com/civicbot/civicbot/ingest"
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/prompts"
 	"github.com/civicbot/civicbot/retrieval"
 	"github.com/tmc/langchaingo/llms"
@@ -470,7 +470,7 @@ func (e *Engine) retrieve(ctx context.Context, t *turn) (Answer, error) {
 		if err != nil {
 			return Answer{}, err
 		}
-		if len(hits) > 0 && t.medicine && !sameDomain(hits[0].Dataset, ingest.DatasetDrug) && !answerable(query, hits[0], true) {
+		if len(hits) > 0 && t.medicine && !sameDomain(hits[0].Dataset, corpus.DatasetDrug) && !answerable(query, hits[0], true) {
 			// A medicine question is answered from the medicine records when they
 			// hold an answer, not from a city FAQ that shares some of its words («哺乳
 			// 可以吃斯斯嗎» and a FAQ on nursing rooms).
@@ -497,8 +497,8 @@ func (e *Engine) retrieve(ctx context.Context, t *turn) (Answer, error) {
 	}
 
 	var stated *statement
-	if hits[0].Dataset == ingest.DatasetDrug && !isPillQuestion(query) && aspectOf(query) == "ingredients" && !slices.ContainsFunc(hits[:min(len(hits), 5)], func(h retrieval.Hit) bool {
-		return h.Dataset == ingest.DatasetDrug && len(drugCard(h, t.english).Ingredients) > 0
+	if hits[0].Dataset == corpus.DatasetDrug && !isPillQuestion(query) && aspectOf(query) == "ingredients" && !slices.ContainsFunc(hits[:min(len(hits), 5)], func(h retrieval.Hit) bool {
+		return h.Dataset == corpus.DatasetDrug && len(drugCard(h, t.english).Ingredients) > 0
 	}) {
 		// No licence found lists the ingredients: another TFDA record (a myth, an
 		// article) may state them of this name; otherwise the card says they are not
@@ -531,7 +531,7 @@ func (e *Engine) retrieve(ctx context.Context, t *turn) (Answer, error) {
 // note to check with 1999 (the faq template), rather than dropped: dropped, the
 // question got whatever FAQ shared most words with it, an unrelated answer. Most
 // expired FAQs still describe the service; the note says they may not.
-var answerStatuses = []string{string(ingest.StatusActive), string(ingest.StatusCancelled), string(ingest.StatusStale)}
+var answerStatuses = []string{string(corpus.StatusActive), string(corpus.StatusCancelled), string(corpus.StatusStale)}
 
 // expiredRoom is how many more candidates a search asks for when expired FAQs may be
 // among them.
@@ -547,7 +547,7 @@ const expiredMatch = 1.0
 // dataset asks as much of it; otherwise the expired FAQs are dropped, as before they
 // were searched. At most k hits are returned.
 func expiredOnlyIfAsked(q string, hits []retrieval.Hit, k int) []retrieval.Hit {
-	stale := func(h retrieval.Hit) bool { return h.Status == string(ingest.StatusStale) }
+	stale := func(h retrieval.Hit) bool { return h.Status == string(corpus.StatusStale) }
 	match := func(h retrieval.Hit) float64 { a, b := retrieval.TitleMatch(q, h.Title); return a + b }
 	keepTop := len(hits) > 0 && stale(hits[0]) && match(hits[0]) >= expiredMatch &&
 		!slices.ContainsFunc(hits[1:], func(h retrieval.Hit) bool {
@@ -563,7 +563,7 @@ func expiredOnlyIfAsked(q string, hits []retrieval.Hit, k int) []retrieval.Hit {
 }
 
 // medicineDatasets are the records of medicines: licences, myths and articles.
-var medicineDatasets = []string{ingest.DatasetDrug, ingest.DatasetMyth, ingest.DatasetArticle}
+var medicineDatasets = []string{corpus.DatasetDrug, corpus.DatasetMyth, corpus.DatasetArticle}
 
 // search finds the candidates of q and reads the best one whole (its body is quoted
 // and its coverage measured). A medicine licence that the question names makes it a
@@ -611,7 +611,7 @@ func (e *Engine) search(ctx context.Context, t *turn, q retrieval.Query) (hits [
 		hits[0] = full
 	}
 	for _, h := range hits {
-		if h.Dataset == ingest.DatasetDrug && slices.ContainsFunc(h.Evidence, func(ev string) bool {
+		if h.Dataset == corpus.DatasetDrug && slices.ContainsFunc(h.Evidence, func(ev string) bool {
 			return ev == retrieval.EvidenceKey || ev == retrieval.EvidenceTitle || ev == retrieval.EvidenceName
 		}) {
 			t.medicine = true
@@ -651,7 +651,7 @@ func holderOf(hits []retrieval.Hit, aspect string, english bool) int {
 		return 0
 	}
 	for i, h := range hits[1:min(len(hits), 5)] {
-		if h.Dataset == ingest.DatasetDrug && h.Confidence >= hits[0].Confidence && holds(h) {
+		if h.Dataset == corpus.DatasetDrug && h.Confidence >= hits[0].Confidence && holds(h) {
 			return i + 1
 		}
 	}
@@ -665,7 +665,7 @@ func answerable(q string, h retrieval.Hit, medicine bool) bool {
 	switch {
 	case h.Confidence <= 0:
 		return false
-	case h.Dataset == ingest.DatasetDrug:
+	case h.Dataset == corpus.DatasetDrug:
 		// A licence's title is a brand: questions name its generic or English name.
 		// Found without a key, name, code, look or every term, it must share some of its
 		// name with the question: «利他能是管制藥品嗎» is not answered with a morphine
@@ -676,7 +676,7 @@ func answerable(q string, h retrieval.Hit, medicine bool) bool {
 		return (h.Confidence >= minConfidence || all >= minCoverage) && (isPillQuestion(q) || sharesName(q, h))
 	case h.Confidence >= retrieval.Confidence([]string{retrieval.EvidenceAllTerms}):
 		return true
-	case h.Dataset == ingest.DatasetCityFAQ && medicine:
+	case h.Dataset == corpus.DatasetCityFAQ && medicine:
 		// A question about medicines is not answered by a city FAQ that only shares
 		// some of its words («處方藥可以在網路上買嗎», a FAQ on selling alcohol online).
 		return false
@@ -735,11 +735,11 @@ func (e *Engine) extractive(t *turn, q string, hits []retrieval.Hit, stated *sta
 	)
 	medication := false
 	switch {
-	case top.Dataset == ingest.DatasetDrug && isPillQuestion(q) && len(hits) > 1:
+	case top.Dataset == corpus.DatasetDrug && isPillQuestion(q) && len(hits) > 1:
 		var list PillList
 		used = used[:0]
 		for _, h := range hits {
-			if h.Dataset != ingest.DatasetDrug || len(list.Candidates) == 3 {
+			if h.Dataset != corpus.DatasetDrug || len(list.Candidates) == 3 {
 				continue
 			}
 			if h.Key != top.Key && h.Confidence < minConfidence {
@@ -749,7 +749,7 @@ func (e *Engine) extractive(t *turn, q string, hits []retrieval.Hit, stated *sta
 			used = append(used, h)
 		}
 		name, data, medication = "pill", list, true
-	case top.Dataset == ingest.DatasetDrug:
+	case top.Dataset == corpus.DatasetDrug:
 		aspect := aspectOf(q)
 		if i := holderOf(hits, aspect, t.english); i > 0 {
 			// A licence as good as the first that holds what was asked answers it.
@@ -773,7 +773,7 @@ func (e *Engine) extractive(t *turn, q string, hits []retrieval.Hit, stated *sta
 		}
 		if top.Confidence < 1 {
 			for _, h := range hits[1:] {
-				if h.Dataset == ingest.DatasetDrug && h.Confidence >= minConfidence && len(card.Others) < 3 {
+				if h.Dataset == corpus.DatasetDrug && h.Confidence >= minConfidence && len(card.Others) < 3 {
 					card.Others = append(card.Others, h.Title)
 					used = append(used, h)
 				}
@@ -787,17 +787,17 @@ func (e *Engine) extractive(t *turn, q string, hits []retrieval.Hit, stated *sta
 		p := passage(top)
 		if top.Confidence < 1 {
 			for _, h := range hits[1:] {
-				if h.Dataset != ingest.DatasetDrug && sameDomain(h.Dataset, top.Dataset) && h.Confidence >= 0.3 && len(p.Related) < 2 {
+				if h.Dataset != corpus.DatasetDrug && sameDomain(h.Dataset, top.Dataset) && h.Confidence >= 0.3 && len(p.Related) < 2 {
 					p.Related = append(p.Related, h.Title)
 					used = append(used, h)
 				}
 			}
 		}
 		switch top.Dataset {
-		case ingest.DatasetMyth:
+		case corpus.DatasetMyth:
 			name = "myth"
-			medication = strings.Contains(str(facet(top.Facets, ingest.FacetMain), "category"), "藥")
-		case ingest.DatasetArticle:
+			medication = strings.Contains(str(facet(top.Facets, corpus.FacetMain), "category"), "藥")
+		case corpus.DatasetArticle:
 			name = "article"
 		default:
 			name = "faq"

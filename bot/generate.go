@@ -7,7 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/civicbot/civicbot/ingest"
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/prompts"
 	"github.com/civicbot/civicbot/retrieval"
 	"github.com/tmc/langchaingo/llms"
@@ -143,10 +143,10 @@ func (e *Engine) generated(ctx context.Context, t *turn, q string, used []retrie
 
 func needsFraming(used []retrieval.Hit) bool {
 	for _, h := range used {
-		if h.Dataset == ingest.DatasetDrug {
+		if h.Dataset == corpus.DatasetDrug {
 			return true
 		}
-		if h.Dataset == ingest.DatasetMyth && strings.Contains(str(facet(h.Facets, ingest.FacetMain), "category"), "藥") {
+		if h.Dataset == corpus.DatasetMyth && strings.Contains(str(facet(h.Facets, corpus.FacetMain), "category"), "藥") {
 			return true
 		}
 	}

@@ -15,7 +15,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/civicbot/civicbot/bot"
-	"github.com/civicbot/civicbot/ingest"
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
 )
 
@@ -278,7 +278,7 @@ func TestAnswerOutcomesHeldOut(t *testing.T) {
 // tags.
 func heldoutKind(c outcomeCase) string {
 	switch {
-	case c.Dataset == ingest.DatasetCityFAQ, len(c.Expect) == 0 && slices.Contains(c.Tags, "service"):
+	case c.Dataset == corpus.DatasetCityFAQ, len(c.Expect) == 0 && slices.Contains(c.Tags, "service"):
 		return "services"
 	}
 	return "medicines"

@@ -7,7 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/civicbot/civicbot/ingest"
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/retrieval"
 )
 
@@ -66,9 +66,9 @@ type Passage struct {
 }
 
 func drugCard(h retrieval.Hit, english bool) DrugCard {
-	lic := facet(h.Facets, ingest.FacetLicence)
-	app := facet(h.Facets, ingest.FacetAppearance)
-	ins := facet(h.Facets, ingest.FacetInsert)
+	lic := facet(h.Facets, corpus.FacetLicence)
+	app := facet(h.Facets, corpus.FacetAppearance)
+	ins := facet(h.Facets, corpus.FacetInsert)
 	c := DrugCard{
 		Key:          h.Key,
 		Name:         firstNonEmpty(str(lic, "name_zh"), str(app, "name_zh"), h.Title),
@@ -79,7 +79,7 @@ func drugCard(h retrieval.Hit, english bool) DrugCard {
 		DosageForm:   str(lic, "dosage_form"),
 		Ingredients:  strs(lic, "ingredients"),
 		Usage:        str(lic, "usage"),
-		Cancelled:    h.Status == string(ingest.StatusCancelled),
+		Cancelled:    h.Status == string(corpus.StatusCancelled),
 		CancelledOn:  str(lic, "cancelled_on"),
 		CancelReason: str(lic, "cancel_reason"),
 	}
@@ -104,7 +104,7 @@ func drugCard(h retrieval.Hit, english bool) DrugCard {
 // pillImages are a medicine's pill photos, each described by its appearance record,
 // so that a channel can show the photo with a text that stands for it.
 func pillImages(h retrieval.Hit, english bool) []Image {
-	if h.Dataset != ingest.DatasetDrug {
+	if h.Dataset != corpus.DatasetDrug {
 		return nil
 	}
 	c := drugCard(h, english)
@@ -172,12 +172,12 @@ func pillDesc(it map[string]any, english bool) string {
 // line is dropped (the title says it) and so are the contact lines (shown from the
 // facets).
 func passage(h retrieval.Hit) Passage {
-	m := facet(h.Facets, ingest.FacetMain)
+	m := facet(h.Facets, corpus.FacetMain)
 	p := Passage{
 		Title:   h.Title,
 		Agency:  str(m, "agency"),
 		Phone:   str(m, "contact_phone"),
-		Stale:   h.Status == string(ingest.StatusStale),
+		Stale:   h.Status == string(corpus.StatusStale),
 		EndDate: str(m, "end_date"),
 	}
 	body := h.Body

@@ -9,7 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/civicbot/civicbot/bot"
-	"github.com/civicbot/civicbot/ingest"
+	"github.com/civicbot/civicbot/corpus"
 	mapi "github.com/line/line-bot-sdk-go/v8/linebot/messaging_api"
 )
 
@@ -38,11 +38,11 @@ const (
 
 // datasetLabels name the datasets as citizens know them.
 var datasetLabels = map[string][2]string{ // zh-TW, en
-	ingest.DatasetDrug:    {"食藥署藥品許可證", "TFDA drug licences"},
-	ingest.DatasetMyth:    {"食藥署闢謠專區", "TFDA myth busting"},
-	ingest.DatasetArticle: {"食藥好文網", "TFDA health articles"},
-	ingest.DatasetCityFAQ: {"臺北市政府常見問答", "Taipei City FAQ"},
-	ingest.DatasetPage:    {"機關網頁", "Agency page"},
+	corpus.DatasetDrug:    {"食藥署藥品許可證", "TFDA drug licences"},
+	corpus.DatasetMyth:    {"食藥署闢謠專區", "TFDA myth busting"},
+	corpus.DatasetArticle: {"食藥好文網", "TFDA health articles"},
+	corpus.DatasetCityFAQ: {"臺北市政府常見問答", "Taipei City FAQ"},
+	corpus.DatasetPage:    {"機關網頁", "Agency page"},
 }
 
 // texts are text messages of fixed texts.
@@ -375,7 +375,7 @@ func quickReplies(a bot.Answer, english bool) *mapi.QuickReply {
 	var items []mapi.QuickReplyItem
 	answered := a.Mode == bot.ModeExtractive || a.Mode == bot.ModeGenerated || a.Mode == bot.ModeCurated
 	switch {
-	case answered && len(a.Sources) > 0 && a.Sources[0].Dataset == ingest.DatasetDrug:
+	case answered && len(a.Sources) > 0 && a.Sources[0].Dataset == corpus.DatasetDrug:
 		// Follow-ups are postbacks, not messages: in a group a typed message would
 		// need a mention to reach the bot.
 		if english {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/ingest"
 )
 
@@ -78,7 +79,7 @@ func readFacets(ctx context.Context, r io.Reader, emit ingest.Emit, t *table, ad
 		}
 		f := fs.byKey[key]
 		rec := build(key, f)
-		rec.Dataset, rec.Key, rec.Line = ingest.DatasetDrug, key, f.line
+		rec.Dataset, rec.Key, rec.Line = corpus.DatasetDrug, key, f.line
 		if rec.URL == "" {
 			rec.URL = licenceURL(key)
 		}
@@ -157,7 +158,7 @@ func readAppearance(ctx context.Context, r io.Reader, emit ingest.Emit) error {
 		for _, it := range f.items {
 			t.line(appearanceLine(it.(map[string]any)))
 		}
-		return ingest.Record{Facet: ingest.FacetAppearance, Title: f.title(), Text: t.String(), Fields: fields}
+		return ingest.Record{Facet: corpus.FacetAppearance, Title: f.title(), Text: t.String(), Fields: fields}
 	})
 }
 
@@ -277,7 +278,7 @@ func readATC(ctx context.Context, r io.Reader, emit ingest.Emit) error {
 			t.add("ATC", strings.Join(parts, " "))
 		}
 		fields := f.itemFields()
-		return ingest.Record{Facet: ingest.FacetATC, Text: t.String(), Fields: fields}
+		return ingest.Record{Facet: corpus.FacetATC, Text: t.String(), Fields: fields}
 	})
 }
 
@@ -328,7 +329,7 @@ func readIngredients(ctx context.Context, r io.Reader, emit ingest.Emit) error {
 			t.add("成分", strings.Join(strings.Fields(s), " "))
 		}
 		fields := f.itemFields()
-		return ingest.Record{Facet: ingest.FacetIngredients, Text: t.String(), Fields: fields}
+		return ingest.Record{Facet: corpus.FacetIngredients, Text: t.String(), Fields: fields}
 	})
 }
 
@@ -360,7 +361,7 @@ func readInsert(ctx context.Context, r io.Reader, emit ingest.Emit) error {
 		setNonEmpty(fields, "box_images", f.box)
 		var t lines
 		f.nameLines(&t)
-		return ingest.Record{Facet: ingest.FacetInsert, Title: f.title(), Text: t.String(), Fields: fields}
+		return ingest.Record{Facet: corpus.FacetInsert, Title: f.title(), Text: t.String(), Fields: fields}
 	})
 }
 

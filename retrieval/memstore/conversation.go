@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/civicbot/civicbot/bot"
-	"github.com/civicbot/civicbot/ingest"
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/retrieval"
 	"github.com/civicbot/civicbot/staff"
 	bolt "go.etcd.io/bbolt"
@@ -33,7 +33,7 @@ func (s *Store) Get(ctx context.Context, dataset, key string) (retrieval.Hit, er
 		if err != nil {
 			return err
 		}
-		if row.Status == string(ingest.StatusSuppressed) || row.Status == string(ingest.StatusFlagged) {
+		if row.Status == string(corpus.StatusSuppressed) || row.Status == string(corpus.StatusFlagged) {
 			return retrieval.ErrNotFound
 		}
 		h = newDoc(cleanText(dataset), cleanText(key), row, "").hit()

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/ingest"
 	"github.com/civicbot/civicbot/retrieval/memstore"
 	"github.com/civicbot/civicbot/retrieval/retrievaltest"
@@ -210,7 +211,7 @@ func storedVersion(t *testing.T, dir string) string {
 	docs, _ := s.Size()
 	count := map[string]int{}
 	for _, r := range licences(docs) {
-		h, err := s.Get(t.Context(), ingest.DatasetDrug, r.Key)
+		h, err := s.Get(t.Context(), corpus.DatasetDrug, r.Key)
 		if err != nil {
 			count["missing"]++
 			continue

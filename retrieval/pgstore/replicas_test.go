@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/ingest"
 	"github.com/civicbot/civicbot/retrieval/hashembed"
 	"github.com/civicbot/civicbot/retrieval/pgstore"
@@ -142,10 +143,10 @@ func TestCuratedChangesReachEveryReplica(t *testing.T) {
 	src := &ingest.Batch{Source: "test", Format: "test", Files: []string{"faq.csv"}, Seen: 2,
 		Snapshot: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Digest: "1",
 		Records: []ingest.Record{
-			{Dataset: ingest.DatasetCityFAQ, Key: "GIP_1", Facet: ingest.FacetMain, Title: "路邊停車費要怎麼繳？",
-				URL: "https://www.gov.taipei/1", Text: "問：路邊停車費要怎麼繳？\n答：超商、悠遊卡或線上繳費。", Status: ingest.StatusActive},
-			{Dataset: ingest.DatasetCityFAQ, Key: "GIP_2", Facet: ingest.FacetMain, Title: "路邊停車費逾期怎麼辦？",
-				URL: "https://www.gov.taipei/2", Text: "問：路邊停車費逾期怎麼辦？\n答：逾期會寄送催繳單。", Status: ingest.StatusActive},
+			{Dataset: corpus.DatasetCityFAQ, Key: "GIP_1", Facet: corpus.FacetMain, Title: "路邊停車費要怎麼繳？",
+				URL: "https://www.gov.taipei/1", Text: "問：路邊停車費要怎麼繳？\n答：超商、悠遊卡或線上繳費。", Status: corpus.StatusActive},
+			{Dataset: corpus.DatasetCityFAQ, Key: "GIP_2", Facet: corpus.FacetMain, Title: "路邊停車費逾期怎麼辦？",
+				URL: "https://www.gov.taipei/2", Text: "問：路邊停車費逾期怎麼辦？\n答：逾期會寄送催繳單。", Status: corpus.StatusActive},
 		}}
 	if _, err := a.Sync(ctx, []*ingest.Batch{src}, ingest.SyncOptions{}); err != nil {
 		t.Fatal(err)
@@ -184,7 +185,7 @@ func TestCuratedChangesReachEveryReplica(t *testing.T) {
 		t.Fatalf("curated before any curated answer: %s", m)
 	}
 	c := bot.Curated{ID: "c1", Questions: []string{question}, Answer: "可以，用悠遊卡在超商繳費。",
-		Sources: []bot.Source{{Dataset: ingest.DatasetCityFAQ, Key: "GIP_1"}}, Status: bot.CuratedApproved,
+		Sources: []bot.Source{{Dataset: corpus.DatasetCityFAQ, Key: "GIP_1"}}, Status: bot.CuratedApproved,
 		Author: "editor", ApprovedBy: "approver"}
 	if err := a.PutCurated(ctx, []bot.Curated{c}); err != nil {
 		t.Fatal(err)
@@ -210,7 +211,7 @@ func TestCuratedChangesReachEveryReplica(t *testing.T) {
 	if !slices.ContainsFunc(before.Sources, func(s bot.Source) bool { return s.Key == "GIP_1" }) {
 		t.Fatalf("before the suppression, GIP_1 is not among the sources: %+v", before.Sources)
 	}
-	if err := a.SetStatus(ctx, ingest.DatasetCityFAQ, "GIP_1", ingest.StatusSuppressed); err != nil {
+	if err := a.SetStatus(ctx, corpus.DatasetCityFAQ, "GIP_1", corpus.StatusSuppressed); err != nil {
 		t.Fatal(err)
 	}
 	if after := ask(eb); slices.ContainsFunc(after.Sources, func(s bot.Source) bool { return s.Key == "GIP_1" }) {

@@ -12,7 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/civicbot/civicbot/bot"
-	"github.com/civicbot/civicbot/ingest"
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/retrieval"
 	"github.com/civicbot/civicbot/staff"
 )
@@ -412,7 +412,7 @@ type documentBody struct {
 	Reason  string `json:"reason"`
 }
 
-func (s *Server) setStatus(status ingest.Status, action string) func(w http.ResponseWriter, r *http.Request, p staff.Principal) (int, any, error) {
+func (s *Server) setStatus(status corpus.Status, action string) func(w http.ResponseWriter, r *http.Request, p staff.Principal) (int, any, error) {
 	return func(w http.ResponseWriter, r *http.Request, p staff.Principal) (int, any, error) {
 		var b documentBody
 		if err := decode(w, r, &b); err != nil {

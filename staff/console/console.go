@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/ingest"
 	"github.com/civicbot/civicbot/retrieval"
 	"github.com/civicbot/civicbot/staff"
@@ -30,7 +31,7 @@ type Data interface {
 	staff.Conversations
 	CuratedAnswers(ctx context.Context) ([]bot.Curated, error)
 	PutCurated(ctx context.Context, cs []bot.Curated) error
-	SetStatus(ctx context.Context, dataset, key string, status ingest.Status) error
+	SetStatus(ctx context.Context, dataset, key string, status corpus.Status) error
 	Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit, error)
 	Get(ctx context.Context, dataset, key string) (retrieval.Hit, error)
 	// TurnStats counts the turns made since a time, by day (Taipei), channel, mode
