@@ -17,6 +17,7 @@ import (
 	"github.com/civicbot/civicbot/bot/redact"
 	"github.com/civicbot/civicbot/bot/triage"
 	"github.com/civicbot/civicbot/contact"
+	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/prompts"
 	"github.com/civicbot/civicbot/retrieval"
@@ -74,7 +75,7 @@ type Engine struct {
 	answerTimeout time.Duration
 
 	curatedMu      sync.Mutex
-	curated        []Curated
+	curated        []conversation.Curated
 	curatedLoaded  time.Time
 	curatedRefresh chan struct{} // closed when the refresh under way ends; nil when none is
 	curatedAgain   bool          // the curated answers changed during the refresh under way
@@ -100,7 +101,7 @@ type Stats struct {
 	UnsavedTurns atomic.Int64
 }
 
-var modes = []Mode{ModeExtractive, ModeGenerated, ModeCurated, ModeEmergency, ModeRefusal, ModeNoAnswer}
+var modes = []conversation.Mode{conversation.ModeExtractive, conversation.ModeGenerated, conversation.ModeCurated, conversation.ModeEmergency, conversation.ModeRefusal, conversation.ModeNoAnswer}
 
 // New returns an Engine.
 func New(cfg Config) (*Engine, error) {
@@ -252,18 +253,18 @@ func (e *Engine) ask(ctx context.Context, req Request, emit func(Event), trace *
 		e.stream(t, a.Text)
 	}
 	if a.Sources == nil {
-		a.Sources = []Source{}
+		a.Sources = []conversation.Source{}
 	}
 	if trace != nil {
 		return a, nil
 	}
 	a.MessageID = newID()
-	turn := Turn{
+	turn := conversation.Turn{
 		MessageID: a.MessageID, SessionID: req.SessionID, Channel: req.Channel,
 		Question: red, Answer: a.Text, Mode: a.Mode, Sources: a.Sources, Topic: a.Topic,
 		Fallback: a.Fallback, CreatedAt: e.now(),
 	}
-	if a.Mode == ModeEmergency {
+	if a.Mode == conversation.ModeEmergency {
 		// An emergency answer never waits for the database: it is kept afterwards.
 		e.saveLater(turn)
 	} else if !e.tracedSave(ctx, turn) {
@@ -312,7 +313,7 @@ func (e *Engine) stream(t *turn, text string) {
 }
 
 // tracedSave is saveTurn in a span of its own.
-func (e *Engine) tracedSave(ctx context.Context, turn Turn) bool {
+func (e *Engine) tracedSave(ctx context.Context, turn conversation.Turn) bool {
 	ctx, span := e.tracer.Start(ctx, SpanSaveTurn)
 	defer span.End()
 	ok := e.saveTurn(ctx, turn)
@@ -335,19 +336,19 @@ func (e *Engine) answer(ctx context.Context, t *turn) (Answer, error) {
 	t.populations = populationsOf(t.question)
 	switch r.Kind {
 	case triage.SelfHarm:
-		return e.fixed(t, ModeEmergency, "self_harm", r)
+		return e.fixed(t, conversation.ModeEmergency, "self_harm", r)
 	case triage.Emergency:
-		return e.fixed(t, ModeEmergency, "emergency", r)
+		return e.fixed(t, conversation.ModeEmergency, "emergency", r)
 	case triage.Injection:
-		return e.fixed(t, ModeRefusal, "injection", r)
+		return e.fixed(t, conversation.ModeRefusal, "injection", r)
 	case triage.OutOfScope:
-		return e.fixed(t, ModeRefusal, "refusal", r)
+		return e.fixed(t, conversation.ModeRefusal, "refusal", r)
 	case triage.Greeting:
-		return e.fixed(t, ModeRefusal, "greeting", r)
+		return e.fixed(t, conversation.ModeRefusal, "greeting", r)
 	}
 	if !retrieval.HasContent(t.question) {
 		// Nothing to search for («請問», «怎麼辦?»): what the assistant can do.
-		return e.fixed(t, ModeRefusal, "greeting", triage.Result{Kind: triage.Greeting, Reason: "no_content"})
+		return e.fixed(t, conversation.ModeRefusal, "greeting", triage.Result{Kind: triage.Greeting, Reason: "no_content"})
 	}
 	var a Answer
 	if c, ok := e.matchCurated(ctx, t); ok {
@@ -356,14 +357,14 @@ func (e *Engine) answer(ctx context.Context, t *turn) (Answer, error) {
 		} else if err := e.storeCall(ctx, "curated hit", func(ctx context.Context) error { return e.store.CuratedHit(ctx, c.ID) }); err != nil {
 			e.log.Warn("curated hit", "err", err)
 		}
-		a = Answer{Text: c.Answer, Mode: ModeCurated, Sources: c.Sources}
+		a = Answer{Text: c.Answer, Mode: conversation.ModeCurated, Sources: c.Sources}
 	} else {
 		var err error
 		if a, err = e.retrieve(ctx, t); err != nil {
 			return Answer{}, err
 		}
 	}
-	if a.Mode == ModeGenerated && t.cautioned {
+	if a.Mode == conversation.ModeGenerated && t.cautioned {
 		return a, nil
 	}
 	caution, err := e.caution(t)
@@ -395,7 +396,7 @@ func (e *Engine) caution(t *turn) (string, error) {
 	return strings.Join(notes, "\n"), nil
 }
 
-func (e *Engine) fixed(t *turn, mode Mode, name string, r triage.Result) (Answer, error) {
+func (e *Engine) fixed(t *turn, mode conversation.Mode, name string, r triage.Result) (Answer, error) {
 	text, err := prompts.Render(t.locale, name, nil)
 	if err != nil {
 		return Answer{}, err
@@ -512,7 +513,7 @@ func (e *Engine) retrieve(ctx context.Context, t *turn) (Answer, error) {
 	if err != nil {
 		return Answer{}, err
 	}
-	if e.llm != nil && a.Mode == ModeExtractive {
+	if e.llm != nil && a.Mode == conversation.ModeExtractive {
 		ctx, span := e.tracer.Start(ctx, SpanLLM)
 		defer span.End()
 		g, err := e.generated(ctx, t, query, used, a)
@@ -699,13 +700,13 @@ func (e *Engine) noAnswer(t *turn) (Answer, error) {
 	if err != nil {
 		return Answer{}, err
 	}
-	return Answer{Text: text, Mode: ModeNoAnswer}, nil
+	return Answer{Text: text, Mode: conversation.ModeNoAnswer}, nil
 }
 
 // lastTopic returns what the session's recent turns were about, nil if nothing. A
 // store that does not answer in time is an error: the search after it would wait too.
-func (e *Engine) lastTopic(ctx context.Context, session string) (*Topic, error) {
-	var turns []Turn
+func (e *Engine) lastTopic(ctx context.Context, session string) (*conversation.Topic, error) {
+	var turns []conversation.Turn
 	err := e.storeCall(ctx, "recent turns", func(ctx context.Context) (err error) {
 		turns, err = e.store.RecentTurns(ctx, session, 3, e.now().Add(-e.retention))
 		return err
@@ -817,8 +818,8 @@ func (e *Engine) extractive(t *turn, q string, hits []retrieval.Hit, stated *sta
 		// A medicine record answers a medicine question: the caution follows (answer).
 		t.medicine = true
 	}
-	a := Answer{Text: text, Mode: ModeExtractive, Sources: sources(used, t.english),
-		Topic: &Topic{Dataset: top.Dataset, Key: top.Key, Title: top.Title}}
+	a := Answer{Text: text, Mode: conversation.ModeExtractive, Sources: sources(used, t.english),
+		Topic: &conversation.Topic{Dataset: top.Dataset, Key: top.Key, Title: top.Title}}
 	// The templates only quote the records, but a record can hold a number or link that
 	// the allow-list does not allow (a planted one): it is left out, never quoted.
 	chk := newChecker(used, "", e.allow)
@@ -836,10 +837,10 @@ func (e *Engine) extractive(t *turn, q string, hits []retrieval.Hit, stated *sta
 	return a, used, nil
 }
 
-func sources(hits []retrieval.Hit, english bool) []Source {
-	out := make([]Source, 0, len(hits))
+func sources(hits []retrieval.Hit, english bool) []conversation.Source {
+	out := make([]conversation.Source, 0, len(hits))
 	for _, h := range hits {
-		s := Source{Dataset: h.Dataset, Key: h.Key, Title: h.Title, URL: h.URL, Images: pillImages(h, english)}
+		s := conversation.Source{Dataset: h.Dataset, Key: h.Key, Title: h.Title, URL: h.URL, Images: pillImages(h, english)}
 		if !h.Snapshot.IsZero() {
 			s.Snapshot = h.Snapshot.Format("2006-01-02")
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/prompts"
 	"github.com/civicbot/civicbot/retrieval"
@@ -42,7 +43,7 @@ func (e *Engine) generated(ctx context.Context, t *turn, q string, used []retrie
 		if text == "" {
 			text = h.Snippet
 		}
-		s := Source{}
+		s := conversation.Source{}
 		if !h.Snapshot.IsZero() {
 			s.Snapshot = h.Snapshot.Format("2006-01-02")
 		}
@@ -138,7 +139,7 @@ func (e *Engine) generated(ctx context.Context, t *turn, q string, used []retrie
 		text += "\n\n" + framing
 		t.delta("\n\n" + framing)
 	}
-	return Answer{Text: text, Mode: ModeGenerated, Sources: sources(used, t.english), Topic: extractive.Topic}, nil
+	return Answer{Text: text, Mode: conversation.ModeGenerated, Sources: sources(used, t.english), Topic: extractive.Topic}, nil
 }
 
 func needsFraming(used []retrieval.Hit) bool {

@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/retrieval"
 )
@@ -19,10 +20,10 @@ func TestPillImages(t *testing.T) {
 		name    string
 		hit     retrieval.Hit
 		english bool
-		want    []Image
+		want    []conversation.Image
 	}{
-		{"zh", pill, false, []Image{{URL: "https://mcp.fda.gov.tw/insert/shapeImg/a", Alt: "特佳錠，外觀：白色 圓形，標註：YSP 49"}}},
-		{"en", pill, true, []Image{{URL: "https://mcp.fda.gov.tw/insert/shapeImg/a", Alt: "特佳錠, appearance: 白 圓形, imprint: YSP 49"}}},
+		{"zh", pill, false, []conversation.Image{{URL: "https://mcp.fda.gov.tw/insert/shapeImg/a", Alt: "特佳錠，外觀：白色 圓形，標註：YSP 49"}}},
+		{"en", pill, true, []conversation.Image{{URL: "https://mcp.fda.gov.tw/insert/shapeImg/a", Alt: "特佳錠, appearance: 白 圓形, imprint: YSP 49"}}},
 		{"not a drug", retrieval.Hit{Dataset: corpus.DatasetCityFAQ, Facets: pill.Facets}, false, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

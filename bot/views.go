@@ -7,6 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/retrieval"
 )
@@ -103,12 +104,12 @@ func drugCard(h retrieval.Hit, english bool) DrugCard {
 
 // pillImages are a medicine's pill photos, each described by its appearance record,
 // so that a channel can show the photo with a text that stands for it.
-func pillImages(h retrieval.Hit, english bool) []Image {
+func pillImages(h retrieval.Hit, english bool) []conversation.Image {
 	if h.Dataset != corpus.DatasetDrug {
 		return nil
 	}
 	c := drugCard(h, english)
-	var out []Image
+	var out []conversation.Image
 	for _, p := range c.Pills {
 		if p.Image == "" {
 			continue
@@ -117,7 +118,7 @@ func pillImages(h retrieval.Hit, english bool) []Image {
 		if p.Desc != "" {
 			alt += map[bool]string{false: "，外觀：", true: ", appearance: "}[english] + p.Desc
 		}
-		out = append(out, Image{URL: p.Image, Alt: alt})
+		out = append(out, conversation.Image{URL: p.Image, Alt: alt})
 	}
 	return out
 }

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/ingest"
 	"github.com/civicbot/civicbot/retrieval"
@@ -427,7 +427,7 @@ func TestClosed(t *testing.T) {
 	if _, err := s.Search(ctx, retrieval.Query{Text: "x"}); !errors.Is(err, memstore.ErrClosed) {
 		t.Errorf("Search after Close = %v", err)
 	}
-	if err := s.SaveTurn(ctx, bot.Turn{MessageID: "m"}); !errors.Is(err, memstore.ErrClosed) {
+	if err := s.SaveTurn(ctx, conversation.Turn{MessageID: "m"}); !errors.Is(err, memstore.ErrClosed) {
 		t.Errorf("SaveTurn after Close = %v", err)
 	}
 	if _, err := s.Sync(ctx, nil, ingest.SyncOptions{}); !errors.Is(err, memstore.ErrClosed) {

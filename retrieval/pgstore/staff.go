@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/retrieval"
 
@@ -258,7 +258,7 @@ func (s *Store) Conversations(ctx context.Context, f staff.TurnFilter) ([]staff.
 		if err != nil {
 			return t, err
 		}
-		t.Mode = bot.Mode(mode)
+		t.Mode = conversation.Mode(mode)
 		if err := json.Unmarshal(sources, &t.Sources); err != nil {
 			return t, err
 		}
