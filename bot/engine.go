@@ -797,7 +797,7 @@ func (e *Engine) extractive(t *turn, q string, hits []retrieval.Hit, stated *sta
 		switch top.Dataset {
 		case corpus.DatasetMyth:
 			name = "myth"
-			medication = strings.Contains(str(facet(top.Facets, corpus.FacetMain), "category"), "藥")
+			medication = strings.Contains(top.Facets.Main().Category, "藥")
 		case corpus.DatasetArticle:
 			name = "article"
 		default:

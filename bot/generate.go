@@ -147,7 +147,7 @@ func needsFraming(used []retrieval.Hit) bool {
 		if h.Dataset == corpus.DatasetDrug {
 			return true
 		}
-		if h.Dataset == corpus.DatasetMyth && strings.Contains(str(facet(h.Facets, corpus.FacetMain), "category"), "藥") {
+		if h.Dataset == corpus.DatasetMyth && strings.Contains(h.Facets.Main().Category, "藥") {
 			return true
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
@@ -451,5 +452,52 @@ func writeZip(tb testing.TB, path, entry string, write func(io.Writer) error) {
 	}
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		tb.Fatal(err)
+	}
+}
+
+// TestFacetsReadBack: what the readers write into a drug's facets is what
+// corpus.Facets reads out of a stored document (the field names live in two places,
+// the writer here and the reader there; this ties them).
+func TestFacetsReadBack(t *testing.T) {
+	stored := func(rs ...ingest.Record) corpus.Facets {
+		t.Helper()
+		js, err := json.Marshal(ingest.Compose(rs).Facets)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var f corpus.Facets
+		if err := json.Unmarshal(js, &f); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	lics := readFile(t, "tfda-licences", "36_sample.csv")
+	checked := 0
+	for _, r := range lics.records {
+		lic := stored(r).Licence()
+		for k, got := range map[string]string{"name_zh": lic.NameZH, "name_en": lic.NameEN, "category": lic.Category,
+			"controlled_level": lic.ControlledLevel, "indication": lic.Indication, "dosage_form": lic.DosageForm,
+			"usage": lic.Usage, "cancelled_on": lic.CancelledOn, "cancel_reason": lic.CancelReason} {
+			if want, _ := r.Fields[k].(string); got != strings.TrimSpace(want) {
+				t.Errorf("%s: %s %q read as %q", r.Key, k, want, got)
+			}
+		}
+		if want, _ := r.Fields["ingredients"].([]string); len(want) != len(lic.Ingredients) {
+			t.Errorf("%s: ingredients %q read as %q", r.Key, want, lic.Ingredients)
+		}
+		checked++
+	}
+	if checked == 0 {
+		t.Fatal("no licence read")
+	}
+
+	app := readFile(t, "tfda-appearance", "42_5.json").record(t, "衛部藥輸字第027288號")
+	got := stored(app).Appearance()
+	if len(got.Pills) != 1 {
+		t.Fatalf("027288: %d pills, want 1: %+v", len(got.Pills), got)
+	}
+	p := got.Pills[0]
+	if len(p.Images) != 5 || !slices.Equal(p.Marks, []string{"Lilly", "2"}) || !slices.Equal(p.Size, []string{"9"}) || len(p.Color) == 0 || len(p.Shape) == 0 {
+		t.Errorf("027288: pill read as %+v from %v", p, app.Fields)
 	}
 }
