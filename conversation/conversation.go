@@ -15,8 +15,9 @@
 //   - return ErrUnknownMessage for feedback on a message it does not hold;
 //   - return ErrCannotWrite (wrapped) when it is reachable but refuses writes (a
 //     read-only database, a full disk, lost permissions);
-//   - keep Turn.Question, Turn.Answer and Feedback.Comment as given: the bot redacts
-//     personal data before anything reaches a store.
+//   - keep texts as given, however awkward (quotes, emoji, 20,000 runes); bytes that
+//     are not text (NUL, invalid UTF-8) may be cleaned, but never fail a save. The
+//     bot redacts personal data before anything reaches a store.
 //
 // The conformance suite in conversation/conversationtest checks these sentences on
 // every store.
