@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 
-	"github.com/civicbot/civicbot/ingest"
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/retrieval"
 )
 
@@ -38,7 +38,7 @@ const (
 func questionMatch(q string, hits []retrieval.Hit, medicine bool) int {
 	best, bestScore := -1, 0.0
 	for i, h := range hits {
-		if h.Dataset == ingest.DatasetDrug || h.Confidence <= 0 || (medicine && h.Dataset == ingest.DatasetCityFAQ) {
+		if h.Dataset == corpus.DatasetDrug || h.Confidence <= 0 || (medicine && h.Dataset == corpus.DatasetCityFAQ) {
 			continue
 		}
 		ts, qs := retrieval.TitleMatch(q, h.Title)
@@ -58,7 +58,7 @@ func questionMatch(q string, hits []retrieval.Hit, medicine bool) int {
 // byQuestionMatch returns hits led by the passage whose question matches q
 // (questionMatch), read whole, or nil when none does.
 func (e *Engine) byQuestionMatch(ctx context.Context, q string, hits []retrieval.Hit, medicine bool) ([]retrieval.Hit, error) {
-	if len(hits) == 0 || hits[0].Dataset == ingest.DatasetDrug {
+	if len(hits) == 0 || hits[0].Dataset == corpus.DatasetDrug {
 		return nil, nil
 	}
 	i := questionMatch(q, hits, medicine)

@@ -11,44 +11,9 @@
 package bot
 
 import (
-	"context"
-	"errors"
-	"time"
-
+	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/retrieval"
 )
-
-// Mode says how an answer was made; the names are part of the public contract.
-type Mode string
-
-const (
-	ModeExtractive Mode = "extractive" // assembled from retrieved records by templates
-	ModeGenerated  Mode = "generated"  // written by an LLM from numbered sources
-	ModeCurated    Mode = "curated"    // a staff-approved answer
-	ModeEmergency  Mode = "emergency"  // a fixed emergency answer
-	ModeRefusal    Mode = "refusal"    // out of scope or an attempt to change the rules
-	ModeNoAnswer   Mode = "no_answer"  // no good enough source
-)
-
-// Source is a document an answer is drawn from, shown to citizens with its dataset and
-// the date of the data.
-type Source struct {
-	Dataset  string `json:"dataset"`
-	Key      string `json:"key"`
-	Title    string `json:"title"`
-	URL      string `json:"url"`
-	Snapshot string `json:"snapshot"` // YYYY-MM-DD, "" when unknown
-	// Images are pictures of what the source describes (a pill's photos), each with
-	// its appearance as text; omitted when there are none (an addition to the
-	// contract: clients that do not know it keep working).
-	Images []Image `json:"images,omitempty"`
-}
-
-// Image is a picture in a source, with the text that stands for it.
-type Image struct {
-	URL string `json:"url"`
-	Alt string `json:"alt"` // the record's appearance: colour, shape, imprint
-}
 
 // Request is one message from a citizen.
 type Request struct {
@@ -62,10 +27,10 @@ type Request struct {
 
 // Answer is what a citizen gets.
 type Answer struct {
-	MessageID string   `json:"message_id,omitempty"`
-	Text      string   `json:"answer"`
-	Mode      Mode     `json:"mode"`
-	Sources   []Source `json:"sources"`
+	MessageID string                `json:"message_id,omitempty"`
+	Text      string                `json:"answer"`
+	Mode      conversation.Mode     `json:"mode"`
+	Sources   []conversation.Source `json:"sources"`
 	// Redacted lists the kinds of personal data removed from the question (never
 	// the data itself).
 	Redacted []string `json:"-"`
@@ -74,22 +39,15 @@ type Answer struct {
 	Fallback string `json:"-"`
 	// Topic is the document the conversation is about after this turn, carried over
 	// to a follow-up question.
-	Topic *Topic `json:"-"`
-}
-
-// Topic is what a conversation is about.
-type Topic struct {
-	Dataset string `json:"dataset"`
-	Key     string `json:"key"`
-	Title   string `json:"title"`
+	Topic *conversation.Topic `json:"-"`
 }
 
 // Event is one step of an answer as it streams to a channel.
 type Event struct {
 	Type    EventType
-	Text    string   // EventDelta: the next piece of the answer
-	Sources []Source // EventSources
-	Answer  *Answer  // EventDone: the final answer
+	Text    string                // EventDelta: the next piece of the answer
+	Sources []conversation.Source // EventSources
+	Answer  *Answer               // EventDone: the final answer
 }
 
 // EventType names an Event; the web channel sends them as SSE event names.
@@ -104,52 +62,14 @@ const (
 	EventDone  EventType = "done"
 )
 
-// Turn is one stored exchange of a conversation, with personal data already redacted.
-type Turn struct {
-	MessageID string
-	SessionID string
-	Channel   string
-	Question  string
-	Answer    string
-	Mode      Mode
-	Sources   []Source
-	Topic     *Topic
-	Fallback  string
-	CreatedAt time.Time
-}
-
-// Curated is a staff-approved answer, matched against questions before retrieval.
-type Curated struct {
-	ID        string    `json:"id"`
-	Questions []string  `json:"questions"` // the question and its variants
-	Answer    string    `json:"answer"`
-	Sources   []Source  `json:"sources"`
-	Status    string    `json:"status"` // draft, approved, retired
-	ExpiresAt time.Time `json:"expires_at,omitzero"`
-	Hits      int64     `json:"hits,omitempty"`
-	// Author drafted it and ApprovedBy approved it (staff e-mails, or "" for answers
-	// imported from a file): nobody approves their own draft.
-	Author     string `json:"author,omitempty"`
-	ApprovedBy string `json:"approved_by,omitempty"`
-}
-
-// Curated answer statuses.
-const (
-	CuratedDraft    = "draft"
-	CuratedApproved = "approved"
-	CuratedRetired  = "retired"
-)
-
-// Store is what the engine keeps and reads: documents, conversation memory and curated
-// answers. retrieval/pgstore implements it, and so does the embedded store.
+// Store is what the engine keeps and reads: the documents it answers from and the
+// conversations it remembers. It is declared here, where it is used, from the
+// interfaces of the two domains below the bot; retrieval/pgstore implements it, and
+// so does the embedded store.
 type Store interface {
 	retrieval.Searcher
 	retrieval.Getter
-	SaveTurn(ctx context.Context, t Turn) error
-	// RecentTurns returns the last n turns of a session made after since, oldest first.
-	RecentTurns(ctx context.Context, session string, n int, since time.Time) ([]Turn, error)
-	CuratedAnswers(ctx context.Context) ([]Curated, error)
-	CuratedHit(ctx context.Context, id string) error
+	conversation.Store
 }
 
 // Trace says how an answer was made, for staff trying a question.
@@ -166,25 +86,3 @@ type CuratedMatch struct {
 	Score     float64 `json:"score"`
 	Threshold float64 `json:"threshold"`
 }
-
-// Feedback is a citizen's rating of an answer.
-type Feedback struct {
-	MessageID string
-	Rating    string // RatingUp or RatingDown
-	Comment   string // redacted before it is stored
-	CreatedAt time.Time
-}
-
-// Ratings.
-const (
-	RatingUp   = "up"
-	RatingDown = "down"
-)
-
-// ErrCannotWrite is returned by a store that is reachable but cannot write: the
-// database is read-only, its disk is full, or its permissions were taken away.
-var ErrCannotWrite = errors.New("bot: the store cannot write")
-
-// ErrUnknownMessage is returned for feedback on a message that does not exist (or was
-// purged).
-var ErrUnknownMessage = errors.New("bot: unknown message")

@@ -13,6 +13,7 @@ import (
 	"github.com/civicbot/civicbot/bot"
 	"github.com/civicbot/civicbot/bot/llm"
 	"github.com/civicbot/civicbot/bot/llm/llmtest"
+	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
 )
 
@@ -86,7 +87,7 @@ func TestOneLLMBudgetPerTurn(t *testing.T) {
 	e, srv, calls := fakeEngineLogged(t, s, llmtest.Options{Hang: true}, 300*time.Millisecond, nil)
 
 	first := ask(t, e, "s-budget", "固胃必朗錠是治什麼的")
-	wantMode(t, first, "first question", bot.ModeExtractive)
+	wantMode(t, first, "first question", conversation.ModeExtractive)
 	if first.Fallback != "timeout" {
 		t.Fatalf("first question: fallback %q, want timeout", first.Fallback)
 	}
@@ -99,7 +100,7 @@ func TestOneLLMBudgetPerTurn(t *testing.T) {
 	start := time.Now()
 	a := ask(t, e, "s-budget", q)
 	took := time.Since(start)
-	wantMode(t, a, q, bot.ModeExtractive)
+	wantMode(t, a, q, conversation.ModeExtractive)
 	if a.Fallback != "timeout" {
 		t.Errorf("fallback %q, want timeout", a.Fallback)
 	}
@@ -133,7 +134,7 @@ func TestCheckFailureLogged(t *testing.T) {
 			e, _ := fakeEngine(t, s, llmtest.Options{Reply: func(llmtest.ChatRequest) string { return tc.reply }}, 10*time.Second, log)
 			const q = "普拿疼膜衣錠的成分是什麼？"
 			a := ask(t, e, "", q)
-			wantMode(t, a, q, bot.ModeExtractive)
+			wantMode(t, a, q, conversation.ModeExtractive)
 			out := buf.String()
 			if !strings.Contains(out, "check_failed") || !strings.Contains(out, tc.reason) {
 				t.Errorf("log lacks the failed check's reason %q:\n%s", tc.reason, out)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/civicbot/civicbot/contact"
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/ingest"
 	"github.com/civicbot/civicbot/ingest/opendata"
 	"github.com/civicbot/civicbot/ingest/taipei"
@@ -56,15 +57,15 @@ func TestEveryBundledAnswerPassesTheCheck(t *testing.T) {
 			}
 			var views []view
 			switch d.Dataset {
-			case ingest.DatasetDrug:
+			case corpus.DatasetDrug:
 				card := drugCard(h, english)
 				views = append(views, view{"drug", card})
 				if len(card.Pills) > 0 {
 					views = append(views, view{"pill", PillList{Candidates: []DrugCard{card}}})
 				}
-			case ingest.DatasetMyth:
+			case corpus.DatasetMyth:
 				views = append(views, view{"myth", passage(h)})
-			case ingest.DatasetArticle:
+			case corpus.DatasetArticle:
 				views = append(views, view{"article", passage(h)})
 			default:
 				views = append(views, view{"faq", passage(h)})

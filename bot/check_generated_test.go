@@ -9,6 +9,7 @@ import (
 	"github.com/civicbot/civicbot/bot"
 	"github.com/civicbot/civicbot/bot/llm"
 	"github.com/civicbot/civicbot/bot/llm/llmtest"
+	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
 )
 
@@ -43,7 +44,7 @@ func TestGeneratedVariantsFallBack(t *testing.T) {
 				t.Fatal(err)
 			}
 			a := ask(t, e, "", q)
-			wantMode(t, a, q, bot.ModeExtractive)
+			wantMode(t, a, q, conversation.ModeExtractive)
 			if a.Fallback != "check_failed" {
 				t.Errorf("fallback %q, want check_failed", a.Fallback)
 			}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/retrieval"
 )
 
@@ -88,11 +89,11 @@ func TestGateReleasesCheckedSentences(t *testing.T) {
 
 func TestMatchCurated(t *testing.T) {
 	now := mustTime("2026-11-28T00:00:00Z")
-	list := []Curated{
-		{ID: "a", Questions: []string{"市民卡要去哪裡辦？", "哪裡可以申請臺北市民卡"}, Answer: "A", Status: CuratedApproved},
-		{ID: "draft", Questions: []string{"垃圾車幾點來"}, Answer: "D", Status: CuratedDraft},
-		{ID: "old", Questions: []string{"疫苗在哪裡打"}, Answer: "O", Status: CuratedApproved, ExpiresAt: mustTime("2026-01-01T00:00:00Z")},
-		{ID: "retired", Questions: []string{"停車費怎麼繳"}, Answer: "R", Status: CuratedRetired},
+	list := []conversation.Curated{
+		{ID: "a", Questions: []string{"市民卡要去哪裡辦？", "哪裡可以申請臺北市民卡"}, Answer: "A", Status: conversation.CuratedApproved},
+		{ID: "draft", Questions: []string{"垃圾車幾點來"}, Answer: "D", Status: conversation.CuratedDraft},
+		{ID: "old", Questions: []string{"疫苗在哪裡打"}, Answer: "O", Status: conversation.CuratedApproved, ExpiresAt: mustTime("2026-01-01T00:00:00Z")},
+		{ID: "retired", Questions: []string{"停車費怎麼繳"}, Answer: "R", Status: conversation.CuratedRetired},
 	}
 	for _, tc := range []struct {
 		q      string

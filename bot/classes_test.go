@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/conversation"
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/ingest"
 	"github.com/civicbot/civicbot/ingest/opendata"
 	"github.com/civicbot/civicbot/ingest/taipei"
@@ -74,12 +76,12 @@ func TestClassQuestionInOtherWords(t *testing.T) {
 			{"喝酒開車法院已經判罰金了，那張罰單還要繳嗎", "GIP_178967558"},
 		} {
 			a := askOn(t, e, c.q)
-			if a.Mode != bot.ModeExtractive || len(a.Sources) == 0 || a.Sources[0].Key != c.key {
+			if a.Mode != conversation.ModeExtractive || len(a.Sources) == 0 || a.Sources[0].Key != c.key {
 				t.Errorf("%q: %s from %v, want an answer from %s", c.q, a.Mode, a.Sources, c.key)
 			}
 		}
 		for _, q := range []string{"身分證掉了怎麼補辦", "健保卡密碼忘記了怎麼辦"} {
-			if a := askOn(t, e, q); a.Mode != bot.ModeNoAnswer {
+			if a := askOn(t, e, q); a.Mode != conversation.ModeNoAnswer {
 				t.Errorf("%q: %s from %v, want no answer (the data has no record about it)", q, a.Mode, slices.Collect(func(yield func(string) bool) {
 					for _, s := range a.Sources {
 						if !yield(s.Title) {
@@ -100,12 +102,12 @@ func TestClassColourIsNotAPill(t *testing.T) {
 		for _, q := range []string{"路邊的黃線可以停車嗎", "紅色的垃圾袋在哪裡買", "馬桶水箱放藍色清潔錠會影響水質嗎"} {
 			a := askOn(t, e, q)
 			for _, s := range a.Sources {
-				if s.Dataset == ingest.DatasetDrug {
+				if s.Dataset == corpus.DatasetDrug {
 					t.Errorf("%q: answered (%s) from the licence %q, want no pill", q, a.Mode, s.Title)
 				}
 			}
 		}
-		if a := askOn(t, e, "白色圓形的藥丸，上面寫 YSP"); len(a.Sources) == 0 || a.Sources[0].Dataset != ingest.DatasetDrug {
+		if a := askOn(t, e, "白色圓形的藥丸，上面寫 YSP"); len(a.Sources) == 0 || a.Sources[0].Dataset != corpus.DatasetDrug {
 			t.Errorf("a pill described: %s from %v, want licences", a.Mode, a.Sources)
 		}
 	})
@@ -119,12 +121,12 @@ func TestClassColourIsNotAPill(t *testing.T) {
 func TestClassKeywordsAloneAskNothingOfTheRecord(t *testing.T) {
 	onBothStores(t, func(t *testing.T, e *bot.Engine) {
 		for _, q := range []string{"國際駕照怎麼申請", "退稅什麼時候會入帳", "電動車充電樁哪裡有"} {
-			if a := askOn(t, e, q); a.Mode != bot.ModeNoAnswer {
+			if a := askOn(t, e, q); a.Mode != conversation.ModeNoAnswer {
 				t.Errorf("%q: %s from %v, want no answer", q, a.Mode, a.Sources)
 			}
 		}
 		for _, q := range []string{"想要海葬要怎麼申請", "红线晚上可以停车吗"} {
-			if a := askOn(t, e, q); a.Mode != bot.ModeExtractive || len(a.Sources) == 0 || a.Sources[0].Dataset != ingest.DatasetCityFAQ {
+			if a := askOn(t, e, q); a.Mode != conversation.ModeExtractive || len(a.Sources) == 0 || a.Sources[0].Dataset != corpus.DatasetCityFAQ {
 				t.Errorf("%q: %s from %v, want an answer from a city FAQ", q, a.Mode, a.Sources)
 			}
 		}
@@ -141,7 +143,7 @@ func TestClassNearDuplicateFAQs(t *testing.T) {
 			{"敬老卡搭捷運要錢嗎", "GIP_96978070"},
 			{"陳情案多久會處理", "GIP_189734632"},
 		} {
-			if a := askOn(t, e, c.q); a.Mode != bot.ModeExtractive || len(a.Sources) == 0 || a.Sources[0].Key != c.key {
+			if a := askOn(t, e, c.q); a.Mode != conversation.ModeExtractive || len(a.Sources) == 0 || a.Sources[0].Key != c.key {
 				t.Errorf("%q: %s from %v, want an answer from %s first", c.q, a.Mode, a.Sources, c.key)
 			}
 		}
@@ -157,14 +159,14 @@ func TestClassIngredientsNotListed(t *testing.T) {
 	onBothStores(t, func(t *testing.T, e *bot.Engine) {
 		for _, q := range []string{"普拿疼的成分是什麼", "普拿疼含什麼", "請問普拿疼成份", "普拿疼有什麼成分"} {
 			a := askOn(t, e, q)
-			if a.Mode != bot.ModeExtractive || len(a.Sources) == 0 || a.Sources[0].Dataset != ingest.DatasetDrug {
+			if a.Mode != conversation.ModeExtractive || len(a.Sources) == 0 || a.Sources[0].Dataset != corpus.DatasetDrug {
 				t.Errorf("%q: %s from %v, want a 普拿疼 licence", q, a.Mode, a.Sources)
 				continue
 			}
 			if !strings.Contains(a.Text, "主成分：") || !strings.Contains(a.Text, "乙醯胺酚") {
 				t.Errorf("%q: no ingredient in the answer:\n%s", q, a.Text)
 			}
-			if !slices.ContainsFunc(a.Sources, func(s bot.Source) bool { return s.Dataset == ingest.DatasetMyth }) {
+			if !slices.ContainsFunc(a.Sources, func(s conversation.Source) bool { return s.Dataset == corpus.DatasetMyth }) {
 				t.Errorf("%q: the record stating the ingredient is not among the sources %v", q, a.Sources)
 			}
 		}
@@ -225,7 +227,7 @@ func TestClassStrengthInName(t *testing.T) {
 		// another strength.
 		for _, q := range []string{"嘉胃樂膜衣錠30毫克是什麼藥", "服胃膜衣錠 5mg"} {
 			a := askOn(t, e, q)
-			if a.Mode == bot.ModeExtractive && !strings.Contains(a.Text, "含量不同") {
+			if a.Mode == conversation.ModeExtractive && !strings.Contains(a.Text, "含量不同") {
 				t.Errorf("%q: answered from %v without saying it is another strength:\n%s", q, a.Sources, a.Text)
 			}
 		}
@@ -251,7 +253,7 @@ func TestClassExpiredFAQ(t *testing.T) {
 			{"運動大導演有什麼獎項", "GIP_140247452", "2015-12-19"},
 		} {
 			a := askOn(t, e, c.q)
-			if a.Mode == bot.ModeNoAnswer {
+			if a.Mode == conversation.ModeNoAnswer {
 				continue // declining one is allowed; an unrelated answer is not
 			}
 			answered++
@@ -266,7 +268,7 @@ func TestClassExpiredFAQ(t *testing.T) {
 		if answered < 3 {
 			t.Errorf("%d of 4 questions on expired FAQs answered from them, want at least 3", answered)
 		}
-		if a := askOn(t, e, "路邊停車費怎麼繳"); a.Mode != bot.ModeExtractive || strings.Contains(a.Text, "已經過期") {
+		if a := askOn(t, e, "路邊停車費怎麼繳"); a.Mode != conversation.ModeExtractive || strings.Contains(a.Text, "已經過期") {
 			t.Errorf("a current FAQ: %s\n%s", a.Mode, a.Text)
 		}
 	})
@@ -296,13 +298,13 @@ func TestClassServiceFollowUpKeepsSubject(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if b.Mode != bot.ModeExtractive || len(b.Sources) == 0 || b.Sources[0].Key != f.key || !strings.Contains(b.Text, "電話") {
+				if b.Mode != conversation.ModeExtractive || len(b.Sources) == 0 || b.Sources[0].Key != f.key || !strings.Contains(b.Text, "電話") {
 					t.Errorf("%q after %q: %s from %v, want %s again with its phone:\n%s", follow, f.q, b.Mode, b.Sources, f.key, b.Text)
 				}
 			}
 		}
 		// Without a session there is no subject to keep: never another FAQ's phone.
-		if a := askOn(t, e, "電話幾號？"); a.Mode == bot.ModeExtractive && len(a.Sources) > 0 && (a.Sources[0].Key == firsts[0].key || a.Sources[0].Key == firsts[1].key) {
+		if a := askOn(t, e, "電話幾號？"); a.Mode == conversation.ModeExtractive && len(a.Sources) > 0 && (a.Sources[0].Key == firsts[0].key || a.Sources[0].Key == firsts[1].key) {
 			t.Errorf("no session: answered from %v", a.Sources)
 		}
 	})

@@ -6,6 +6,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/retrieval"
 )
 
@@ -53,10 +54,10 @@ func (e *Engine) curatedChanged() {
 
 // matchCurated finds the approved, unexpired curated answer whose question (or one of
 // its variants) is the message, or near enough to it.
-func (e *Engine) matchCurated(ctx context.Context, t *turn) (Curated, bool) {
+func (e *Engine) matchCurated(ctx context.Context, t *turn) (conversation.Curated, bool) {
 	list := e.curatedList(ctx)
 	if len(list) == 0 {
-		return Curated{}, false
+		return conversation.Curated{}, false
 	}
 	best, score := MatchCurated(list, t.question, e.now())
 	if t.trace != nil && score > 0 {
@@ -65,7 +66,7 @@ func (e *Engine) matchCurated(ctx context.Context, t *turn) (Curated, bool) {
 	if score >= e.threshold {
 		return best, true
 	}
-	return Curated{}, false
+	return conversation.Curated{}, false
 }
 
 // ReloadCurated makes the next answer read the curated answers again: staff changed
@@ -84,7 +85,7 @@ func (e *Engine) CuratedThreshold() float64 { return e.threshold }
 // own deadline, so that a slow store never holds other answers: while a refresh runs,
 // the list already loaded is used; before the first load, a turn waits for it at most
 // until its own store deadline.
-func (e *Engine) curatedList(ctx context.Context) []Curated {
+func (e *Engine) curatedList(ctx context.Context) []conversation.Curated {
 	e.curatedMu.Lock()
 	list, loaded := e.curated, e.curatedLoaded
 	if !loaded.IsZero() && e.now().Sub(loaded) <= curatedTTL {
@@ -140,15 +141,15 @@ func (e *Engine) refreshCurated(done chan struct{}) {
 // from 0 to 1: 1 when the question equals one of its questions once case, width,
 // spaces and punctuation are set aside; otherwise the Dice similarity of their
 // tokens. Only approved answers that have not expired are considered.
-func MatchCurated(list []Curated, q string, now time.Time) (Curated, float64) {
+func MatchCurated(list []conversation.Curated, q string, now time.Time) (conversation.Curated, float64) {
 	key := matchKey(q)
 	qt := tokenSet(q)
 	var (
-		best  Curated
+		best  conversation.Curated
 		score float64
 	)
 	for _, c := range list {
-		if c.Status != CuratedApproved || (!c.ExpiresAt.IsZero() && !now.Before(c.ExpiresAt)) {
+		if c.Status != conversation.CuratedApproved || (!c.ExpiresAt.IsZero() && !now.Before(c.ExpiresAt)) {
 			continue
 		}
 		for _, v := range c.Questions {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/retrieval/hashembed"
 	"github.com/civicbot/civicbot/retrieval/pgstore"
 	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
@@ -21,7 +22,7 @@ type stuckCurated struct {
 	stuck chan struct{} // nil: reads go through
 }
 
-func (s *stuckCurated) CuratedAnswers(ctx context.Context) ([]bot.Curated, error) {
+func (s *stuckCurated) CuratedAnswers(ctx context.Context) ([]conversation.Curated, error) {
 	s.mu.Lock()
 	gate := s.stuck
 	s.mu.Unlock()
@@ -55,8 +56,8 @@ func TestCuratedRefreshDoesNotBlockAnswers(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(ps.Close)
-	if err := ps.PutCurated(ctx, []bot.Curated{{ID: "card", Questions: []string{"市民卡要去哪裡辦？"},
-		Answer: "臺北市民卡可在各區公所申辦。", Status: bot.CuratedApproved}}); err != nil {
+	if err := ps.PutCurated(ctx, []conversation.Curated{{ID: "card", Questions: []string{"市民卡要去哪裡辦？"},
+		Answer: "臺北市民卡可在各區公所申辦。", Status: conversation.CuratedApproved}}); err != nil {
 		t.Fatal(err)
 	}
 	store := &stuckCurated{Store: ps}
@@ -95,7 +96,7 @@ func TestCuratedRefreshDoesNotBlockAnswers(t *testing.T) {
 		}
 	}
 
-	if a, ok := ask("市民卡要去哪裡辦"); !ok || a.Mode != bot.ModeCurated {
+	if a, ok := ask("市民卡要去哪裡辦"); !ok || a.Mode != conversation.ModeCurated {
 		t.Fatalf("curated answer: %+v (finished: %t)", a, ok)
 	}
 	// The list is old and its read is stuck: answers go on from the old list.
@@ -109,7 +110,7 @@ func TestCuratedRefreshDoesNotBlockAnswers(t *testing.T) {
 		if !ok {
 			t.Fatalf("answer %d waited on the stuck read of the curated answers", i+1)
 		}
-		if a.Mode != bot.ModeCurated {
+		if a.Mode != conversation.ModeCurated {
 			t.Errorf("answer %d: mode %s, want the curated answer from the list already loaded", i+1, a.Mode)
 		}
 	}
@@ -121,14 +122,14 @@ func TestCuratedRefreshDoesNotBlockAnswers(t *testing.T) {
 	}
 	engine = fresh
 	t.Cleanup(func() { fresh.Close(ctx) })
-	if a, ok := ask("市民卡要去哪裡辦"); !ok || a.Mode == bot.ModeCurated || a.Text == "" {
+	if a, ok := ask("市民卡要去哪裡辦"); !ok || a.Mode == conversation.ModeCurated || a.Text == "" {
 		t.Errorf("first answer with the curated read stuck: %+v (finished: %t), want an answer from retrieval", a, ok)
 	}
 	release()
 	// Once the store answers, the curated answers are read again.
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		a, ok := ask("市民卡要去哪裡辦")
-		if ok && a.Mode == bot.ModeCurated {
+		if ok && a.Mode == conversation.ModeCurated {
 			break
 		}
 		if time.Now().After(deadline) {

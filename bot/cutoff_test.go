@@ -7,6 +7,7 @@ import (
 
 	"github.com/civicbot/civicbot/bot"
 	"github.com/civicbot/civicbot/bot/llm/llmtest"
+	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
 )
 
@@ -24,7 +25,7 @@ func TestGeneratedCutOffFallsBack(t *testing.T) {
 	e, _ := fakeEngine(t, s, llmtest.Options{Reply: func(llmtest.ChatRequest) string { return cutOffReply }, CutAfter: cutOffChunks}, 10*time.Second, nil)
 	const q = "普拿疼膜衣錠的成分是什麼？"
 	a := ask(t, e, "", q)
-	wantMode(t, a, q, bot.ModeExtractive)
+	wantMode(t, a, q, conversation.ModeExtractive)
 	if a.Fallback != "llm_error" {
 		t.Errorf("fallback %q, want llm_error", a.Fallback)
 	}

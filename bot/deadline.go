@@ -7,6 +7,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/retrieval"
 )
 
@@ -19,13 +20,14 @@ var ErrUnavailable = errors.New("bot: the store is unavailable")
 const DefaultStoreTimeout = 3 * time.Second
 
 // storeCall runs one store call of a turn under the store deadline. A failure is
-// ErrUnavailable (retrieval.ErrNotFound passes as it is), unless the citizen went away.
+// ErrUnavailable (a missing document or conversation record passes as it is), unless
+// the citizen went away.
 func (e *Engine) storeCall(ctx context.Context, op string, call func(context.Context) error) error {
 	sctx, cancel := context.WithTimeout(ctx, e.storeTimeout)
 	defer cancel()
 	err := call(sctx)
 	switch {
-	case err == nil || errors.Is(err, retrieval.ErrNotFound):
+	case err == nil || errors.Is(err, retrieval.ErrNotFound) || errors.Is(err, conversation.ErrNotFound):
 		return err
 	case errors.Is(ctx.Err(), context.Canceled):
 		return fmt.Errorf("bot: %s: %w", op, ctx.Err())
@@ -45,7 +47,7 @@ func timedOut(err error) bool {
 // saveTurn keeps a turn, even when the citizen has gone (a closed tab, a timed-out
 // request): the answer was made, and its feedback may still come from LINE. A turn
 // that cannot be kept is logged and counted; false says so.
-func (e *Engine) saveTurn(ctx context.Context, t Turn) bool {
+func (e *Engine) saveTurn(ctx context.Context, t conversation.Turn) bool {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.storeTimeout)
 	defer cancel()
 	if err := e.store.SaveTurn(sctx, t); err != nil {
@@ -62,7 +64,7 @@ func (e *Engine) saveTurn(ctx context.Context, t Turn) bool {
 const saveLaterFor = time.Minute
 
 // saveLater keeps a turn after the answer has gone out, retrying for saveLaterFor.
-func (e *Engine) saveLater(t Turn) {
+func (e *Engine) saveLater(t conversation.Turn) {
 	e.bgWork.Go(func() {
 		sctx, cancel := context.WithTimeout(e.bg, saveLaterFor)
 		defer cancel()
@@ -74,7 +76,7 @@ func (e *Engine) saveLater(t Turn) {
 			if err == nil {
 				return
 			}
-			if sctx.Err() != nil || errors.Is(err, ErrCannotWrite) {
+			if sctx.Err() != nil || errors.Is(err, conversation.ErrCannotWrite) {
 				e.Stats.UnsavedTurns.Add(1)
 				e.log.Error("save turn: the answer was given but is not kept", "mode", string(t.Mode), "channel", t.Channel, "err", err)
 				return

@@ -17,7 +17,8 @@ import (
 	"github.com/civicbot/civicbot/bot/redact"
 	"github.com/civicbot/civicbot/bot/triage"
 	"github.com/civicbot/civicbot/contact"
-	"github.com/civicbot/civicbot/ingest"
+	"github.com/civicbot/civicbot/conversation"
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/prompts"
 	"github.com/civicbot/civicbot/retrieval"
 	"github.com/tmc/langchaingo/llms"
@@ -74,7 +75,7 @@ type Engine struct {
 	answerTimeout time.Duration
 
 	curatedMu      sync.Mutex
-	curated        []Curated
+	curated        []conversation.Curated
 	curatedLoaded  time.Time
 	curatedRefresh chan struct{} // closed when the refresh under way ends; nil when none is
 	curatedAgain   bool          // the curated answers changed during the refresh under way
@@ -100,7 +101,7 @@ type Stats struct {
 	UnsavedTurns atomic.Int64
 }
 
-var modes = []Mode{ModeExtractive, ModeGenerated, ModeCurated, ModeEmergency, ModeRefusal, ModeNoAnswer}
+var modes = []conversation.Mode{conversation.ModeExtractive, conversation.ModeGenerated, conversation.ModeCurated, conversation.ModeEmergency, conversation.ModeRefusal, conversation.ModeNoAnswer}
 
 // New returns an Engine.
 func New(cfg Config) (*Engine, error) {
@@ -252,18 +253,18 @@ func (e *Engine) ask(ctx context.Context, req Request, emit func(Event), trace *
 		e.stream(t, a.Text)
 	}
 	if a.Sources == nil {
-		a.Sources = []Source{}
+		a.Sources = []conversation.Source{}
 	}
 	if trace != nil {
 		return a, nil
 	}
 	a.MessageID = newID()
-	turn := Turn{
+	turn := conversation.Turn{
 		MessageID: a.MessageID, SessionID: req.SessionID, Channel: req.Channel,
 		Question: red, Answer: a.Text, Mode: a.Mode, Sources: a.Sources, Topic: a.Topic,
 		Fallback: a.Fallback, CreatedAt: e.now(),
 	}
-	if a.Mode == ModeEmergency {
+	if a.Mode == conversation.ModeEmergency {
 		// An emergency answer never waits for the database: it is kept afterwards.
 		e.saveLater(turn)
 	} else if !e.tracedSave(ctx, turn) {
@@ -312,7 +313,7 @@ func (e *Engine) stream(t *turn, text string) {
 }
 
 // tracedSave is saveTurn in a span of its own.
-func (e *Engine) tracedSave(ctx context.Context, turn Turn) bool {
+func (e *Engine) tracedSave(ctx context.Context, turn conversation.Turn) bool {
 	ctx, span := e.tracer.Start(ctx, SpanSaveTurn)
 	defer span.End()
 	ok := e.saveTurn(ctx, turn)
@@ -335,19 +336,19 @@ func (e *Engine) answer(ctx context.Context, t *turn) (Answer, error) {
 	t.populations = populationsOf(t.question)
 	switch r.Kind {
 	case triage.SelfHarm:
-		return e.fixed(t, ModeEmergency, "self_harm", r)
+		return e.fixed(t, conversation.ModeEmergency, "self_harm", r)
 	case triage.Emergency:
-		return e.fixed(t, ModeEmergency, "emergency", r)
+		return e.fixed(t, conversation.ModeEmergency, "emergency", r)
 	case triage.Injection:
-		return e.fixed(t, ModeRefusal, "injection", r)
+		return e.fixed(t, conversation.ModeRefusal, "injection", r)
 	case triage.OutOfScope:
-		return e.fixed(t, ModeRefusal, "refusal", r)
+		return e.fixed(t, conversation.ModeRefusal, "refusal", r)
 	case triage.Greeting:
-		return e.fixed(t, ModeRefusal, "greeting", r)
+		return e.fixed(t, conversation.ModeRefusal, "greeting", r)
 	}
 	if !retrieval.HasContent(t.question) {
 		// Nothing to search for («請問», «怎麼辦?»): what the assistant can do.
-		return e.fixed(t, ModeRefusal, "greeting", triage.Result{Kind: triage.Greeting, Reason: "no_content"})
+		return e.fixed(t, conversation.ModeRefusal, "greeting", triage.Result{Kind: triage.Greeting, Reason: "no_content"})
 	}
 	var a Answer
 	if c, ok := e.matchCurated(ctx, t); ok {
@@ -356,14 +357,14 @@ func (e *Engine) answer(ctx context.Context, t *turn) (Answer, error) {
 		} else if err := e.storeCall(ctx, "curated hit", func(ctx context.Context) error { return e.store.CuratedHit(ctx, c.ID) }); err != nil {
 			e.log.Warn("curated hit", "err", err)
 		}
-		a = Answer{Text: c.Answer, Mode: ModeCurated, Sources: c.Sources}
+		a = Answer{Text: c.Answer, Mode: conversation.ModeCurated, Sources: c.Sources}
 	} else {
 		var err error
 		if a, err = e.retrieve(ctx, t); err != nil {
 			return Answer{}, err
 		}
 	}
-	if a.Mode == ModeGenerated && t.cautioned {
+	if a.Mode == conversation.ModeGenerated && t.cautioned {
 		return a, nil
 	}
 	caution, err := e.caution(t)
@@ -395,7 +396,7 @@ func (e *Engine) caution(t *turn) (string, error) {
 	return strings.Join(notes, "\n"), nil
 }
 
-func (e *Engine) fixed(t *turn, mode Mode, name string, r triage.Result) (Answer, error) {
+func (e *Engine) fixed(t *turn, mode conversation.Mode, name string, r triage.Result) (Answer, error) {
 	text, err := prompts.Render(t.locale, name, nil)
 	if err != nil {
 		return Answer{}, err
@@ -470,7 +471,7 @@ func (e *Engine) retrieve(ctx context.Context, t *turn) (Answer, error) {
 		if err != nil {
 			return Answer{}, err
 		}
-		if len(hits) > 0 && t.medicine && !sameDomain(hits[0].Dataset, ingest.DatasetDrug) && !answerable(query, hits[0], true) {
+		if len(hits) > 0 && t.medicine && !sameDomain(hits[0].Dataset, corpus.DatasetDrug) && !answerable(query, hits[0], true) {
 			// A medicine question is answered from the medicine records when they
 			// hold an answer, not from a city FAQ that shares some of its words («哺乳
 			// 可以吃斯斯嗎» and a FAQ on nursing rooms).
@@ -497,8 +498,8 @@ func (e *Engine) retrieve(ctx context.Context, t *turn) (Answer, error) {
 	}
 
 	var stated *statement
-	if hits[0].Dataset == ingest.DatasetDrug && !isPillQuestion(query) && aspectOf(query) == "ingredients" && !slices.ContainsFunc(hits[:min(len(hits), 5)], func(h retrieval.Hit) bool {
-		return h.Dataset == ingest.DatasetDrug && len(drugCard(h, t.english).Ingredients) > 0
+	if hits[0].Dataset == corpus.DatasetDrug && !isPillQuestion(query) && aspectOf(query) == "ingredients" && !slices.ContainsFunc(hits[:min(len(hits), 5)], func(h retrieval.Hit) bool {
+		return h.Dataset == corpus.DatasetDrug && len(drugCard(h, t.english).Ingredients) > 0
 	}) {
 		// No licence found lists the ingredients: another TFDA record (a myth, an
 		// article) may state them of this name; otherwise the card says they are not
@@ -512,7 +513,7 @@ func (e *Engine) retrieve(ctx context.Context, t *turn) (Answer, error) {
 	if err != nil {
 		return Answer{}, err
 	}
-	if e.llm != nil && a.Mode == ModeExtractive {
+	if e.llm != nil && a.Mode == conversation.ModeExtractive {
 		ctx, span := e.tracer.Start(ctx, SpanLLM)
 		defer span.End()
 		g, err := e.generated(ctx, t, query, used, a)
@@ -531,7 +532,7 @@ func (e *Engine) retrieve(ctx context.Context, t *turn) (Answer, error) {
 // note to check with 1999 (the faq template), rather than dropped: dropped, the
 // question got whatever FAQ shared most words with it, an unrelated answer. Most
 // expired FAQs still describe the service; the note says they may not.
-var answerStatuses = []string{string(ingest.StatusActive), string(ingest.StatusCancelled), string(ingest.StatusStale)}
+var answerStatuses = []string{string(corpus.StatusActive), string(corpus.StatusCancelled), string(corpus.StatusStale)}
 
 // expiredRoom is how many more candidates a search asks for when expired FAQs may be
 // among them.
@@ -547,7 +548,7 @@ const expiredMatch = 1.0
 // dataset asks as much of it; otherwise the expired FAQs are dropped, as before they
 // were searched. At most k hits are returned.
 func expiredOnlyIfAsked(q string, hits []retrieval.Hit, k int) []retrieval.Hit {
-	stale := func(h retrieval.Hit) bool { return h.Status == string(ingest.StatusStale) }
+	stale := func(h retrieval.Hit) bool { return h.Status == string(corpus.StatusStale) }
 	match := func(h retrieval.Hit) float64 { a, b := retrieval.TitleMatch(q, h.Title); return a + b }
 	keepTop := len(hits) > 0 && stale(hits[0]) && match(hits[0]) >= expiredMatch &&
 		!slices.ContainsFunc(hits[1:], func(h retrieval.Hit) bool {
@@ -563,7 +564,7 @@ func expiredOnlyIfAsked(q string, hits []retrieval.Hit, k int) []retrieval.Hit {
 }
 
 // medicineDatasets are the records of medicines: licences, myths and articles.
-var medicineDatasets = []string{ingest.DatasetDrug, ingest.DatasetMyth, ingest.DatasetArticle}
+var medicineDatasets = []string{corpus.DatasetDrug, corpus.DatasetMyth, corpus.DatasetArticle}
 
 // search finds the candidates of q and reads the best one whole (its body is quoted
 // and its coverage measured). A medicine licence that the question names makes it a
@@ -611,7 +612,7 @@ func (e *Engine) search(ctx context.Context, t *turn, q retrieval.Query) (hits [
 		hits[0] = full
 	}
 	for _, h := range hits {
-		if h.Dataset == ingest.DatasetDrug && slices.ContainsFunc(h.Evidence, func(ev string) bool {
+		if h.Dataset == corpus.DatasetDrug && slices.ContainsFunc(h.Evidence, func(ev string) bool {
 			return ev == retrieval.EvidenceKey || ev == retrieval.EvidenceTitle || ev == retrieval.EvidenceName
 		}) {
 			t.medicine = true
@@ -651,7 +652,7 @@ func holderOf(hits []retrieval.Hit, aspect string, english bool) int {
 		return 0
 	}
 	for i, h := range hits[1:min(len(hits), 5)] {
-		if h.Dataset == ingest.DatasetDrug && h.Confidence >= hits[0].Confidence && holds(h) {
+		if h.Dataset == corpus.DatasetDrug && h.Confidence >= hits[0].Confidence && holds(h) {
 			return i + 1
 		}
 	}
@@ -665,7 +666,7 @@ func answerable(q string, h retrieval.Hit, medicine bool) bool {
 	switch {
 	case h.Confidence <= 0:
 		return false
-	case h.Dataset == ingest.DatasetDrug:
+	case h.Dataset == corpus.DatasetDrug:
 		// A licence's title is a brand: questions name its generic or English name.
 		// Found without a key, name, code, look or every term, it must share some of its
 		// name with the question: «利他能是管制藥品嗎» is not answered with a morphine
@@ -676,7 +677,7 @@ func answerable(q string, h retrieval.Hit, medicine bool) bool {
 		return (h.Confidence >= minConfidence || all >= minCoverage) && (isPillQuestion(q) || sharesName(q, h))
 	case h.Confidence >= retrieval.Confidence([]string{retrieval.EvidenceAllTerms}):
 		return true
-	case h.Dataset == ingest.DatasetCityFAQ && medicine:
+	case h.Dataset == corpus.DatasetCityFAQ && medicine:
 		// A question about medicines is not answered by a city FAQ that only shares
 		// some of its words («處方藥可以在網路上買嗎», a FAQ on selling alcohol online).
 		return false
@@ -699,13 +700,13 @@ func (e *Engine) noAnswer(t *turn) (Answer, error) {
 	if err != nil {
 		return Answer{}, err
 	}
-	return Answer{Text: text, Mode: ModeNoAnswer}, nil
+	return Answer{Text: text, Mode: conversation.ModeNoAnswer}, nil
 }
 
 // lastTopic returns what the session's recent turns were about, nil if nothing. A
 // store that does not answer in time is an error: the search after it would wait too.
-func (e *Engine) lastTopic(ctx context.Context, session string) (*Topic, error) {
-	var turns []Turn
+func (e *Engine) lastTopic(ctx context.Context, session string) (*conversation.Topic, error) {
+	var turns []conversation.Turn
 	err := e.storeCall(ctx, "recent turns", func(ctx context.Context) (err error) {
 		turns, err = e.store.RecentTurns(ctx, session, 3, e.now().Add(-e.retention))
 		return err
@@ -735,11 +736,11 @@ func (e *Engine) extractive(t *turn, q string, hits []retrieval.Hit, stated *sta
 	)
 	medication := false
 	switch {
-	case top.Dataset == ingest.DatasetDrug && isPillQuestion(q) && len(hits) > 1:
+	case top.Dataset == corpus.DatasetDrug && isPillQuestion(q) && len(hits) > 1:
 		var list PillList
 		used = used[:0]
 		for _, h := range hits {
-			if h.Dataset != ingest.DatasetDrug || len(list.Candidates) == 3 {
+			if h.Dataset != corpus.DatasetDrug || len(list.Candidates) == 3 {
 				continue
 			}
 			if h.Key != top.Key && h.Confidence < minConfidence {
@@ -749,7 +750,7 @@ func (e *Engine) extractive(t *turn, q string, hits []retrieval.Hit, stated *sta
 			used = append(used, h)
 		}
 		name, data, medication = "pill", list, true
-	case top.Dataset == ingest.DatasetDrug:
+	case top.Dataset == corpus.DatasetDrug:
 		aspect := aspectOf(q)
 		if i := holderOf(hits, aspect, t.english); i > 0 {
 			// A licence as good as the first that holds what was asked answers it.
@@ -773,7 +774,7 @@ func (e *Engine) extractive(t *turn, q string, hits []retrieval.Hit, stated *sta
 		}
 		if top.Confidence < 1 {
 			for _, h := range hits[1:] {
-				if h.Dataset == ingest.DatasetDrug && h.Confidence >= minConfidence && len(card.Others) < 3 {
+				if h.Dataset == corpus.DatasetDrug && h.Confidence >= minConfidence && len(card.Others) < 3 {
 					card.Others = append(card.Others, h.Title)
 					used = append(used, h)
 				}
@@ -787,17 +788,17 @@ func (e *Engine) extractive(t *turn, q string, hits []retrieval.Hit, stated *sta
 		p := passage(top)
 		if top.Confidence < 1 {
 			for _, h := range hits[1:] {
-				if h.Dataset != ingest.DatasetDrug && sameDomain(h.Dataset, top.Dataset) && h.Confidence >= 0.3 && len(p.Related) < 2 {
+				if h.Dataset != corpus.DatasetDrug && sameDomain(h.Dataset, top.Dataset) && h.Confidence >= 0.3 && len(p.Related) < 2 {
 					p.Related = append(p.Related, h.Title)
 					used = append(used, h)
 				}
 			}
 		}
 		switch top.Dataset {
-		case ingest.DatasetMyth:
+		case corpus.DatasetMyth:
 			name = "myth"
-			medication = strings.Contains(str(facet(top.Facets, ingest.FacetMain), "category"), "藥")
-		case ingest.DatasetArticle:
+			medication = strings.Contains(top.Facets.Main().Category, "藥")
+		case corpus.DatasetArticle:
 			name = "article"
 		default:
 			name = "faq"
@@ -817,8 +818,8 @@ func (e *Engine) extractive(t *turn, q string, hits []retrieval.Hit, stated *sta
 		// A medicine record answers a medicine question: the caution follows (answer).
 		t.medicine = true
 	}
-	a := Answer{Text: text, Mode: ModeExtractive, Sources: sources(used, t.english),
-		Topic: &Topic{Dataset: top.Dataset, Key: top.Key, Title: top.Title}}
+	a := Answer{Text: text, Mode: conversation.ModeExtractive, Sources: sources(used, t.english),
+		Topic: &conversation.Topic{Dataset: top.Dataset, Key: top.Key, Title: top.Title}}
 	// The templates only quote the records, but a record can hold a number or link that
 	// the allow-list does not allow (a planted one): it is left out, never quoted.
 	chk := newChecker(used, "", e.allow)
@@ -836,10 +837,10 @@ func (e *Engine) extractive(t *turn, q string, hits []retrieval.Hit, stated *sta
 	return a, used, nil
 }
 
-func sources(hits []retrieval.Hit, english bool) []Source {
-	out := make([]Source, 0, len(hits))
+func sources(hits []retrieval.Hit, english bool) []conversation.Source {
+	out := make([]conversation.Source, 0, len(hits))
 	for _, h := range hits {
-		s := Source{Dataset: h.Dataset, Key: h.Key, Title: h.Title, URL: h.URL, Images: pillImages(h, english)}
+		s := conversation.Source{Dataset: h.Dataset, Key: h.Key, Title: h.Title, URL: h.URL, Images: pillImages(h, english)}
 		if !h.Snapshot.IsZero() {
 			s.Snapshot = h.Snapshot.Format("2006-01-02")
 		}

@@ -7,7 +7,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/civicbot/civicbot/ingest"
+	"github.com/civicbot/civicbot/conversation"
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/prompts"
 	"github.com/civicbot/civicbot/retrieval"
 	"github.com/tmc/langchaingo/llms"
@@ -42,7 +43,7 @@ func (e *Engine) generated(ctx context.Context, t *turn, q string, used []retrie
 		if text == "" {
 			text = h.Snippet
 		}
-		s := Source{}
+		s := conversation.Source{}
 		if !h.Snapshot.IsZero() {
 			s.Snapshot = h.Snapshot.Format("2006-01-02")
 		}
@@ -138,15 +139,15 @@ func (e *Engine) generated(ctx context.Context, t *turn, q string, used []retrie
 		text += "\n\n" + framing
 		t.delta("\n\n" + framing)
 	}
-	return Answer{Text: text, Mode: ModeGenerated, Sources: sources(used, t.english), Topic: extractive.Topic}, nil
+	return Answer{Text: text, Mode: conversation.ModeGenerated, Sources: sources(used, t.english), Topic: extractive.Topic}, nil
 }
 
 func needsFraming(used []retrieval.Hit) bool {
 	for _, h := range used {
-		if h.Dataset == ingest.DatasetDrug {
+		if h.Dataset == corpus.DatasetDrug {
 			return true
 		}
-		if h.Dataset == ingest.DatasetMyth && strings.Contains(str(facet(h.Facets, ingest.FacetMain), "category"), "藥") {
+		if h.Dataset == corpus.DatasetMyth && strings.Contains(h.Facets.Main().Category, "藥") {
 			return true
 		}
 	}

@@ -3,7 +3,7 @@ package bot
 import (
 	"testing"
 
-	"github.com/civicbot/civicbot/ingest"
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/retrieval"
 )
 
@@ -89,9 +89,9 @@ func TestIsEnglish(t *testing.T) {
 
 func TestHolderOf(t *testing.T) {
 	drug := func(key string, conf float64, lic map[string]any) retrieval.Hit {
-		h := retrieval.Hit{Dataset: ingest.DatasetDrug, Key: key, Title: key, Confidence: conf, Facets: map[string]any{}}
+		h := retrieval.Hit{Dataset: corpus.DatasetDrug, Key: key, Title: key, Confidence: conf, Facets: map[string]any{}}
 		if lic != nil {
-			h.Facets[ingest.FacetLicence] = lic
+			h.Facets[corpus.FacetLicence] = lic
 		}
 		return h
 	}

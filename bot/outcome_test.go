@@ -15,7 +15,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/civicbot/civicbot/bot"
-	"github.com/civicbot/civicbot/ingest"
+	"github.com/civicbot/civicbot/conversation"
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
 )
 
@@ -69,7 +70,9 @@ const (
 	outcomeDeclined                // no answer or a refusal
 )
 
-func isDeclined(a bot.Answer) bool { return a.Mode == bot.ModeNoAnswer || a.Mode == bot.ModeRefusal }
+func isDeclined(a bot.Answer) bool {
+	return a.Mode == conversation.ModeNoAnswer || a.Mode == conversation.ModeRefusal
+}
 
 func outcomeOf(a bot.Answer, expect []string) outcome {
 	switch {
@@ -77,7 +80,7 @@ func outcomeOf(a bot.Answer, expect []string) outcome {
 		return outcomeDeclined
 	case len(a.Sources) > 0 && slices.Contains(expect, a.Sources[0].Key):
 		return outcomeRight
-	case slices.ContainsFunc(a.Sources, func(s bot.Source) bool { return slices.Contains(expect, s.Key) }):
+	case slices.ContainsFunc(a.Sources, func(s conversation.Source) bool { return slices.Contains(expect, s.Key) }):
 		return outcomeAmong
 	}
 	return outcomeWrong
@@ -278,7 +281,7 @@ func TestAnswerOutcomesHeldOut(t *testing.T) {
 // tags.
 func heldoutKind(c outcomeCase) string {
 	switch {
-	case c.Dataset == ingest.DatasetCityFAQ, len(c.Expect) == 0 && slices.Contains(c.Tags, "service"):
+	case c.Dataset == corpus.DatasetCityFAQ, len(c.Expect) == 0 && slices.Contains(c.Tags, "service"):
 		return "services"
 	}
 	return "medicines"

@@ -9,6 +9,7 @@ import (
 	"github.com/civicbot/civicbot/bot"
 	"github.com/civicbot/civicbot/bot/llm"
 	"github.com/civicbot/civicbot/bot/llm/llmtest"
+	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
 )
 
@@ -64,12 +65,12 @@ func TestSituationAnswers(t *testing.T) {
 	for _, e := range []*bot.Engine{extractive, generated} {
 		for _, q := range selfHarmSituations {
 			a := ask(t, e, "", q)
-			wantMode(t, a, q, bot.ModeEmergency)
+			wantMode(t, a, q, conversation.ModeEmergency)
 			wantText(t, a, q, "1925", "119")
 		}
 		for _, q := range emergencySituations {
 			a := ask(t, e, "", q)
-			wantMode(t, a, q, bot.ModeEmergency)
+			wantMode(t, a, q, conversation.ModeEmergency)
 			wantText(t, a, q, "119")
 			if strings.Contains(a.Text, "1925") {
 				t.Errorf("%q: an emergency got the self-harm answer:\n%s", q, a.Text)

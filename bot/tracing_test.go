@@ -10,6 +10,7 @@ import (
 	"github.com/civicbot/civicbot/bot"
 	"github.com/civicbot/civicbot/bot/llm"
 	"github.com/civicbot/civicbot/bot/llm/llmtest"
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/ingest"
 	"github.com/civicbot/civicbot/retrieval/hashembed"
 	"github.com/civicbot/civicbot/retrieval/pgstore"
@@ -31,8 +32,8 @@ func TestTraces(t *testing.T) {
 	t.Cleanup(s.Close)
 	faq := &ingest.Batch{Source: "test", Format: "test", Files: []string{"faq.csv"}, Seen: 1,
 		Snapshot: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Digest: "1",
-		Records: []ingest.Record{{Dataset: ingest.DatasetCityFAQ, Key: "GIP_1", Facet: ingest.FacetMain, Title: "路邊停車費要怎麼繳？",
-			URL: "https://www.gov.taipei/1", Text: "問：路邊停車費要怎麼繳？\n答：可於超商、悠遊卡或線上繳費。\n承辦機關：停車管理工程處", Status: ingest.StatusActive}}}
+		Records: []ingest.Record{{Dataset: corpus.DatasetCityFAQ, Key: "GIP_1", Facet: corpus.FacetMain, Title: "路邊停車費要怎麼繳？",
+			URL: "https://www.gov.taipei/1", Text: "問：路邊停車費要怎麼繳？\n答：可於超商、悠遊卡或線上繳費。\n承辦機關：停車管理工程處", Status: corpus.StatusActive}}}
 	if _, err := s.Sync(ctx, []*ingest.Batch{faq}, ingest.SyncOptions{}); err != nil {
 		t.Fatal(err)
 	}

@@ -1,13 +1,13 @@
 package bot
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/civicbot/civicbot/ingest"
+	"github.com/civicbot/civicbot/conversation"
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/retrieval"
 )
 
@@ -66,33 +66,32 @@ type Passage struct {
 }
 
 func drugCard(h retrieval.Hit, english bool) DrugCard {
-	lic := facet(h.Facets, ingest.FacetLicence)
-	app := facet(h.Facets, ingest.FacetAppearance)
-	ins := facet(h.Facets, ingest.FacetInsert)
+	lic := h.Facets.Licence()
+	app := h.Facets.Appearance()
 	c := DrugCard{
 		Key:          h.Key,
-		Name:         firstNonEmpty(str(lic, "name_zh"), str(app, "name_zh"), h.Title),
-		NameEN:       firstNonEmpty(str(lic, "name_en"), str(app, "name_en")),
-		Category:     str(lic, "category"),
-		Controlled:   str(lic, "controlled_level"),
-		Indication:   str(lic, "indication"),
-		DosageForm:   str(lic, "dosage_form"),
-		Ingredients:  strs(lic, "ingredients"),
-		Usage:        str(lic, "usage"),
-		Cancelled:    h.Status == string(ingest.StatusCancelled),
-		CancelledOn:  str(lic, "cancelled_on"),
-		CancelReason: str(lic, "cancel_reason"),
+		Name:         firstNonEmpty(lic.NameZH, app.NameZH, h.Title),
+		NameEN:       firstNonEmpty(lic.NameEN, app.NameEN),
+		Category:     lic.Category,
+		Controlled:   lic.ControlledLevel,
+		Indication:   lic.Indication,
+		DosageForm:   lic.DosageForm,
+		Ingredients:  lic.Ingredients,
+		Usage:        lic.Usage,
+		Cancelled:    h.Status == string(corpus.StatusCancelled),
+		CancelledOn:  lic.CancelledOn,
+		CancelReason: lic.CancelReason,
 	}
 	if c.NameEN == c.Name {
 		c.NameEN = ""
 	}
-	if imgs := strs(ins, "insert_images"); len(imgs) > 0 {
+	if imgs := h.Facets.Insert().Images; len(imgs) > 0 {
 		c.InsertURL = imgs[0]
 	}
-	for _, it := range items(app) {
+	for _, it := range app.Pills {
 		p := Pill{Desc: pillDesc(it, english)}
-		if imgs := strs(it, "images"); len(imgs) > 0 {
-			p.Image = imgs[0]
+		if len(it.Images) > 0 {
+			p.Image = it.Images[0]
 		}
 		if p.Desc != "" || p.Image != "" {
 			c.Pills = append(c.Pills, p)
@@ -103,12 +102,12 @@ func drugCard(h retrieval.Hit, english bool) DrugCard {
 
 // pillImages are a medicine's pill photos, each described by its appearance record,
 // so that a channel can show the photo with a text that stands for it.
-func pillImages(h retrieval.Hit, english bool) []Image {
-	if h.Dataset != ingest.DatasetDrug {
+func pillImages(h retrieval.Hit, english bool) []conversation.Image {
+	if h.Dataset != corpus.DatasetDrug {
 		return nil
 	}
 	c := drugCard(h, english)
-	var out []Image
+	var out []conversation.Image
 	for _, p := range c.Pills {
 		if p.Image == "" {
 			continue
@@ -117,24 +116,24 @@ func pillImages(h retrieval.Hit, english bool) []Image {
 		if p.Desc != "" {
 			alt += map[bool]string{false: "，外觀：", true: ", appearance: "}[english] + p.Desc
 		}
-		out = append(out, Image{URL: p.Image, Alt: alt})
+		out = append(out, conversation.Image{URL: p.Image, Alt: alt})
 	}
 	return out
 }
 
 // pillDesc reads one appearance record out as a pharmacist would.
-func pillDesc(it map[string]any, english bool) string {
+func pillDesc(it corpus.Pill, english bool) string {
 	var parts []string
 	var colors []string
-	for _, c := range strs(it, "color") {
+	for _, c := range it.Color {
 		// The data writes 白, 黃; a citizen reads 白色, 黃色.
 		if !english && utf8.RuneCountInString(c) == 1 {
 			c += "色"
 		}
 		colors = append(colors, c)
 	}
-	look := strings.TrimSpace(strings.Join(colors, "、") + " " + strings.Join(strs(it, "shape"), "、"))
-	if f := str(it, "special_form"); f != "" {
+	look := strings.TrimSpace(strings.Join(colors, "、") + " " + strings.Join(it.Shape, "、"))
+	if f := it.SpecialForm; f != "" {
 		look = strings.TrimSpace(look + " " + f)
 	}
 	if look != "" {
@@ -147,22 +146,16 @@ func pillDesc(it map[string]any, english bool) string {
 		return zh
 	}
 	sep := label("：", ": ")
-	if s := str(it, "score_line"); s != "" {
+	if s := it.ScoreLine; s != "" {
 		parts = append(parts, label("刻痕", "score line")+sep+s)
 	}
-	if s := strs(it, "size"); len(s) > 0 {
+	if s := it.Size; len(s) > 0 {
 		parts = append(parts, label("尺寸", "size")+sep+strings.Join(s, "、")+" mm")
 	}
-	var marks []string
-	for _, k := range []string{"mark1", "mark2"} {
-		if m := str(it, k); m != "" {
-			marks = append(marks, m)
-		}
+	if len(it.Marks) > 0 {
+		parts = append(parts, label("標註", "imprint")+sep+strings.Join(it.Marks, " / "))
 	}
-	if len(marks) > 0 {
-		parts = append(parts, label("標註", "imprint")+sep+strings.Join(marks, " / "))
-	}
-	if s := str(it, "odor"); s != "" {
+	if s := it.Odor; s != "" {
 		parts = append(parts, label("氣味", "odour")+sep+s)
 	}
 	return strings.Join(parts, label("，", ", "))
@@ -172,13 +165,13 @@ func pillDesc(it map[string]any, english bool) string {
 // line is dropped (the title says it) and so are the contact lines (shown from the
 // facets).
 func passage(h retrieval.Hit) Passage {
-	m := facet(h.Facets, ingest.FacetMain)
+	m := h.Facets.Main()
 	p := Passage{
 		Title:   h.Title,
-		Agency:  str(m, "agency"),
-		Phone:   str(m, "contact_phone"),
-		Stale:   h.Status == string(ingest.StatusStale),
-		EndDate: str(m, "end_date"),
+		Agency:  m.Agency,
+		Phone:   m.ContactPhone,
+		Stale:   h.Status == string(corpus.StatusStale),
+		EndDate: m.EndDate,
 	}
 	body := h.Body
 	if body == "" {
@@ -210,55 +203,6 @@ func hasAnyPrefix(s string, ps ...string) bool {
 		}
 	}
 	return false
-}
-
-func facet(f map[string]any, name string) map[string]any {
-	m, _ := f[name].(map[string]any)
-	return m
-}
-
-func str(m map[string]any, k string) string {
-	switch v := m[k].(type) {
-	case string:
-		return strings.TrimSpace(v)
-	case nil:
-		return ""
-	case []any:
-		return strings.Join(strs(m, k), "、")
-	default:
-		return fmt.Sprint(v)
-	}
-}
-
-func strs(m map[string]any, k string) []string {
-	switch v := m[k].(type) {
-	case []any:
-		var out []string
-		for _, x := range v {
-			if s, ok := x.(string); ok && strings.TrimSpace(s) != "" {
-				out = append(out, strings.TrimSpace(s))
-			}
-		}
-		return out
-	case []string:
-		return v
-	case string:
-		if v = strings.TrimSpace(v); v != "" {
-			return []string{v}
-		}
-	}
-	return nil
-}
-
-func items(m map[string]any) []map[string]any {
-	v, _ := m["items"].([]any)
-	var out []map[string]any
-	for _, x := range v {
-		if it, ok := x.(map[string]any); ok {
-			out = append(out, it)
-		}
-	}
-	return out
 }
 
 func firstNonEmpty(ss ...string) string {

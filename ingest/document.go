@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/tmc/langchaingo/textsplitter"
 )
 
@@ -22,7 +23,7 @@ type Document struct {
 	URL      string
 	Body     string
 	Facets   map[string]map[string]any // facet name → its fields
-	Status   Status
+	Status   corpus.Status
 	Snapshot time.Time
 	// Hash identifies the content (everything but Snapshot): an unchanged hash means the
 	// document need not be chunked and embedded again.
@@ -63,11 +64,11 @@ func Compose(records []Record) Document {
 			if d.Facets == nil {
 				d.Facets = make(map[string]map[string]any, len(rs))
 			}
-			d.Facets[cmp.Or(r.Facet, FacetMain)] = r.Fields
+			d.Facets[cmp.Or(r.Facet, corpus.FacetMain)] = r.Fields
 		}
 	}
 	if d.Status == "" {
-		d.Status = StatusActive
+		d.Status = corpus.StatusActive
 	}
 	d.Body = body.String()
 	d.Hash = d.contentHash()
@@ -75,7 +76,7 @@ func Compose(records []Record) Document {
 }
 
 func facetRank(f string) int {
-	if i := slices.Index(facetOrder, cmp.Or(f, FacetMain)); i >= 0 {
+	if i := slices.Index(facetOrder, cmp.Or(f, corpus.FacetMain)); i >= 0 {
 		return i
 	}
 	return len(facetOrder)

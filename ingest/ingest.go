@@ -12,46 +12,13 @@ import (
 	"io"
 	"io/fs"
 	"time"
-)
 
-// Datasets, as shown to citizens beside every source.
-const (
-	DatasetDrug    = "tfda_drug"    // TFDA licences 36/37 with facets 39, 41, 42, 43
-	DatasetMyth    = "tfda_myth"    // TFDA 159 食藥闢謠專區
-	DatasetArticle = "tfda_article" // TFDA 190 食藥好文網懶人包
-	DatasetCityFAQ = "taipei_faq"   // Taipei city FAQ
-	DatasetPage    = "agency_page"  // an agency's own Markdown/HTML pages
-)
-
-// Facets of a drug document. A reader of a dataset that describes whole documents
-// (FAQ, Q&A) uses FacetMain.
-const (
-	FacetMain        = "main"
-	FacetLicence     = "licence"     // 36 / 37
-	FacetAppearance  = "appearance"  // 42
-	FacetATC         = "atc"         // 41
-	FacetIngredients = "ingredients" // 43
-	FacetInsert      = "insert"      // 39
+	"github.com/civicbot/civicbot/corpus"
 )
 
 // facetOrder ranks facets when they disagree on a title, URL or status, and orders
 // their text in the composed body.
-var facetOrder = []string{FacetMain, FacetLicence, FacetIngredients, FacetATC, FacetAppearance, FacetInsert}
-
-// Status is a document's standing.
-type Status string
-
-const (
-	StatusActive     Status = "active"
-	StatusCancelled  Status = "cancelled"  // a licence 註銷 or 廢止
-	StatusStale      Status = "stale"      // past its end date
-	StatusSuppressed Status = "suppressed" // hidden by staff; survives re-ingest
-	// StatusFlagged holds a document out of search and answers until staff release it:
-	// Screen found instructions aimed at an assistant, or numbers or links the
-	// allow-list does not allow. A release is of one content (Document.Hash): it
-	// survives re-ingest of the same content; changed content is screened again.
-	StatusFlagged Status = "flagged"
-)
+var facetOrder = []string{corpus.FacetMain, corpus.FacetLicence, corpus.FacetIngredients, corpus.FacetATC, corpus.FacetAppearance, corpus.FacetInsert}
 
 // Record is what one source says about one document: a whole document for a FAQ, or one
 // facet (licence, appearance, ...) of a drug. Readers emit at most one Record per
@@ -69,7 +36,7 @@ type Record struct {
 	// Values must marshal to JSON.
 	Fields map[string]any
 	// Status is "" when the record has no opinion.
-	Status Status
+	Status corpus.Status
 	// Date is the record's own date (publication, change), zero if it has none.
 	Date time.Time
 	// Line is the line (CSV) or record number (JSON, XML) the record started at.

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/civicbot/civicbot/corpus"
 )
 
 // lines is a tiny format for testing the loader: "key,title" per line; a line without a
@@ -174,19 +176,19 @@ func TestLoad(t *testing.T) {
 }
 
 func TestCompose(t *testing.T) {
-	lic := Record{Dataset: DatasetDrug, Key: "衛署藥製字第000001號", Facet: FacetLicence, Title: "普拿疼錠", URL: "https://lic", Text: "中文品名：普拿疼錠", Status: StatusCancelled,
+	lic := Record{Dataset: corpus.DatasetDrug, Key: "衛署藥製字第000001號", Facet: corpus.FacetLicence, Title: "普拿疼錠", URL: "https://lic", Text: "中文品名：普拿疼錠", Status: corpus.StatusCancelled,
 		Fields: map[string]any{"category": "成藥"}, Snapshot: time.Date(2026, 9, 29, 0, 0, 0, 0, time.UTC)}
-	app := Record{Dataset: DatasetDrug, Key: lic.Key, Facet: FacetAppearance, Title: "普拿疼 (42)", URL: "https://img", Text: "外觀：白色 圓形",
+	app := Record{Dataset: corpus.DatasetDrug, Key: lic.Key, Facet: corpus.FacetAppearance, Title: "普拿疼 (42)", URL: "https://img", Text: "外觀：白色 圓形",
 		Fields: map[string]any{"items": []any{map[string]any{"color": "白"}}}, Snapshot: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)}
 
 	d := Compose([]Record{app, lic})
-	if d.Title != "普拿疼錠" || d.URL != "https://lic" || d.Status != StatusCancelled {
+	if d.Title != "普拿疼錠" || d.URL != "https://lic" || d.Status != corpus.StatusCancelled {
 		t.Errorf("licence facet should win: %+v", d)
 	}
 	if d.Body != "中文品名：普拿疼錠\n外觀：白色 圓形" {
 		t.Errorf("body %q", d.Body)
 	}
-	if len(d.Facets) != 2 || d.Facets[FacetAppearance] == nil {
+	if len(d.Facets) != 2 || d.Facets[corpus.FacetAppearance] == nil {
 		t.Errorf("facets %v", d.Facets)
 	}
 	if !d.Snapshot.Equal(app.Snapshot) {
@@ -196,7 +198,7 @@ func TestCompose(t *testing.T) {
 		t.Error("hash depends on record order")
 	}
 	onlyApp := Compose([]Record{app})
-	if onlyApp.Title != "普拿疼 (42)" || onlyApp.Status != StatusActive {
+	if onlyApp.Title != "普拿疼 (42)" || onlyApp.Status != corpus.StatusActive {
 		t.Errorf("a document known only from 42: %+v", onlyApp)
 	}
 	changed := app

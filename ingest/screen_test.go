@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/ingest"
 	"github.com/civicbot/civicbot/ingest/opendata"
 	"github.com/civicbot/civicbot/ingest/taipei"
@@ -13,7 +14,7 @@ import (
 )
 
 func page(body string) ingest.Document {
-	return ingest.Compose([]ingest.Record{{Dataset: ingest.DatasetPage, Key: "refund", Title: "退費說明",
+	return ingest.Compose([]ingest.Record{{Dataset: corpus.DatasetPage, Key: "refund", Title: "退費說明",
 		URL: "https://www.dorts.gov.taipei/refund", Text: body}})
 }
 

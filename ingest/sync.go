@@ -20,7 +20,7 @@ type SyncOptions struct {
 	Allow *contact.List
 }
 
-// Flag is a document held out of answers (StatusFlagged), or released by staff.
+// Flag is a document held out of answers (corpus.StatusFlagged), or released by staff.
 type Flag struct {
 	Dataset string `json:"dataset"`
 	Key     string `json:"key"`

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"strings"
 	"time"
+
+	"github.com/civicbot/civicbot/corpus"
 )
 
 // ErrNotFound is returned when a document does not exist.
@@ -42,9 +44,9 @@ type Hit struct {
 	Body string `json:"-"`
 	// Evidence lists how the document was found (EvidenceKey, ...), and Confidence
 	// grades that evidence from 0 to 1 (see Confidence).
-	Evidence   []string       `json:"evidence,omitempty"`
-	Confidence float64        `json:"confidence"`
-	Facets     map[string]any `json:"facets,omitempty"`
+	Evidence   []string      `json:"evidence,omitempty"`
+	Confidence float64       `json:"confidence"`
+	Facets     corpus.Facets `json:"facets,omitempty"`
 }
 
 // Kinds of evidence a search finds a document by, strongest first.

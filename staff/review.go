@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/ingest"
 	"github.com/civicbot/civicbot/retrieval"
 )
@@ -36,7 +36,7 @@ type Cursor struct {
 // TurnRow is a stored turn as staff see it: redacted at the source, with the
 // citizen's rating and what staff did with it.
 type TurnRow struct {
-	bot.Turn
+	conversation.Turn
 	Rating   string // "", "up" or "down"
 	Comment  string
 	Reviewed string // the action taken in the review queue ("curated", "dismissed"), "" if none
@@ -59,14 +59,14 @@ const (
 
 // ReviewItem is a group of near-identical questions waiting for review.
 type ReviewItem struct {
-	ID        string       `json:"id"` // the newest turn's message id
-	Question  string       `json:"question"`
-	Count     int          `json:"count"`
-	Reason    string       `json:"reason"` // ReasonDown when any of them was rated down
-	LastAt    time.Time    `json:"last_at"`
-	Questions []string     `json:"questions"`   // the distinct questions, most frequent first (at most 10)
-	IDs       []string     `json:"message_ids"` // every turn of the group
-	Sources   []bot.Source `json:"sources"`     // the newest turn's sources
+	ID        string                `json:"id"` // the newest turn's message id
+	Question  string                `json:"question"`
+	Count     int                   `json:"count"`
+	Reason    string                `json:"reason"` // ReasonDown when any of them was rated down
+	LastAt    time.Time             `json:"last_at"`
+	Questions []string              `json:"questions"`   // the distinct questions, most frequent first (at most 10)
+	IDs       []string              `json:"message_ids"` // every turn of the group
+	Sources   []conversation.Source `json:"sources"`     // the newest turn's sources
 }
 
 // GroupSimilarity is how alike two questions must be (Dice similarity of their
@@ -128,7 +128,7 @@ func Group(turns []TurnRow) []ReviewItem {
 		g.item.Count++
 		g.item.IDs = append(g.item.IDs, t.MessageID)
 		g.seen[t.Question]++
-		if t.Rating == bot.RatingDown {
+		if t.Rating == conversation.RatingDown {
 			g.item.Reason = ReasonDown
 		}
 		if t.CreatedAt.After(g.item.LastAt) {

@@ -14,6 +14,7 @@ import (
 	"github.com/civicbot/civicbot/bot"
 	"github.com/civicbot/civicbot/bot/line"
 	"github.com/civicbot/civicbot/bot/line/linetest"
+	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
 )
 
@@ -34,8 +35,8 @@ func BenchmarkWebhookAck(b *testing.B) {
 	b.Run("engine=fake-20ms", func(b *testing.B) {
 		engine := fakeEngine(func(ctx context.Context, r bot.Request) (bot.Answer, error) {
 			time.Sleep(20 * time.Millisecond)
-			return bot.Answer{MessageID: "0123456789abcdef", Text: "普拿疼的主成分是乙醯胺酚。" + r.Message, Mode: bot.ModeExtractive,
-				Sources: []bot.Source{{Dataset: "tfda_drug", Key: "衛署藥輸字第023624號", Title: "普拿疼膜衣錠", URL: "https://mcp.fda.gov.tw/", Snapshot: "2025-01-02"}}}, nil
+			return bot.Answer{MessageID: "0123456789abcdef", Text: "普拿疼的主成分是乙醯胺酚。" + r.Message, Mode: conversation.ModeExtractive,
+				Sources: []conversation.Source{{Dataset: "tfda_drug", Key: "衛署藥輸字第023624號", Title: "普拿疼膜衣錠", URL: "https://mcp.fda.gov.tw/", Snapshot: "2025-01-02"}}}, nil
 		})
 		benchAck(b, engine, newMemStore(b), []string{"普拿疼的成分是什麼？"})
 	})

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/conversation"
 	"github.com/line/line-bot-sdk-go/v8/linebot/messaging_api"
 	"github.com/line/line-bot-sdk-go/v8/linebot/webhook"
 )
@@ -170,13 +171,13 @@ func (h *Handler) onPostback(ctx context.Context, j job, ev webhook.PostbackEven
 	}
 	v, err := url.ParseQuery(data)
 	rating, id := v.Get("fb"), v.Get("m")
-	if err != nil || (rating != bot.RatingUp && rating != bot.RatingDown) || !messageID.MatchString(id) {
+	if err != nil || (rating != conversation.RatingUp && rating != conversation.RatingDown) || !messageID.MatchString(id) {
 		// Data is not logged: a rich menu could carry anything.
 		h.log.Info("line: unknown postback ignored", "event", j.id, "bytes", len(data))
 		return nil
 	}
-	switch err := h.store.SaveFeedback(ctx, bot.Feedback{MessageID: id, Rating: rating, CreatedAt: time.Now()}); {
-	case errors.Is(err, bot.ErrUnknownMessage):
+	switch err := h.store.SaveFeedback(ctx, conversation.Feedback{MessageID: id, Rating: rating, CreatedAt: time.Now()}); {
+	case errors.Is(err, conversation.ErrUnknownMessage):
 		// The answer was purged, or the data forged: nothing to rate.
 		h.log.Info("line: feedback on an unknown message ignored", "event", j.id, "message_id", id)
 	case err != nil:

@@ -14,6 +14,7 @@ import (
 	"github.com/civicbot/civicbot/bot"
 	"github.com/civicbot/civicbot/bot/line"
 	"github.com/civicbot/civicbot/bot/line/linetest"
+	"github.com/civicbot/civicbot/conversation"
 )
 
 // echoEngine answers with the message itself, as the answer, the sources' fields and
@@ -24,11 +25,11 @@ var echoEngine = fakeEngine(func(_ context.Context, r bot.Request) (bot.Answer, 
 		return bot.Answer{}, bot.ErrEmptyMessage
 	}
 	sum := sha256.Sum256([]byte(r.Message))
-	modes := []bot.Mode{bot.ModeExtractive, bot.ModeGenerated, bot.ModeCurated, bot.ModeEmergency, bot.ModeRefusal, bot.ModeNoAnswer}
+	modes := []conversation.Mode{conversation.ModeExtractive, conversation.ModeGenerated, conversation.ModeCurated, conversation.ModeEmergency, conversation.ModeRefusal, conversation.ModeNoAnswer}
 	a := bot.Answer{MessageID: hex.EncodeToString(sum[:16]), Text: r.Message, Mode: modes[sum[0]%6]}
 	datasets := []string{"tfda_drug", "tfda_myth", "taipei_faq", r.Message, ""}
 	for i := range int(sum[1] % 14) {
-		a.Sources = append(a.Sources, bot.Source{Dataset: datasets[(int(sum[2])+i)%len(datasets)], Key: r.Message, Title: strings.Repeat(r.Message, i),
+		a.Sources = append(a.Sources, conversation.Source{Dataset: datasets[(int(sum[2])+i)%len(datasets)], Key: r.Message, Title: strings.Repeat(r.Message, i),
 			URL: "https://example.gov.tw/" + r.Message, Snapshot: r.Message})
 	}
 	return a, nil

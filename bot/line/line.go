@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/conversation"
 	"github.com/line/line-bot-sdk-go/v8/linebot/messaging_api"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel/trace"
@@ -47,8 +48,8 @@ type Answerer interface {
 // answered (shared by the replicas), feedback, and conversations to forget.
 // *pgstore.Store and *memstore.Store are ones.
 type Store interface {
-	bot.Outbox
-	SaveFeedback(ctx context.Context, f bot.Feedback) error
+	conversation.Outbox
+	SaveFeedback(ctx context.Context, f conversation.Feedback) error
 	DeleteSession(ctx context.Context, session string) (int64, error)
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/civicbot/civicbot/bot"
 	"github.com/civicbot/civicbot/bot/line"
 	"github.com/civicbot/civicbot/bot/line/linetest"
+	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/retrieval/hashembed"
 	"github.com/civicbot/civicbot/retrieval/memstore"
 	"github.com/civicbot/civicbot/retrieval/pgstore"
@@ -286,7 +287,7 @@ func TestLine(t *testing.T) {
 		}
 		id := strings.TrimPrefix(up.Data(), "fb=up&m=")
 		fb, err := store.Feedback(ctx, id)
-		if err != nil || fb.Rating != bot.RatingUp {
+		if err != nil || fb.Rating != conversation.RatingUp {
 			t.Errorf("stored feedback %+v, %v: want up", fb, err)
 		}
 		// Feedback on a message that does not exist is thanked, and not stored.
@@ -534,8 +535,8 @@ func TestLongAnswerSplit(t *testing.T) {
 	para := strings.Repeat("這是一段很長的說明文字，用來測試訊息的切割。", 50) // 1,100 characters
 	long := strings.Repeat(para+"\n\n", 11) + "詳見 https://www.fda.gov.tw/TC/siteList.aspx?sid=1"
 	engine := fakeEngine(func(context.Context, bot.Request) (bot.Answer, error) {
-		return bot.Answer{MessageID: "abc123", Text: long, Mode: bot.ModeExtractive,
-			Sources: []bot.Source{{Dataset: "tfda_article", Key: "k", Title: "說明", URL: "https://www.fda.gov.tw/", Snapshot: "2025-03-04"}}}, nil
+		return bot.Answer{MessageID: "abc123", Text: long, Mode: conversation.ModeExtractive,
+			Sources: []conversation.Source{{Dataset: "tfda_article", Key: "k", Title: "說明", URL: "https://www.fda.gov.tw/", Snapshot: "2025-03-04"}}}, nil
 	})
 	f := newFixture(t, engine, newMemStore(t))
 	f.post(t, f.api.Text(linetest.NewUserID(), "請說明"))
@@ -568,7 +569,7 @@ func TestNoBusy(t *testing.T) {
 	engine := fakeEngine(func(ctx context.Context, r bot.Request) (bot.Answer, error) {
 		entered <- struct{}{}
 		<-release
-		return bot.Answer{Text: "好的。", Mode: bot.ModeNoAnswer}, nil
+		return bot.Answer{Text: "好的。", Mode: conversation.ModeNoAnswer}, nil
 	})
 	f := newFixture(t, engine, newMemStore(t), func(c *line.Config) { c.Workers = 1 })
 	f.post(t, f.api.Text(linetest.NewUserID(), "一")) // taken by the worker
@@ -611,7 +612,7 @@ func TestChatOrder(t *testing.T) {
 		mu.Lock()
 		running[r.SessionID]--
 		mu.Unlock()
-		return bot.Answer{Text: "答：" + r.Message, Mode: bot.ModeNoAnswer}, nil
+		return bot.Answer{Text: "答：" + r.Message, Mode: conversation.ModeNoAnswer}, nil
 	})
 	f := newFixture(t, engine, newMemStore(t), func(c *line.Config) { c.Workers = 4 })
 	user := linetest.NewUserID()
@@ -650,7 +651,7 @@ func TestShutdown(t *testing.T) {
 	engine := fakeEngine(func(ctx context.Context, r bot.Request) (bot.Answer, error) {
 		entered <- struct{}{}
 		<-release
-		return bot.Answer{Text: "好", Mode: bot.ModeNoAnswer}, nil
+		return bot.Answer{Text: "好", Mode: conversation.ModeNoAnswer}, nil
 	})
 	f := newFixture(t, engine, newMemStore(t))
 	f.post(t, f.api.Text(linetest.NewUserID(), "一"), f.api.Text(linetest.NewUserID(), "二"))

@@ -9,7 +9,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/civicbot/civicbot/bot"
-	"github.com/civicbot/civicbot/ingest"
+	"github.com/civicbot/civicbot/conversation"
+	"github.com/civicbot/civicbot/corpus"
 	mapi "github.com/line/line-bot-sdk-go/v8/linebot/messaging_api"
 )
 
@@ -38,11 +39,11 @@ const (
 
 // datasetLabels name the datasets as citizens know them.
 var datasetLabels = map[string][2]string{ // zh-TW, en
-	ingest.DatasetDrug:    {"食藥署藥品許可證", "TFDA drug licences"},
-	ingest.DatasetMyth:    {"食藥署闢謠專區", "TFDA myth busting"},
-	ingest.DatasetArticle: {"食藥好文網", "TFDA health articles"},
-	ingest.DatasetCityFAQ: {"臺北市政府常見問答", "Taipei City FAQ"},
-	ingest.DatasetPage:    {"機關網頁", "Agency page"},
+	corpus.DatasetDrug:    {"食藥署藥品許可證", "TFDA drug licences"},
+	corpus.DatasetMyth:    {"食藥署闢謠專區", "TFDA myth busting"},
+	corpus.DatasetArticle: {"食藥好文網", "TFDA health articles"},
+	corpus.DatasetCityFAQ: {"臺北市政府常見問答", "Taipei City FAQ"},
+	corpus.DatasetPage:    {"機關網頁", "Agency page"},
 }
 
 // texts are text messages of fixed texts.
@@ -76,7 +77,7 @@ func compose(a bot.Answer, quote string) []mapi.MessageInterface {
 	english := isEnglish(a.Text)
 	var tail []mapi.MessageInterface
 	switch {
-	case a.Mode == bot.ModeEmergency:
+	case a.Mode == conversation.ModeEmergency:
 		tail = append(tail, emergencyCard(a.Text, english))
 	case len(a.Sources) > 0:
 		tail = append(tail, sourceCards(a.Sources, phones(a.Text), english))
@@ -96,7 +97,7 @@ func compose(a bot.Answer, quote string) []mapi.MessageInterface {
 		msgs = append(msgs, m)
 	}
 	msgs = append(msgs, tail...)
-	if a.Mode == bot.ModeEmergency {
+	if a.Mode == conversation.ModeEmergency {
 		// Nothing should compete with the call buttons.
 		return msgs
 	}
@@ -128,7 +129,7 @@ func pick(english bool, zh, en string) string {
 // sourceCards shows sources as a carousel: per source its dataset, title, the date
 // of the data, its photo when it has one and a button to the page when it has a web
 // address; the answer's phone numbers, if any, come first as call buttons.
-func sourceCards(srcs []bot.Source, tels []phone, english bool) mapi.MessageInterface {
+func sourceCards(srcs []conversation.Source, tels []phone, english bool) mapi.MessageInterface {
 	bubbles := make([]mapi.FlexBubble, 0, min(len(srcs), maxBubbles)+1)
 	titles := make([]string, 0, len(bubbles))
 	alt := ""
@@ -226,7 +227,7 @@ func wide(s string) string {
 	}, s)
 }
 
-func cardTitle(s bot.Source) string {
+func cardTitle(s conversation.Source) string {
 	t := strings.Join(strings.Fields(wide(strings.ToValidUTF8(s.Title, ""))), " ")
 	if t == "" {
 		t = strings.TrimSpace(strings.ToValidUTF8(s.Key, ""))
@@ -237,7 +238,7 @@ func cardTitle(s bot.Source) string {
 	return cutRunes(t, maxTitle)
 }
 
-func sourceBubble(s bot.Source, title string, english bool) mapi.FlexBubble {
+func sourceBubble(s conversation.Source, title string, english bool) mapi.FlexBubble {
 	label := strings.ToValidUTF8(s.Dataset, "")
 	if l, ok := datasetLabels[s.Dataset]; ok {
 		label = pick(english, l[0], l[1])
@@ -373,9 +374,9 @@ func emergencyCard(text string, english bool) mapi.MessageInterface {
 // on every stored answer.
 func quickReplies(a bot.Answer, english bool) *mapi.QuickReply {
 	var items []mapi.QuickReplyItem
-	answered := a.Mode == bot.ModeExtractive || a.Mode == bot.ModeGenerated || a.Mode == bot.ModeCurated
+	answered := a.Mode == conversation.ModeExtractive || a.Mode == conversation.ModeGenerated || a.Mode == conversation.ModeCurated
 	switch {
-	case answered && len(a.Sources) > 0 && a.Sources[0].Dataset == ingest.DatasetDrug:
+	case answered && len(a.Sources) > 0 && a.Sources[0].Dataset == corpus.DatasetDrug:
 		// Follow-ups are postbacks, not messages: in a group a typed message would
 		// need a mention to reach the bot.
 		if english {
@@ -408,8 +409,8 @@ func quickReplies(a bot.Answer, english bool) *mapi.QuickReply {
 	if messageID.MatchString(a.MessageID) {
 		up, down := pick(english, "👍 有幫助", "👍 Helpful"), pick(english, "👎 沒幫助", "👎 Not helpful")
 		items = append(items,
-			postback(up, fmt.Sprintf(postbackFeedback, bot.RatingUp, a.MessageID), up),
-			postback(down, fmt.Sprintf(postbackFeedback, bot.RatingDown, a.MessageID), down))
+			postback(up, fmt.Sprintf(postbackFeedback, conversation.RatingUp, a.MessageID), up),
+			postback(down, fmt.Sprintf(postbackFeedback, conversation.RatingDown, a.MessageID), down))
 	}
 	if len(items) == 0 {
 		return nil

@@ -12,7 +12,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/conversation"
 	"github.com/line/line-bot-sdk-go/v8/linebot/messaging_api"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
@@ -47,7 +47,7 @@ func (h *Handler) run(ctx context.Context) {
 	for range h.workers {
 		free <- struct{}{}
 	}
-	items := make(chan bot.OutboxItem)
+	items := make(chan conversation.OutboxItem)
 	var wg sync.WaitGroup
 	for range h.workers {
 		wg.Go(func() {
@@ -138,7 +138,7 @@ func (h *Handler) renew(ctx context.Context, done <-chan struct{}) {
 
 // process answers one event of the outbox and delivers the answer, or leaves it in
 // the outbox (released) when the answer cannot be delivered yet.
-func (h *Handler) process(ctx context.Context, it bot.OutboxItem) {
+func (h *Handler) process(ctx context.Context, it conversation.OutboxItem) {
 	ctx, span := h.tracer.Start(ctx, "line.event", trace.WithAttributes(attribute.Int("civicbot.claims", it.Claims)))
 	defer span.End()
 	defer func() {
@@ -194,7 +194,7 @@ func (h *Handler) process(ctx context.Context, it bot.OutboxItem) {
 
 // finish takes a handled event out of the outbox. The context is not the workers':
 // an answer delivered must be recorded as such even when a shutdown cut in.
-func (h *Handler) finish(ctx context.Context, it bot.OutboxItem, handled bool) {
+func (h *Handler) finish(ctx context.Context, it conversation.OutboxItem, handled bool) {
 	if handled {
 		h.Stats.Handled.Add(1)
 	}
@@ -206,7 +206,7 @@ func (h *Handler) finish(ctx context.Context, it bot.OutboxItem, handled bool) {
 		case err == nil:
 			h.poke() // the chat's next event may be claimed
 			return
-		case errors.Is(err, bot.ErrLeaseLost):
+		case errors.Is(err, conversation.ErrLeaseLost):
 			h.log.Error("line: the event's lease was lost before it was finished", "event", it.ID)
 			return
 		}
@@ -218,7 +218,7 @@ func (h *Handler) finish(ctx context.Context, it bot.OutboxItem, handled bool) {
 // deliver sends an answer: by reply while the event's reply token is valid (tried
 // again on 5xx, 429 and network errors), then by push with the event's retry key.
 // It finishes the event, or releases it to the outbox until its next attempt.
-func (h *Handler) deliver(ctx context.Context, it bot.OutboxItem, j job) {
+func (h *Handler) deliver(ctx context.Context, it conversation.OutboxItem, j job) {
 	var raws []json.RawMessage
 	if err := json.Unmarshal(it.Answer, &raws); err != nil || len(raws) == 0 {
 		h.log.Error("line: the answer in the outbox does not parse; dropped", "event", j.id)
@@ -308,7 +308,7 @@ func (h *Handler) deliver(ctx context.Context, it bot.OutboxItem, j job) {
 
 // release puts an event back in the outbox, to be claimed from at on (now when zero),
 // with what was learnt about it.
-func (h *Handler) release(ctx context.Context, it bot.OutboxItem, at time.Time) {
+func (h *Handler) release(ctx context.Context, it conversation.OutboxItem, at time.Time) {
 	it.NotBefore = at
 	if at.IsZero() {
 		it.NotBefore = time.Now()

@@ -13,6 +13,7 @@ import (
 	"github.com/civicbot/civicbot/bot"
 	"github.com/civicbot/civicbot/bot/line"
 	"github.com/civicbot/civicbot/bot/line/linetest"
+	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/retrieval/hashembed"
 	"github.com/civicbot/civicbot/retrieval/pgstore"
 	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
@@ -33,7 +34,7 @@ func openPG(tb testing.TB, url string) *pgstore.Store {
 
 // echo answers every question at once.
 var echo = fakeEngine(func(ctx context.Context, r bot.Request) (bot.Answer, error) {
-	return bot.Answer{Text: "答：" + r.Message, Mode: bot.ModeNoAnswer}, nil
+	return bot.Answer{Text: "答：" + r.Message, Mode: conversation.ModeNoAnswer}, nil
 })
 
 // events makes n text events, each from its own user.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/civicbot/civicbot/bot"
 	"github.com/civicbot/civicbot/bot/line/linetest"
+	"github.com/civicbot/civicbot/conversation"
 	"github.com/line/line-bot-sdk-go/v8/linebot/webhook"
 )
 
@@ -205,17 +206,17 @@ func TestLinkURI(t *testing.T) {
 
 // TestCompose checks that every kind of answer makes messages LINE accepts.
 func TestCompose(t *testing.T) {
-	many := make([]bot.Source, 14)
+	many := make([]conversation.Source, 14)
 	for i := range many {
-		many[i] = bot.Source{Dataset: "taipei_faq", Key: "k", Title: strings.Repeat("很長的常見問題標題", 20), URL: "https://www.gov.taipei/" + strings.Repeat("x", i*100), Snapshot: "2025-01-02"}
+		many[i] = conversation.Source{Dataset: "taipei_faq", Key: "k", Title: strings.Repeat("很長的常見問題標題", 20), URL: "https://www.gov.taipei/" + strings.Repeat("x", i*100), Snapshot: "2025-01-02"}
 	}
 	tests := []struct {
 		name  string
 		a     bot.Answer
 		check func(t *testing.T, msgs []linetest.Message)
 	}{
-		{"drug", bot.Answer{MessageID: "0123456789abcdef0123456789abcdef", Text: "【普拿疼】\n許可證字號：衛署藥製字第000001號", Mode: bot.ModeExtractive,
-			Sources: []bot.Source{{Dataset: "tfda_drug", Key: "衛署藥製字第000001號", Title: "普拿疼", URL: "https://example.gov.tw/d?id=1", Snapshot: "2025-01-02"}}},
+		{"drug", bot.Answer{MessageID: "0123456789abcdef0123456789abcdef", Text: "【普拿疼】\n許可證字號：衛署藥製字第000001號", Mode: conversation.ModeExtractive,
+			Sources: []conversation.Source{{Dataset: "tfda_drug", Key: "衛署藥製字第000001號", Title: "普拿疼", URL: "https://example.gov.tw/d?id=1", Snapshot: "2025-01-02"}}},
 			func(t *testing.T, msgs []linetest.Message) {
 				if len(msgs) != 2 || msgs[1].Type() != "flex" {
 					t.Fatalf("messages %v: want a text and a carousel", msgs)
@@ -231,7 +232,7 @@ func TestCompose(t *testing.T) {
 					t.Errorf("card texts %q", msgs[1].FlexTexts())
 				}
 			}},
-		{"many long sources", bot.Answer{MessageID: "m1", Text: strings.Repeat("說明。", 8000), Mode: bot.ModeExtractive, Sources: many},
+		{"many long sources", bot.Answer{MessageID: "m1", Text: strings.Repeat("說明。", 8000), Mode: conversation.ModeExtractive, Sources: many},
 			func(t *testing.T, msgs []linetest.Message) {
 				if len(msgs) != 5 {
 					t.Errorf("%d messages, want 4 texts and the carousel", len(msgs))
@@ -241,7 +242,7 @@ func TestCompose(t *testing.T) {
 					t.Errorf("%d cards, want %d", len(bubbles), maxBubbles)
 				}
 			}},
-		{"emergency", bot.Answer{MessageID: "m2", Text: "這聽起來可能是緊急狀況，請立刻求助：撥 119，或打毒藥物諮詢中心 (02) 2871-7121。", Mode: bot.ModeEmergency},
+		{"emergency", bot.Answer{MessageID: "m2", Text: "這聽起來可能是緊急狀況，請立刻求助：撥 119，或打毒藥物諮詢中心 (02) 2871-7121。", Mode: conversation.ModeEmergency},
 			func(t *testing.T, msgs []linetest.Message) {
 				var uris []string
 				for _, a := range msgs[len(msgs)-1].Actions() {
@@ -251,21 +252,21 @@ func TestCompose(t *testing.T) {
 					t.Errorf("call buttons %v, quick replies %v", uris, msgs[len(msgs)-1].QuickReplies())
 				}
 			}},
-		{"english no answer", bot.Answer{MessageID: "m3", Text: "Sorry, I could not find a reliable answer.", Mode: bot.ModeNoAnswer},
+		{"english no answer", bot.Answer{MessageID: "m3", Text: "Sorry, I could not find a reliable answer.", Mode: conversation.ModeNoAnswer},
 			func(t *testing.T, msgs []linetest.Message) {
 				if qr := msgs[0].QuickReplies(); len(qr) != 2 || qr[0].Label() != "👍 Helpful" {
 					t.Errorf("quick replies %v", qr)
 				}
 			}},
-		{"empty", bot.Answer{Mode: bot.ModeNoAnswer}, func(t *testing.T, msgs []linetest.Message) {
+		{"empty", bot.Answer{Mode: conversation.ModeNoAnswer}, func(t *testing.T, msgs []linetest.Message) {
 			if len(msgs) != 1 || msgs[0].Text() != textError {
 				t.Errorf("messages %v", msgs)
 			}
 		}},
-		{"pill with photos", bot.Answer{MessageID: "m4", Mode: bot.ModeExtractive,
+		{"pill with photos", bot.Answer{MessageID: "m4", Mode: conversation.ModeExtractive,
 			Text: "1. ＳＴＲＥＳＳ錠（衛署藥製字第010168號）\n   外觀：白色 圓形\n   照片：https://mcp.fda.gov.tw/insert/shapeImg/661b?c=o",
-			Sources: []bot.Source{{Dataset: "tfda_drug", Key: "衛署藥製字第010168號", Title: "ＳＴＲＥＳＳ錠", URL: "https://mcp.fda.gov.tw/im_detail_1/x", Snapshot: "2026-11-28",
-				Images: []bot.Image{{URL: "https://mcp.fda.gov.tw/insert/shapeImg/661b?c=o", Alt: "ＳＴＲＥＳＳ錠，外觀：白色 圓形，標註：YSP 49"}}}}},
+			Sources: []conversation.Source{{Dataset: "tfda_drug", Key: "衛署藥製字第010168號", Title: "ＳＴＲＥＳＳ錠", URL: "https://mcp.fda.gov.tw/im_detail_1/x", Snapshot: "2026-11-28",
+				Images: []conversation.Image{{URL: "https://mcp.fda.gov.tw/insert/shapeImg/661b?c=o", Alt: "ＳＴＲＥＳＳ錠，外觀：白色 圓形，標註：YSP 49"}}}}},
 			func(t *testing.T, msgs []linetest.Message) {
 				if strings.Contains(msgs[0].Text(), "ＳＴＲＥＳＳ") || !strings.Contains(msgs[0].Text(), "STRESS錠") {
 					t.Errorf("text %q: want the full-width letters in ordinary width", msgs[0].Text())
@@ -280,9 +281,9 @@ func TestCompose(t *testing.T) {
 					t.Errorf("card texts %q: want the title and the appearance in words", got)
 				}
 			}},
-		{"service with phones and related questions", bot.Answer{MessageID: "m5", Mode: bot.ModeExtractive,
+		{"service with phones and related questions", bot.Answer{MessageID: "m5", Mode: conversation.ModeExtractive,
 			Text: "愛心悠遊卡遺失怎麼辦？\n請先打電話至412-8880轉7(手機請撥:02-412-8880轉7)掛失，費用100元，2017-08-07 公告。\n聯絡電話：1999\n\n您可能也想問：\n• 愛心悠遊卡借人使用會處罰嗎？\n\n還有疑問可撥 1999 市民當家熱線（外縣市請撥 02-2720-8889）。",
-			Sources: []bot.Source{{Dataset: "taipei_faq", Key: "GIP_1", Title: "愛心悠遊卡遺失怎麼辦？", Snapshot: "2017-08-07"},
+			Sources: []conversation.Source{{Dataset: "taipei_faq", Key: "GIP_1", Title: "愛心悠遊卡遺失怎麼辦？", Snapshot: "2017-08-07"},
 				{Dataset: "taipei_faq", Key: "GIP_2", Title: "愛心悠遊卡借人使用會處罰嗎？", Snapshot: "2017-08-07"}}},
 			func(t *testing.T, msgs []linetest.Message) {
 				var calls []string
@@ -303,7 +304,7 @@ func TestCompose(t *testing.T) {
 					t.Errorf("alt text %q", msgs[1].AltText())
 				}
 			}},
-		{"no answer with the help line", bot.Answer{MessageID: "m6", Mode: bot.ModeNoAnswer, Text: "抱歉，找不到可靠的答案。請撥 1999 市民當家熱線（外縣市請撥 02-2720-8889）。"},
+		{"no answer with the help line", bot.Answer{MessageID: "m6", Mode: conversation.ModeNoAnswer, Text: "抱歉，找不到可靠的答案。請撥 1999 市民當家熱線（外縣市請撥 02-2720-8889）。"},
 			func(t *testing.T, msgs []linetest.Message) {
 				var uris []string
 				for _, a := range msgs[len(msgs)-1].Actions() {
@@ -313,7 +314,7 @@ func TestCompose(t *testing.T) {
 					t.Errorf("call buttons %v", uris)
 				}
 			}},
-		{"bad source", bot.Answer{Text: "x", Mode: bot.ModeExtractive, Sources: []bot.Source{{Title: "\xff", URL: "ftp://x"}}}, nil},
+		{"bad source", bot.Answer{Text: "x", Mode: conversation.ModeExtractive, Sources: []conversation.Source{{Title: "\xff", URL: "ftp://x"}}}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -10,7 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/conversation"
 	"github.com/line/line-bot-sdk-go/v8/linebot/webhook"
 )
 
@@ -99,7 +99,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	var items []bot.OutboxItem
+	var items []conversation.OutboxItem
 	var jobs []job
 	for i, ev := range events {
 		h.Stats.Events.Add(1)
@@ -120,7 +120,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if chat == "" {
 			chat = id
 		}
-		items = append(items, bot.OutboxItem{ID: eventKey(id), Chat: h.hash(chat), Event: raws[i], Received: received, RetryKey: retryKey(id)})
+		items = append(items, conversation.OutboxItem{ID: eventKey(id), Chat: h.hash(chat), Event: raws[i], Received: received, RetryKey: retryKey(id)})
 		jobs = append(jobs, j)
 	}
 	if len(items) > 0 {

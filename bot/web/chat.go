@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/conversation"
 )
 
 // chatRequest is the body of POST /api/v1/chat.
@@ -25,10 +26,10 @@ type chatRequest struct {
 
 // chatResponse is the JSON answer: the ask --json object plus message_id.
 type chatResponse struct {
-	Answer    string       `json:"answer"`
-	Mode      bot.Mode     `json:"mode"`
-	Sources   []bot.Source `json:"sources"`
-	MessageID string       `json:"message_id"`
+	Answer    string                `json:"answer"`
+	Mode      conversation.Mode     `json:"mode"`
+	Sources   []conversation.Source `json:"sources"`
+	MessageID string                `json:"message_id"`
 }
 
 // sessionPrefix keeps web sessions apart from other channels' (LINE's are hashed user

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/conversation"
 )
 
 // apiError is a client's mistake, with the status and the message it gets.
@@ -70,9 +71,9 @@ func status(err error) (code int, msg string, internal bool) {
 		return http.StatusTooManyRequests, fmt.Sprintf("too many requests: try again in %d seconds", retrySeconds(le.retryAfter)), false
 	case errors.Is(err, bot.ErrEmptyMessage):
 		return http.StatusBadRequest, "message: there is no text to answer", false
-	case errors.Is(err, bot.ErrUnknownMessage):
+	case errors.Is(err, conversation.ErrUnknownMessage):
 		return http.StatusNotFound, "unknown message_id", false
-	case errors.Is(err, bot.ErrCannotWrite):
+	case errors.Is(err, conversation.ErrCannotWrite):
 		return http.StatusServiceUnavailable, "this cannot be saved right now: the database does not accept writes; please try again later", true
 	case errors.Is(err, bot.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
 		// The citizen's way out when the service is stuck: try again, or call 1999.

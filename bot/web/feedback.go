@@ -6,8 +6,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/civicbot/civicbot/bot"
 	"github.com/civicbot/civicbot/bot/redact"
+	"github.com/civicbot/civicbot/conversation"
 )
 
 // feedbackRequest is the body of POST /api/v1/feedback.
@@ -43,19 +43,19 @@ func (s *Server) handleFeedback(w http.ResponseWriter, r *http.Request) {
 }
 
 // feedback checks a feedback body; the comment is redacted before it is kept.
-func feedback(in feedbackRequest) (bot.Feedback, error) {
+func feedback(in feedbackRequest) (conversation.Feedback, error) {
 	if in.MessageID == "" {
-		return bot.Feedback{}, badRequest("message_id: missing")
+		return conversation.Feedback{}, badRequest("message_id: missing")
 	}
 	if err := checkID("message_id", in.MessageID, 128); err != nil {
-		return bot.Feedback{}, err
+		return conversation.Feedback{}, err
 	}
-	if in.Rating != bot.RatingUp && in.Rating != bot.RatingDown {
-		return bot.Feedback{}, badRequest(`rating: want "up" or "down"`)
+	if in.Rating != conversation.RatingUp && in.Rating != conversation.RatingDown {
+		return conversation.Feedback{}, badRequest(`rating: want "up" or "down"`)
 	}
 	if n := utf8.RuneCountInString(in.Comment); n > MaxCommentRunes {
-		return bot.Feedback{}, badRequest("comment: %d characters, at most %d are accepted", n, MaxCommentRunes)
+		return conversation.Feedback{}, badRequest("comment: %d characters, at most %d are accepted", n, MaxCommentRunes)
 	}
 	comment, _ := redact.Redact(strings.TrimSpace(in.Comment))
-	return bot.Feedback{MessageID: in.MessageID, Rating: in.Rating, Comment: comment, CreatedAt: time.Now()}, nil
+	return conversation.Feedback{MessageID: in.MessageID, Rating: in.Rating, Comment: comment, CreatedAt: time.Now()}, nil
 }

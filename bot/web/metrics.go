@@ -5,7 +5,7 @@ import (
 	"crypto/subtle"
 	"net/http"
 
-	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/conversation"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -57,13 +57,13 @@ func newMetrics(extra []prometheus.Collector) (*metrics, error) {
 			Help: "Feedback received, by rating.",
 		}, []string{"rating"}),
 	}
-	for _, mode := range []bot.Mode{bot.ModeExtractive, bot.ModeGenerated, bot.ModeCurated, bot.ModeEmergency, bot.ModeRefusal, bot.ModeNoAnswer} {
+	for _, mode := range []conversation.Mode{conversation.ModeExtractive, conversation.ModeGenerated, conversation.ModeCurated, conversation.ModeEmergency, conversation.ModeRefusal, conversation.ModeNoAnswer} {
 		m.answers.WithLabelValues(string(mode))
 	}
 	for _, scope := range []string{"ip", "session"} {
 		m.limited.WithLabelValues(scope)
 	}
-	for _, r := range []string{bot.RatingUp, bot.RatingDown} {
+	for _, r := range []string{conversation.RatingUp, conversation.RatingDown} {
 		m.feedback.WithLabelValues(r)
 	}
 	cs := []prometheus.Collector{

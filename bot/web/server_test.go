@@ -19,6 +19,7 @@ import (
 
 	"github.com/civicbot/civicbot/bot"
 	"github.com/civicbot/civicbot/bot/web"
+	"github.com/civicbot/civicbot/conversation"
 )
 
 // stubEngine answers with its ask func, or with a short extractive answer.
@@ -45,11 +46,11 @@ func (f *stubEngine) requests() []bot.Request {
 	return append([]bot.Request(nil), f.reqs...)
 }
 
-var parkingSource = bot.Source{Dataset: "taipei_faq", Key: "GIP_1", Title: "路邊停車費繳費方式", URL: "https://example.gov.taipei/faq/1", Snapshot: "2025-01-02"}
+var parkingSource = conversation.Source{Dataset: "taipei_faq", Key: "GIP_1", Title: "路邊停車費繳費方式", URL: "https://example.gov.taipei/faq/1", Snapshot: "2025-01-02"}
 
 // stubAnswer emits deltas, the sources and done, as the engine does.
 func stubAnswer(emit func(bot.Event), deltas ...string) (bot.Answer, error) {
-	a := bot.Answer{MessageID: "m1", Text: strings.Join(deltas, ""), Mode: bot.ModeExtractive, Sources: []bot.Source{parkingSource}}
+	a := bot.Answer{MessageID: "m1", Text: strings.Join(deltas, ""), Mode: conversation.ModeExtractive, Sources: []conversation.Source{parkingSource}}
 	if emit != nil {
 		for _, d := range deltas {
 			emit(bot.Event{Type: bot.EventDelta, Text: d})
@@ -64,15 +65,15 @@ func stubAnswer(emit func(bot.Event), deltas ...string) (bot.Answer, error) {
 type stubStore struct {
 	mu       sync.Mutex
 	known    map[string]bool
-	feedback []bot.Feedback
+	feedback []conversation.Feedback
 	ready    error
 }
 
-func (f *stubStore) SaveFeedback(ctx context.Context, fb bot.Feedback) error {
+func (f *stubStore) SaveFeedback(ctx context.Context, fb conversation.Feedback) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !f.known[fb.MessageID] {
-		return bot.ErrUnknownMessage
+		return conversation.ErrUnknownMessage
 	}
 	f.feedback = append(f.feedback, fb)
 	return nil
@@ -90,11 +91,11 @@ func (f *stubStore) setReady(err error) {
 	f.ready = err
 }
 
-func (f *stubStore) last() bot.Feedback {
+func (f *stubStore) last() conversation.Feedback {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if len(f.feedback) == 0 {
-		return bot.Feedback{}
+		return conversation.Feedback{}
 	}
 	return f.feedback[len(f.feedback)-1]
 }

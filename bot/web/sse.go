@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/conversation"
 )
 
 // SSE event payloads.
@@ -16,11 +17,11 @@ type (
 		Text string `json:"text"`
 	}
 	sourcesData struct {
-		Sources []bot.Source `json:"sources"`
+		Sources []conversation.Source `json:"sources"`
 	}
 	doneData struct {
-		MessageID string   `json:"message_id"`
-		Mode      bot.Mode `json:"mode"`
+		MessageID string            `json:"message_id"`
+		Mode      conversation.Mode `json:"mode"`
 	}
 	errorData struct {
 		Message string `json:"message"`

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/conversation"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
@@ -26,7 +27,7 @@ type Answerer interface {
 
 // Store keeps feedback and says whether the data behind the answers is reachable.
 type Store interface {
-	SaveFeedback(ctx context.Context, f bot.Feedback) error
+	SaveFeedback(ctx context.Context, f conversation.Feedback) error
 	Ready(ctx context.Context) error
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/civicbot/civicbot/bot"
 	"github.com/civicbot/civicbot/bot/llm"
+	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/retrieval/memstore"
 	"github.com/tmc/langchaingo/llms"
 )
@@ -97,9 +98,9 @@ func (a *app) ask(ctx context.Context, args []string) error {
 
 // askOutput is what ask prints, and with --json its contract.
 type askOutput struct {
-	Answer  string       `json:"answer"`
-	Mode    bot.Mode     `json:"mode"`
-	Sources []bot.Source `json:"sources"`
+	Answer  string                `json:"answer"`
+	Mode    conversation.Mode     `json:"mode"`
+	Sources []conversation.Source `json:"sources"`
 }
 
 func (a *app) printAnswer(ans askOutput, asJSON bool) error {

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/conversation"
 )
 
 // curated manages staff-approved answers: `civicbot curated import FILE` loads them
@@ -68,17 +68,17 @@ func (a *app) curated(ctx context.Context, args []string) error {
 
 // curatedLine is a curated answer as staff write it.
 type curatedLine struct {
-	ID        string       `json:"id"`
-	Questions []string     `json:"questions"`
-	Answer    string       `json:"answer"`
-	Sources   []bot.Source `json:"sources"`
-	Status    string       `json:"status"`
-	ExpiresAt string       `json:"expires_at"` // YYYY-MM-DD or RFC 3339; "" never
+	ID        string                `json:"id"`
+	Questions []string              `json:"questions"`
+	Answer    string                `json:"answer"`
+	Sources   []conversation.Source `json:"sources"`
+	Status    string                `json:"status"`
+	ExpiresAt string                `json:"expires_at"` // YYYY-MM-DD or RFC 3339; "" never
 }
 
-func parseCurated(data []byte) ([]bot.Curated, []error) {
+func parseCurated(data []byte) ([]conversation.Curated, []error) {
 	var (
-		out  []bot.Curated
+		out  []conversation.Curated
 		errs []error
 		ids  = map[string]int{}
 	)
@@ -118,8 +118,8 @@ func parseCurated(data []byte) ([]bot.Curated, []error) {
 	return out, errs
 }
 
-func (c curatedLine) curated() (bot.Curated, error) {
-	cur := bot.Curated{ID: strings.TrimSpace(c.ID), Answer: strings.TrimSpace(c.Answer), Sources: c.Sources, Status: c.Status}
+func (c curatedLine) curated() (conversation.Curated, error) {
+	cur := conversation.Curated{ID: strings.TrimSpace(c.ID), Answer: strings.TrimSpace(c.Answer), Sources: c.Sources, Status: c.Status}
 	for _, q := range c.Questions {
 		if q = strings.TrimSpace(q); q != "" {
 			cur.Questions = append(cur.Questions, q)
@@ -132,7 +132,7 @@ func (c curatedLine) curated() (bot.Curated, error) {
 		return cur, errors.New("questions is empty")
 	case cur.Answer == "":
 		return cur, errors.New("answer is empty")
-	case !slices.Contains([]string{bot.CuratedDraft, bot.CuratedApproved, bot.CuratedRetired}, cur.Status):
+	case !slices.Contains([]string{conversation.CuratedDraft, conversation.CuratedApproved, conversation.CuratedRetired}, cur.Status):
 		return cur, fmt.Errorf("status %q: want draft, approved or retired", c.Status)
 	}
 	for i, s := range cur.Sources {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/ingest"
 	"github.com/civicbot/civicbot/ingest/taipei"
 	"github.com/civicbot/civicbot/ingest/tfda"
@@ -100,7 +101,7 @@ func TestEvalSetsExpectBundledDocuments(t *testing.T) {
 					continue
 				}
 				for _, d := range ds {
-					if st := ingest.Compose(records[docKey{d, key}]).Status; st != ingest.StatusActive && st != ingest.StatusCancelled {
+					if st := ingest.Compose(records[docKey{d, key}]).Status; st != corpus.StatusActive && st != corpus.StatusCancelled {
 						t.Errorf("%s: %q expects %s %q, which is %s: search does not return it", c.Where(), c.Question, d, key, st)
 					}
 				}

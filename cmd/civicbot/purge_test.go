@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/retrieval/hashembed"
 	"github.com/civicbot/civicbot/retrieval/memstore"
 	"github.com/civicbot/civicbot/staff"
@@ -23,7 +23,7 @@ func TestPurgeEvery(t *testing.T) {
 	defer s.Close()
 	old, recent := time.Now().Add(-40*24*time.Hour), time.Now().Add(-time.Hour)
 	for id, at := range map[string]time.Time{"old": old, "recent": recent} {
-		if err := s.SaveTurn(t.Context(), bot.Turn{MessageID: id, Channel: "web", Question: "q", Answer: "a", Mode: bot.ModeNoAnswer, CreatedAt: at}); err != nil {
+		if err := s.SaveTurn(t.Context(), conversation.Turn{MessageID: id, Channel: "web", Question: "q", Answer: "a", Mode: conversation.ModeNoAnswer, CreatedAt: at}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/civicbot/civicbot/bot"
 	"github.com/civicbot/civicbot/bot/line"
 	"github.com/civicbot/civicbot/bot/web"
+	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/ingest"
 	"github.com/civicbot/civicbot/retrieval/memstore"
 	"github.com/civicbot/civicbot/retrieval/pgstore"
@@ -23,9 +24,9 @@ type store interface {
 	line.Store
 	Sync(ctx context.Context, batches []*ingest.Batch, opt ingest.SyncOptions) (ingest.SyncStats, error)
 	SourceDigests(ctx context.Context) (map[string]string, error)
-	PutCurated(ctx context.Context, cs []bot.Curated) error
-	Feedback(ctx context.Context, messageID string) (bot.Feedback, error)
-	Turn(ctx context.Context, id string) (bot.Turn, error)
+	PutCurated(ctx context.Context, cs []conversation.Curated) error
+	Feedback(ctx context.Context, messageID string) (conversation.Feedback, error)
+	Turn(ctx context.Context, id string) (conversation.Turn, error)
 	PurgeTurns(ctx context.Context, before time.Time) (int64, error)
 	PurgeLineEvents(ctx context.Context, before time.Time) (int64, error)
 	staff.Store

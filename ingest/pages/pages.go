@@ -26,6 +26,7 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/ingest"
 	"github.com/civicbot/civicbot/ingest/htmltext"
 )
@@ -201,14 +202,14 @@ func record(data []byte, k kind, rel string) (ingest.Record, int, string) {
 		fields["description"] = p.description
 	}
 	return ingest.Record{
-		Dataset: ingest.DatasetPage,
+		Dataset: corpus.DatasetPage,
 		Key:     first(p.key, rel),
-		Facet:   ingest.FacetMain,
+		Facet:   corpus.FacetMain,
 		Title:   p.title,
 		URL:     p.url,
 		Text:    p.text,
 		Fields:  fields,
-		Status:  ingest.StatusActive,
+		Status:  corpus.StatusActive,
 		Date:    p.date,
 		Line:    1,
 	}, 0, ""

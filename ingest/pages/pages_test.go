@@ -10,6 +10,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/ingest"
 )
 
@@ -182,7 +183,7 @@ func TestReadFS(t *testing.T) {
 			if !ok {
 				t.Fatal("missing")
 			}
-			if r.Dataset != ingest.DatasetPage || r.Facet != ingest.FacetMain || r.Status != ingest.StatusActive {
+			if r.Dataset != corpus.DatasetPage || r.Facet != corpus.FacetMain || r.Status != corpus.StatusActive {
 				t.Errorf("dataset/facet/status = %s/%s/%s", r.Dataset, r.Facet, r.Status)
 			}
 			for _, c := range []struct{ what, got, want string }{

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/ingest"
 	"github.com/civicbot/civicbot/ingest/htmltext"
 )
@@ -248,14 +249,14 @@ func (rd reader) record(it *item, now time.Time) (ingest.Record, string) {
 	}
 	line("關鍵字", strings.Join(keywords, "、"))
 
-	status := ingest.StatusActive
+	status := corpus.StatusActive
 	if !end.IsZero() && end.Before(now) {
-		status = ingest.StatusStale
+		status = corpus.StatusStale
 	}
 	return ingest.Record{
-		Dataset: ingest.DatasetCityFAQ,
+		Dataset: corpus.DatasetCityFAQ,
 		Key:     key,
-		Facet:   ingest.FacetMain,
+		Facet:   corpus.FacetMain,
 		Title:   title,
 		URL:     webURL(link),
 		Text:    text.String(),

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/ingest"
 )
 
@@ -118,7 +119,7 @@ func TestReadRealExport(t *testing.T) {
 	byKey := res.byKey(t)
 
 	for _, r := range res.records {
-		if r.Dataset != ingest.DatasetCityFAQ || r.Facet != ingest.FacetMain {
+		if r.Dataset != corpus.DatasetCityFAQ || r.Facet != corpus.FacetMain {
 			t.Fatalf("%s: dataset/facet = %s/%s", r.Key, r.Dataset, r.Facet)
 		}
 		if !strings.HasPrefix(r.Key, "GIP_") {
@@ -175,7 +176,7 @@ func TestRealRecord(t *testing.T) {
 		{"post_date", str(r.Fields["post_date"]), "2015-01-06"},
 		{"start_date", str(r.Fields["start_date"]), "2015-01-06 09:19"},
 		{"end_date", str(r.Fields["end_date"]), "2100-10-21 23:59"},
-		{"status", string(r.Status), string(ingest.StatusActive)},
+		{"status", string(r.Status), string(corpus.StatusActive)},
 		{"url", r.URL, ""}, // <link/> and <link>      </link>: no link
 		{"text", r.Text, "問：交通違規簡訊服務常見問答\n答：交通違規簡訊服務常見問題集\n承辦機關：臺北市政府警察局交通警察大隊\n聯絡電話：1999\n關鍵字：交通違規、簡訊服務"},
 	}
@@ -218,16 +219,16 @@ func TestStale(t *testing.T) {
 		name      string
 		now       time.Time
 		key       string
-		want      ingest.Status
+		want      corpus.Status
 		wantStale int // records past their end date at now
 	}{
 		// The export's end dates: 510 before the test clock, 2011-2028, then 2035 and 2100.
-		{"ended in 2015", clock, "GIP_100664163", ingest.StatusStale, 510},
-		{"ends in 2100", clock, "GIP_94145712", ingest.StatusActive, 510},
-		{"ends 2026-12-31, before", clock, "GIP_115897339", ingest.StatusActive, 510},
-		{"ends 2026-12-31, after", time.Date(2027, 1, 1, 0, 0, 0, 0, taipeiTime), "GIP_115897339", ingest.StatusStale, 520},
-		{"before any end date", time.Date(2010, 1, 1, 0, 0, 0, 0, time.UTC), "GIP_100664163", ingest.StatusActive, 0},
-		{"after every end date", time.Date(2101, 1, 1, 0, 0, 0, 0, time.UTC), "GIP_94145712", ingest.StatusStale, 1875},
+		{"ended in 2015", clock, "GIP_100664163", corpus.StatusStale, 510},
+		{"ends in 2100", clock, "GIP_94145712", corpus.StatusActive, 510},
+		{"ends 2026-12-31, before", clock, "GIP_115897339", corpus.StatusActive, 510},
+		{"ends 2026-12-31, after", time.Date(2027, 1, 1, 0, 0, 0, 0, taipeiTime), "GIP_115897339", corpus.StatusStale, 520},
+		{"before any end date", time.Date(2010, 1, 1, 0, 0, 0, 0, time.UTC), "GIP_100664163", corpus.StatusActive, 0},
+		{"after every end date", time.Date(2101, 1, 1, 0, 0, 0, 0, time.UTC), "GIP_94145712", corpus.StatusStale, 1875},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -240,7 +241,7 @@ func TestStale(t *testing.T) {
 			}
 			stale := 0
 			for _, r := range res.records {
-				if r.Status == ingest.StatusStale {
+				if r.Status == corpus.StatusStale {
 					stale++
 				}
 			}
@@ -360,7 +361,7 @@ func TestReadSynthetic(t *testing.T) {
 				if r.Text != want {
 					t.Errorf("text = %q\nwant   %q", r.Text, want)
 				}
-				if r.URL != "https://ca.gov.taipei/a" || r.Status != ingest.StatusActive {
+				if r.URL != "https://ca.gov.taipei/a" || r.Status != corpus.StatusActive {
 					t.Errorf("url, status = %q, %q", r.URL, r.Status)
 				}
 				if _, ok := r.Fields["end_date"]; ok {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/ingest"
 )
 
@@ -78,7 +79,7 @@ func readFacets(ctx context.Context, r io.Reader, emit ingest.Emit, t *table, ad
 		}
 		f := fs.byKey[key]
 		rec := build(key, f)
-		rec.Dataset, rec.Key, rec.Line = ingest.DatasetDrug, key, f.line
+		rec.Dataset, rec.Key, rec.Line = corpus.DatasetDrug, key, f.line
 		if rec.URL == "" {
 			rec.URL = licenceURL(key)
 		}
@@ -154,10 +155,11 @@ func readAppearance(ctx context.Context, r io.Reader, emit ingest.Emit) error {
 		if len(f.items) > 0 {
 			fields["items"] = f.items
 		}
-		for _, it := range f.items {
-			t.line(appearanceLine(it.(map[string]any)))
+		// The text reads the pills as every reader of the stored facet does.
+		for _, p := range (corpus.Facets{corpus.FacetAppearance: fields}).Appearance().Pills {
+			t.line(appearanceLine(p))
 		}
-		return ingest.Record{Facet: ingest.FacetAppearance, Title: f.title(), Text: t.String(), Fields: fields}
+		return ingest.Record{Facet: corpus.FacetAppearance, Title: f.title(), Text: t.String(), Fields: fields}
 	})
 }
 
@@ -167,31 +169,29 @@ const maxCompactMark = 12
 
 // appearanceLine describes one pill as a pharmacist would read it out:
 // "外觀：白色 圓形，刻痕：無，尺寸：8 mm，標註：FY T061".
-func appearanceLine(it map[string]any) string {
-	str := func(k string) string { s, _ := it[k].(string); return s }
-	list := func(k string) []string { s, _ := it[k].([]string); return s }
+func appearanceLine(p corpus.Pill) string {
 	var colors []string
-	for _, c := range list("color") {
+	for _, c := range p.Color {
 		if !strings.HasSuffix(c, "色") && !strings.HasSuffix(c, "明") {
 			c += "色"
 		}
 		colors = append(colors, c)
 	}
 	var parts []string
-	look := strings.TrimSpace(strings.Join(colors, "、") + " " + strings.Join(list("shape"), "、"))
+	look := strings.TrimSpace(strings.Join(colors, "、") + " " + strings.Join(p.Shape, "、"))
 	if look != "" {
 		parts = append(parts, "外觀："+look)
 	}
-	if s := str("special_form"); s != "" {
+	if s := p.SpecialForm; s != "" {
 		parts = append(parts, "特殊劑型："+s)
 	}
-	if s := str("odor"); s != "" {
+	if s := p.Odor; s != "" {
 		parts = append(parts, "氣味："+s)
 	}
-	if s := str("score_line"); s != "" {
+	if s := p.ScoreLine; s != "" {
 		parts = append(parts, "刻痕："+s)
 	}
-	if sizes := list("size"); len(sizes) > 0 {
+	if sizes := p.Size; len(sizes) > 0 {
 		s := strings.Join(sizes, " / ")
 		if numeric(sizes) {
 			s += " mm"
@@ -199,17 +199,15 @@ func appearanceLine(it map[string]any) string {
 		parts = append(parts, "尺寸："+s)
 	}
 	var marks, compact []string
-	for _, k := range []string{"mark1", "mark2"} {
-		if s := str(k); s != "" {
-			// A code printed with spaces is asked for run together and the other
-			// way round (「M T 300」「MT300」「mt300」): the text holds both, so that
-			// one keyword matches it whatever the spacing.
-			// (after the marks, which are quoted as the data writes them).
-			if c := strings.NewReplacer(" ", "", "-", "").Replace(s); c != s && len(c) <= maxCompactMark {
-				compact = append(compact, c)
-			}
-			marks = append(marks, s)
+	for _, s := range p.Marks {
+		// A code printed with spaces is asked for run together and the other
+		// way round (「M T 300」「MT300」「mt300」): the text holds both, so that
+		// one keyword matches it whatever the spacing.
+		// (after the marks, which are quoted as the data writes them).
+		if c := strings.NewReplacer(" ", "", "-", "").Replace(s); c != s && len(c) <= maxCompactMark {
+			compact = append(compact, c)
 		}
+		marks = append(marks, s)
 	}
 	if len(marks) > 0 {
 		line := "標註：" + strings.Join(marks, " / ")
@@ -277,7 +275,7 @@ func readATC(ctx context.Context, r io.Reader, emit ingest.Emit) error {
 			t.add("ATC", strings.Join(parts, " "))
 		}
 		fields := f.itemFields()
-		return ingest.Record{Facet: ingest.FacetATC, Text: t.String(), Fields: fields}
+		return ingest.Record{Facet: corpus.FacetATC, Text: t.String(), Fields: fields}
 	})
 }
 
@@ -328,7 +326,7 @@ func readIngredients(ctx context.Context, r io.Reader, emit ingest.Emit) error {
 			t.add("成分", strings.Join(strings.Fields(s), " "))
 		}
 		fields := f.itemFields()
-		return ingest.Record{Facet: ingest.FacetIngredients, Text: t.String(), Fields: fields}
+		return ingest.Record{Facet: corpus.FacetIngredients, Text: t.String(), Fields: fields}
 	})
 }
 
@@ -360,7 +358,7 @@ func readInsert(ctx context.Context, r io.Reader, emit ingest.Emit) error {
 		setNonEmpty(fields, "box_images", f.box)
 		var t lines
 		f.nameLines(&t)
-		return ingest.Record{Facet: ingest.FacetInsert, Title: f.title(), Text: t.String(), Fields: fields}
+		return ingest.Record{Facet: corpus.FacetInsert, Title: f.title(), Text: t.String(), Fields: fields}
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/ingest"
 )
 
@@ -144,9 +145,9 @@ func (l *licence) record() ingest.Record {
 	setNonEmpty(f, "ingredients", l.ingredients)
 	setNonEmpty(f, "barcodes", l.barcodes)
 
-	status := ingest.StatusActive
+	status := corpus.StatusActive
 	if v[lCancelStatus] != "" {
-		status = ingest.StatusCancelled
+		status = corpus.StatusCancelled
 	}
 	title := v[lNameZH]
 	if title == "" {
@@ -186,9 +187,9 @@ func (l *licence) record() ingest.Record {
 	}
 
 	return ingest.Record{
-		Dataset: ingest.DatasetDrug,
+		Dataset: corpus.DatasetDrug,
 		Key:     key,
-		Facet:   ingest.FacetLicence,
+		Facet:   corpus.FacetLicence,
 		Title:   title,
 		URL:     licenceURL(key),
 		Text:    t.String(),

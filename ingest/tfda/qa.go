@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/ingest"
 	"github.com/civicbot/civicbot/ingest/htmltext"
 )
@@ -33,12 +34,12 @@ var articleTable = &table{
 
 // 159 食藥闢謠專區.
 func readMyth(ctx context.Context, r io.Reader, emit ingest.Emit) error {
-	return readQA(ctx, r, emit, mythTable, ingest.DatasetMyth, idMyth)
+	return readQA(ctx, r, emit, mythTable, corpus.DatasetMyth, idMyth)
 }
 
 // 190 食藥好文網懶人包.
 func readArticle(ctx context.Context, r io.Reader, emit ingest.Emit) error {
-	return readQA(ctx, r, emit, articleTable, ingest.DatasetArticle, idArticle)
+	return readQA(ctx, r, emit, articleTable, corpus.DatasetArticle, idArticle)
 }
 
 // readQA keys the rows by their title. A title that repeats is one document: identical
@@ -67,12 +68,12 @@ func readQA(ctx context.Context, r io.Reader, emit ingest.Emit, t *table, datase
 		rec := ingest.Record{
 			Dataset: dataset,
 			Key:     title,
-			Facet:   ingest.FacetMain,
+			Facet:   corpus.FacetMain,
 			Title:   title,
 			URL:     datasetURL(id),
 			Text:    text,
 			Fields:  fields,
-			Status:  ingest.StatusActive,
+			Status:  corpus.StatusActive,
 			Date:    date,
 			Line:    line,
 		}

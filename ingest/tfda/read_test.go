@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/ingest"
 	"github.com/civicbot/civicbot/ingest/tfda"
 )
@@ -65,7 +66,7 @@ func TestReadLicenceFields(t *testing.T) {
 			t.Errorf("unexpected field %s = %v", k, r.Fields[k])
 		}
 	}
-	if r.Title != `阿司匹靈錠"K.Y."` || r.Status != ingest.StatusCancelled || r.Line != 2 {
+	if r.Title != `阿司匹靈錠"K.Y."` || r.Status != corpus.StatusCancelled || r.Line != 2 {
 		t.Errorf("title %q status %q line %d", r.Title, r.Status, r.Line)
 	}
 	if !r.Date.Equal(time.Date(2013, 10, 20, 0, 0, 0, 0, time.UTC)) {
@@ -168,8 +169,8 @@ func TestReadLicencesEncodings(t *testing.T) {
 				t.Fatalf("%d records, rejects %v", len(out.records), out.rejects)
 			}
 			a, b := out.records[0], out.records[1]
-			if a.Key != "衛署藥製字第000001號" || a.Title != "一號錠" || a.Status != ingest.StatusActive ||
-				b.Title != "二號錠" || b.Status != ingest.StatusCancelled {
+			if a.Key != "衛署藥製字第000001號" || a.Title != "一號錠" || a.Status != corpus.StatusActive ||
+				b.Title != "二號錠" || b.Status != corpus.StatusCancelled {
 				t.Errorf("records %q %q %q / %q %q %q", a.Key, a.Title, a.Status, b.Key, b.Title, b.Status)
 			}
 		})
@@ -335,7 +336,7 @@ func TestReadATC(t *testing.T) {
 	if r.Text != "ATC：D08AA01 ethacridine lactate\nATC：D08AX01 hydrogen peroxide 過氧化氫" {
 		t.Errorf("text %q", r.Text)
 	}
-	if r.Facet != ingest.FacetATC || r.Dataset != ingest.DatasetDrug || r.Status != "" || !strings.HasPrefix(r.URL, "https://mcp.fda.gov.tw/im_detail_1/") {
+	if r.Facet != corpus.FacetATC || r.Dataset != corpus.DatasetDrug || r.Status != "" || !strings.HasPrefix(r.URL, "https://mcp.fda.gov.tw/im_detail_1/") {
 		t.Errorf("record %+v", r)
 	}
 }
@@ -358,7 +359,7 @@ func TestReadIngredients(t *testing.T) {
 	if it["amount"] != "50.5" || it["code"] != "8404801500" || it["label"] != "EACH GM CONTAINS:" || it["amount_desc"] != nil {
 		t.Errorf("item %v", it)
 	}
-	if out.records[1].Text != "成分：MENTHOL GM" || out.records[1].Facet != ingest.FacetIngredients {
+	if out.records[1].Text != "成分：MENTHOL GM" || out.records[1].Facet != corpus.FacetIngredients {
 		t.Errorf("second %q", out.records[1].Text)
 	}
 }
@@ -379,7 +380,7 @@ func TestReadInsert(t *testing.T) {
 	if got := r.Fields["box_images"].([]string); len(got) != 2 {
 		t.Errorf("box images %v", got)
 	}
-	if r.Title != "測試藥品" || r.Text != "中文品名：測試藥品\n英文品名：Test Drug" || r.Facet != ingest.FacetInsert || r.Status != "" {
+	if r.Title != "測試藥品" || r.Text != "中文品名：測試藥品\n英文品名：Test Drug" || r.Facet != corpus.FacetInsert || r.Status != "" {
 		t.Errorf("record %q %q %q %q", r.Title, r.Text, r.Facet, r.Status)
 	}
 }

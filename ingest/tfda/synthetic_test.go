@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/ingest"
 	"github.com/civicbot/civicbot/ingest/tfda"
 )
@@ -46,7 +47,7 @@ func TestWriteSyntheticReadsCleanly(t *testing.T) {
 		if !keyPattern.MatchString(r.Key) {
 			t.Fatalf("licence number %q", r.Key)
 		}
-		if r.Status == ingest.StatusCancelled {
+		if r.Status == corpus.StatusCancelled {
 			cancelled++
 			if r.Fields["cancelled_on"] == nil || r.Fields["cancel_reason"] == nil {
 				t.Errorf("%s: cancelled without date or reason: %v", r.Key, r.Fields)

@@ -5,6 +5,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/ingest"
 	"github.com/civicbot/civicbot/ingest/tfda"
 )
@@ -224,13 +226,13 @@ func TestReadLicencesSample(t *testing.T) {
 	}
 	cancelled := 0
 	for _, r := range out.records {
-		if r.Dataset != ingest.DatasetDrug || r.Facet != ingest.FacetLicence {
+		if r.Dataset != corpus.DatasetDrug || r.Facet != corpus.FacetLicence {
 			t.Fatalf("record %q is %s/%s", r.Key, r.Dataset, r.Facet)
 		}
 		switch r.Status {
-		case ingest.StatusCancelled:
+		case corpus.StatusCancelled:
 			cancelled++
-		case ingest.StatusActive:
+		case corpus.StatusActive:
 		default:
 			t.Errorf("%s: status %q", r.Key, r.Status)
 		}
@@ -243,7 +245,7 @@ func TestReadLicencesSample(t *testing.T) {
 	}
 
 	r := out.record(t, "衛署藥製字第036825號")
-	if r.Status != ingest.StatusCancelled || r.Title != `"優生"優田乳膏５０公/絲公克（艾賽可威）` {
+	if r.Status != corpus.StatusCancelled || r.Title != `"優生"優田乳膏５０公/絲公克（艾賽可威）` {
 		t.Errorf("036825: status %q title %q", r.Status, r.Title)
 	}
 	if !strings.Contains(r.Text, "註銷狀態：已註銷（2023-08-16）") || r.Fields["cancelled_on"] != "2023-08-16" {
@@ -257,7 +259,7 @@ func TestReadLicencesSample(t *testing.T) {
 	}
 
 	r = out.record(t, "衛署藥製字第034015號") // 主成分略述 "ACYCLOVIR;;ACYCLOVIR"
-	if r.Status != ingest.StatusActive || r.Fields["indication"] != "由單純泡疹引起之感染。" || r.Fields["dosage_form"] != "乳膏劑" {
+	if r.Status != corpus.StatusActive || r.Fields["indication"] != "由單純泡疹引起之感染。" || r.Fields["dosage_form"] != "乳膏劑" {
 		t.Errorf("034015: %q %v", r.Status, r.Fields)
 	}
 	if got := r.Fields["ingredients"]; !slices.Equal(got.([]string), []string{"ACYCLOVIR"}) {
@@ -280,7 +282,7 @@ func TestReadAppearanceReal(t *testing.T) {
 	}
 	ysp, bare := 0, 0
 	for _, r := range out.records {
-		if r.Facet != ingest.FacetAppearance || r.Status != "" || !strings.HasPrefix(r.URL, "https://mcp.fda.gov.tw/im_detail_1/") {
+		if r.Facet != corpus.FacetAppearance || r.Status != "" || !strings.HasPrefix(r.URL, "https://mcp.fda.gov.tw/im_detail_1/") {
 			t.Fatalf("%s: facet %q status %q url %q", r.Key, r.Facet, r.Status, r.URL)
 		}
 		items, _ := r.Fields["items"].([]any)
@@ -345,7 +347,7 @@ func TestReadMythReal(t *testing.T) {
 	}
 	medicines, attached := 0, 0
 	for _, r := range out.records {
-		if r.Dataset != ingest.DatasetMyth || r.Facet != ingest.FacetMain || r.Status != ingest.StatusActive {
+		if r.Dataset != corpus.DatasetMyth || r.Facet != corpus.FacetMain || r.Status != corpus.StatusActive {
 			t.Fatalf("%s: %s/%s %s", r.Key, r.Dataset, r.Facet, r.Status)
 		}
 		if r.Date.IsZero() || r.Text == "" || r.Title != r.Key {
@@ -381,7 +383,7 @@ func TestReadArticleReal(t *testing.T) {
 		t.Errorf("%d records, want 16", len(out.records))
 	}
 	for _, r := range out.records {
-		if r.Dataset != ingest.DatasetArticle || r.Date.IsZero() || r.Text == "" {
+		if r.Dataset != corpus.DatasetArticle || r.Date.IsZero() || r.Text == "" {
 			t.Errorf("%s: dataset %s date %v text %q", r.Key, r.Dataset, r.Date, r.Text)
 		}
 		if strings.ContainsAny(r.Text, "<>＂") {
@@ -450,5 +452,52 @@ func writeZip(tb testing.TB, path, entry string, write func(io.Writer) error) {
 	}
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		tb.Fatal(err)
+	}
+}
+
+// TestFacetsReadBack: what the readers write into a drug's facets is what
+// corpus.Facets reads out of a stored document (the field names live in two places,
+// the writer here and the reader there; this ties them).
+func TestFacetsReadBack(t *testing.T) {
+	stored := func(rs ...ingest.Record) corpus.Facets {
+		t.Helper()
+		js, err := json.Marshal(ingest.Compose(rs).Facets)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var f corpus.Facets
+		if err := json.Unmarshal(js, &f); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	lics := readFile(t, "tfda-licences", "36_sample.csv")
+	checked := 0
+	for _, r := range lics.records {
+		lic := stored(r).Licence()
+		for k, got := range map[string]string{"name_zh": lic.NameZH, "name_en": lic.NameEN, "category": lic.Category,
+			"controlled_level": lic.ControlledLevel, "indication": lic.Indication, "dosage_form": lic.DosageForm,
+			"usage": lic.Usage, "cancelled_on": lic.CancelledOn, "cancel_reason": lic.CancelReason} {
+			if want, _ := r.Fields[k].(string); got != strings.TrimSpace(want) {
+				t.Errorf("%s: %s %q read as %q", r.Key, k, want, got)
+			}
+		}
+		if want, _ := r.Fields["ingredients"].([]string); len(want) != len(lic.Ingredients) {
+			t.Errorf("%s: ingredients %q read as %q", r.Key, want, lic.Ingredients)
+		}
+		checked++
+	}
+	if checked == 0 {
+		t.Fatal("no licence read")
+	}
+
+	app := readFile(t, "tfda-appearance", "42_5.json").record(t, "衛部藥輸字第027288號")
+	got := stored(app).Appearance()
+	if len(got.Pills) != 1 {
+		t.Fatalf("027288: %d pills, want 1: %+v", len(got.Pills), got)
+	}
+	p := got.Pills[0]
+	if len(p.Images) != 5 || !slices.Equal(p.Marks, []string{"Lilly", "2"}) || !slices.Equal(p.Size, []string{"9"}) || len(p.Color) == 0 || len(p.Shape) == 0 {
+		t.Errorf("027288: pill read as %+v from %v", p, app.Fields)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/ingest"
 	"github.com/civicbot/civicbot/retrieval"
 	"github.com/tmc/langchaingo/embeddings"
@@ -17,9 +18,9 @@ import (
 // SetStatus sets a document's status: staff suppress a bad source (and a suppressed
 // document stays suppressed when it is ingested again) or restore it. It is
 // retrieval.ErrNotFound when there is no such document.
-func (s *Store) SetStatus(ctx context.Context, dataset, key string, status ingest.Status) error {
+func (s *Store) SetStatus(ctx context.Context, dataset, key string, status corpus.Status) error {
 	switch status {
-	case ingest.StatusActive, ingest.StatusCancelled, ingest.StatusStale, ingest.StatusSuppressed:
+	case corpus.StatusActive, corpus.StatusCancelled, corpus.StatusStale, corpus.StatusSuppressed:
 	default:
 		return fmt.Errorf("memstore: set status: %q is not a document status", status)
 	}

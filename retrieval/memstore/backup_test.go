@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/retrieval"
 	"github.com/civicbot/civicbot/retrieval/memstore"
 	"github.com/civicbot/civicbot/retrieval/retrievaltest"
@@ -23,10 +23,10 @@ func TestBackupRestores(t *testing.T) {
 	s := open(t, t.TempDir(), e)
 	sync1(t, s, batch("tfda-36", licences(50)...))
 	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-	if err := s.SaveTurn(ctx, bot.Turn{MessageID: "m1", SessionID: "web:s", Channel: "web", Question: "測試藥品7號錠", Answer: "a", Mode: bot.ModeExtractive, CreatedAt: at}); err != nil {
+	if err := s.SaveTurn(ctx, conversation.Turn{MessageID: "m1", SessionID: "web:s", Channel: "web", Question: "測試藥品7號錠", Answer: "a", Mode: conversation.ModeExtractive, CreatedAt: at}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.PutCurated(ctx, []bot.Curated{{ID: "c1", Questions: []string{"q"}, Answer: "curated", Status: bot.CuratedApproved}}); err != nil {
+	if err := s.PutCurated(ctx, []conversation.Curated{{ID: "c1", Questions: []string{"q"}, Answer: "curated", Status: conversation.CuratedApproved}}); err != nil {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer

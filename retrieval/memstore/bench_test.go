@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/ingest"
 	"github.com/civicbot/civicbot/ingest/tfda"
 	"github.com/civicbot/civicbot/retrieval"
@@ -60,7 +61,7 @@ func benchData(b *testing.B) []*ingest.Batch {
 		c := *bt
 		out[i] = &c
 		for _, r := range bt.Records {
-			if r.Dataset == ingest.DatasetDrug {
+			if r.Dataset == corpus.DatasetDrug {
 				used[r.Key] = true
 			}
 		}

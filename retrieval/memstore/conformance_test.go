@@ -5,7 +5,7 @@ import (
 	"log/slog"
 	"testing"
 
-	"github.com/civicbot/civicbot/bot/bottest"
+	"github.com/civicbot/civicbot/conversation/conversationtest"
 	"github.com/civicbot/civicbot/ingest"
 	"github.com/civicbot/civicbot/retrieval/hashembed"
 	"github.com/civicbot/civicbot/retrieval/memstore"
@@ -37,8 +37,8 @@ func TestConformance(t *testing.T) {
 	retrievaltest.Run(t, func(t *testing.T) retrievaltest.Store { return conformant{openEmpty(t)} })
 }
 
-func TestBotConformance(t *testing.T) {
-	bottest.Run(t, func(t *testing.T) bottest.Store { return openEmpty(t) })
+func TestConversationConformance(t *testing.T) {
+	conversationtest.Run(t, func(t *testing.T) conversationtest.Store { return openEmpty(t) })
 }
 
 func TestFlagConformance(t *testing.T) {

@@ -11,14 +11,17 @@ import (
 	"strings"
 	"time"
 
-	"github.com/civicbot/civicbot/bot"
-	"github.com/civicbot/civicbot/ingest"
+	"github.com/civicbot/civicbot/conversation"
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/retrieval"
 	"github.com/civicbot/civicbot/staff"
 	bolt "go.etcd.io/bbolt"
 )
 
-var _ bot.Store = (*Store)(nil)
+var (
+	_ retrieval.Getter   = (*Store)(nil)
+	_ conversation.Store = (*Store)(nil)
+)
 
 // Get returns one document with its whole body; retrieval.ErrNotFound when there is
 // none or it is suppressed.
@@ -34,7 +37,7 @@ func (s *Store) Get(ctx context.Context, dataset, key string) (retrieval.Hit, er
 		if err != nil {
 			return err
 		}
-		if row.Status == string(ingest.StatusSuppressed) || row.Status == string(ingest.StatusFlagged) {
+		if row.Status == string(corpus.StatusSuppressed) || row.Status == string(corpus.StatusFlagged) {
 			return retrieval.ErrNotFound
 		}
 		h = newDoc(cleanText(dataset), cleanText(key), row, "").hit()
@@ -54,27 +57,27 @@ func (s *Store) Get(ctx context.Context, dataset, key string) (retrieval.Hit, er
 
 // turnRow is a stored message, keyed by its id.
 type turnRow struct {
-	Session  string       `json:"session_id"`
-	Channel  string       `json:"channel"`
-	Question string       `json:"question"`
-	Answer   string       `json:"answer"`
-	Mode     string       `json:"mode"`
-	Sources  []bot.Source `json:"sources"`
-	Topic    *bot.Topic   `json:"topic,omitempty"`
-	Fallback string       `json:"fallback,omitempty"`
-	Created  int64        `json:"created_at"` // microseconds since 1970
+	Session  string                `json:"session_id"`
+	Channel  string                `json:"channel"`
+	Question string                `json:"question"`
+	Answer   string                `json:"answer"`
+	Mode     string                `json:"mode"`
+	Sources  []conversation.Source `json:"sources"`
+	Topic    *conversation.Topic   `json:"topic,omitempty"`
+	Fallback string                `json:"fallback,omitempty"`
+	Created  int64                 `json:"created_at"` // microseconds since 1970
 }
 
-func (r turnRow) turn(id string) bot.Turn {
-	return bot.Turn{MessageID: id, SessionID: r.Session, Channel: r.Channel, Question: r.Question, Answer: r.Answer,
-		Mode: bot.Mode(r.Mode), Sources: nonNil(r.Sources), Topic: r.Topic, Fallback: r.Fallback, CreatedAt: time.UnixMicro(r.Created)}
+func (r turnRow) turn(id string) conversation.Turn {
+	return conversation.Turn{MessageID: id, SessionID: r.Session, Channel: r.Channel, Question: r.Question, Answer: r.Answer,
+		Mode: conversation.Mode(r.Mode), Sources: nonNil(r.Sources), Topic: r.Topic, Fallback: r.Fallback, CreatedAt: time.UnixMicro(r.Created)}
 }
 
 // errDuplicateMessage is returned when a message id is saved twice.
 var errDuplicateMessage = errors.New("a message with this id is already stored")
 
 // SaveTurn stores an answered message. A message id is stored once.
-func (s *Store) SaveTurn(ctx context.Context, t bot.Turn) error {
+func (s *Store) SaveTurn(ctx context.Context, t conversation.Turn) error {
 	created := t.CreatedAt
 	if created.IsZero() {
 		created = time.Now()
@@ -123,12 +126,12 @@ func timeKey(at time.Time, id string) []byte { return append(appendTime(nil, at)
 
 // RecentTurns returns the last n turns of a session made at or after since, oldest
 // first.
-func (s *Store) RecentTurns(ctx context.Context, session string, n int, since time.Time) ([]bot.Turn, error) {
+func (s *Store) RecentTurns(ctx context.Context, session string, n int, since time.Time) ([]conversation.Turn, error) {
 	session = cleanText(session)
 	if session == "" || n <= 0 {
 		return nil, nil
 	}
-	var out []bot.Turn
+	var out []conversation.Turn
 	err := s.view(func(tx *bolt.Tx) error {
 		prefix := appendKey(nil, session)
 		from := since.UnixMicro()
@@ -168,31 +171,31 @@ func (s *Store) RecentTurns(ctx context.Context, session string, n int, since ti
 	return out, nil
 }
 
-func readTurn(msgs *bolt.Bucket, id string) (bot.Turn, error) {
+func readTurn(msgs *bolt.Bucket, id string) (conversation.Turn, error) {
 	v := msgs.Get([]byte(id))
 	if v == nil {
-		return bot.Turn{}, retrieval.ErrNotFound
+		return conversation.Turn{}, conversation.ErrNotFound
 	}
 	var row turnRow
 	if err := json.Unmarshal(v, &row); err != nil {
-		return bot.Turn{}, fmt.Errorf("message %s: %w", id, err)
+		return conversation.Turn{}, fmt.Errorf("message %s: %w", id, err)
 	}
 	return row.turn(id), nil
 }
 
-// Turn returns one stored message; retrieval.ErrNotFound when there is none.
-func (s *Store) Turn(ctx context.Context, id string) (bot.Turn, error) {
-	var t bot.Turn
+// Turn returns one stored message; conversation.ErrNotFound when there is none.
+func (s *Store) Turn(ctx context.Context, id string) (conversation.Turn, error) {
+	var t conversation.Turn
 	err := s.view(func(tx *bolt.Tx) error {
 		var err error
 		t, err = readTurn(tx.Bucket(bucketMessages), cleanText(id))
 		return err
 	})
-	if errors.Is(err, retrieval.ErrNotFound) {
-		return bot.Turn{}, retrieval.ErrNotFound
+	if errors.Is(err, conversation.ErrNotFound) {
+		return conversation.Turn{}, conversation.ErrNotFound
 	}
 	if err != nil {
-		return bot.Turn{}, fmt.Errorf("memstore: turn: %w", err)
+		return conversation.Turn{}, fmt.Errorf("memstore: turn: %w", err)
 	}
 	return t, nil
 }
@@ -304,27 +307,27 @@ func (s *Store) PurgeTurns(ctx context.Context, before time.Time) (int64, error)
 
 // curatedRow is a curated answer, keyed by its id.
 type curatedRow struct {
-	Questions []string     `json:"questions"`
-	Answer    string       `json:"answer"`
-	Sources   []bot.Source `json:"sources"`
-	Status    string       `json:"status"`
-	ExpiresAt time.Time    `json:"expires_at,omitzero"`
-	Hits      int64        `json:"hits"`
-	UpdatedAt time.Time    `json:"updated_at"`
-	Author    string       `json:"author,omitempty"`
-	Approver  string       `json:"approved_by,omitempty"`
+	Questions []string              `json:"questions"`
+	Answer    string                `json:"answer"`
+	Sources   []conversation.Source `json:"sources"`
+	Status    string                `json:"status"`
+	ExpiresAt time.Time             `json:"expires_at,omitzero"`
+	Hits      int64                 `json:"hits"`
+	UpdatedAt time.Time             `json:"updated_at"`
+	Author    string                `json:"author,omitempty"`
+	Approver  string                `json:"approved_by,omitempty"`
 }
 
 // CuratedAnswers returns every curated answer, whatever its status, by id.
-func (s *Store) CuratedAnswers(ctx context.Context) ([]bot.Curated, error) {
-	var out []bot.Curated
+func (s *Store) CuratedAnswers(ctx context.Context) ([]conversation.Curated, error) {
+	var out []conversation.Curated
 	err := s.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketCurated).ForEach(func(k, v []byte) error {
 			var row curatedRow
 			if err := json.Unmarshal(v, &row); err != nil {
 				return fmt.Errorf("curated answer %s: %w", k, err)
 			}
-			out = append(out, bot.Curated{ID: string(k), Questions: nonNil(row.Questions), Answer: row.Answer, Sources: nonNil(row.Sources),
+			out = append(out, conversation.Curated{ID: string(k), Questions: nonNil(row.Questions), Answer: row.Answer, Sources: nonNil(row.Sources),
 				Status: row.Status, ExpiresAt: row.ExpiresAt, Hits: row.Hits, Author: row.Author, ApprovedBy: row.Approver})
 			return nil
 		})
@@ -337,10 +340,10 @@ func (s *Store) CuratedAnswers(ctx context.Context) ([]bot.Curated, error) {
 
 // PutCurated inserts or replaces curated answers by id, in one transaction. Hit counts
 // are kept.
-func (s *Store) PutCurated(ctx context.Context, cs []bot.Curated) error {
+func (s *Store) PutCurated(ctx context.Context, cs []conversation.Curated) error {
 	for _, c := range cs {
 		switch c.Status {
-		case bot.CuratedDraft, bot.CuratedApproved, bot.CuratedRetired:
+		case conversation.CuratedDraft, conversation.CuratedApproved, conversation.CuratedRetired:
 		default:
 			return fmt.Errorf("memstore: put curated %s: status %q is not draft, approved or retired", c.ID, c.Status)
 		}
@@ -412,9 +415,9 @@ type feedbackRow struct {
 }
 
 // SaveFeedback stores a rating of a message, replacing an earlier one;
-// bot.ErrUnknownMessage when there is no such message.
-func (s *Store) SaveFeedback(ctx context.Context, f bot.Feedback) error {
-	if f.Rating != bot.RatingUp && f.Rating != bot.RatingDown {
+// conversation.ErrUnknownMessage when there is no such message.
+func (s *Store) SaveFeedback(ctx context.Context, f conversation.Feedback) error {
+	if f.Rating != conversation.RatingUp && f.Rating != conversation.RatingDown {
 		return fmt.Errorf("memstore: save feedback: rating %q is not up or down", f.Rating)
 	}
 	created := f.CreatedAt
@@ -428,12 +431,12 @@ func (s *Store) SaveFeedback(ctx context.Context, f bot.Feedback) error {
 	}
 	err = s.batch(func(tx *bolt.Tx) error {
 		if id == "" || tx.Bucket(bucketMessages).Get([]byte(id)) == nil {
-			return bot.ErrUnknownMessage
+			return conversation.ErrUnknownMessage
 		}
 		return tx.Bucket(bucketFeedback).Put([]byte(id), v)
 	})
-	if errors.Is(err, bot.ErrUnknownMessage) {
-		return bot.ErrUnknownMessage
+	if errors.Is(err, conversation.ErrUnknownMessage) {
+		return conversation.ErrUnknownMessage
 	}
 	if err != nil {
 		return fmt.Errorf("memstore: save feedback: %w", err)
@@ -441,13 +444,13 @@ func (s *Store) SaveFeedback(ctx context.Context, f bot.Feedback) error {
 	return nil
 }
 
-// Feedback returns the rating of a message; retrieval.ErrNotFound when it has none.
-func (s *Store) Feedback(ctx context.Context, messageID string) (bot.Feedback, error) {
-	f := bot.Feedback{MessageID: messageID}
+// Feedback returns the rating of a message; conversation.ErrNotFound when it has none.
+func (s *Store) Feedback(ctx context.Context, messageID string) (conversation.Feedback, error) {
+	f := conversation.Feedback{MessageID: messageID}
 	err := s.view(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketFeedback).Get([]byte(cleanText(messageID)))
 		if v == nil {
-			return retrieval.ErrNotFound
+			return conversation.ErrNotFound
 		}
 		var row feedbackRow
 		if err := json.Unmarshal(v, &row); err != nil {
@@ -456,8 +459,8 @@ func (s *Store) Feedback(ctx context.Context, messageID string) (bot.Feedback, e
 		f.Rating, f.Comment, f.CreatedAt = row.Rating, row.Comment, time.UnixMicro(row.Created)
 		return nil
 	})
-	if errors.Is(err, retrieval.ErrNotFound) {
-		return f, retrieval.ErrNotFound
+	if errors.Is(err, conversation.ErrNotFound) {
+		return f, conversation.ErrNotFound
 	}
 	if err != nil {
 		return f, fmt.Errorf("memstore: feedback: %w", err)

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/ingest"
 	"github.com/civicbot/civicbot/retrieval"
 	bolt "go.etcd.io/bbolt"
@@ -48,7 +49,7 @@ func screen(tx *bolt.Tx, d ingest.Document, row *docRow, opt ingest.SyncOptions,
 	if err != nil {
 		return err
 	}
-	row.Status = string(ingest.StatusFlagged)
+	row.Status = string(corpus.StatusFlagged)
 	return b.Put(k, v)
 }
 
@@ -77,7 +78,7 @@ func (s *Store) Flagged(ctx context.Context) ([]ingest.Flag, error) {
 			if err := json.Unmarshal(v, &f); err != nil {
 				return err
 			}
-			if row.Status != string(ingest.StatusFlagged) || row.Hash != f.Hash {
+			if row.Status != string(corpus.StatusFlagged) || row.Hash != f.Hash {
 				return nil
 			}
 			parts, _, ok := splitKey(k, 2)
@@ -123,14 +124,14 @@ func (s *Store) Release(ctx context.Context, dataset, key string) (ingest.Flag, 
 		if err != nil {
 			return err
 		}
-		if row.Status != string(ingest.StatusFlagged) {
+		if row.Status != string(corpus.StatusFlagged) {
 			return ingest.ErrNotFlagged
 		}
 		b, err := tx.CreateBucketIfNotExists(bucketFlags)
 		if err != nil {
 			return err
 		}
-		f := flagRow{Hash: row.Hash, Status: string(ingest.StatusActive), FlaggedAt: time.Now().UTC()}
+		f := flagRow{Hash: row.Hash, Status: string(corpus.StatusActive), FlaggedAt: time.Now().UTC()}
 		if fv := b.Get(k); fv != nil {
 			if err := json.Unmarshal(fv, &f); err != nil {
 				return err

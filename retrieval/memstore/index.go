@@ -18,7 +18,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/civicbot/civicbot/ingest"
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/retrieval"
 	bolt "go.etcd.io/bbolt"
 )
@@ -76,7 +76,7 @@ func newDoc(dataset, key string, row docRow, snippet string) *doc {
 	if i := strings.IndexAny(key, "0123456789"); i >= 0 {
 		d.keyPrefix = key[:i]
 	}
-	if dataset == ingest.DatasetDrug {
+	if dataset == corpus.DatasetDrug {
 		d.name = drugName(row.Title)
 	}
 	return d
@@ -394,7 +394,7 @@ func (ix *index) indexDoc(slot int32, d *doc) {
 	}
 	add(ix.byKey, d.key)
 	add(ix.byTitle, d.title)
-	if d.dataset == ingest.DatasetDrug {
+	if d.dataset == corpus.DatasetDrug {
 		add(ix.byName, d.name)
 		add(ix.bySerial, d.serial)
 	}
@@ -414,7 +414,7 @@ func (ix *index) unindexDoc(slot int32, d *doc) {
 	}
 	del(ix.byKey, d.key)
 	del(ix.byTitle, d.title)
-	if d.dataset == ingest.DatasetDrug {
+	if d.dataset == corpus.DatasetDrug {
 		del(ix.byName, d.name)
 		del(ix.bySerial, d.serial)
 	}

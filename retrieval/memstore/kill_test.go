@@ -13,7 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/conversation"
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/ingest"
 	"github.com/civicbot/civicbot/retrieval/memstore"
 	"github.com/civicbot/civicbot/retrieval/retrievaltest"
@@ -73,13 +74,13 @@ func helperTurns(dir string) {
 		wg.Go(func() {
 			for i := 0; ; i++ {
 				id := fmt.Sprintf("w%d-%06d", w, i)
-				t := bot.Turn{MessageID: id, SessionID: fmt.Sprintf("s%d", w), Channel: "web", Question: "問題 " + id,
-					Answer: strings.Repeat("回答", 200), Mode: bot.ModeExtractive}
+				t := conversation.Turn{MessageID: id, SessionID: fmt.Sprintf("s%d", w), Channel: "web", Question: "問題 " + id,
+					Answer: strings.Repeat("回答", 200), Mode: conversation.ModeExtractive}
 				if err := s.SaveTurn(context.Background(), t); err != nil {
 					helperFail(err)
 				}
 				if i%10 == 0 {
-					if err := s.SaveFeedback(context.Background(), bot.Feedback{MessageID: id, Rating: bot.RatingUp}); err != nil {
+					if err := s.SaveFeedback(context.Background(), conversation.Feedback{MessageID: id, Rating: conversation.RatingUp}); err != nil {
 						helperFail(err)
 					}
 				}
@@ -145,7 +146,7 @@ func TestKilledWhileSavingTurnsLosesNothingAcknowledged(t *testing.T) {
 		}
 	}
 	// The store takes writes again.
-	if err := s.SaveTurn(t.Context(), bot.Turn{MessageID: "after", SessionID: "s0", Channel: "web", Mode: bot.ModeExtractive}); err != nil {
+	if err := s.SaveTurn(t.Context(), conversation.Turn{MessageID: "after", SessionID: "s0", Channel: "web", Mode: conversation.ModeExtractive}); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("%d acknowledged turns, all kept", len(acked))
@@ -210,7 +211,7 @@ func storedVersion(t *testing.T, dir string) string {
 	docs, _ := s.Size()
 	count := map[string]int{}
 	for _, r := range licences(docs) {
-		h, err := s.Get(t.Context(), ingest.DatasetDrug, r.Key)
+		h, err := s.Get(t.Context(), corpus.DatasetDrug, r.Key)
 		if err != nil {
 			count["missing"]++
 			continue

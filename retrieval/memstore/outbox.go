@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/conversation"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -16,6 +16,8 @@ import (
 // answers until delivered, claimed under a lease. One process opens the file, but
 // leases still matter: a process killed without releasing its items leaves them to
 // the next one once their leases end.
+
+var _ conversation.Outbox = (*Store)(nil)
 
 // outboxRow is an outbox item as the file keeps it.
 type outboxRow struct {
@@ -33,15 +35,15 @@ type outboxRow struct {
 	Claims     int       `json:"claims,omitempty"`
 }
 
-func (r *outboxRow) item() bot.OutboxItem {
-	return bot.OutboxItem{ID: r.ID, Chat: r.Chat, Event: r.Event, Received: r.Received, RetryKey: r.RetryKey,
+func (r *outboxRow) item() conversation.OutboxItem {
+	return conversation.OutboxItem{ID: r.ID, Chat: r.Chat, Event: r.Event, Received: r.Received, RetryKey: r.RetryKey,
 		Answer: r.Answer, Sends: r.Sends, Uncertain: r.Uncertain, NotBefore: r.NotBefore, Claims: r.Claims}
 }
 
 // AcceptEvents records LINE events and puts the new ones in the outbox, in one
 // transaction (committed to disk before it returns): fresh[i] is false when items[i]'s
 // id was recorded before. When it returns an error nothing was recorded.
-func (s *Store) AcceptEvents(ctx context.Context, items []bot.OutboxItem) (fresh []bool, err error) {
+func (s *Store) AcceptEvents(ctx context.Context, items []conversation.OutboxItem) (fresh []bool, err error) {
 	err = s.batch(func(tx *bolt.Tx) error {
 		fresh = make([]bool, len(items))
 		seen, box, ids := tx.Bucket(bucketLine), tx.Bucket(bucketOutbox), tx.Bucket(bucketOutboxIDs)
@@ -89,11 +91,11 @@ func putRow(box *bolt.Bucket, seq uint64, r *outboxRow) error {
 
 // ClaimEvents leases up to max outbox items to owner: the oldest item of each chat,
 // when it is not leased to another owner (or its lease expired) and not deferred.
-func (s *Store) ClaimEvents(ctx context.Context, owner string, max int, lease time.Duration) ([]bot.OutboxItem, error) {
+func (s *Store) ClaimEvents(ctx context.Context, owner string, max int, lease time.Duration) ([]conversation.OutboxItem, error) {
 	if max <= 0 || lease <= 0 {
 		return nil, errors.New("memstore: claim line events: want a positive count and lease")
 	}
-	var out []bot.OutboxItem
+	var out []conversation.OutboxItem
 	err := s.update(func(tx *bolt.Tx) error {
 		out = out[:0]
 		box := tx.Bucket(bucketOutbox)
@@ -133,19 +135,19 @@ func (s *Store) held(owner, id string, fn func(r *outboxRow) (keep bool)) error 
 		key := []byte(cleanText(id))
 		seqb := ids.Get(key)
 		if seqb == nil {
-			return bot.ErrLeaseLost
+			return conversation.ErrLeaseLost
 		}
 		seq := binary.BigEndian.Uint64(seqb)
 		var r outboxRow
 		v := box.Get(u64(seq))
 		if v == nil {
-			return bot.ErrLeaseLost
+			return conversation.ErrLeaseLost
 		}
 		if err := json.Unmarshal(v, &r); err != nil {
 			return err
 		}
 		if r.Owner != owner {
-			return bot.ErrLeaseLost
+			return conversation.ErrLeaseLost
 		}
 		if fn(&r) {
 			return putRow(box, seq, &r)
@@ -158,8 +160,8 @@ func (s *Store) held(owner, id string, fn func(r *outboxRow) (keep bool)) error 
 }
 
 // SaveEvent records what a worker did with an item it holds; release ends the lease.
-// bot.ErrLeaseLost when owner no longer holds it.
-func (s *Store) SaveEvent(ctx context.Context, owner string, it bot.OutboxItem, release bool) error {
+// conversation.ErrLeaseLost when owner no longer holds it.
+func (s *Store) SaveEvent(ctx context.Context, owner string, it conversation.OutboxItem, release bool) error {
 	err := s.held(owner, it.ID, func(r *outboxRow) bool {
 		r.Answer, r.Sends, r.Uncertain, r.NotBefore = it.Answer, it.Sends, it.Uncertain, it.NotBefore
 		if release {

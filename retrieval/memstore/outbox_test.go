@@ -3,10 +3,10 @@ package memstore_test
 import (
 	"testing"
 
-	"github.com/civicbot/civicbot/bot"
-	"github.com/civicbot/civicbot/bot/bottest"
+	"github.com/civicbot/civicbot/conversation"
+	"github.com/civicbot/civicbot/conversation/conversationtest"
 )
 
 func TestOutboxConformance(t *testing.T) {
-	bottest.RunOutbox(t, func(t *testing.T) bot.Outbox { return openEmpty(t) })
+	conversationtest.RunOutbox(t, func(t *testing.T) conversation.Outbox { return openEmpty(t) })
 }

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/civicbot/civicbot/ingest"
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/retrieval"
 )
 
@@ -52,7 +52,7 @@ func (f filter) admits(d *doc) bool {
 	return d != nil && slices.Contains(f.statuses, d.status) && (f.datasets == nil || slices.Contains(f.datasets, d.dataset))
 }
 
-func (f filter) admitsDrug(d *doc) bool { return f.admits(d) && d.dataset == ingest.DatasetDrug }
+func (f filter) admitsDrug(d *doc) bool { return f.admits(d) && d.dataset == corpus.DatasetDrug }
 
 // Search finds documents as pgstore.Search does: by meaning (an exact scan of the
 // chunk embeddings), by keywords (every term in one chunk; rare terms weighted by
@@ -71,7 +71,7 @@ func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit,
 	}
 	f := filter{statuses: cleanFilter(q.Statuses), datasets: cleanFilter(q.Datasets)}
 	if len(f.statuses) == 0 {
-		f.statuses = []string{string(ingest.StatusActive), string(ingest.StatusCancelled)}
+		f.statuses = []string{string(corpus.StatusActive), string(corpus.StatusCancelled)}
 	}
 	vec, err := s.embedder.EmbedQuery(ctx, text)
 	if err != nil {
@@ -426,7 +426,7 @@ func (ix *index) named(spans []string, f filter) []int32 {
 		if c := cmp.Compare(utf8.RuneCountInString(db.name), utf8.RuneCountInString(da.name)); c != 0 {
 			return c
 		}
-		if c := cmp.Compare(boolRank(da.status == string(ingest.StatusCancelled)), boolRank(db.status == string(ingest.StatusCancelled))); c != 0 {
+		if c := cmp.Compare(boolRank(da.status == string(corpus.StatusCancelled)), boolRank(db.status == string(corpus.StatusCancelled))); c != 0 {
 			return c
 		}
 		if c := cmp.Compare(da.titleRunes, db.titleRunes); c != 0 {

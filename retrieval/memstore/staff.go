@@ -12,7 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/staff"
 	bolt "go.etcd.io/bbolt"
 )
@@ -364,7 +364,7 @@ func (s *Store) Conversations(ctx context.Context, f staff.TurnFilter) ([]staff.
 				f.Rating != "" && rating != f.Rating,
 				f.Channel != "" && t.Channel != f.Channel,
 				text != "" && !strings.Contains(strings.ToLower(t.Question), text),
-				f.Review && (row.Reviewed != "" || (t.Mode != bot.ModeNoAnswer && row.Rating != bot.RatingDown)):
+				f.Review && (row.Reviewed != "" || (t.Mode != conversation.ModeNoAnswer && row.Rating != conversation.RatingDown)):
 				continue
 			}
 			out = append(out, row)

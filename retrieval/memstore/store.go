@@ -4,7 +4,7 @@
 // It holds what retrieval/pgstore holds (sources, records, documents, chunks with
 // their embeddings, ingest runs, conversation turns, curated answers, feedback, LINE
 // event ids) in a bbolt file, dir/civicbot.db, and answers the same questions the
-// same way: it passes the same conformance suites (retrievaltest, bottest), and its
+// same way: it passes the same conformance suites (retrievaltest, conversationtest), and its
 // search has the same legs, weights and fusion as pgstore's.
 //
 // Durability comes from bbolt: every change is one transaction, committed with an

@@ -14,7 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/conversation"
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/ingest"
 	"github.com/civicbot/civicbot/retrieval"
 	"github.com/civicbot/civicbot/retrieval/memstore"
@@ -42,17 +43,17 @@ func open(tb testing.TB, dir string, e *retrievaltest.CountingEmbedder) *memstor
 var snap = time.Date(2026, 9, 29, 0, 0, 0, 0, time.UTC)
 
 func licence(key, name string, cancelled bool) ingest.Record {
-	st := ingest.StatusActive
+	st := corpus.StatusActive
 	if cancelled {
-		st = ingest.StatusCancelled
+		st = corpus.StatusCancelled
 	}
-	return ingest.Record{Dataset: ingest.DatasetDrug, Key: key, Facet: ingest.FacetLicence, Title: name,
+	return ingest.Record{Dataset: corpus.DatasetDrug, Key: key, Facet: corpus.FacetLicence, Title: name,
 		URL: "https://mcp.fda.gov.tw/im_detail_1/" + key, Text: "中文品名：" + name, Status: st,
 		Fields: map[string]any{"name_zh": name}, Snapshot: snap}
 }
 
 func appearance(key, text string) ingest.Record {
-	return ingest.Record{Dataset: ingest.DatasetDrug, Key: key, Facet: ingest.FacetAppearance, Text: text,
+	return ingest.Record{Dataset: corpus.DatasetDrug, Key: key, Facet: corpus.FacetAppearance, Text: text,
 		Fields: map[string]any{"items": []any{map[string]any{"mark1": text}}}, Snapshot: snap}
 }
 
@@ -146,7 +147,7 @@ func TestSync(t *testing.T) {
 		if st.Documents != 1 || st.Changed != 1 {
 			t.Fatalf("stats %+v", st)
 		}
-		h, err := s.Get(ctx, ingest.DatasetDrug, rs[3].Key)
+		h, err := s.Get(ctx, corpus.DatasetDrug, rs[3].Key)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -167,7 +168,7 @@ func TestSync(t *testing.T) {
 		if st.Changed != 1 || st.Documents != 30 {
 			t.Fatalf("stats %+v", st)
 		}
-		h, err := s.Get(ctx, ingest.DatasetDrug, rs[3].Key)
+		h, err := s.Get(ctx, corpus.DatasetDrug, rs[3].Key)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -182,7 +183,7 @@ func TestSync(t *testing.T) {
 		if st.Removed != 1 || st.Documents != 29 {
 			t.Fatalf("stats %+v", st)
 		}
-		if _, err := s.Get(ctx, ingest.DatasetDrug, rs[29].Key); !errors.Is(err, retrieval.ErrNotFound) {
+		if _, err := s.Get(ctx, corpus.DatasetDrug, rs[29].Key); !errors.Is(err, retrieval.ErrNotFound) {
 			t.Errorf("removed licence: %v", err)
 		}
 		if found(t, s, rs[29].Key, rs[29].Key) {
@@ -194,7 +195,7 @@ func TestSync(t *testing.T) {
 		if st.Removed != 0 || st.Changed != 1 {
 			t.Errorf("removing a facet: %+v", st)
 		}
-		h, err := s.Get(ctx, ingest.DatasetDrug, rs[3].Key)
+		h, err := s.Get(ctx, corpus.DatasetDrug, rs[3].Key)
 		if err != nil || h.Facets["appearance"] == nil || h.Facets["licence"] != nil {
 			t.Errorf("document should remain with its appearance facet only: %+v %v", h.Facets, err)
 		}
@@ -226,13 +227,13 @@ func TestSync(t *testing.T) {
 	var current []ingest.Record
 	t.Run("suppression survives re-ingest", func(t *testing.T) {
 		key := rs[1].Key
-		if err := s.SetStatus(ctx, ingest.DatasetDrug, key, ingest.StatusSuppressed); err != nil {
+		if err := s.SetStatus(ctx, corpus.DatasetDrug, key, corpus.StatusSuppressed); err != nil {
 			t.Fatal(err)
 		}
 		if found(t, s, key, key) {
 			t.Error("a suppressed document is found by search")
 		}
-		if _, err := s.Get(ctx, ingest.DatasetDrug, key); !errors.Is(err, retrieval.ErrNotFound) {
+		if _, err := s.Get(ctx, corpus.DatasetDrug, key); !errors.Is(err, retrieval.ErrNotFound) {
 			t.Errorf("Get of a suppressed document: %v", err)
 		}
 		next := append(slices.Clone(rs[:3]), rs[4:29]...)
@@ -246,16 +247,16 @@ func TestSync(t *testing.T) {
 		if found(t, s, key, key) {
 			t.Error("a suppressed document is found after re-ingest")
 		}
-		if err := s.SetStatus(ctx, ingest.DatasetDrug, key, ingest.StatusActive); err != nil {
+		if err := s.SetStatus(ctx, corpus.DatasetDrug, key, corpus.StatusActive); err != nil {
 			t.Fatal(err)
 		}
 		if !found(t, s, key, key) {
 			t.Error("a restored document is not found")
 		}
-		if err := s.SetStatus(ctx, ingest.DatasetDrug, "no such key", ingest.StatusSuppressed); !errors.Is(err, retrieval.ErrNotFound) {
+		if err := s.SetStatus(ctx, corpus.DatasetDrug, "no such key", corpus.StatusSuppressed); !errors.Is(err, retrieval.ErrNotFound) {
 			t.Errorf("SetStatus(unknown) = %v", err)
 		}
-		if err := s.SetStatus(ctx, ingest.DatasetDrug, key, "deleted"); err == nil {
+		if err := s.SetStatus(ctx, corpus.DatasetDrug, key, "deleted"); err == nil {
 			t.Error("SetStatus accepted an unknown status")
 		}
 	})
@@ -324,7 +325,7 @@ func TestSyncCancelledKeepsOldData(t *testing.T) {
 	e.Before = nil
 	check := func(s *memstore.Store) {
 		t.Helper()
-		h, err := s.Get(ctx, ingest.DatasetDrug, old[5].Key)
+		h, err := s.Get(ctx, corpus.DatasetDrug, old[5].Key)
 		if err != nil || strings.Contains(h.Body, "新版") {
 			t.Fatalf("a cancelled run changed a document: %v %q", err, h.Body)
 		}
@@ -426,7 +427,7 @@ func TestClosed(t *testing.T) {
 	if _, err := s.Search(ctx, retrieval.Query{Text: "x"}); !errors.Is(err, memstore.ErrClosed) {
 		t.Errorf("Search after Close = %v", err)
 	}
-	if err := s.SaveTurn(ctx, bot.Turn{MessageID: "m"}); !errors.Is(err, memstore.ErrClosed) {
+	if err := s.SaveTurn(ctx, conversation.Turn{MessageID: "m"}); !errors.Is(err, memstore.ErrClosed) {
 		t.Errorf("SaveTurn after Close = %v", err)
 	}
 	if _, err := s.Sync(ctx, nil, ingest.SyncOptions{}); !errors.Is(err, memstore.ErrClosed) {
@@ -507,7 +508,7 @@ func TestRestartSameResults(t *testing.T) {
 	if _, err := s.Sync(ctx, []*ingest.Batch{&fewer}, ingest.SyncOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SetStatus(ctx, fewer.Records[1].Dataset, fewer.Records[1].Key, ingest.StatusSuppressed); err != nil {
+	if err := s.SetStatus(ctx, fewer.Records[1].Dataset, fewer.Records[1].Key, corpus.StatusSuppressed); err != nil {
 		t.Fatal(err)
 	}
 	changed := searchAll(t, s, queries)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/ingest"
 	bolt "go.etcd.io/bbolt"
 )
@@ -295,7 +296,7 @@ func compose(tx *bolt.Tx, keys []docKey, inRun map[docKey][]ingest.Record, runSo
 				return fmt.Errorf("record %s/%s of %s: %w", k.dataset, k.key, source, err)
 			}
 			r := ingest.Record{Dataset: k.dataset, Key: k.key, Facet: facet, Title: row.Title, URL: row.URL, Text: row.Body,
-				Status: ingest.Status(row.Status), Date: row.Date, Snapshot: sources[source].Snapshot}
+				Status: corpus.Status(row.Status), Date: row.Date, Snapshot: sources[source].Snapshot}
 			if len(row.Fields) > 0 {
 				if err := json.Unmarshal(row.Fields, &r.Fields); err != nil {
 					return fmt.Errorf("record %s/%s of %s: %w", k.dataset, k.key, source, err)
@@ -490,11 +491,11 @@ func (s *Store) commit(ctx context.Context, p *plan, batches []*ingest.Batch, st
 					}
 				}
 				// Staff suppression outlives re-ingest.
-				if w.old.Status == string(ingest.StatusSuppressed) {
+				if w.old.Status == string(corpus.StatusSuppressed) {
 					row.Status = w.old.Status
 				}
 			}
-			if row.Status != string(ingest.StatusSuppressed) {
+			if row.Status != string(corpus.StatusSuppressed) {
 				if err := screen(tx, w.doc, &row, p.opt, now); err != nil {
 					return err
 				}

@@ -7,14 +7,15 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/retrieval"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
 var (
-	_ bot.Store = (*Store)(nil)
+	_ retrieval.Getter   = (*Store)(nil)
+	_ conversation.Store = (*Store)(nil)
 )
 
 // Get returns one document with its whole body.
@@ -47,7 +48,7 @@ func (s *Store) Get(ctx context.Context, dataset, key string) (retrieval.Hit, er
 }
 
 // SaveTurn stores an answered message.
-func (s *Store) SaveTurn(ctx context.Context, t bot.Turn) error {
+func (s *Store) SaveTurn(ctx context.Context, t conversation.Turn) error {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	const q = `INSERT INTO messages (id, session_id, channel, question, answer, mode, sources, topic, fallback, created_at)
@@ -73,7 +74,7 @@ func (s *Store) SaveTurn(ctx context.Context, t bot.Turn) error {
 }
 
 // RecentTurns returns the last n turns of a session made after since, oldest first.
-func (s *Store) RecentTurns(ctx context.Context, session string, n int, since time.Time) ([]bot.Turn, error) {
+func (s *Store) RecentTurns(ctx context.Context, session string, n int, since time.Time) ([]conversation.Turn, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	if session == "" || n <= 0 {
@@ -96,42 +97,42 @@ func (s *Store) RecentTurns(ctx context.Context, session string, n int, since ti
 }
 
 // Turn returns one stored message.
-func (s *Store) Turn(ctx context.Context, id string) (bot.Turn, error) {
+func (s *Store) Turn(ctx context.Context, id string) (conversation.Turn, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	const q = `SELECT id, session_id, channel, question, answer, mode, sources, topic, fallback, created_at
 		FROM messages WHERE id = $1`
 	rows, err := s.pool.Query(ctx, q, cleanText(id))
 	if err != nil {
-		return bot.Turn{}, fmt.Errorf("pgstore: turn: %w", err)
+		return conversation.Turn{}, fmt.Errorf("pgstore: turn: %w", err)
 	}
 	turns, err := scanTurns(rows)
 	if err != nil {
-		return bot.Turn{}, fmt.Errorf("pgstore: turn: %w", err)
+		return conversation.Turn{}, fmt.Errorf("pgstore: turn: %w", err)
 	}
 	if len(turns) == 0 {
-		return bot.Turn{}, retrieval.ErrNotFound
+		return conversation.Turn{}, conversation.ErrNotFound
 	}
 	return turns[0], nil
 }
 
-func scanTurns(rows pgx.Rows) ([]bot.Turn, error) {
+func scanTurns(rows pgx.Rows) ([]conversation.Turn, error) {
 	var (
-		out            []bot.Turn
-		t              bot.Turn
+		out            []conversation.Turn
+		t              conversation.Turn
 		mode           string
 		sources, topic []byte
 	)
 	_, err := pgx.ForEachRow(rows, []any{&t.MessageID, &t.SessionID, &t.Channel, &t.Question, &t.Answer, &mode, &sources, &topic, &t.Fallback, &t.CreatedAt}, func() error {
 		turn := t
-		turn.Mode = bot.Mode(mode)
+		turn.Mode = conversation.Mode(mode)
 		turn.Sources = nil
 		turn.Topic = nil
 		if err := json.Unmarshal(sources, &turn.Sources); err != nil {
 			return err
 		}
 		if len(topic) > 0 {
-			turn.Topic = new(bot.Topic)
+			turn.Topic = new(conversation.Topic)
 			if err := json.Unmarshal(topic, turn.Topic); err != nil {
 				return err
 			}
@@ -186,7 +187,7 @@ func (s *Store) PurgeTurns(ctx context.Context, before time.Time) (int64, error)
 }
 
 // CuratedAnswers returns every curated answer, whatever its status.
-func (s *Store) CuratedAnswers(ctx context.Context) ([]bot.Curated, error) {
+func (s *Store) CuratedAnswers(ctx context.Context) ([]conversation.Curated, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	const q = `SELECT id, questions, answer, sources, status, expires_at, hits, author, approved_by FROM curated_answers ORDER BY id`
@@ -195,8 +196,8 @@ func (s *Store) CuratedAnswers(ctx context.Context) ([]bot.Curated, error) {
 		return nil, fmt.Errorf("pgstore: curated answers: %w", err)
 	}
 	var (
-		out     []bot.Curated
-		c       bot.Curated
+		out     []conversation.Curated
+		c       conversation.Curated
 		sources []byte
 		expires *time.Time
 	)
@@ -217,7 +218,7 @@ func (s *Store) CuratedAnswers(ctx context.Context) ([]bot.Curated, error) {
 
 // PutCurated inserts or replaces curated answers by id, in one transaction. Hit counts
 // are kept.
-func (s *Store) PutCurated(ctx context.Context, cs []bot.Curated) error {
+func (s *Store) PutCurated(ctx context.Context, cs []conversation.Curated) error {
 	const q = `INSERT INTO curated_answers (id, questions, answer, sources, status, expires_at, author, approved_by, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
 		ON CONFLICT (id) DO UPDATE SET questions = $2, answer = $3, sources = $4, status = $5, expires_at = $6,
@@ -254,8 +255,8 @@ func nonNil[T any](s []T) []T {
 }
 
 // SaveFeedback stores a rating of a message, replacing an earlier one;
-// bot.ErrUnknownMessage when there is no such message.
-func (s *Store) SaveFeedback(ctx context.Context, f bot.Feedback) error {
+// conversation.ErrUnknownMessage when there is no such message.
+func (s *Store) SaveFeedback(ctx context.Context, f conversation.Feedback) error {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	const q = `INSERT INTO feedback (message_id, rating, comment, created_at) VALUES ($1, $2, $3, $4)
@@ -267,7 +268,7 @@ func (s *Store) SaveFeedback(ctx context.Context, f bot.Feedback) error {
 	_, err := s.pool.Exec(ctx, q, cleanText(f.MessageID), f.Rating, cleanText(f.Comment), created)
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "23503" { // foreign_key_violation
-		return bot.ErrUnknownMessage
+		return conversation.ErrUnknownMessage
 	}
 	if err != nil {
 		return writeError("save feedback", err)
@@ -275,14 +276,14 @@ func (s *Store) SaveFeedback(ctx context.Context, f bot.Feedback) error {
 	return nil
 }
 
-// Feedback returns the rating of a message; retrieval.ErrNotFound when it has none.
-func (s *Store) Feedback(ctx context.Context, messageID string) (bot.Feedback, error) {
+// Feedback returns the rating of a message; conversation.ErrNotFound when it has none.
+func (s *Store) Feedback(ctx context.Context, messageID string) (conversation.Feedback, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	f := bot.Feedback{MessageID: messageID}
+	f := conversation.Feedback{MessageID: messageID}
 	err := s.pool.QueryRow(ctx, `SELECT rating, comment, created_at FROM feedback WHERE message_id = $1`, cleanText(messageID)).Scan(&f.Rating, &f.Comment, &f.CreatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return f, retrieval.ErrNotFound
+		return f, conversation.ErrNotFound
 	}
 	if err != nil {
 		return f, fmt.Errorf("pgstore: feedback: %w", err)

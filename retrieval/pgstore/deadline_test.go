@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/retrieval"
 	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
 	"github.com/civicbot/civicbot/retrieval/retrievaltest"
@@ -61,12 +61,12 @@ func TestServingLimits(t *testing.T) {
 			return err
 		},
 		"save turn": func(ctx context.Context) error {
-			return p.SaveTurn(ctx, bot.Turn{MessageID: "m1", Mode: bot.ModeNoAnswer})
+			return p.SaveTurn(ctx, conversation.Turn{MessageID: "m1", Mode: conversation.ModeNoAnswer})
 		},
 		"recent turns": func(ctx context.Context) error { _, err := p.RecentTurns(ctx, "s", 3, time.Time{}); return err },
 		"mark event":   func(ctx context.Context) error { _, err := p.MarkEvent(ctx, "ev1"); return err },
 		"save feedback": func(ctx context.Context) error {
-			return p.SaveFeedback(ctx, bot.Feedback{MessageID: "m1", Rating: bot.RatingUp})
+			return p.SaveFeedback(ctx, conversation.Feedback{MessageID: "m1", Rating: conversation.RatingUp})
 		},
 		"ready": func(ctx context.Context) error { return p.Ready(ctx) },
 	}

@@ -6,18 +6,19 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/ingest"
 	"github.com/civicbot/civicbot/retrieval"
 	"github.com/jackc/pgx/v5"
 )
 
 // screen holds back the documents about to be written that ingest.Screen flags (their
-// Status becomes ingest.StatusFlagged), unless staff released that very content.
+// Status becomes corpus.StatusFlagged), unless staff released that very content.
 func screen(ctx context.Context, tx pgx.Tx, docs []ingest.Document, opt ingest.SyncOptions) error {
 	var flagged []int
 	reasons := map[int]string{}
 	for i, d := range docs {
-		if d.Status == ingest.StatusSuppressed {
+		if d.Status == corpus.StatusSuppressed {
 			continue
 		}
 		if r := ingest.Screen(d, opt.Allow); r != "" {
@@ -60,7 +61,7 @@ func screen(ctx context.Context, tx pgx.Tx, docs []ingest.Document, opt ingest.S
 		if _, err := tx.Exec(ctx, hold, d.Dataset, d.Key, d.Hash, string(d.Status), reasons[i]); err != nil {
 			return fmt.Errorf("pgstore: screen: %w", err)
 		}
-		d.Status = ingest.StatusFlagged
+		d.Status = corpus.StatusFlagged
 	}
 	return nil
 }
@@ -101,7 +102,7 @@ func (s *Store) Release(ctx context.Context, dataset, key string) (ingest.Flag, 
 		if err != nil {
 			return err
 		}
-		if status != string(ingest.StatusFlagged) {
+		if status != string(corpus.StatusFlagged) {
 			return ingest.ErrNotFlagged
 		}
 		var released time.Time
@@ -109,7 +110,7 @@ func (s *Store) Release(ctx context.Context, dataset, key string) (ingest.Flag, 
 			RETURNING status, reason, flagged_at, released_at`, dataset, key, f.Hash).Scan(&status, &f.Reason, &f.FlaggedAt, &released)
 		if errors.Is(err, pgx.ErrNoRows) {
 			// Flagged without a record of why (never written so): release it as active.
-			status, released = string(ingest.StatusActive), time.Now()
+			status, released = string(corpus.StatusActive), time.Now()
 		} else if err != nil {
 			return err
 		}

@@ -9,10 +9,12 @@ import (
 	"slices"
 	"time"
 
-	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/conversation"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
+
+var _ conversation.Outbox = (*Store)(nil)
 
 // LineEventRetention is how long LINE webhook event ids are remembered for
 // deduplication. LINE redelivers within hours, not days.
@@ -55,7 +57,7 @@ func (s *Store) PurgeLineEvents(ctx context.Context, before time.Time) (int64, e
 // transaction: fresh[i] is false when items[i]'s id was recorded before (a
 // redelivery, answered elsewhere). When it returns an error nothing was recorded, and
 // the webhook must not acknowledge the events.
-func (s *Store) AcceptEvents(ctx context.Context, items []bot.OutboxItem) (fresh []bool, err error) {
+func (s *Store) AcceptEvents(ctx context.Context, items []conversation.OutboxItem) (fresh []bool, err error) {
 	const mark = `INSERT INTO line_events (id) VALUES ($1) ON CONFLICT (id) DO NOTHING`
 	const put = `INSERT INTO line_outbox (id, chat, event, received, retry_key) VALUES ($1, $2, $3, $4, $5)`
 	fresh = make([]bool, len(items))
@@ -88,7 +90,7 @@ func (s *Store) AcceptEvents(ctx context.Context, items []bot.OutboxItem) (fresh
 // each chat whose earlier items are all finished, not leased by another owner (or its
 // lease expired) and not deferred. Concurrent claimers, in this process or another,
 // never get the same item (FOR UPDATE SKIP LOCKED).
-func (s *Store) ClaimEvents(ctx context.Context, owner string, max int, lease time.Duration) ([]bot.OutboxItem, error) {
+func (s *Store) ClaimEvents(ctx context.Context, owner string, max int, lease time.Duration) ([]conversation.OutboxItem, error) {
 	const q = `
 WITH c AS (
     SELECT o.id FROM line_outbox o
@@ -112,7 +114,7 @@ RETURNING o.seq, o.id, o.chat, o.event, o.received, o.retry_key, o.answer, o.sen
 	}
 	type row struct {
 		seq int64
-		it  bot.OutboxItem
+		it  conversation.OutboxItem
 	}
 	var got []row
 	for rows.Next() {
@@ -128,7 +130,7 @@ RETURNING o.seq, o.id, o.chat, o.event, o.received, o.retry_key, o.answer, o.sen
 		return nil, fmt.Errorf("pgstore: claim line events: %w", err)
 	}
 	slices.SortFunc(got, func(a, b row) int { return cmp.Compare(a.seq, b.seq) })
-	out := make([]bot.OutboxItem, len(got))
+	out := make([]conversation.OutboxItem, len(got))
 	for i, r := range got {
 		out[i] = r.it
 	}
@@ -137,8 +139,8 @@ RETURNING o.seq, o.id, o.chat, o.event, o.received, o.retry_key, o.answer, o.sen
 
 // SaveEvent records what a worker did with an item it holds (its answer, failed
 // attempts, when to try again); release ends the lease, so that the item can be
-// claimed again from NotBefore on. bot.ErrLeaseLost when owner no longer holds it.
-func (s *Store) SaveEvent(ctx context.Context, owner string, it bot.OutboxItem, release bool) error {
+// claimed again from NotBefore on. conversation.ErrLeaseLost when owner no longer holds it.
+func (s *Store) SaveEvent(ctx context.Context, owner string, it conversation.OutboxItem, release bool) error {
 	const q = `
 UPDATE line_outbox
 SET answer = $3, sends = $4, uncertain = $5, not_before = $6,
@@ -154,7 +156,7 @@ WHERE id = $1 AND owner = $2`
 		return fmt.Errorf("pgstore: save line event: %w", err)
 	}
 	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("pgstore: save line event: %w", bot.ErrLeaseLost)
+		return fmt.Errorf("pgstore: save line event: %w", conversation.ErrLeaseLost)
 	}
 	return nil
 }
@@ -167,7 +169,7 @@ func (s *Store) FinishEvent(ctx context.Context, owner, id string) error {
 		return fmt.Errorf("pgstore: finish line event: %w", err)
 	}
 	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("pgstore: finish line event: %w", bot.ErrLeaseLost)
+		return fmt.Errorf("pgstore: finish line event: %w", conversation.ErrLeaseLost)
 	}
 	return nil
 }

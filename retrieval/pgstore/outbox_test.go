@@ -4,17 +4,17 @@ import (
 	"log/slog"
 	"testing"
 
-	"github.com/civicbot/civicbot/bot"
-	"github.com/civicbot/civicbot/bot/bottest"
+	"github.com/civicbot/civicbot/conversation"
+	"github.com/civicbot/civicbot/conversation/conversationtest"
 	"github.com/civicbot/civicbot/retrieval/hashembed"
 	"github.com/civicbot/civicbot/retrieval/pgstore"
 	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
 )
 
-var _ bot.Outbox = (*pgstore.Store)(nil)
+var _ conversation.Outbox = (*pgstore.Store)(nil)
 
 func TestOutboxConformance(t *testing.T) {
-	bottest.RunOutbox(t, func(t *testing.T) bot.Outbox {
+	conversationtest.RunOutbox(t, func(t *testing.T) conversation.Outbox {
 		e := hashembed.New(64)
 		s, err := pgstore.Open(t.Context(), pgtest.New(t), e, pgstore.EmbedderInfo{Name: e.Name(), Dim: e.Dim()},
 			slog.New(slog.DiscardHandler))

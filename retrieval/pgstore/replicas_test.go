@@ -4,12 +4,9 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
-	"slices"
 	"testing"
 	"time"
 
-	"github.com/civicbot/civicbot/bot"
-	"github.com/civicbot/civicbot/ingest"
 	"github.com/civicbot/civicbot/retrieval/hashembed"
 	"github.com/civicbot/civicbot/retrieval/pgstore"
 	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
@@ -129,91 +126,5 @@ func TestTakeTokensRace(t *testing.T) {
 	}
 	if taken != burst {
 		t.Errorf("%d of %d racing requests got a token; the burst is %d", taken, requests, burst)
-	}
-}
-
-// TestCuratedChangesReachEveryReplica: an approval and a retirement made through one
-// replica are answered by another, whose clock stands still so that only the
-// database's word (not the cache's expiry) can tell it.
-func TestCuratedChangesReachEveryReplica(t *testing.T) {
-	rs := replicas(t, 2)
-	a, b := rs[0], rs[1]
-	ctx := t.Context()
-	src := &ingest.Batch{Source: "test", Format: "test", Files: []string{"faq.csv"}, Seen: 2,
-		Snapshot: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Digest: "1",
-		Records: []ingest.Record{
-			{Dataset: ingest.DatasetCityFAQ, Key: "GIP_1", Facet: ingest.FacetMain, Title: "路邊停車費要怎麼繳？",
-				URL: "https://www.gov.taipei/1", Text: "問：路邊停車費要怎麼繳？\n答：超商、悠遊卡或線上繳費。", Status: ingest.StatusActive},
-			{Dataset: ingest.DatasetCityFAQ, Key: "GIP_2", Facet: ingest.FacetMain, Title: "路邊停車費逾期怎麼辦？",
-				URL: "https://www.gov.taipei/2", Text: "問：路邊停車費逾期怎麼辦？\n答：逾期會寄送催繳單。", Status: ingest.StatusActive},
-		}}
-	if _, err := a.Sync(ctx, []*ingest.Batch{src}, ingest.SyncOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	frozen := time.Now()
-	engine := func(s *pgstore.Store) *bot.Engine {
-		e, err := bot.New(bot.Config{Store: s, Now: func() time.Time { return frozen }})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { e.Close(context.Background()) })
-		return e
-	}
-	ea, eb := engine(a), engine(b)
-	const question = "停車費可以用悠遊卡繳嗎"
-	ask := func(e *bot.Engine) bot.Answer {
-		t.Helper()
-		ans, err := e.Ask(ctx, bot.Request{Channel: "web", SessionID: "s", Message: question, Locale: "zh-TW"}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ans
-	}
-	// eventually asks until the answer's mode is (or is not) curated: a replica hears
-	// of a change within milliseconds; ten seconds means it never will.
-	eventually := func(e *bot.Engine, curated bool) {
-		t.Helper()
-		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-			if (ask(e).Mode == bot.ModeCurated) == curated {
-				return
-			}
-		}
-		t.Fatalf("the replica still answers %q with curated=%t", question, !curated)
-	}
-	if m := ask(eb).Mode; m == bot.ModeCurated {
-		t.Fatalf("curated before any curated answer: %s", m)
-	}
-	c := bot.Curated{ID: "c1", Questions: []string{question}, Answer: "可以，用悠遊卡在超商繳費。",
-		Sources: []bot.Source{{Dataset: ingest.DatasetCityFAQ, Key: "GIP_1"}}, Status: bot.CuratedApproved,
-		Author: "editor", ApprovedBy: "approver"}
-	if err := a.PutCurated(ctx, []bot.Curated{c}); err != nil {
-		t.Fatal(err)
-	}
-	eventually(eb, true)
-	eventually(ea, true)
-
-	// A hit is not a change: it does not make every replica read the list again.
-	if err := b.CuratedHit(ctx, "c1"); err != nil {
-		t.Fatal(err)
-	}
-
-	c.Status = bot.CuratedRetired
-	if err := b.PutCurated(ctx, []bot.Curated{c}); err != nil {
-		t.Fatal(err)
-	}
-	eventually(ea, false)
-	eventually(eb, false)
-
-	// A suppression through one replica is obeyed at once by the other: search reads
-	// the documents' status in the database, with no cache in between.
-	before := ask(eb)
-	if !slices.ContainsFunc(before.Sources, func(s bot.Source) bool { return s.Key == "GIP_1" }) {
-		t.Fatalf("before the suppression, GIP_1 is not among the sources: %+v", before.Sources)
-	}
-	if err := a.SetStatus(ctx, ingest.DatasetCityFAQ, "GIP_1", ingest.StatusSuppressed); err != nil {
-		t.Fatal(err)
-	}
-	if after := ask(eb); slices.ContainsFunc(after.Sources, func(s bot.Source) bool { return s.Key == "GIP_1" }) {
-		t.Errorf("the other replica still cites the suppressed GIP_1: %+v", after.Sources)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/ingest"
 	"github.com/civicbot/civicbot/ingest/taipei"
 	"github.com/civicbot/civicbot/ingest/tfda"
@@ -275,7 +276,7 @@ func addSynthetic(bundled, synthetic []*ingest.Batch) error {
 	var target *ingest.Batch
 	for _, b := range bundled {
 		for _, r := range b.Records {
-			if r.Dataset == ingest.DatasetDrug {
+			if r.Dataset == corpus.DatasetDrug {
 				used[r.Key] = true
 			}
 		}

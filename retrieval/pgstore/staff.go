@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/civicbot/civicbot/bot"
-	"github.com/civicbot/civicbot/ingest"
+	"github.com/civicbot/civicbot/conversation"
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/retrieval"
 
 	"github.com/civicbot/civicbot/staff"
@@ -258,7 +258,7 @@ func (s *Store) Conversations(ctx context.Context, f staff.TurnFilter) ([]staff.
 		if err != nil {
 			return t, err
 		}
-		t.Mode = bot.Mode(mode)
+		t.Mode = conversation.Mode(mode)
 		if err := json.Unmarshal(sources, &t.Sources); err != nil {
 			return t, err
 		}
@@ -289,9 +289,9 @@ func (s *Store) MarkReviewed(ctx context.Context, ids []string, action, reason, 
 // SetStatus sets a document's status: staff suppress a bad source (a suppressed
 // document stays suppressed when it is ingested again) or restore it. It is
 // retrieval.ErrNotFound when there is no such document.
-func (s *Store) SetStatus(ctx context.Context, dataset, key string, status ingest.Status) error {
+func (s *Store) SetStatus(ctx context.Context, dataset, key string, status corpus.Status) error {
 	switch status {
-	case ingest.StatusActive, ingest.StatusCancelled, ingest.StatusStale, ingest.StatusSuppressed:
+	case corpus.StatusActive, corpus.StatusCancelled, corpus.StatusStale, corpus.StatusSuppressed:
 	default:
 		return fmt.Errorf("pgstore: set status: %q is not a document status", status)
 	}

@@ -17,8 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/civicbot/civicbot/bot"
-
+	"github.com/civicbot/civicbot/conversation"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -335,7 +334,7 @@ func (s *Store) ready(ctx context.Context) error {
 }
 
 // writeError wraps a failed write; a database that refuses writes as such (read-only,
-// disk full, permission denied) gives bot.ErrCannotWrite, which channels answer with 503.
+// disk full, permission denied) gives conversation.ErrCannotWrite, which channels answer with 503.
 func writeError(op string, err error) error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
@@ -343,7 +342,7 @@ func writeError(op string, err error) error {
 		case "25006", // read_only_sql_transaction
 			"53100", // disk_full
 			"42501": // insufficient_privilege
-			return fmt.Errorf("pgstore: %s: %w: %w", op, bot.ErrCannotWrite, err)
+			return fmt.Errorf("pgstore: %s: %w: %w", op, conversation.ErrCannotWrite, err)
 		}
 	}
 	return fmt.Errorf("pgstore: %s: %w", op, err)

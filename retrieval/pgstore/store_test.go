@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/ingest"
 	"github.com/civicbot/civicbot/retrieval"
 	"github.com/civicbot/civicbot/retrieval/pgstore"
@@ -39,17 +40,17 @@ func open(tb testing.TB, url string, e *retrievaltest.CountingEmbedder) *pgstore
 var snap = time.Date(2026, 9, 29, 0, 0, 0, 0, time.UTC)
 
 func licence(key, name string, cancelled bool) ingest.Record {
-	st := ingest.StatusActive
+	st := corpus.StatusActive
 	if cancelled {
-		st = ingest.StatusCancelled
+		st = corpus.StatusCancelled
 	}
-	return ingest.Record{Dataset: ingest.DatasetDrug, Key: key, Facet: ingest.FacetLicence, Title: name,
+	return ingest.Record{Dataset: corpus.DatasetDrug, Key: key, Facet: corpus.FacetLicence, Title: name,
 		URL: "https://mcp.fda.gov.tw/im_detail_1/" + key, Text: "中文品名：" + name, Status: st,
 		Fields: map[string]any{"name_zh": name}, Snapshot: snap}
 }
 
 func appearance(key, text string) ingest.Record {
-	return ingest.Record{Dataset: ingest.DatasetDrug, Key: key, Facet: ingest.FacetAppearance, Text: text,
+	return ingest.Record{Dataset: corpus.DatasetDrug, Key: key, Facet: corpus.FacetAppearance, Text: text,
 		Fields: map[string]any{"items": []any{map[string]any{"mark1": text}}}, Snapshot: snap}
 }
 

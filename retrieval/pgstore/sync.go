@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/ingest"
 	"github.com/civicbot/civicbot/retrieval"
 	"github.com/jackc/pgx/v5"
@@ -355,7 +356,7 @@ func composeDocuments(ctx context.Context, tx pgx.Tx, keys []docKey, inRun map[d
 	)
 	_, err = pgx.ForEachRow(rows, []any{&r.Dataset, &r.Key, &r.Facet, &r.Title, &r.URL, &r.Text, &fields, &status, &date, &snapshot}, func() error {
 		rec := r
-		rec.Status = ingest.Status(status)
+		rec.Status = corpus.Status(status)
 		rec.Fields = nil
 		if len(fields) > 0 {
 			if err := json.Unmarshal(fields, &rec.Fields); err != nil {
@@ -459,7 +460,7 @@ func (s *Store) writeDocuments(ctx context.Context, tx pgx.Tx, docs []ingest.Doc
 	var words [][]any
 	for i, p := range chunks {
 		crow[i] = []any{ids[p.doc], p.chunk.Ord, p.chunk.Text, pgvector.NewHalfVector(vecs[i]), tsvs[i]}
-		if docs[p.doc].Dataset == ingest.DatasetDrug {
+		if docs[p.doc].Dataset == corpus.DatasetDrug {
 			words = appendDrugWords(words, ids[p.doc], p.chunk.Text, tsvs[i])
 		}
 	}

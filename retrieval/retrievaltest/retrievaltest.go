@@ -24,6 +24,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/ingest"
 	"github.com/civicbot/civicbot/retrieval"
 )
@@ -81,7 +82,7 @@ func checkHits(t *testing.T, q retrieval.Query, hits []retrieval.Hit) {
 	}
 	statuses := q.Statuses
 	if len(statuses) == 0 {
-		statuses = []string{string(ingest.StatusActive), string(ingest.StatusCancelled)}
+		statuses = []string{string(corpus.StatusActive), string(corpus.StatusCancelled)}
 	}
 	seen := map[[2]string]bool{}
 	for i, h := range hits {
@@ -234,9 +235,9 @@ func testChineseKeywords(t *testing.T, s Store) {
 
 func testDatasetFilter(t *testing.T, s Store) {
 	t.Run("only the dataset", func(t *testing.T) {
-		q := retrieval.Query{Text: "愛心卡弄丟了", Datasets: []string{ingest.DatasetCityFAQ}}
+		q := retrieval.Query{Text: "愛心卡弄丟了", Datasets: []string{corpus.DatasetCityFAQ}}
 		wantFirst(t, s, q, faqCardLost)
-		q = retrieval.Query{Text: "愛心卡弄丟了", K: 10, Datasets: []string{ingest.DatasetDrug}}
+		q = retrieval.Query{Text: "愛心卡弄丟了", K: 10, Datasets: []string{corpus.DatasetDrug}}
 		if hits := search(t, s, q); rank(hits, faqCardLost) >= 0 {
 			t.Errorf("a FAQ found with a drug filter: %q", keys(hits))
 		}
@@ -250,13 +251,13 @@ func testDatasetFilter(t *testing.T, s Store) {
 		datasets []string
 		want     int
 	}{
-		{titlePain, 10, []string{ingest.DatasetCityFAQ}, 10},
-		{"膜衣錠 高血壓", 10, []string{ingest.DatasetCityFAQ}, 10},
-		{titlePain, 10, []string{ingest.DatasetMyth}, mythCount},
-		{"膜衣錠 高血壓", 15, []string{ingest.DatasetMyth, ingest.DatasetCityFAQ}, 15},
-		{"膜衣錠 高血壓", 30, []string{ingest.DatasetMyth, ingest.DatasetCityFAQ}, mythCount + faqCount},
+		{titlePain, 10, []string{corpus.DatasetCityFAQ}, 10},
+		{"膜衣錠 高血壓", 10, []string{corpus.DatasetCityFAQ}, 10},
+		{titlePain, 10, []string{corpus.DatasetMyth}, mythCount},
+		{"膜衣錠 高血壓", 15, []string{corpus.DatasetMyth, corpus.DatasetCityFAQ}, 15},
+		{"膜衣錠 高血壓", 30, []string{corpus.DatasetMyth, corpus.DatasetCityFAQ}, mythCount + faqCount},
 		// 申請 is in every licence (申請商) and in many FAQs.
-		{"如何申請", 10, []string{ingest.DatasetCityFAQ}, 10},
+		{"如何申請", 10, []string{corpus.DatasetCityFAQ}, 10},
 		{titlePain, 5, []string{"no_such_dataset"}, 0},
 	} {
 		t.Run(fmt.Sprintf("%s in %s k=%d", c.q, strings.Join(c.datasets, "+"), c.k), func(t *testing.T) {
@@ -267,7 +268,7 @@ func testDatasetFilter(t *testing.T, s Store) {
 		})
 	}
 	t.Run("drug filter keeps the drug first", func(t *testing.T) {
-		wantFirst(t, s, retrieval.Query{Text: "YSP 52", Datasets: []string{ingest.DatasetDrug}}, keyPain)
+		wantFirst(t, s, retrieval.Query{Text: "YSP 52", Datasets: []string{corpus.DatasetDrug}}, keyPain)
 	})
 }
 
@@ -287,7 +288,7 @@ func testStatuses(t *testing.T, s Store) {
 			if rNew != 0 || rOld < 0 {
 				t.Errorf("Search(%q) = %q, want %s first and the cancelled %s after it", q, keys(hits), keySleepNew, keySleepOld)
 			}
-			if rOld >= 0 && hits[rOld].Status != string(ingest.StatusCancelled) {
+			if rOld >= 0 && hits[rOld].Status != string(corpus.StatusCancelled) {
 				t.Errorf("cancelled licence has status %q", hits[rOld].Status)
 			}
 		}
@@ -405,7 +406,7 @@ func testHostile(t *testing.T, s Store) {
 				}
 			})
 			t.Run("dataset filter with drugs", func(t *testing.T) {
-				wantFirst(t, s, retrieval.Query{Text: titlePain, Datasets: []string{ingest.DatasetDrug, h}}, keyPain)
+				wantFirst(t, s, retrieval.Query{Text: titlePain, Datasets: []string{corpus.DatasetDrug, h}}, keyPain)
 			})
 			t.Run("status filter", func(t *testing.T) {
 				if hits := search(t, s, retrieval.Query{Text: titlePain, Statuses: []string{h}}); len(hits) != 0 {
@@ -430,7 +431,7 @@ func census(t *testing.T, s Store) []string {
 		found := err == nil && len(hits) > 0 && hits[0].Key == key
 		out = append(out, fmt.Sprintf("%s:%v", key, found))
 	}
-	for _, q := range []retrieval.Query{{Text: "膜衣錠", K: 100}, {Text: "申請", K: 100, Datasets: []string{ingest.DatasetCityFAQ}}} {
+	for _, q := range []retrieval.Query{{Text: "膜衣錠", K: 100}, {Text: "申請", K: 100, Datasets: []string{corpus.DatasetCityFAQ}}} {
 		hits, err := s.Search(t.Context(), q)
 		if err != nil {
 			t.Fatalf("census: Search(%s): %v", describe(q), err)
@@ -449,7 +450,7 @@ func testHitFields(t *testing.T, s Store) {
 		return
 	}
 	h := hits[0]
-	if h.Dataset != ingest.DatasetDrug || h.Title != titlePain || h.Status != string(ingest.StatusActive) ||
+	if h.Dataset != corpus.DatasetDrug || h.Title != titlePain || h.Status != string(corpus.StatusActive) ||
 		!strings.HasPrefix(h.URL, "https://mcp.fda.gov.tw/") {
 		t.Errorf("hit = %+v, want the licence's dataset, title, status and URL", h)
 	}
@@ -473,13 +474,13 @@ func testResync(t *testing.T, s Store) {
 		gone    = "絕版停產止瀉錠"
 		pillT   = "特別標記膜衣錠"
 	)
-	a := drug(keyA, titleA, "", "LOPERAMIDE", "須由醫師處方使用", "急性腹瀉。", ingest.StatusActive)
-	b := drug(keyB, titleB, "", "CEFACLOR", "須由醫師處方使用", "細菌感染症。", ingest.StatusActive)
-	g := drug(keyGone, gone, "", "BISMUTH", "成藥", "腹瀉。", ingest.StatusActive)
-	p := drug(keyPill, pillT, "", "LORATADINE", "成藥", "過敏性鼻炎。", ingest.StatusActive)
+	a := drug(keyA, titleA, "", "LOPERAMIDE", "須由醫師處方使用", "急性腹瀉。", corpus.StatusActive)
+	b := drug(keyB, titleB, "", "CEFACLOR", "須由醫師處方使用", "細菌感染症。", corpus.StatusActive)
+	g := drug(keyGone, gone, "", "BISMUTH", "成藥", "腹瀉。", corpus.StatusActive)
+	p := drug(keyPill, pillT, "", "LORATADINE", "成藥", "過敏性鼻炎。", corpus.StatusActive)
 	look := pill(keyPill, pillT, "藍色 圓形", "無", "7", "QZX 77")
-	f1 := faq("GIP_910000001", "公園可以遛狗嗎？", "狗狗須繫上牽繩並清理排泄物。", "臺北市公園路燈工程管理處", ingest.StatusActive)
-	f2 := faq("GIP_910000002", "圖書館借書證遺失怎麼辦？", "請攜帶身分證至任一分館辦理補發。", "臺北市立圖書館", ingest.StatusActive)
+	f1 := faq("GIP_910000001", "公園可以遛狗嗎？", "狗狗須繫上牽繩並清理排泄物。", "臺北市公園路燈工程管理處", corpus.StatusActive)
+	f2 := faq("GIP_910000002", "圖書館借書證遺失怎麼辦？", "請攜帶身分證至任一分館辦理補發。", "臺北市立圖書館", corpus.StatusActive)
 	load := func(bs ...*ingest.Batch) {
 		t.Helper()
 		if err := s.Load(ctx, bs); err != nil {

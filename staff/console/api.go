@@ -12,7 +12,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/civicbot/civicbot/bot"
-	"github.com/civicbot/civicbot/ingest"
+	"github.com/civicbot/civicbot/conversation"
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/retrieval"
 	"github.com/civicbot/civicbot/staff"
 )
@@ -25,24 +26,24 @@ type list[T any] struct {
 
 // turnItem is a turn as the staff API shows it.
 type turnItem struct {
-	MessageID string       `json:"message_id"`
-	SessionID string       `json:"session_id,omitempty"`
-	Channel   string       `json:"channel"`
-	Question  string       `json:"question"`
-	Answer    string       `json:"answer"`
-	Mode      bot.Mode     `json:"mode"`
-	Rating    string       `json:"rating"`
-	Comment   string       `json:"comment,omitempty"`
-	Fallback  string       `json:"fallback,omitempty"`
-	Reviewed  string       `json:"reviewed,omitempty"`
-	Sources   []bot.Source `json:"sources"`
-	CreatedAt time.Time    `json:"created_at"`
+	MessageID string                `json:"message_id"`
+	SessionID string                `json:"session_id,omitempty"`
+	Channel   string                `json:"channel"`
+	Question  string                `json:"question"`
+	Answer    string                `json:"answer"`
+	Mode      conversation.Mode     `json:"mode"`
+	Rating    string                `json:"rating"`
+	Comment   string                `json:"comment,omitempty"`
+	Fallback  string                `json:"fallback,omitempty"`
+	Reviewed  string                `json:"reviewed,omitempty"`
+	Sources   []conversation.Source `json:"sources"`
+	CreatedAt time.Time             `json:"created_at"`
 }
 
 func itemOf(t staff.TurnRow) turnItem {
 	src := t.Sources
 	if src == nil {
-		src = []bot.Source{}
+		src = []conversation.Source{}
 	}
 	return turnItem{MessageID: t.MessageID, SessionID: t.SessionID, Channel: t.Channel, Question: t.Question, Answer: t.Answer, Mode: t.Mode,
 		Rating: t.Rating, Comment: t.Comment, Fallback: t.Fallback, Reviewed: t.Reviewed, Sources: src, CreatedAt: t.CreatedAt}
@@ -72,7 +73,7 @@ func oneOf(name, v string, allowed ...string) error {
 	return badRequest("%s %q: want one of %s", name, v, strings.Join(allowed, ", "))
 }
 
-var modeNames = []string{string(bot.ModeExtractive), string(bot.ModeGenerated), string(bot.ModeCurated), string(bot.ModeEmergency), string(bot.ModeRefusal), string(bot.ModeNoAnswer)}
+var modeNames = []string{string(conversation.ModeExtractive), string(conversation.ModeGenerated), string(conversation.ModeCurated), string(conversation.ModeEmergency), string(conversation.ModeRefusal), string(conversation.ModeNoAnswer)}
 
 // turnFilter reads the conversation filters of a request.
 func turnFilter(r *http.Request) (staff.TurnFilter, error) {
@@ -218,8 +219,8 @@ const (
 )
 
 // curated checks a draft and resolves its sources to the documents they name.
-func (s *Server) curated(r *http.Request, b curatedBody) (bot.Curated, error) {
-	var c bot.Curated
+func (s *Server) curated(r *http.Request, b curatedBody) (conversation.Curated, error) {
+	var c conversation.Curated
 	for _, q := range b.Questions {
 		q = strings.TrimSpace(q)
 		if q == "" {
@@ -249,7 +250,7 @@ func (s *Server) curated(r *http.Request, b curatedBody) (bot.Curated, error) {
 		c.Sources = append(c.Sources, sourceOf(h))
 	}
 	if c.Sources == nil {
-		c.Sources = []bot.Source{}
+		c.Sources = []conversation.Source{}
 	}
 	exp, err := parseTime("expires_at", b.ExpiresAt)
 	if err != nil {
@@ -270,8 +271,8 @@ func (s *Server) document(r *http.Request, dataset, key string) (retrieval.Hit, 
 	return s.data.Get(r.Context(), dataset, key)
 }
 
-func sourceOf(h retrieval.Hit) bot.Source {
-	src := bot.Source{Dataset: h.Dataset, Key: h.Key, Title: h.Title, URL: h.URL}
+func sourceOf(h retrieval.Hit) conversation.Source {
+	src := conversation.Source{Dataset: h.Dataset, Key: h.Key, Title: h.Title, URL: h.URL}
 	if !h.Snapshot.IsZero() {
 		src.Snapshot = h.Snapshot.Format("2006-01-02")
 	}
@@ -284,15 +285,15 @@ func (s *Server) handleCuratedList(w http.ResponseWriter, r *http.Request, p sta
 		return 0, nil, err
 	}
 	if all == nil {
-		all = []bot.Curated{}
+		all = []conversation.Curated{}
 	}
 	if st := r.URL.Query().Get("status"); st != "" {
-		if err := oneOf("status", st, bot.CuratedDraft, bot.CuratedApproved, bot.CuratedRetired); err != nil {
+		if err := oneOf("status", st, conversation.CuratedDraft, conversation.CuratedApproved, conversation.CuratedRetired); err != nil {
 			return 0, nil, err
 		}
-		all = slices.DeleteFunc(all, func(c bot.Curated) bool { return c.Status != st })
+		all = slices.DeleteFunc(all, func(c conversation.Curated) bool { return c.Status != st })
 	}
-	return http.StatusOK, list[bot.Curated]{Items: all}, nil
+	return http.StatusOK, list[conversation.Curated]{Items: all}, nil
 }
 
 func (s *Server) handleCuratedDraft(w http.ResponseWriter, r *http.Request, p staff.Principal) (int, any, error) {
@@ -310,8 +311,8 @@ func (s *Server) handleCuratedDraft(w http.ResponseWriter, r *http.Request, p st
 			return 0, nil, badRequest("review_id: no such item in the review queue")
 		}
 	}
-	c.ID, c.Status, c.Author = staff.NewID(), bot.CuratedDraft, p.Actor
-	if err := s.data.PutCurated(r.Context(), []bot.Curated{c}); err != nil {
+	c.ID, c.Status, c.Author = staff.NewID(), conversation.CuratedDraft, p.Actor
+	if err := s.data.PutCurated(r.Context(), []conversation.Curated{c}); err != nil {
 		return 0, nil, err
 	}
 	if len(group.IDs) > 0 {
@@ -327,22 +328,22 @@ func (s *Server) handleCuratedDraft(w http.ResponseWriter, r *http.Request, p st
 }
 
 // findCurated returns the curated answer with an id.
-func (s *Server) findCurated(r *http.Request, id string) (bot.Curated, error) {
+func (s *Server) findCurated(r *http.Request, id string) (conversation.Curated, error) {
 	all, err := s.data.CuratedAnswers(r.Context())
 	if err != nil {
-		return bot.Curated{}, err
+		return conversation.Curated{}, err
 	}
 	for _, c := range all {
 		if c.ID == id {
 			return c, nil
 		}
 	}
-	return bot.Curated{}, staff.ErrNotFound
+	return conversation.Curated{}, staff.ErrNotFound
 }
 
 // changeCurated applies a change to a curated answer, saves it, audits it with its
 // before and after, and makes this process's engine read the answers again.
-func (s *Server) changeCurated(r *http.Request, p staff.Principal, action string, change func(c *bot.Curated) error) (int, any, error) {
+func (s *Server) changeCurated(r *http.Request, p staff.Principal, action string, change func(c *conversation.Curated) error) (int, any, error) {
 	c, err := s.findCurated(r, r.PathValue("id"))
 	if err != nil {
 		return 0, nil, err
@@ -351,7 +352,7 @@ func (s *Server) changeCurated(r *http.Request, p staff.Principal, action string
 	if err := change(&c); err != nil {
 		return 0, nil, err
 	}
-	if err := s.data.PutCurated(r.Context(), []bot.Curated{c}); err != nil {
+	if err := s.data.PutCurated(r.Context(), []conversation.Curated{c}); err != nil {
 		return 0, nil, err
 	}
 	s.engine.ReloadCurated()
@@ -370,36 +371,36 @@ func (s *Server) handleCuratedEdit(w http.ResponseWriter, r *http.Request, p sta
 	if err != nil {
 		return 0, nil, err
 	}
-	return s.changeCurated(r, p, "curated.edit", func(c *bot.Curated) error {
-		if c.Status == bot.CuratedRetired {
+	return s.changeCurated(r, p, "curated.edit", func(c *conversation.Curated) error {
+		if c.Status == conversation.CuratedRetired {
 			return &apiError{http.StatusConflict, "a retired answer is not edited: draft a new one"}
 		}
 		// An edit is a new draft by its editor: it needs another approval.
 		c.Questions, c.Answer, c.Sources, c.ExpiresAt = edited.Questions, edited.Answer, edited.Sources, edited.ExpiresAt
-		c.Status, c.Author, c.ApprovedBy = bot.CuratedDraft, p.Actor, ""
+		c.Status, c.Author, c.ApprovedBy = conversation.CuratedDraft, p.Actor, ""
 		return nil
 	})
 }
 
 func (s *Server) handleCuratedApprove(w http.ResponseWriter, r *http.Request, p staff.Principal) (int, any, error) {
-	return s.changeCurated(r, p, "curated.approve", func(c *bot.Curated) error {
+	return s.changeCurated(r, p, "curated.approve", func(c *conversation.Curated) error {
 		switch {
-		case c.Status != bot.CuratedDraft:
+		case c.Status != conversation.CuratedDraft:
 			return &apiError{http.StatusConflict, fmt.Sprintf("only a draft is approved; this answer is %s", c.Status)}
 		case strings.EqualFold(c.Author, p.Actor):
 			return staff.ErrFourEyes
 		}
-		c.Status, c.ApprovedBy = bot.CuratedApproved, p.Actor
+		c.Status, c.ApprovedBy = conversation.CuratedApproved, p.Actor
 		return nil
 	})
 }
 
 func (s *Server) handleCuratedRetire(w http.ResponseWriter, r *http.Request, p staff.Principal) (int, any, error) {
-	return s.changeCurated(r, p, "curated.retire", func(c *bot.Curated) error {
-		if c.Status == bot.CuratedRetired {
+	return s.changeCurated(r, p, "curated.retire", func(c *conversation.Curated) error {
+		if c.Status == conversation.CuratedRetired {
 			return &apiError{http.StatusConflict, "already retired"}
 		}
-		c.Status = bot.CuratedRetired
+		c.Status = conversation.CuratedRetired
 		return nil
 	})
 }
@@ -410,7 +411,7 @@ type documentBody struct {
 	Reason  string `json:"reason"`
 }
 
-func (s *Server) setStatus(status ingest.Status, action string) func(w http.ResponseWriter, r *http.Request, p staff.Principal) (int, any, error) {
+func (s *Server) setStatus(status corpus.Status, action string) func(w http.ResponseWriter, r *http.Request, p staff.Principal) (int, any, error) {
 	return func(w http.ResponseWriter, r *http.Request, p staff.Principal) (int, any, error) {
 		var b documentBody
 		if err := decode(w, r, &b); err != nil {
@@ -453,14 +454,14 @@ type candidate struct {
 }
 
 type previewResult struct {
-	Answer       string            `json:"answer"`
-	Mode         bot.Mode          `json:"mode"`
-	Sources      []bot.Source      `json:"sources"`
-	Candidates   []candidate       `json:"candidates"`
-	Triage       string            `json:"triage"`
-	TriageReason string            `json:"triage_reason,omitempty"`
-	Curated      *bot.CuratedMatch `json:"curated"`
-	Fallback     string            `json:"fallback,omitempty"`
+	Answer       string                `json:"answer"`
+	Mode         conversation.Mode     `json:"mode"`
+	Sources      []conversation.Source `json:"sources"`
+	Candidates   []candidate           `json:"candidates"`
+	Triage       string                `json:"triage"`
+	TriageReason string                `json:"triage_reason,omitempty"`
+	Curated      *bot.CuratedMatch     `json:"curated"`
+	Fallback     string                `json:"fallback,omitempty"`
 }
 
 func (s *Server) preview(r *http.Request, b previewBody) (previewResult, error) {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/retrieval/hashembed"
 	"github.com/civicbot/civicbot/retrieval/memstore"
 	"github.com/civicbot/civicbot/retrieval/pgstore"
@@ -99,7 +100,7 @@ func BenchmarkConsole(b *testing.B) {
 func BenchmarkGroup(b *testing.B) {
 	rows := make([]staff.TurnRow, 10_000)
 	for i := range rows {
-		rows[i] = staff.TurnRow{Turn: bot.Turn{MessageID: fmt.Sprint(i), Question: question(i % 2000), CreatedAt: time.Unix(int64(1e9-i), 0)}}
+		rows[i] = staff.TurnRow{Turn: conversation.Turn{MessageID: fmt.Sprint(i), Question: question(i % 2000), CreatedAt: time.Unix(int64(1e9-i), 0)}}
 	}
 	var n int
 	for b.Loop() {
@@ -130,23 +131,23 @@ func seed(tb testing.TB, s store, n, rated int) {
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				mode, channel := bot.ModeExtractive, "web"
+				mode, channel := conversation.ModeExtractive, "web"
 				if i%10 == 0 {
-					mode = bot.ModeNoAnswer
+					mode = conversation.ModeNoAnswer
 				}
 				if i%3 == 0 {
 					channel = "line"
 				}
 				id := fmt.Sprint("b", i)
-				err := s.SaveTurn(ctx, bot.Turn{MessageID: id, SessionID: fmt.Sprint("s", i%5000), Channel: channel, Question: question(i % 4000),
-					Answer: "答案：" + question(i%4000), Mode: mode, Sources: []bot.Source{{Dataset: "taipei_faq", Key: "GIP", Title: "t"}},
+				err := s.SaveTurn(ctx, conversation.Turn{MessageID: id, SessionID: fmt.Sprint("s", i%5000), Channel: channel, Question: question(i % 4000),
+					Answer: "答案：" + question(i%4000), Mode: mode, Sources: []conversation.Source{{Dataset: "taipei_faq", Key: "GIP", Title: "t"}},
 					CreatedAt: now.Add(-time.Duration(i%43200) * time.Minute)})
 				if err == nil && i < rated {
-					rating := bot.RatingUp
+					rating := conversation.RatingUp
 					if i%2 == 0 {
-						rating = bot.RatingDown
+						rating = conversation.RatingDown
 					}
-					err = s.SaveFeedback(ctx, bot.Feedback{MessageID: id, Rating: rating})
+					err = s.SaveFeedback(ctx, conversation.Feedback{MessageID: id, Rating: rating})
 				}
 				if err != nil {
 					mu.Lock()

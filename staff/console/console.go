@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/conversation"
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/ingest"
 	"github.com/civicbot/civicbot/retrieval"
 	"github.com/civicbot/civicbot/staff"
@@ -28,9 +30,9 @@ import (
 // Data is what the console reads and changes besides staff records.
 type Data interface {
 	staff.Conversations
-	CuratedAnswers(ctx context.Context) ([]bot.Curated, error)
-	PutCurated(ctx context.Context, cs []bot.Curated) error
-	SetStatus(ctx context.Context, dataset, key string, status ingest.Status) error
+	CuratedAnswers(ctx context.Context) ([]conversation.Curated, error)
+	PutCurated(ctx context.Context, cs []conversation.Curated) error
+	SetStatus(ctx context.Context, dataset, key string, status corpus.Status) error
 	Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit, error)
 	Get(ctx context.Context, dataset, key string) (retrieval.Hit, error)
 	// TurnStats counts the turns made since a time, by day (Taipei), channel, mode
@@ -216,7 +218,7 @@ func status(err error) (int, string, bool) {
 		return http.StatusTooManyRequests, err.Error(), false
 	case errors.Is(err, staff.ErrForbidden), errors.Is(err, staff.ErrFourEyes):
 		return http.StatusForbidden, err.Error(), false
-	case errors.Is(err, staff.ErrNotFound), errors.Is(err, retrieval.ErrNotFound):
+	case errors.Is(err, staff.ErrNotFound), errors.Is(err, retrieval.ErrNotFound), errors.Is(err, conversation.ErrNotFound):
 		return http.StatusNotFound, "not found", false
 	case errors.Is(err, staff.ErrExists):
 		return http.StatusConflict, "already exists", false

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/ingest"
 	"github.com/civicbot/civicbot/ingest/opendata"
 	"github.com/civicbot/civicbot/ingest/pages"
@@ -38,7 +39,7 @@ type store interface {
 	bot.Store
 	staff.Store
 	console.Data
-	SaveFeedback(ctx context.Context, f bot.Feedback) error
+	SaveFeedback(ctx context.Context, f conversation.Feedback) error
 	Sync(ctx context.Context, batches []*ingest.Batch, opt ingest.SyncOptions) (ingest.SyncStats, error)
 }
 
@@ -447,10 +448,10 @@ func testLoop(t *testing.T, e *env) {
 	}
 	const question = "市民卡掉了要去哪裡補辦"
 	first := e.ask(question)
-	if first.Mode == bot.ModeCurated {
+	if first.Mode == conversation.ModeCurated {
 		t.Fatalf("before any curated answer the question got %s", first.Mode)
 	}
-	if err := e.store.SaveFeedback(ctx, bot.Feedback{MessageID: first.MessageID, Rating: bot.RatingDown, Comment: "沒有回答到"}); err != nil {
+	if err := e.store.SaveFeedback(ctx, conversation.Feedback{MessageID: first.MessageID, Rating: conversation.RatingDown, Comment: "沒有回答到"}); err != nil {
 		t.Fatal(err)
 	}
 	e.ask("市民卡掉了要去哪補辦?") // the same question in other words, to be grouped
@@ -494,7 +495,7 @@ func testLoop(t *testing.T, e *env) {
 		}
 	}
 	// A draft does not answer citizens.
-	if a := e.ask(question); a.Mode == bot.ModeCurated {
+	if a := e.ask(question); a.Mode == conversation.ModeCurated {
 		t.Fatal("a draft answered a citizen")
 	}
 	// Nobody approves their own draft: an approver who drafts cannot approve it.
@@ -512,7 +513,7 @@ func testLoop(t *testing.T, e *env) {
 		t.Fatalf("approve: %d %v", code, ap)
 	}
 	a := e.ask(question)
-	if a.Mode != bot.ModeCurated || !strings.Contains(a.Text, "市民卡服務中心") || len(a.Sources) != 1 || a.Sources[0].Key != cand["key"] {
+	if a.Mode != conversation.ModeCurated || !strings.Contains(a.Text, "市民卡服務中心") || len(a.Sources) != 1 || a.Sources[0].Key != cand["key"] {
 		t.Errorf("after approval the question got %s %q %v, want the curated answer with its source", a.Mode, a.Text, a.Sources)
 	}
 	// The audit log shows each step, with who did it.
@@ -535,7 +536,7 @@ func testLoop(t *testing.T, e *env) {
 	if code, _ := e.call("POST", "/api/v1/admin/curated/"+id+"/retire", approverTok, nil); code != http.StatusOK {
 		t.Fatal(code)
 	}
-	if a := e.ask(question); a.Mode == bot.ModeCurated {
+	if a := e.ask(question); a.Mode == conversation.ModeCurated {
 		t.Error("a retired answer still answers")
 	}
 	// A preview is not stored as a citizen's turn.
@@ -586,7 +587,7 @@ func TestHostileTextEscaped(t *testing.T) {
 	c := e.person("admin@agency.gov.tw", staff.Admin)
 	hostile := `<script>alert(1)</script><img src=x onerror=alert(2)>`
 	a := e.ask("請問" + hostile + "垃圾車幾點來")
-	e.store.SaveFeedback(t.Context(), bot.Feedback{MessageID: a.MessageID, Rating: bot.RatingDown, Comment: hostile})
+	e.store.SaveFeedback(t.Context(), conversation.Feedback{MessageID: a.MessageID, Rating: conversation.RatingDown, Comment: hostile})
 	for _, p := range []string{"/admin/conversations", "/admin/review", "/admin/"} {
 		resp, err := c.Get(e.srv.URL + p)
 		if err != nil {
@@ -642,12 +643,12 @@ func TestExport(t *testing.T) {
 	ctx := t.Context()
 	at := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
 	for i, q := range []string{"=HYPERLINK(\"http://evil.example\",\"點我\")", "垃圾車幾點來", "+1 市民卡"} {
-		if err := e.store.SaveTurn(ctx, bot.Turn{MessageID: fmt.Sprint("x", i), Channel: "web", Question: q, Answer: "答", Mode: bot.ModeNoAnswer,
+		if err := e.store.SaveTurn(ctx, conversation.Turn{MessageID: fmt.Sprint("x", i), Channel: "web", Question: q, Answer: "答", Mode: conversation.ModeNoAnswer,
 			CreatedAt: at.Add(time.Duration(i) * 24 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	e.store.SaveFeedback(ctx, bot.Feedback{MessageID: "x1", Rating: bot.RatingDown, Comment: "@SUM(A1)"})
+	e.store.SaveFeedback(ctx, conversation.Feedback{MessageID: "x1", Rating: conversation.RatingDown, Comment: "@SUM(A1)"})
 	get := func(query string) (int, string, string) {
 		req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1/admin/export?"+query, nil)
 		req.Header.Set("Authorization", "Bearer "+e.tokens[staff.Viewer])

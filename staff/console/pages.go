@@ -15,7 +15,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/staff"
 )
 
@@ -264,7 +264,7 @@ type overview struct {
 	ByChannel  []kv
 	ByMode     []kv
 	Unanswered []staff.ReviewItem
-	Expired    []bot.Curated
+	Expired    []conversation.Curated
 }
 
 type dayBar struct {
@@ -315,14 +315,14 @@ func (s *Server) handleOverview(w http.ResponseWriter, r *http.Request, p staff.
 		o.Total += c.N
 		channels[c.Channel] += c.N
 		modes[c.Mode] += c.N
-		if c.Mode == string(bot.ModeNoAnswer) {
+		if c.Mode == string(conversation.ModeNoAnswer) {
 			b.NoAnswer += c.N
 			o.NoAnswer += c.N
 		}
 		switch c.Rating {
-		case bot.RatingUp:
+		case conversation.RatingUp:
 			o.Up += c.N
-		case bot.RatingDown:
+		case conversation.RatingDown:
 			o.Down += c.N
 		}
 	}
@@ -348,7 +348,7 @@ func (s *Server) handleOverview(w http.ResponseWriter, r *http.Request, p staff.
 		return
 	}
 	for _, c := range curated {
-		if c.Status == bot.CuratedApproved && !c.ExpiresAt.IsZero() && !s.now().Before(c.ExpiresAt) {
+		if c.Status == conversation.CuratedApproved && !c.ExpiresAt.IsZero() && !s.now().Before(c.ExpiresAt) {
 			o.Expired = append(o.Expired, c)
 		}
 	}
@@ -400,8 +400,8 @@ func (s *Server) handleCuratedPage(w http.ResponseWriter, r *http.Request, p sta
 		s.fail(w, r, err)
 		return
 	}
-	order := map[string]int{bot.CuratedDraft: 0, bot.CuratedApproved: 1, bot.CuratedRetired: 2}
-	slices.SortStableFunc(all, func(a, b bot.Curated) int { return cmp.Compare(order[a.Status], order[b.Status]) })
+	order := map[string]int{conversation.CuratedDraft: 0, conversation.CuratedApproved: 1, conversation.CuratedRetired: 2}
+	slices.SortStableFunc(all, func(a, b conversation.Curated) int { return cmp.Compare(order[a.Status], order[b.Status]) })
 	s.render(w, r, http.StatusOK, "curated", page{Title: "curated", Nav: "curated", Data: map[string]any{"List": all, "Now": s.now()}})
 }
 

@@ -3,7 +3,7 @@ package console
 import (
 	"net/http"
 
-	"github.com/civicbot/civicbot/ingest"
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/staff"
 )
 
@@ -39,8 +39,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /admin/curated/{id}/retire", s.page(staff.Approver, s.handleCuratedStatusForm("retire")))
 	mux.HandleFunc("GET /admin/sources", s.page(staff.Viewer, s.handleSourcesPage))
 	mux.HandleFunc("GET /admin/document", s.page(staff.Viewer, s.handleDocumentPage))
-	mux.HandleFunc("POST /admin/documents/suppress", s.page(staff.Approver, s.handleStatusForm(ingest.StatusSuppressed, "documents.suppress")))
-	mux.HandleFunc("POST /admin/documents/restore", s.page(staff.Approver, s.handleStatusForm(ingest.StatusActive, "documents.restore")))
+	mux.HandleFunc("POST /admin/documents/suppress", s.page(staff.Approver, s.handleStatusForm(corpus.StatusSuppressed, "documents.suppress")))
+	mux.HandleFunc("POST /admin/documents/restore", s.page(staff.Approver, s.handleStatusForm(corpus.StatusActive, "documents.restore")))
 	mux.HandleFunc("POST /admin/documents/release", s.page(staff.Approver, s.handleReleaseForm))
 	mux.HandleFunc("GET /admin/try", s.page(staff.Viewer, s.handleTryPage))
 	mux.HandleFunc("POST /admin/try", s.page(staff.Viewer, s.handleTryPage))
@@ -70,8 +70,8 @@ func (s *Server) apiRoutes() []route {
 		{"PUT", "/api/v1/admin/curated/{id}", staff.Editor, s.handleCuratedEdit},
 		{"POST", "/api/v1/admin/curated/{id}/approve", staff.Approver, s.handleCuratedApprove},
 		{"POST", "/api/v1/admin/curated/{id}/retire", staff.Approver, s.handleCuratedRetire},
-		{"POST", "/api/v1/admin/documents/suppress", staff.Approver, s.setStatus(ingest.StatusSuppressed, "documents.suppress")},
-		{"POST", "/api/v1/admin/documents/restore", staff.Approver, s.setStatus(ingest.StatusActive, "documents.restore")},
+		{"POST", "/api/v1/admin/documents/suppress", staff.Approver, s.setStatus(corpus.StatusSuppressed, "documents.suppress")},
+		{"POST", "/api/v1/admin/documents/restore", staff.Approver, s.setStatus(corpus.StatusActive, "documents.restore")},
 		{"GET", "/api/v1/admin/documents/flagged", staff.Viewer, s.handleFlagged},
 		{"POST", "/api/v1/admin/documents/release", staff.Approver, s.handleRelease},
 		{"POST", "/api/v1/admin/preview", staff.Viewer, s.handlePreview},

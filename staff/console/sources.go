@@ -7,6 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/ingest"
 	"github.com/civicbot/civicbot/retrieval"
 	"github.com/civicbot/civicbot/staff"
@@ -62,7 +63,7 @@ func (s *Server) sources(r *http.Request) (sourcesResult, error) {
 }
 
 // statusOrder is the order the console lists document statuses in.
-var statusOrder = []string{string(ingest.StatusActive), string(ingest.StatusCancelled), string(ingest.StatusStale), string(ingest.StatusSuppressed), "flagged"}
+var statusOrder = []string{string(corpus.StatusActive), string(corpus.StatusCancelled), string(corpus.StatusStale), string(corpus.StatusSuppressed), "flagged"}
 
 func (s *Server) handleSources(w http.ResponseWriter, r *http.Request, p staff.Principal) (int, any, error) {
 	out, err := s.sources(r)
@@ -157,7 +158,7 @@ func (s *Server) handleDocumentPage(w http.ResponseWriter, r *http.Request, p st
 	s.render(w, r, http.StatusOK, "document", page{Title: "document", Nav: "sources", Data: h})
 }
 
-func (s *Server) handleStatusForm(status ingest.Status, action string) func(w http.ResponseWriter, r *http.Request, p staff.Principal) {
+func (s *Server) handleStatusForm(status corpus.Status, action string) func(w http.ResponseWriter, r *http.Request, p staff.Principal) {
 	h := s.setStatus(status, action)
 	return func(w http.ResponseWriter, r *http.Request, p staff.Principal) {
 		r.Body = http.MaxBytesReader(w, r.Body, 16<<10)

@@ -7,15 +7,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/staff"
 )
 
 // ConversationStore is a store that keeps citizens' turns and lists them for staff.
 type ConversationStore interface {
 	staff.Conversations
-	SaveTurn(ctx context.Context, t bot.Turn) error
-	SaveFeedback(ctx context.Context, f bot.Feedback) error
+	SaveTurn(ctx context.Context, t conversation.Turn) error
+	SaveFeedback(ctx context.Context, f conversation.Feedback) error
 	PurgeTurns(ctx context.Context, before time.Time) (int64, error)
 	TurnStats(ctx context.Context, since time.Time) ([]staff.DayCount, error)
 }
@@ -27,24 +27,24 @@ func RunConversations(t *testing.T, open func(t *testing.T) ConversationStore) {
 	ctx := t.Context()
 	type spec struct {
 		id, channel, q string
-		mode           bot.Mode
+		mode           conversation.Mode
 		rating         string
 	}
 	specs := []spec{
-		{"m0", "web", "垃圾車幾點來", bot.ModeNoAnswer, ""},
-		{"m1", "line", "普拿疼可以跟咖啡一起吃嗎", bot.ModeExtractive, bot.RatingDown},
-		{"m2", "web", "How do I renew a <b>licence</b>?", bot.ModeExtractive, bot.RatingUp},
-		{"m3", "web", "垃圾車什麼時候來", bot.ModeNoAnswer, ""},
-		{"m4", "line", "100%_折扣", bot.ModeGenerated, ""},
+		{"m0", "web", "垃圾車幾點來", conversation.ModeNoAnswer, ""},
+		{"m1", "line", "普拿疼可以跟咖啡一起吃嗎", conversation.ModeExtractive, conversation.RatingDown},
+		{"m2", "web", "How do I renew a <b>licence</b>?", conversation.ModeExtractive, conversation.RatingUp},
+		{"m3", "web", "垃圾車什麼時候來", conversation.ModeNoAnswer, ""},
+		{"m4", "line", "100%_折扣", conversation.ModeGenerated, ""},
 	}
 	for i, sp := range specs {
 		at := t0.Add(time.Duration(i) * time.Minute)
-		if err := s.SaveTurn(ctx, bot.Turn{MessageID: sp.id, SessionID: "s", Channel: sp.channel, Question: sp.q, Answer: "a" + sp.id,
-			Mode: sp.mode, Sources: []bot.Source{{Dataset: "d", Key: "k" + sp.id, Title: "t"}}, CreatedAt: at}); err != nil {
+		if err := s.SaveTurn(ctx, conversation.Turn{MessageID: sp.id, SessionID: "s", Channel: sp.channel, Question: sp.q, Answer: "a" + sp.id,
+			Mode: sp.mode, Sources: []conversation.Source{{Dataset: "d", Key: "k" + sp.id, Title: "t"}}, CreatedAt: at}); err != nil {
 			t.Fatal(err)
 		}
 		if sp.rating != "" {
-			if err := s.SaveFeedback(ctx, bot.Feedback{MessageID: sp.id, Rating: sp.rating, Comment: "c" + sp.id, CreatedAt: at}); err != nil {
+			if err := s.SaveFeedback(ctx, conversation.Feedback{MessageID: sp.id, Rating: sp.rating, Comment: "c" + sp.id, CreatedAt: at}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -122,7 +122,7 @@ func RunConversations(t *testing.T, open func(t *testing.T) ConversationStore) {
 	if _, err := s.PurgeTurns(ctx, t0.Add(90*time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SaveTurn(ctx, bot.Turn{MessageID: "m0", Channel: "web", Question: "q", Answer: "a", Mode: bot.ModeNoAnswer, CreatedAt: t0.Add(time.Hour)}); err != nil {
+	if err := s.SaveTurn(ctx, conversation.Turn{MessageID: "m0", Channel: "web", Question: "q", Answer: "a", Mode: conversation.ModeNoAnswer, CreatedAt: t0.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	// The purged turns are still counted, by their day.

@@ -1,4 +1,4 @@
-package bottest
+package conversationtest
 
 import (
 	"bytes"
@@ -9,15 +9,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/conversation"
 )
 
-// RunOutbox checks bot.Outbox's contract, sentence by sentence. open must return an
+// RunOutbox checks conversation.Outbox's contract, sentence by sentence. open must return an
 // empty store that lives until t ends; each case gets its own.
-func RunOutbox(t *testing.T, open func(t *testing.T) bot.Outbox) {
+func RunOutbox(t *testing.T, open func(t *testing.T) conversation.Outbox) {
 	for _, c := range []struct {
 		name string
-		fn   func(t *testing.T, s bot.Outbox)
+		fn   func(t *testing.T, s conversation.Outbox)
 	}{
 		{"accept", testOutboxAccept},
 		{"claim order and chats", testOutboxChats},
@@ -32,14 +32,14 @@ func RunOutbox(t *testing.T, open func(t *testing.T) bot.Outbox) {
 
 var outboxSeq int
 
-func outboxItem(chat string) bot.OutboxItem {
+func outboxItem(chat string) conversation.OutboxItem {
 	outboxSeq++
 	id := fmt.Sprintf("01TEST%020d", outboxSeq)
-	return bot.OutboxItem{ID: id, Chat: chat, Event: []byte(`{"type":"message","webhookEventId":"` + id + `"}`),
+	return conversation.OutboxItem{ID: id, Chat: chat, Event: []byte(`{"type":"message","webhookEventId":"` + id + `"}`),
 		Received: time.Now().Truncate(time.Microsecond), RetryKey: fmt.Sprintf("00000000-0000-4000-8000-%012d", outboxSeq)}
 }
 
-func accept(t *testing.T, s bot.Outbox, items ...bot.OutboxItem) []bool {
+func accept(t *testing.T, s conversation.Outbox, items ...conversation.OutboxItem) []bool {
 	t.Helper()
 	fresh, err := s.AcceptEvents(context.Background(), items)
 	if err != nil {
@@ -51,7 +51,7 @@ func accept(t *testing.T, s bot.Outbox, items ...bot.OutboxItem) []bool {
 	return fresh
 }
 
-func claim(t *testing.T, s bot.Outbox, owner string, max int, lease time.Duration) []bot.OutboxItem {
+func claim(t *testing.T, s conversation.Outbox, owner string, max int, lease time.Duration) []conversation.OutboxItem {
 	t.Helper()
 	got, err := s.ClaimEvents(context.Background(), owner, max, lease)
 	if err != nil {
@@ -60,7 +60,7 @@ func claim(t *testing.T, s bot.Outbox, owner string, max int, lease time.Duratio
 	return got
 }
 
-func itemIDs(items []bot.OutboxItem) []string {
+func itemIDs(items []conversation.OutboxItem) []string {
 	var out []string
 	for _, it := range items {
 		out = append(out, it.ID)
@@ -68,7 +68,7 @@ func itemIDs(items []bot.OutboxItem) []string {
 	return out
 }
 
-func testOutboxAccept(t *testing.T, s bot.Outbox) {
+func testOutboxAccept(t *testing.T, s conversation.Outbox) {
 	ctx := context.Background()
 	a, b := outboxItem("chat-a"), outboxItem("chat-b")
 	if fresh := accept(t, s, a, b, a); !fresh[0] || !fresh[1] || fresh[2] {
@@ -97,12 +97,12 @@ func testOutboxAccept(t *testing.T, s bot.Outbox) {
 	if fresh := accept(t, s, a); fresh[0] {
 		t.Error("an event redelivered after its answer is fresh")
 	}
-	if _, err := s.AcceptEvents(ctx, []bot.OutboxItem{{Chat: "x"}}); err == nil {
+	if _, err := s.AcceptEvents(ctx, []conversation.OutboxItem{{Chat: "x"}}); err == nil {
 		t.Error("an item without an id accepted")
 	}
 }
 
-func testOutboxChats(t *testing.T, s bot.Outbox) {
+func testOutboxChats(t *testing.T, s conversation.Outbox) {
 	ctx := context.Background()
 	a1, b1, a2, c1 := outboxItem("a"), outboxItem("b"), outboxItem("a"), outboxItem("c")
 	accept(t, s, a1, b1)
@@ -122,7 +122,7 @@ func testOutboxChats(t *testing.T, s bot.Outbox) {
 	}
 }
 
-func testOutboxLease(t *testing.T, s bot.Outbox) {
+func testOutboxLease(t *testing.T, s conversation.Outbox) {
 	ctx := context.Background()
 	a, b := outboxItem("a"), outboxItem("b")
 	accept(t, s, a, b)
@@ -138,7 +138,7 @@ func testOutboxLease(t *testing.T, s bot.Outbox) {
 	if len(got) != 1 || got[0].ID != a.ID || got[0].Claims != 2 {
 		t.Fatalf("after the lease: claimed %+v, want %s claimed a second time", got, a.ID)
 	}
-	if err := s.FinishEvent(ctx, "p1", a.ID); !errors.Is(err, bot.ErrLeaseLost) {
+	if err := s.FinishEvent(ctx, "p1", a.ID); !errors.Is(err, conversation.ErrLeaseLost) {
 		t.Errorf("the first owner finished an item taken over: %v, want ErrLeaseLost", err)
 	}
 	// Renewed leases hold; released ones go at once.
@@ -153,7 +153,7 @@ func testOutboxLease(t *testing.T, s bot.Outbox) {
 	}
 }
 
-func testOutboxSave(t *testing.T, s bot.Outbox) {
+func testOutboxSave(t *testing.T, s conversation.Outbox) {
 	ctx := context.Background()
 	a := outboxItem("a")
 	accept(t, s, a)
@@ -174,7 +174,7 @@ func testOutboxSave(t *testing.T, s bot.Outbox) {
 	if got := claim(t, s, "p2", 1, time.Minute); len(got) != 0 {
 		t.Fatalf("claimed %v before its time", itemIDs(got))
 	}
-	if err := s.FinishEvent(ctx, "p1", a.ID); !errors.Is(err, bot.ErrLeaseLost) {
+	if err := s.FinishEvent(ctx, "p1", a.ID); !errors.Is(err, conversation.ErrLeaseLost) {
 		t.Errorf("finish after release: %v, want ErrLeaseLost", err)
 	}
 	// Claimed after a restart's release, but a deferred item stays deferred.
@@ -197,18 +197,18 @@ func testOutboxSave(t *testing.T, s bot.Outbox) {
 	}
 }
 
-func testOutboxOwner(t *testing.T, s bot.Outbox) {
+func testOutboxOwner(t *testing.T, s conversation.Outbox) {
 	ctx := context.Background()
 	a := outboxItem("a")
 	accept(t, s, a)
 	it := claim(t, s, "p1", 1, time.Minute)[0]
-	if err := s.SaveEvent(ctx, "p2", it, true); !errors.Is(err, bot.ErrLeaseLost) {
+	if err := s.SaveEvent(ctx, "p2", it, true); !errors.Is(err, conversation.ErrLeaseLost) {
 		t.Errorf("save by another owner: %v, want ErrLeaseLost", err)
 	}
-	if err := s.FinishEvent(ctx, "p2", a.ID); !errors.Is(err, bot.ErrLeaseLost) {
+	if err := s.FinishEvent(ctx, "p2", a.ID); !errors.Is(err, conversation.ErrLeaseLost) {
 		t.Errorf("finish by another owner: %v, want ErrLeaseLost", err)
 	}
-	if err := s.FinishEvent(ctx, "p1", "no-such-id"); !errors.Is(err, bot.ErrLeaseLost) {
+	if err := s.FinishEvent(ctx, "p1", "no-such-id"); !errors.Is(err, conversation.ErrLeaseLost) {
 		t.Errorf("finish of an unknown item: %v, want ErrLeaseLost", err)
 	}
 	if err := s.FinishEvent(ctx, "p1", a.ID); err != nil {
@@ -216,10 +216,10 @@ func testOutboxOwner(t *testing.T, s bot.Outbox) {
 	}
 }
 
-func testOutboxConcurrent(t *testing.T, s bot.Outbox) {
+func testOutboxConcurrent(t *testing.T, s conversation.Outbox) {
 	ctx := context.Background()
 	const n = 60
-	var items []bot.OutboxItem
+	var items []conversation.OutboxItem
 	for i := range n {
 		items = append(items, outboxItem(fmt.Sprintf("chat-%d", i%20)))
 	}

@@ -1,4 +1,4 @@
-package bot
+package conversation
 
 import (
 	"context"
@@ -42,7 +42,7 @@ type OutboxItem struct {
 
 // ErrLeaseLost is returned when a worker updates an outbox item it no longer holds:
 // its lease expired and another worker may have claimed it.
-var ErrLeaseLost = errors.New("outbox lease lost")
+var ErrLeaseLost = errors.New("conversation: outbox lease lost")
 
 // Outbox is what a store keeps of a channel's events between acknowledgement and
 // delivery (see OutboxItem). Every implementation must:

@@ -4,14 +4,14 @@ import (
 	"log/slog"
 	"testing"
 
-	"github.com/civicbot/civicbot/bot/bottest"
+	"github.com/civicbot/civicbot/conversation/conversationtest"
 	"github.com/civicbot/civicbot/retrieval/hashembed"
 	"github.com/civicbot/civicbot/retrieval/pgstore"
 	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
 )
 
-func TestBotConformance(t *testing.T) {
-	bottest.Run(t, func(t *testing.T) bottest.Store {
+func TestConversationConformance(t *testing.T) {
+	conversationtest.Run(t, func(t *testing.T) conversationtest.Store {
 		e := hashembed.New(64)
 		s, err := pgstore.Open(t.Context(), pgtest.New(t), e, pgstore.EmbedderInfo{Name: e.Name(), Dim: e.Dim()},
 			slog.New(slog.DiscardHandler))

@@ -1,14 +1,15 @@
-// Package bottest is the conformance suite for what the bot keeps besides documents:
-// conversation turns, curated answers and feedback. Every store that backs bot.Store
-// (PostgreSQL, the embedded store) must pass it, so that the engine, the channels and
-// the admin commands behave the same on either.
+// Package conversationtest is the conformance suite for what the stores keep besides
+// documents: conversation turns, curated answers, feedback (Run) and the outbox of
+// channel events (RunOutbox). Every store that implements conversation.Store and
+// conversation.Outbox (PostgreSQL, the embedded store) must pass it, so that the
+// engine, the channels and the admin commands behave the same on either.
 //
 // A store's test calls Run with a function that opens an empty store:
 //
-//	func TestBotConformance(t *testing.T) {
-//		bottest.Run(t, func(t *testing.T) bottest.Store { ... })
+//	func TestConversationConformance(t *testing.T) {
+//		conversationtest.Run(t, func(t *testing.T) conversationtest.Store { ... })
 //	}
-package bottest
+package conversationtest
 
 import (
 	"context"
@@ -21,28 +22,28 @@ import (
 	"testing"
 	"time"
 
-	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/retrieval"
 )
 
-// Store is what the suite needs of a store: bot.Store and the operations that the
+// Store is what the suite needs of a store: conversation.Store and the operations that the
 // channels (feedback, forgetting a conversation) and staff (retention, curated
 // answers) use.
 type Store interface {
-	bot.Store
-	// Turn returns one stored message; retrieval.ErrNotFound when there is none.
-	Turn(ctx context.Context, id string) (bot.Turn, error)
+	conversation.Store
+	// Turn returns one stored message; conversation.ErrNotFound when there is none.
+	Turn(ctx context.Context, id string) (conversation.Turn, error)
 	// DeleteSession deletes a session's messages (and their feedback) and says how many.
 	DeleteSession(ctx context.Context, session string) (int64, error)
 	// PurgeTurns deletes the messages made before a time and says how many.
 	PurgeTurns(ctx context.Context, before time.Time) (int64, error)
 	// PutCurated inserts or replaces curated answers by id, keeping their hit counts.
-	PutCurated(ctx context.Context, cs []bot.Curated) error
-	// SaveFeedback stores a rating, replacing an earlier one; bot.ErrUnknownMessage
+	PutCurated(ctx context.Context, cs []conversation.Curated) error
+	// SaveFeedback stores a rating, replacing an earlier one; conversation.ErrUnknownMessage
 	// when the message does not exist.
-	SaveFeedback(ctx context.Context, f bot.Feedback) error
-	// Feedback returns a message's rating; retrieval.ErrNotFound when it has none.
-	Feedback(ctx context.Context, messageID string) (bot.Feedback, error)
+	SaveFeedback(ctx context.Context, f conversation.Feedback) error
+	// Feedback returns a message's rating; conversation.ErrNotFound when it has none.
+	Feedback(ctx context.Context, messageID string) (conversation.Feedback, error)
 }
 
 // Run runs the conformance cases as subtests of t. open must return an empty store
@@ -71,16 +72,16 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 // base is a time with whole microseconds, the precision every store keeps.
 var base = time.Date(2026, 10, 1, 9, 30, 0, 123456000, time.UTC)
 
-func turn(id, session string, at time.Time) bot.Turn {
-	return bot.Turn{
+func turn(id, session string, at time.Time) conversation.Turn {
+	return conversation.Turn{
 		MessageID: id, SessionID: session, Channel: "web",
-		Question: "問題 " + id, Answer: "回答 " + id, Mode: bot.ModeExtractive,
-		Sources:   []bot.Source{{Dataset: "tfda_drug", Key: "衛署藥製字第029478號", Title: "舒痛寧錠", URL: "https://mcp.fda.gov.tw/", Snapshot: "2026-09-29"}},
+		Question: "問題 " + id, Answer: "回答 " + id, Mode: conversation.ModeExtractive,
+		Sources:   []conversation.Source{{Dataset: "tfda_drug", Key: "衛署藥製字第029478號", Title: "舒痛寧錠", URL: "https://mcp.fda.gov.tw/", Snapshot: "2026-09-29"}},
 		CreatedAt: at,
 	}
 }
 
-func save(t *testing.T, s Store, ts ...bot.Turn) {
+func save(t *testing.T, s Store, ts ...conversation.Turn) {
 	t.Helper()
 	for _, tr := range ts {
 		if err := s.SaveTurn(t.Context(), tr); err != nil {
@@ -98,7 +99,7 @@ func recent(t *testing.T, s Store, session string, n int, since time.Time) []str
 	return ids(turns)
 }
 
-func ids(turns []bot.Turn) []string {
+func ids(turns []conversation.Turn) []string {
 	out := []string{}
 	for _, tr := range turns {
 		out = append(out, tr.MessageID)
@@ -107,7 +108,7 @@ func ids(turns []bot.Turn) []string {
 }
 
 // sameTurn reports how got differs from want, or "".
-func sameTurn(got, want bot.Turn) string {
+func sameTurn(got, want conversation.Turn) string {
 	var diffs []string
 	field := func(name string, g, w any) {
 		if fmt.Sprint(g) != fmt.Sprint(w) {
@@ -139,12 +140,12 @@ func sameTurn(got, want bot.Turn) string {
 func testTurnRoundTrip(t *testing.T, s Store) {
 	ctx := t.Context()
 	full := turn("m-full", "s1", base)
-	full.Channel, full.Mode, full.Fallback = "line", bot.ModeGenerated, "timeout"
-	full.Topic = &bot.Topic{Dataset: "tfda_drug", Key: "衛署藥製字第029478號", Title: "舒痛寧錠"}
-	full.Sources = append(full.Sources, bot.Source{Dataset: "taipei_faq", Key: "GIP_1", Title: "愛心卡", URL: "https://1999.gov.taipei/"})
-	bare := bot.Turn{MessageID: "m-bare", Channel: "cli", Question: "q", Answer: "a", Mode: bot.ModeNoAnswer, CreatedAt: base.Add(time.Second)}
+	full.Channel, full.Mode, full.Fallback = "line", conversation.ModeGenerated, "timeout"
+	full.Topic = &conversation.Topic{Dataset: "tfda_drug", Key: "衛署藥製字第029478號", Title: "舒痛寧錠"}
+	full.Sources = append(full.Sources, conversation.Source{Dataset: "taipei_faq", Key: "GIP_1", Title: "愛心卡", URL: "https://1999.gov.taipei/"})
+	bare := conversation.Turn{MessageID: "m-bare", Channel: "cli", Question: "q", Answer: "a", Mode: conversation.ModeNoAnswer, CreatedAt: base.Add(time.Second)}
 	save(t, s, full, bare)
-	for _, want := range []bot.Turn{full, bare} {
+	for _, want := range []conversation.Turn{full, bare} {
 		got, err := s.Turn(ctx, want.MessageID)
 		if err != nil {
 			t.Fatalf("Turn(%s): %v", want.MessageID, err)
@@ -155,7 +156,7 @@ func testTurnRoundTrip(t *testing.T, s Store) {
 	}
 	t.Run("zero time is now", func(t *testing.T) {
 		before := time.Now().Add(-time.Second)
-		save(t, s, bot.Turn{MessageID: "m-now", SessionID: "s-now", Channel: "web", Question: "q", Answer: "a", Mode: bot.ModeExtractive})
+		save(t, s, conversation.Turn{MessageID: "m-now", SessionID: "s-now", Channel: "web", Question: "q", Answer: "a", Mode: conversation.ModeExtractive})
 		after := time.Now().Add(time.Second)
 		got, err := s.Turn(ctx, "m-now")
 		if err != nil {
@@ -170,9 +171,18 @@ func testTurnRoundTrip(t *testing.T, s Store) {
 func testTurnNotFound(t *testing.T, s Store) {
 	save(t, s, turn("m1", "s1", base))
 	for _, id := range []string{"m2", "", "M1", "m1 ", "'; DROP TABLE messages;--", "nul\x00"} {
-		if _, err := s.Turn(t.Context(), id); !errors.Is(err, retrieval.ErrNotFound) {
-			t.Errorf("Turn(%q) = %v, want retrieval.ErrNotFound", id, err)
+		_, err := s.Turn(t.Context(), id)
+		if !errors.Is(err, conversation.ErrNotFound) {
+			t.Errorf("Turn(%q) = %v, want conversation.ErrNotFound", id, err)
 		}
+		// retrieval.ErrNotFound is for documents: a caller that tells the two apart
+		// must not take a missing message for a missing document.
+		if errors.Is(err, retrieval.ErrNotFound) {
+			t.Errorf("Turn(%q) = %v, which is retrieval.ErrNotFound", id, err)
+		}
+	}
+	if _, err := s.Feedback(t.Context(), "m1"); !errors.Is(err, conversation.ErrNotFound) || errors.Is(err, retrieval.ErrNotFound) {
+		t.Errorf("Feedback of an unrated message = %v, want conversation.ErrNotFound alone", err)
 	}
 }
 
@@ -280,7 +290,7 @@ func testDeleteSession(t *testing.T, s Store) {
 		turn("b1", "bob", base.Add(2*time.Second)),
 		turn("n1", "", base.Add(3*time.Second)),
 	)
-	if err := s.SaveFeedback(ctx, bot.Feedback{MessageID: "a1", Rating: bot.RatingDown, CreatedAt: base}); err != nil {
+	if err := s.SaveFeedback(ctx, conversation.Feedback{MessageID: "a1", Rating: conversation.RatingDown, CreatedAt: base}); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := s.DeleteSession(ctx, "alice"); err != nil || n != 2 {
@@ -290,15 +300,15 @@ func testDeleteSession(t *testing.T, s Store) {
 		t.Errorf("after DeleteSession: %q", got)
 	}
 	for _, id := range []string{"a1", "a2"} {
-		if _, err := s.Turn(ctx, id); !errors.Is(err, retrieval.ErrNotFound) {
+		if _, err := s.Turn(ctx, id); !errors.Is(err, conversation.ErrNotFound) {
 			t.Errorf("Turn(%s) after DeleteSession = %v, want ErrNotFound", id, err)
 		}
 	}
-	if _, err := s.Feedback(ctx, "a1"); !errors.Is(err, retrieval.ErrNotFound) {
+	if _, err := s.Feedback(ctx, "a1"); !errors.Is(err, conversation.ErrNotFound) {
 		t.Errorf("the feedback of a deleted message remains: %v", err)
 	}
-	if err := s.SaveFeedback(ctx, bot.Feedback{MessageID: "a2", Rating: bot.RatingUp}); !errors.Is(err, bot.ErrUnknownMessage) {
-		t.Errorf("feedback on a deleted message = %v, want bot.ErrUnknownMessage", err)
+	if err := s.SaveFeedback(ctx, conversation.Feedback{MessageID: "a2", Rating: conversation.RatingUp}); !errors.Is(err, conversation.ErrUnknownMessage) {
+		t.Errorf("feedback on a deleted message = %v, want conversation.ErrUnknownMessage", err)
 	}
 	if got := recent(t, s, "bob", 10, time.Time{}); !slices.Equal(got, []string{"b1"}) {
 		t.Errorf("another session was touched: %q", got)
@@ -328,7 +338,7 @@ func testPurgeTurns(t *testing.T, s Store) {
 		turn("new1", "s1", base),
 		turn("new2", "", base.Add(time.Minute)),
 	)
-	if err := s.SaveFeedback(ctx, bot.Feedback{MessageID: "old1", Rating: bot.RatingUp}); err != nil {
+	if err := s.SaveFeedback(ctx, conversation.Feedback{MessageID: "old1", Rating: conversation.RatingUp}); err != nil {
 		t.Fatal(err)
 	}
 	// Before the cut: deleted; at it or after: kept.
@@ -341,7 +351,7 @@ func testPurgeTurns(t *testing.T, s Store) {
 	if got := recent(t, s, "s2", 10, time.Time{}); len(got) != 0 {
 		t.Errorf("after purge, s2 = %q, want none", got)
 	}
-	if _, err := s.Feedback(ctx, "old1"); !errors.Is(err, retrieval.ErrNotFound) {
+	if _, err := s.Feedback(ctx, "old1"); !errors.Is(err, conversation.ErrNotFound) {
 		t.Errorf("the feedback of a purged message remains: %v", err)
 	}
 	if n, err := s.PurgeTurns(ctx, base.Add(-24*time.Hour)); err != nil || n != 0 {
@@ -350,7 +360,7 @@ func testPurgeTurns(t *testing.T, s Store) {
 	if n, err := s.PurgeTurns(ctx, base.Add(time.Hour)); err != nil || n != 3 {
 		t.Errorf("PurgeTurns(everything) = %d, %v; want 3", n, err)
 	}
-	if _, err := s.Turn(ctx, "new2"); !errors.Is(err, retrieval.ErrNotFound) {
+	if _, err := s.Turn(ctx, "new2"); !errors.Is(err, conversation.ErrNotFound) {
 		t.Errorf("a turn without a session survived the purge: %v", err)
 	}
 }
@@ -362,18 +372,18 @@ func testCurated(t *testing.T, s Store) {
 		t.Fatalf("an empty store has curated answers: %+v, %v", list, err)
 	}
 	expires := base.Add(30 * 24 * time.Hour)
-	card := bot.Curated{ID: "card", Questions: []string{"市民卡要去哪裡辦？", "市民卡在哪辦"}, Answer: "臺北市民卡可在各區公所申辦。",
-		Sources: []bot.Source{{Dataset: "agency_page", Key: "card", Title: "臺北市民卡", URL: "https://card.taipei/"}},
-		Status:  bot.CuratedApproved, ExpiresAt: expires}
-	draft := bot.Curated{ID: "a-draft", Questions: []string{"垃圾車幾點來"}, Answer: "草稿", Status: bot.CuratedDraft}
-	retired := bot.Curated{ID: "z-old", Questions: []string{"舊問題"}, Answer: "舊答案", Status: bot.CuratedRetired}
-	if err := s.PutCurated(ctx, []bot.Curated{card, draft, retired}); err != nil {
+	card := conversation.Curated{ID: "card", Questions: []string{"市民卡要去哪裡辦？", "市民卡在哪辦"}, Answer: "臺北市民卡可在各區公所申辦。",
+		Sources: []conversation.Source{{Dataset: "agency_page", Key: "card", Title: "臺北市民卡", URL: "https://card.taipei/"}},
+		Status:  conversation.CuratedApproved, ExpiresAt: expires}
+	draft := conversation.Curated{ID: "a-draft", Questions: []string{"垃圾車幾點來"}, Answer: "草稿", Status: conversation.CuratedDraft}
+	retired := conversation.Curated{ID: "z-old", Questions: []string{"舊問題"}, Answer: "舊答案", Status: conversation.CuratedRetired}
+	if err := s.PutCurated(ctx, []conversation.Curated{card, draft, retired}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.PutCurated(ctx, nil); err != nil {
 		t.Errorf("PutCurated(nil) = %v", err)
 	}
-	check := func(t *testing.T, want ...bot.Curated) {
+	check := func(t *testing.T, want ...conversation.Curated) {
 		t.Helper()
 		got, err := s.CuratedAnswers(ctx)
 		if err != nil {
@@ -412,9 +422,9 @@ func testCurated(t *testing.T, s Store) {
 		edited.Answer = "請洽各區公所。"
 		edited.Sources = nil
 		edited.ExpiresAt = time.Time{}
-		edited.Status = bot.CuratedRetired
+		edited.Status = conversation.CuratedRetired
 		edited.Hits = 0 // what an editor sends; the stored count stays
-		if err := s.PutCurated(ctx, []bot.Curated{edited}); err != nil {
+		if err := s.PutCurated(ctx, []conversation.Curated{edited}); err != nil {
 			t.Fatal(err)
 		}
 		edited.Hits = 3
@@ -448,14 +458,14 @@ func testCurated(t *testing.T, s Store) {
 func testFeedback(t *testing.T, s Store) {
 	ctx := t.Context()
 	save(t, s, turn("m1", "s1", base), turn("m2", "s1", base.Add(time.Second)))
-	if _, err := s.Feedback(ctx, "m1"); !errors.Is(err, retrieval.ErrNotFound) {
-		t.Errorf("Feedback before any rating = %v, want retrieval.ErrNotFound", err)
+	if _, err := s.Feedback(ctx, "m1"); !errors.Is(err, conversation.ErrNotFound) {
+		t.Errorf("Feedback before any rating = %v, want conversation.ErrNotFound", err)
 	}
-	up := bot.Feedback{MessageID: "m1", Rating: bot.RatingUp, CreatedAt: base.Add(time.Minute)}
+	up := conversation.Feedback{MessageID: "m1", Rating: conversation.RatingUp, CreatedAt: base.Add(time.Minute)}
 	if err := s.SaveFeedback(ctx, up); err != nil {
 		t.Fatal(err)
 	}
-	same := func(t *testing.T, want bot.Feedback) {
+	same := func(t *testing.T, want conversation.Feedback) {
 		t.Helper()
 		got, err := s.Feedback(ctx, want.MessageID)
 		if err != nil {
@@ -467,18 +477,18 @@ func testFeedback(t *testing.T, s Store) {
 	}
 	same(t, up)
 	t.Run("a second rating replaces the first", func(t *testing.T) {
-		down := bot.Feedback{MessageID: "m1", Rating: bot.RatingDown, Comment: "答非所問 😕", CreatedAt: base.Add(2 * time.Minute)}
+		down := conversation.Feedback{MessageID: "m1", Rating: conversation.RatingDown, Comment: "答非所問 😕", CreatedAt: base.Add(2 * time.Minute)}
 		if err := s.SaveFeedback(ctx, down); err != nil {
 			t.Fatal(err)
 		}
 		same(t, down)
-		if _, err := s.Feedback(ctx, "m2"); !errors.Is(err, retrieval.ErrNotFound) {
+		if _, err := s.Feedback(ctx, "m2"); !errors.Is(err, conversation.ErrNotFound) {
 			t.Errorf("another message got a rating: %v", err)
 		}
 	})
 	t.Run("zero time is now", func(t *testing.T) {
 		before := time.Now().Add(-time.Second)
-		if err := s.SaveFeedback(ctx, bot.Feedback{MessageID: "m2", Rating: bot.RatingUp}); err != nil {
+		if err := s.SaveFeedback(ctx, conversation.Feedback{MessageID: "m2", Rating: conversation.RatingUp}); err != nil {
 			t.Fatal(err)
 		}
 		got, err := s.Feedback(ctx, "m2")
@@ -491,12 +501,12 @@ func testFeedback(t *testing.T, s Store) {
 	})
 	t.Run("unknown message", func(t *testing.T) {
 		for _, id := range []string{"no-such-message", "", "M1", "'; DELETE FROM feedback;--"} {
-			err := s.SaveFeedback(ctx, bot.Feedback{MessageID: id, Rating: bot.RatingUp})
-			if !errors.Is(err, bot.ErrUnknownMessage) {
-				t.Errorf("SaveFeedback(%q) = %v, want bot.ErrUnknownMessage", id, err)
+			err := s.SaveFeedback(ctx, conversation.Feedback{MessageID: id, Rating: conversation.RatingUp})
+			if !errors.Is(err, conversation.ErrUnknownMessage) {
+				t.Errorf("SaveFeedback(%q) = %v, want conversation.ErrUnknownMessage", id, err)
 			}
-			if _, err := s.Feedback(ctx, id); !errors.Is(err, retrieval.ErrNotFound) {
-				t.Errorf("Feedback(%q) = %v, want retrieval.ErrNotFound", id, err)
+			if _, err := s.Feedback(ctx, id); !errors.Is(err, conversation.ErrNotFound) {
+				t.Errorf("Feedback(%q) = %v, want conversation.ErrNotFound", id, err)
 			}
 		}
 	})
@@ -536,7 +546,7 @@ func testAwkwardText(t *testing.T, s Store) {
 		if !strings.HasPrefix(got.Question, "nul") || !strings.HasSuffix(got.Question, "byte") || !strings.HasPrefix(got.Answer, "invalid ") {
 			t.Errorf("stored as %q / %q", got.Question, got.Answer)
 		}
-		if err := s.SaveFeedback(ctx, bot.Feedback{MessageID: "bad-bytes", Rating: bot.RatingDown, Comment: "x\x00y"}); err != nil {
+		if err := s.SaveFeedback(ctx, conversation.Feedback{MessageID: "bad-bytes", Rating: conversation.RatingDown, Comment: "x\x00y"}); err != nil {
 			t.Errorf("feedback with a NUL comment: %v", err)
 		}
 	})
