@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/retrieval/hashembed"
 	"github.com/civicbot/civicbot/retrieval/memstore"
 )
@@ -26,10 +26,10 @@ func TestReviewQueueFreshness(t *testing.T) {
 	clock := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
 	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
 	at := clock
-	save := func(id, question string, mode bot.Mode) {
+	save := func(id, question string, mode conversation.Mode) {
 		t.Helper()
 		at = at.Add(time.Second)
-		if err := s.SaveTurn(t.Context(), bot.Turn{MessageID: id, SessionID: "s-" + id, Channel: "web", Question: question, Mode: mode, CreatedAt: at}); err != nil {
+		if err := s.SaveTurn(t.Context(), conversation.Turn{MessageID: id, SessionID: "s-" + id, Channel: "web", Question: question, Mode: mode, CreatedAt: at}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -49,9 +49,9 @@ func TestReviewQueueFreshness(t *testing.T) {
 	if got := questions(q); len(got) != 0 {
 		t.Fatalf("an empty store's queue: %v", got)
 	}
-	save("m1", "垃圾車幾點來", bot.ModeNoAnswer)
-	save("m2", "垃圾車幾點來", bot.ModeNoAnswer)
-	save("m3", "市民卡怎麼辦", bot.ModeExtractive) // answered: not waiting
+	save("m1", "垃圾車幾點來", conversation.ModeNoAnswer)
+	save("m2", "垃圾車幾點來", conversation.ModeNoAnswer)
+	save("m3", "市民卡怎麼辦", conversation.ModeExtractive) // answered: not waiting
 	if got := questions(q); got["垃圾車幾點來"] != 2 || len(got) != 1 {
 		t.Fatalf("a question that started waiting is not shown at once: %v", got)
 	}
@@ -59,12 +59,12 @@ func TestReviewQueueFreshness(t *testing.T) {
 	// A turn of the newest loaded one's time, before it in id order, is not newer:
 	// the probe does not reload for it (it shows with the next reload).
 	at = at.Add(-2 * time.Second)
-	save("m0", "垃圾車幾點來", bot.ModeNoAnswer)
+	save("m0", "垃圾車幾點來", conversation.ModeNoAnswer)
 	if newer, err := q.newer(t.Context(), q.newest); err != nil || newer {
 		t.Fatalf("newer = %v, %v with no turn after the newest loaded", newer, err)
 	}
 	at = at.Add(time.Second)
-	save("m4", "狂犬病疫苗哪裡打", bot.ModeNoAnswer)
+	save("m4", "狂犬病疫苗哪裡打", conversation.ModeNoAnswer)
 	if got := questions(q); got["狂犬病疫苗哪裡打"] != 1 {
 		t.Fatalf("a newer waiting question is not shown: %v", got)
 	}
@@ -112,7 +112,7 @@ func TestReviewQueuePartlyMarked(t *testing.T) {
 	at := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
 	for i := range 5 {
 		at = at.Add(time.Second)
-		if err := s.SaveTurn(t.Context(), bot.Turn{MessageID: fmt.Sprint("m", i), SessionID: fmt.Sprint("s", i), Channel: "web", Question: "路燈不亮要找誰", Mode: bot.ModeNoAnswer, CreatedAt: at}); err != nil {
+		if err := s.SaveTurn(t.Context(), conversation.Turn{MessageID: fmt.Sprint("m", i), SessionID: fmt.Sprint("s", i), Channel: "web", Question: "路燈不亮要找誰", Mode: conversation.ModeNoAnswer, CreatedAt: at}); err != nil {
 			t.Fatal(err)
 		}
 	}
