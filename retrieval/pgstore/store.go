@@ -51,6 +51,9 @@ type Store struct {
 	log      *slog.Logger
 	// EFSearch is hnsw.ef_search for dense queries.
 	EFSearch int
+	// ExactDense makes the dense leg an exact scan of every chunk rather than a walk
+	// of the approximate HNSW index: slow, for tests that compare stores.
+	ExactDense bool
 	// QueryTimeout caps every call that serves a request (search, conversations,
 	// feedback, LINE events, readiness), whatever the caller's deadline: a database
 	// that stops answering must not hold requests, pool connections and goroutines.

@@ -527,13 +527,14 @@ func writeDocumentRows(ctx context.Context, tx pgx.Tx, docs []ingest.Document, i
 			}
 		}
 		row := []any{ids[i], d.Dataset, d.Key, d.Title, d.URL, d.Body, facets, d.Hash, dateOrNil(d.Snapshot), string(d.Status), tsvector(d.Title, "")}
+		row = append(row, licenceFacts(d.Dataset, d.Title, d.Key)...)
 		if isNew[i] {
 			insert = append(insert, row)
 		} else {
 			update = append(update, row)
 		}
 	}
-	cols := []string{"id", "dataset", "key", "title", "url", "body", "facets", "content_hash", "snapshot", "status", "title_tsv"}
+	cols := []string{"id", "dataset", "key", "title", "url", "body", "facets", "content_hash", "snapshot", "status", "title_tsv", "name", "serial", "key_prefix"}
 	if len(insert) > 0 {
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"documents"}, cols, pgx.CopyFromRows(insert)); err != nil {
 			return fmt.Errorf("pgstore: write documents: %w", err)
@@ -542,7 +543,7 @@ func writeDocumentRows(ctx context.Context, tx pgx.Tx, docs []ingest.Document, i
 	if len(update) == 0 {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE doc_in ON COMMIT DROP AS SELECT id, dataset, key, title, url, body, facets, content_hash, snapshot, status, title_tsv FROM documents WITH NO DATA`); err != nil {
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE doc_in ON COMMIT DROP AS SELECT id, dataset, key, title, url, body, facets, content_hash, snapshot, status, title_tsv, name, serial, key_prefix FROM documents WITH NO DATA`); err != nil {
 		return fmt.Errorf("pgstore: write documents: %w", err)
 	}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"doc_in"}, cols, pgx.CopyFromRows(update)); err != nil {
@@ -550,6 +551,7 @@ func writeDocumentRows(ctx context.Context, tx pgx.Tx, docs []ingest.Document, i
 	}
 	// Staff suppression outlives re-ingest.
 	const q = `UPDATE documents d SET title = i.title, title_tsv = i.title_tsv, url = i.url, body = i.body, facets = i.facets,
+			name = i.name, serial = i.serial, key_prefix = i.key_prefix,
 			content_hash = i.content_hash, snapshot = i.snapshot,
 			status = CASE WHEN d.status = 'suppressed' THEN 'suppressed' ELSE i.status END, updated_at = now()
 		FROM doc_in i WHERE d.id = i.id`
@@ -624,6 +626,16 @@ func deref(t *time.Time) time.Time {
 		return time.Time{}
 	}
 	return *t
+}
+
+// licenceFacts are the name, serial and key_prefix columns of a document: what search
+// compares of a licence, derived once here (NULL for other datasets).
+func licenceFacts(dataset, title, key string) []any {
+	if dataset != ingest.DatasetDrug {
+		return []any{nil, nil, nil}
+	}
+	orNull := func(s string) pgtype.Text { return pgtype.Text{String: s, Valid: s != ""} }
+	return []any{orNull(retrieval.LicenceCoreName(title)), orNull(retrieval.LicenceKeySerial(key)), retrieval.LicenceKeyPrefix(key)}
 }
 
 // appendDrugWords adds the drug_words rows of a drug passage: each Latin word of four
