@@ -168,6 +168,7 @@ func (ix *index) dense(q []float32, f filter, limit int) []int32 {
 	}
 	return out
 }
+
 // terms returns the distinct words of tokens, sorted as a tsquery sorts them, with
 // their postings; ok is false when a word is in no chunk.
 func (ix *index) terms(tokens []string) (words []string, ps []*postings, ok bool) {
