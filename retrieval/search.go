@@ -89,9 +89,9 @@ const (
 	// the concept's IDF, doubled when the document's title holds one of its words;
 	// highest first, then by key.
 	LegWeighted
-	// LegDrugWords: for each of Words, the drug documents whose passages hold it, as
-	// (passage length in characters, document) pairs, Limit shortest of each word by
-	// length then key; all of them merged, shortest first, then by key.
+	// LegDrugWords: for each of Words, the drug passages that hold it, as (length in
+	// characters, document) pairs, the Limit shortest by length then key; those of
+	// every word merged, shortest first, then by key.
 	LegDrugWords
 	// LegAppearance: the drug passages that hold every one of Words (colours and
 	// shapes), by key.

@@ -27,7 +27,7 @@ import (
 // sync derives a new one (apply) and swaps it in, so readers need no locks.
 //
 // Documents and chunks are numbered by slots, positions in the slices below. Chunk
-// slots follow the chunks' ids in the file, so slot order is PostgreSQL's c.id order.
+// slots follow the chunks' ids in the file; no order of search depends on them.
 // A removed chunk keeps its slot, marked dead, until the index is next rebuilt.
 type index struct {
 	dim   int
@@ -51,7 +51,7 @@ type docKey struct{ dataset, key string }
 
 // doc is a document as search shows it, without its body.
 type doc struct {
-	id                   uint64 // its id in the file: PostgreSQL's d.id order
+	id                   uint64 // its id in the file
 	dataset, key, title  string
 	url, status, snippet string
 	hash                 string

@@ -377,15 +377,9 @@ func (ix *index) drugWords(names []string, f filter, limit int) []int32 {
 			continue
 		}
 		var found []pair
-		seen := map[pair]bool{}
 		for _, cs := range p.chunks {
-			d := ix.chunkDoc[cs]
-			if d < 0 || !f.admitsDrug(ix.docs[d]) {
-				continue
-			}
-			if x := (pair{ix.chunkRunes[cs], d}); !seen[x] {
-				seen[x] = true
-				found = append(found, x)
+			if d := ix.chunkDoc[cs]; d >= 0 && f.admitsDrug(ix.docs[d]) {
+				found = append(found, pair{ix.chunkRunes[cs], d})
 			}
 		}
 		slices.SortFunc(found, byLength)
@@ -502,7 +496,7 @@ func snippetBytes(body []byte) string {
 	return string(body)
 }
 
-// snippet is the start of a body, as PostgreSQL's left(body, 300).
+// snippet is the start of a body: its first snippetRunes characters.
 func snippet(body string) string {
 	n := 0
 	for i := range body {
