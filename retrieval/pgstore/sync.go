@@ -628,16 +628,6 @@ func deref(t *time.Time) time.Time {
 	return *t
 }
 
-// licenceFacts are the name, serial and key_prefix columns of a document: what search
-// compares of a licence, derived once here (NULL for other datasets).
-func licenceFacts(dataset, title, key string) []any {
-	if dataset != ingest.DatasetDrug {
-		return []any{nil, nil, nil}
-	}
-	orNull := func(s string) pgtype.Text { return pgtype.Text{String: s, Valid: s != ""} }
-	return []any{orNull(retrieval.LicenceCoreName(title)), orNull(retrieval.LicenceKeySerial(key)), retrieval.LicenceKeyPrefix(key)}
-}
-
 // appendDrugWords adds the drug_words rows of a drug passage: each Latin word of four
 // letters or more in its lexemes, with the passage's length in characters.
 func appendDrugWords(rows [][]any, docID int64, text string, tsv pgtype.TSVector) [][]any {
