@@ -9,10 +9,10 @@ import (
 )
 
 // The parts of a question that the stores look up as they are: medicine names, licence
-// serials, Latin words. Both stores read a query through these, so that they rank alike.
+// serials, Latin words. Analyze reads a question through these, once.
 
-// NameSpans returns the spans of a question that may name a medicine, written as the
-// stores write a licence's core name (pgstore's drug_name): lower case, without spaces
+// NameSpans returns the spans of a question that may name a medicine, written as
+// LicenceCoreName writes a licence's core name: lower case, without spaces
 // or quotes; 3 to 24 characters of a run of letters and digits (shorter spans are
 // everyday words), at most 800 of them.
 func NameSpans(text string) []string {

@@ -25,6 +25,8 @@ type Query struct {
 	Statuses []string
 	// DenseOnly searches by embedding alone: the baseline the hybrid search is measured against.
 	DenseOnly bool
+	// Analysis, when set, is Text already analysed (Analyze), and Text is not read.
+	Analysis *Analysis
 }
 
 // DefaultK is the number of documents a search returns when Query.K is 0.

@@ -15,19 +15,27 @@ type scored struct {
 	sim  float32
 }
 
-// better orders by similarity, then slot: the exact scan's order.
-func better(a, b scored) bool {
-	return a.sim > b.sim || a.sim == b.sim && a.slot < b.slot
+// compare orders by similarity, highest first, then by the key of the chunk's
+// document (the dense leg's order, retrieval.LegDense), then by slot.
+func (ix *index) compare(a, b scored) int {
+	if c := cmp.Compare(b.sim, a.sim); c != 0 {
+		return c
+	}
+	if c := compareDocs(ix.docs[ix.chunkDoc[a.slot]], ix.docs[ix.chunkDoc[b.slot]]); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.slot, b.slot)
 }
 
 // topk keeps the best k entries seen: a heap whose root is the worst kept.
 type topk struct {
+	ix *index
 	k  int
 	xs []scored
 }
 
 func (t *topk) Len() int           { return len(t.xs) }
-func (t *topk) Less(i, j int) bool { return better(t.xs[j], t.xs[i]) }
+func (t *topk) Less(i, j int) bool { return t.ix.compare(t.xs[j], t.xs[i]) < 0 }
 func (t *topk) Swap(i, j int)      { t.xs[i], t.xs[j] = t.xs[j], t.xs[i] }
 func (t *topk) Push(x any)         { t.xs = append(t.xs, x.(scored)) }
 func (t *topk) Pop() any {
@@ -41,7 +49,7 @@ func (t *topk) offer(s scored) {
 		heap.Push(t, s)
 		return
 	}
-	if better(s, t.xs[0]) {
+	if t.ix.compare(s, t.xs[0]) < 0 {
 		t.xs[0] = s
 		heap.Fix(t, 0)
 	}
@@ -67,7 +75,7 @@ func (ix *index) nearest(q []float32, k int, admit func(slot int32) bool) []scor
 	per := (n + workers - 1) / workers
 	for w := range workers {
 		lo, hi := w*per, min((w+1)*per, n)
-		tops[w].k = k
+		tops[w].k, tops[w].ix = k, ix
 		wg.Go(func() {
 			t := &tops[w]
 			dim := ix.dim
@@ -88,12 +96,7 @@ func (ix *index) nearest(q []float32, k int, admit func(slot int32) bool) []scor
 	for _, t := range tops {
 		all = append(all, t.xs...)
 	}
-	slices.SortFunc(all, func(a, b scored) int {
-		if c := cmp.Compare(b.sim, a.sim); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.slot, b.slot)
-	})
+	slices.SortFunc(all, ix.compare)
 	return all[:min(k, len(all))]
 }
 

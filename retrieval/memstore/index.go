@@ -2,7 +2,6 @@ package memstore
 
 import (
 	"bytes"
-	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -10,7 +9,6 @@ import (
 	"fmt"
 	"maps"
 	"math"
-	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -29,7 +27,7 @@ import (
 // sync derives a new one (apply) and swaps it in, so readers need no locks.
 //
 // Documents and chunks are numbered by slots, positions in the slices below. Chunk
-// slots follow the chunks' ids in the file, so slot order is PostgreSQL's c.id order.
+// slots follow the chunks' ids in the file; no order of search depends on them.
 // A removed chunk keeps its slot, marked dead, until the index is next rebuilt.
 type index struct {
 	dim   int
@@ -43,7 +41,7 @@ type index struct {
 
 	liveDocs, liveChunks, deadChunks int
 
-	// Document slots by key, title, drug name (drugName) and licence serial.
+	// Document slots by key, title, licence core name and licence serial.
 	byKey, byTitle, byName, bySerial map[string][]int32
 	// spell lists the stored words by their first two letters, for spelling correction.
 	spell map[string][]string
@@ -53,7 +51,7 @@ type docKey struct{ dataset, key string }
 
 // doc is a document as search shows it, without its body.
 type doc struct {
-	id                   uint64 // its id in the file: PostgreSQL's d.id order
+	id                   uint64 // its id in the file
 	dataset, key, title  string
 	url, status, snippet string
 	hash                 string
@@ -61,9 +59,9 @@ type doc struct {
 	facets               []byte // JSON
 	chunks               []int32
 	// Derived for the search legs.
-	name       string // drugName(title), for drugs
-	serial     string // the licence serial in the key (\d{5,7})
-	keyPrefix  string // what precedes the first digit of the key
+	name       string // retrieval.LicenceCoreName(title), for drugs
+	serial     string // retrieval.LicenceKeySerial(key), for drugs
+	keyPrefix  string // retrieval.LicenceKeyPrefix(key), for drugs
 	titleRunes int
 }
 
@@ -71,20 +69,14 @@ type doc struct {
 func newDoc(dataset, key string, row docRow, snippet string) *doc {
 	d := &doc{id: row.ID, dataset: dataset, key: key, title: row.Title, url: row.URL, status: row.Status,
 		snippet: snippet, hash: row.Hash, snapshot: row.Snapshot, facets: row.Facets,
-		serial: keySerial.FindString(key), titleRunes: utf8.RuneCountInString(row.Title)}
-	d.keyPrefix = key
-	if i := strings.IndexAny(key, "0123456789"); i >= 0 {
-		d.keyPrefix = key[:i]
-	}
+		titleRunes: utf8.RuneCountInString(row.Title)}
 	if dataset == corpus.DatasetDrug {
-		d.name = drugName(row.Title)
+		d.name = retrieval.LicenceCoreName(row.Title)
+		d.serial = retrieval.LicenceKeySerial(key)
+		d.keyPrefix = retrieval.LicenceKeyPrefix(key)
 	}
 	return d
 }
-
-// keySerial is PostgreSQL's substring(d.key from '\d{5,7}'): the first run of 5 to 7
-// digits (as many as there are, up to 7).
-var keySerial = regexp.MustCompile(`[0-9]{5,7}`)
 
 // postings are the chunks that hold a word, in slot order, with the word's positions
 // in each (weight<<14 | position, as in a tsvector).
@@ -651,5 +643,14 @@ func parallel(n int, fn func(i int)) {
 	wg.Wait()
 }
 
-// compareDocs orders documents by id, PostgreSQL's d.id.
-func compareDocs(a, b *doc) int { return cmp.Compare(a.id, b.id) }
+// ref is how search names a document.
+func (d *doc) ref() retrieval.DocRef { return retrieval.DocRef{Dataset: d.dataset, Key: d.key} }
+
+// compareDocs orders documents by key, then dataset: search's tie-break
+// (retrieval.DocRef.Compare).
+func compareDocs(a, b *doc) int {
+	if c := strings.Compare(a.key, b.key); c != 0 {
+		return c
+	}
+	return strings.Compare(a.dataset, b.dataset)
+}

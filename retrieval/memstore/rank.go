@@ -2,11 +2,11 @@ package memstore
 
 import "math"
 
-// PostgreSQL's ts_rank(tsvector, tsquery) with the default weights and no
-// normalisation (src/backend/utils/adt/tsrank.c), so that the keyword legs order
-// their candidates as pgstore's do. Its arithmetic is reproduced in float32 and
-// float64 as the C code does it, because the legs break ties of equal ranks by chunk
-// id: a rank that differed in its last bit would reorder them.
+// ts_rank(tsvector, tsquery) with the default weights and no normalisation
+// (PostgreSQL's src/backend/utils/adt/tsrank.c): the order that retrieval.LegAllTerms
+// and LegImprint state. Its arithmetic is done in float32 and float64 as the C code
+// does it, because ties of equal ranks are broken by key: a rank that differed in its
+// last bit would reorder them.
 
 // rankWeights are the weights of D, C, B and A positions.
 var rankWeights = [4]float32{0.1, 0.2, 0.4, 1.0}

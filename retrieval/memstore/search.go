@@ -4,8 +4,9 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"math"
+	"maps"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -14,38 +15,34 @@ import (
 	"github.com/civicbot/civicbot/retrieval"
 )
 
-var _ retrieval.Searcher = (*Store)(nil)
-
-// The constants of pgstore's search, with the same values: the two stores rank alike.
-const (
-	// maxDocShare: query words found in more than this share of the chunks (or in
-	// more than maxWordChunks) are left to the other legs of the weighted leg.
-	maxDocShare   = 0.05
-	maxWordChunks = 500
-	minWordChunks = 50
-	// candidates is how many chunks (or documents) each leg contributes.
-	candidates = 40
-	// snippetRunes is how much of the body a hit shows.
-	snippetRunes = 300
+var (
+	_ retrieval.Searcher = (*Store)(nil)
+	_ retrieval.Index    = (*Store)(nil)
 )
 
-// leg is what one way of finding candidates found: document slots, best first (a
-// document may repeat; its first place counts). They are fused by reciprocal rank
-// (weight/(RRFK+rank)), or, when flat is set, each document found scores weight.
-type leg struct {
-	name   string // the evidence it gives: a retrieval.Evidence constant
-	docs   []int32
-	weight float64
-	flat   bool
-	// names is set for legs that match a document's key: a query that names a
-	// cancelled licence wants that licence, not the valid one of the same name.
-	names bool
+// snippetRunes is how much of the body a hit shows.
+const snippetRunes = 300
+
+// Search finds documents with retrieval.Search, this store finding the candidates.
+func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit, error) {
+	hits, err := retrieval.Search(ctx, s, q)
+	if err != nil && !errors.Is(err, ErrClosed) {
+		return nil, fmt.Errorf("memstore: search: %w", err)
+	}
+	return hits, err
 }
+
+// Embedder is the embedder of the store's vectors and its name.
+func (s *Store) Embedder() (retrieval.QueryEmbedder, string) { return s.embedder, s.info.Name }
 
 // filter is what a query admits.
 type filter struct {
 	statuses []string
 	datasets []string // nil: every dataset
+}
+
+func newFilter(f retrieval.Filter) filter {
+	return filter{statuses: cleanFilter(f.Statuses), datasets: cleanFilter(f.Datasets)}
 }
 
 func (f filter) admits(d *doc) bool {
@@ -54,93 +51,103 @@ func (f filter) admits(d *doc) bool {
 
 func (f filter) admitsDrug(d *doc) bool { return f.admits(d) && d.dataset == corpus.DatasetDrug }
 
-// Search finds documents as pgstore.Search does: by meaning (an exact scan of the
-// chunk embeddings), by keywords (every term in one chunk; rare terms weighted by
-// inverse document frequency, title terms double; Latin drug names), by imprint code,
-// colour and shape, by a drug name inside the question, and by exact key, title or
-// licence serial, fused by reciprocal rank with pgstore's weights.
-func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit, error) {
+// Words tells how many chunks hold each word and, for the misspelt words no chunk
+// holds, the stored words near them (retrieval.Index).
+func (s *Store) Words(ctx context.Context, words, misspelt []string) (retrieval.Vocabulary, error) {
+	if s.closed.Load() {
+		return retrieval.Vocabulary{}, ErrClosed
+	}
+	ix := s.idx.Load()
+	v := retrieval.Vocabulary{Chunks: ix.liveChunks, Freq: map[string]int{}, Near: map[string][]retrieval.WordFreq{}}
+	for _, w := range words {
+		if p := ix.lex[w]; p != nil {
+			v.Freq[w] = len(p.chunks)
+		}
+	}
+	for _, w := range misspelt {
+		if ix.lex[w] != nil || len(w) < 2 {
+			continue
+		}
+		n := utf8.RuneCountInString(w)
+		near := []retrieval.WordFreq{}
+		for _, c := range ix.spell[w[:2]] {
+			if cn := utf8.RuneCountInString(c); cn >= n-2 && cn <= n+2 {
+				near = append(near, retrieval.WordFreq{Word: c, Freq: len(ix.lex[c].chunks)})
+			}
+		}
+		v.Near[w] = near
+	}
+	return v, nil
+}
+
+// Candidates finds each leg's documents, in the order its kind documents.
+func (s *Store) Candidates(ctx context.Context, legs []retrieval.Leg, rf retrieval.Filter) ([][]retrieval.DocRef, error) {
 	if s.closed.Load() {
 		return nil, ErrClosed
-	}
-	text := retrieval.Normalize(q.Text)
-	k := cmp.Or(q.K, retrieval.DefaultK)
-	k = min(max(k, 1), 100)
-	if text == "" {
-		return []retrieval.Hit{}, nil
-	}
-	f := filter{statuses: cleanFilter(q.Statuses), datasets: cleanFilter(q.Datasets)}
-	if len(f.statuses) == 0 {
-		f.statuses = []string{string(corpus.StatusActive), string(corpus.StatusCancelled)}
-	}
-	vec, err := s.embedder.EmbedQuery(ctx, text)
-	if err != nil {
-		return nil, fmt.Errorf("memstore: search: embed query: %w", err)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	ix := s.idx.Load()
-	if len(vec) != ix.dim {
-		return nil, fmt.Errorf("memstore: search: the embedder gave %d dimensions, want %d", len(vec), ix.dim)
-	}
-	legs := []leg{{name: retrieval.EvidenceMeaning, docs: ix.dense(unit(vec), f), weight: retrieval.DenseWeight(s.info.Name)}}
-	if q.DenseOnly {
-		return ix.fuse(legs, f, k, text), nil
-	}
-	if tokens := retrieval.ContentTokens(text); len(tokens) > 0 {
-		// Chunks holding every query token are a leg of their own, weighted double.
-		if len(tokens) > 1 {
-			legs = append(legs, leg{name: retrieval.EvidenceAllTerms, docs: ix.allTerms(tokens, f.admits, true), weight: 2})
-		}
-		// Everyday and official words for the same thing, and corrected spellings of
-		// drug names, join the weighted leg only.
-		if syn := retrieval.Expand(text); syn != "" {
-			tokens = append(tokens, retrieval.Tokens(syn)...)
-		}
-		tokens = append(tokens, ix.corrections(tokens)...)
-		words, concepts := retrieval.LabelConcepts(text, tokens)
-		legs = append(legs, leg{name: retrieval.EvidenceTerms, docs: ix.weighted(words, concepts, f), weight: 1.5})
-		// Latin words that are not everyday English are, here, drug names.
-		var names []string
-		for _, t := range tokens {
-			if len(t) >= 4 && retrieval.IsLatin(t) && !retrieval.InGlossary(t) && !describesPill(t) && !slices.Contains(names, t) {
-				names = append(names, t)
+	f := newFilter(rf)
+	out := make([][]retrieval.DocRef, len(legs))
+	for i, l := range legs {
+		var docs []int32
+		switch l.Kind {
+		case retrieval.LegDense:
+			if len(l.Vector) != ix.dim {
+				return nil, fmt.Errorf("the embedder gave %d dimensions, want %d", len(l.Vector), ix.dim)
 			}
+			docs = ix.dense(unit(l.Vector), f, l.Limit)
+		case retrieval.LegAllTerms:
+			docs = ix.allTerms(l.Words, f.admits, true, l.Limit)
+		case retrieval.LegAppearance:
+			docs = ix.allTerms(l.Words, f.admitsDrug, false, l.Limit)
+		case retrieval.LegWeighted:
+			docs = ix.weighted(l.Words, l.Concepts, l.IDF, f, l.Limit)
+		case retrieval.LegDrugWords:
+			docs = ix.drugWords(l.Words, f, l.Limit)
+		case retrieval.LegImprint:
+			docs = ix.imprint(l.Words, l.With, f, l.Limit)
+		case retrieval.LegKey:
+			docs = ix.exact(ix.byKey[l.Text], f.admits, l.Limit)
+		case retrieval.LegTitle:
+			docs = ix.exact(ix.byTitle[l.Text], f.admits, l.Limit)
+		case retrieval.LegName:
+			docs = ix.named(l.Words, f, l.Limit)
+		case retrieval.LegSerial:
+			docs = ix.serials(l.Words, l.Text, f, l.Limit)
+		default:
+			return nil, fmt.Errorf("leg kind %d unknown", l.Kind)
 		}
-		if len(names) > 0 {
-			legs = append(legs, leg{name: retrieval.EvidenceTerms, docs: ix.drugNames(names, f), weight: 2})
+		out[i] = make([]retrieval.DocRef, len(docs))
+		for j, d := range docs {
+			out[i][j] = ix.docs[d].ref()
 		}
 	}
-	terms := retrieval.AppearanceTokens(text)
-	if len(terms) > 0 {
-		// A pill described by colour and shape: drugs whose appearance holds them all.
-		legs = append(legs, leg{name: retrieval.EvidenceAppearance, docs: ix.allTerms(terms, f.admitsDrug, false), weight: 1.5})
-		// With a code read off it, even letters or digits alone («上面寫 YSP»): the
-		// pills of that look bearing the code.
-		if codes := retrieval.ImprintTokens(text, false); len(codes) > 0 {
-			legs = append(legs, leg{name: retrieval.EvidenceImprint, docs: ix.anyTermWith(codes, terms, f), weight: 2})
-		}
-	}
-	if codes := retrieval.ImprintTokens(text, true); len(codes) > 0 {
-		legs = append(legs, leg{name: retrieval.EvidenceImprint, docs: ix.anyTerm(codes, f), weight: 2})
-	}
-	legs = append(legs,
-		leg{name: retrieval.EvidenceKey, docs: ix.exact(ix.byKey[text], f.admits), weight: 1, flat: true, names: true},
-		leg{name: retrieval.EvidenceTitle, docs: ix.exact(ix.byTitle[text], f.admits), weight: 1, flat: true})
-	if spans := retrieval.NameSpans(text); len(spans) > 0 {
-		// A medicine named inside the question, longest name first. Several licences
-		// share a name: naming it does not name a cancelled one.
-		legs = append(legs, leg{name: retrieval.EvidenceName, docs: ix.named(spans, f), weight: 1, flat: true})
-	}
-	if serials := retrieval.LicenceSerials(text); len(serials) > 0 {
-		legs = append(legs, leg{name: retrieval.EvidenceKey, docs: ix.serials(serials, text, f), weight: 0.8, flat: true, names: true})
-	}
-	return ix.fuse(legs, f, k, text), nil
+	return out, nil
 }
 
-// dense is the documents of the candidates chunks nearest to q.
-func (ix *index) dense(q []float32, f filter) []int32 {
+// Load returns the documents of refs that the filter admits.
+func (s *Store) Load(ctx context.Context, refs []retrieval.DocRef, rf retrieval.Filter) ([]retrieval.Hit, error) {
+	if s.closed.Load() {
+		return nil, ErrClosed
+	}
+	ix := s.idx.Load()
+	f := newFilter(rf)
+	out := make([]retrieval.Hit, 0, len(refs))
+	for _, r := range refs {
+		slot, ok := ix.slots[docKey{r.Dataset, r.Key}]
+		if !ok || !f.admits(ix.docs[slot]) {
+			continue
+		}
+		out = append(out, ix.docs[slot].hit())
+	}
+	return out, nil
+}
+
+// dense is the documents of the limit chunks nearest to q (retrieval.LegDense).
+func (ix *index) dense(q []float32, f filter, limit int) []int32 {
 	var zero = true
 	for _, x := range q {
 		if x != 0 {
@@ -149,9 +156,9 @@ func (ix *index) dense(q []float32, f filter) []int32 {
 		}
 	}
 	if zero {
-		return nil // PostgreSQL's cosine distance to a zero vector is NaN: nothing is near it
+		return nil // the cosine distance to a zero vector is NaN: nothing is near it
 	}
-	near := ix.nearest(q, candidates, func(cs int32) bool {
+	near := ix.nearest(q, limit, func(cs int32) bool {
 		d := ix.chunkDoc[cs]
 		return d >= 0 && f.admits(ix.docs[d])
 	})
@@ -177,10 +184,10 @@ func (ix *index) terms(tokens []string) (words []string, ps []*postings, ok bool
 	return words, ps, ok
 }
 
-// allTerms is the documents of the chunks that hold every token (tokens joined by &),
-// of documents admit accepts: with ranked, the candidates best by ts_rank, then by
-// chunk; without, the first candidates in chunk order.
-func (ix *index) allTerms(tokens []string, admit func(*doc) bool, ranked bool) []int32 {
+// allTerms is the documents of the chunks that hold every token, of documents admit
+// accepts: with ranked, by ts_rank then key (retrieval.LegAllTerms); without, by key
+// (retrieval.LegAppearance). At most limit chunks.
+func (ix *index) allTerms(tokens []string, admit func(*doc) bool, ranked bool, limit int) []int32 {
 	_, ps, ok := ix.terms(tokens)
 	if !ok || len(ps) == 0 {
 		return nil
@@ -218,9 +225,6 @@ next:
 		}
 		if !ranked {
 			found = append(found, rankedChunk{slot: cs})
-			if len(found) == candidates {
-				break
-			}
 			continue
 		}
 		for t, p := range ps {
@@ -228,26 +232,23 @@ next:
 		}
 		found = append(found, rankedChunk{slot: cs, rank: rankAnd(pos)})
 	}
-	return ix.bestChunks(found, ranked)
+	return ix.bestChunks(found, limit)
 }
 
-// anyTerm is the documents of the drug chunks that hold any of the tokens (joined by
-// |), best by ts_rank, then by chunk.
-func (ix *index) anyTerm(tokens []string, f filter) []int32 {
-	return ix.anyTermWith(tokens, nil, f)
-}
-
-// anyTermWith is anyTerm of the chunks that also hold every one of all.
-func (ix *index) anyTermWith(tokens, all []string, f filter) []int32 {
-	_, must, ok := ix.terms(all)
+// imprint is the documents of the drug chunks that hold any of the codes and every
+// one of with, by ts_rank then key (retrieval.LegImprint).
+func (ix *index) imprint(codes, with []string, f filter, limit int) []int32 {
+	_, must, ok := ix.terms(with)
 	if !ok {
 		return nil
 	}
-	_, ps, _ := ix.terms(tokens)
+	// ts_rank reads the query's distinct words, sorted: the codes and with alike.
+	_, ps, _ := ix.terms(slices.Concat(codes, with))
+	_, cps, _ := ix.terms(codes)
 	seen := map[int32]bool{}
 	var found []rankedChunk
 	pos := make([][]uint16, len(ps))
-	for _, p := range ps {
+	for _, p := range cps {
 		if p == nil {
 			continue
 		}
@@ -268,10 +269,16 @@ func (ix *index) anyTermWith(tokens, all []string, f filter) []int32 {
 					}
 				}
 			}
-			found = append(found, rankedChunk{slot: cs, rank: finish(rankOr(pos))})
+			// A query joined by & ranks by proximity; by | (the codes alone), by
+			// how many words the chunk holds.
+			rank := finish(rankOr(pos))
+			if len(with) > 0 {
+				rank = rankAnd(pos)
+			}
+			found = append(found, rankedChunk{slot: cs, rank: rank})
 		}
 	}
-	return ix.bestChunks(found, true)
+	return ix.bestChunks(found, limit)
 }
 
 type rankedChunk struct {
@@ -279,17 +286,19 @@ type rankedChunk struct {
 	rank float32
 }
 
-// bestChunks returns the documents of the first candidates chunks, by rank then slot.
-func (ix *index) bestChunks(found []rankedChunk, ranked bool) []int32 {
-	if ranked {
-		slices.SortFunc(found, func(a, b rankedChunk) int {
-			if c := cmp.Compare(b.rank, a.rank); c != 0 {
-				return c
-			}
-			return cmp.Compare(a.slot, b.slot)
-		})
-	}
-	found = found[:min(len(found), candidates)]
+// bestChunks returns the documents of the first limit chunks, by rank, then the key
+// of their document.
+func (ix *index) bestChunks(found []rankedChunk, limit int) []int32 {
+	slices.SortFunc(found, func(a, b rankedChunk) int {
+		if c := cmp.Compare(b.rank, a.rank); c != 0 {
+			return c
+		}
+		if c := compareDocs(ix.docs[ix.chunkDoc[a.slot]], ix.docs[ix.chunkDoc[b.slot]]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.slot, b.slot)
+	})
+	found = found[:min(len(found), limit)]
 	out := make([]int32, len(found))
 	for i, c := range found {
 		out[i] = ix.chunkDoc[c.slot]
@@ -297,41 +306,23 @@ func (ix *index) bestChunks(found []rankedChunk, ranked bool) []int32 {
 	return out
 }
 
-// weighted scores documents like BM25 with binary term frequency: for each query
-// concept a document holds, its inverse document frequency once, doubled when a title
-// holds it. A concept is a word, or a synonym group (concepts labels words) weighted
-// as its most common word. Words in more than maxDocShare of the chunks (at least
-// minWordChunks, at most maxWordChunks) are skipped.
-func (ix *index) weighted(words, concepts []string, f filter) []int32 {
-	total := float64(max(ix.liveChunks, 1))
-	limit := math.Min(maxWordChunks, math.Max(minWordChunks, maxDocShare*total))
-	idf := map[string]float64{}
-	for i, w := range words {
-		p := ix.lex[w]
-		if p == nil || float64(len(p.chunks)) > limit {
-			continue
-		}
-		ndoc := float64(len(p.chunks))
-		x := math.Log((total-ndoc+0.5)/(ndoc+0.5) + 1)
-		if cur, ok := idf[concepts[i]]; !ok || x < cur {
-			idf[concepts[i]] = x
-		}
-	}
-	// The best weight of each concept in each document, summed concept by concept in
-	// the query's order, so that equal documents get equal scores on every run.
+// weighted scores documents by the concepts of words they hold (retrieval.LegWeighted):
+// for each concept (concepts labels words), its idf, doubled when a title holds one of
+// its words, summed in the bytewise order of the labels.
+func (ix *index) weighted(words, concepts []string, idf []float64, f filter, limit int) []int32 {
 	held := map[string]map[int32]float64{}
-	var order []string
+	weight := map[string]float64{}
 	for i, w := range words {
 		c := concepts[i]
-		p := ix.lex[w]
-		if _, ok := idf[c]; !ok || p == nil || float64(len(p.chunks)) > limit {
-			continue
-		}
+		weight[c] = idf[i]
 		best := held[c]
 		if best == nil {
 			best = map[int32]float64{}
 			held[c] = best
-			order = append(order, c)
+		}
+		p := ix.lex[w]
+		if p == nil {
+			continue
 		}
 		for j, cs := range p.chunks {
 			d := ix.chunkDoc[cs]
@@ -345,10 +336,11 @@ func (ix *index) weighted(words, concepts []string, f filter) []int32 {
 			best[d] = max(best[d], w)
 		}
 	}
+	order := slices.Sorted(maps.Keys(held))
 	scores := map[int32]float64{}
 	for _, c := range order {
 		for d, w := range held[c] {
-			scores[d] += w * idf[c]
+			scores[d] += w * weight[c]
 		}
 	}
 	out := make([]int32, 0, len(scores))
@@ -361,45 +353,49 @@ func (ix *index) weighted(words, concepts []string, f filter) []int32 {
 		}
 		return compareDocs(ix.docs[a], ix.docs[b])
 	})
-	return out[:min(len(out), candidates)]
+	return out[:min(len(out), limit)]
 }
 
-// drugNames is the documents of the drug chunks that hold any of the Latin names,
-// shortest chunk first: a generic name is on thousands of licences, and the shortest
-// records are mostly that name.
-func (ix *index) drugNames(names []string, f filter) []int32 {
-	var found []int32
-	seen := map[int32]bool{}
+// drugWords is the drugs whose chunks hold any of the Latin names, shortest chunk
+// first (retrieval.LegDrugWords): a generic name is on thousands of licences, and the
+// shortest records are mostly that name.
+func (ix *index) drugWords(names []string, f filter, limit int) []int32 {
+	type pair struct {
+		runes int32
+		doc   int32
+	}
+	byLength := func(a, b pair) int {
+		if c := cmp.Compare(a.runes, b.runes); c != 0 {
+			return c
+		}
+		return compareDocs(ix.docs[a.doc], ix.docs[b.doc])
+	}
+	var all []pair
 	for _, w := range names {
 		p := ix.lex[w]
 		if p == nil {
 			continue
 		}
+		var found []pair
 		for _, cs := range p.chunks {
-			d := ix.chunkDoc[cs]
-			if seen[cs] || d < 0 || !f.admitsDrug(ix.docs[d]) {
-				continue
+			if d := ix.chunkDoc[cs]; d >= 0 && f.admitsDrug(ix.docs[d]) {
+				found = append(found, pair{ix.chunkRunes[cs], d})
 			}
-			seen[cs] = true
-			found = append(found, cs)
 		}
+		slices.SortFunc(found, byLength)
+		all = append(all, found[:min(len(found), limit)]...)
 	}
-	slices.SortFunc(found, func(a, b int32) int {
-		if c := cmp.Compare(ix.chunkRunes[a], ix.chunkRunes[b]); c != 0 {
-			return c
-		}
-		return compareDocs(ix.docs[ix.chunkDoc[a]], ix.docs[ix.chunkDoc[b]])
-	})
-	found = found[:min(len(found), candidates)]
-	out := make([]int32, len(found))
-	for i, cs := range found {
-		out[i] = ix.chunkDoc[cs]
+	slices.SortStableFunc(all, byLength)
+	all = all[:min(len(all), limit)]
+	out := make([]int32, len(all))
+	for i, x := range all {
+		out[i] = x.doc
 	}
 	return out
 }
 
-// exact is the admitted documents of slots, by id.
-func (ix *index) exact(slots []int32, admit func(*doc) bool) []int32 {
+// exact is the admitted documents of slots, by key.
+func (ix *index) exact(slots []int32, admit func(*doc) bool, limit int) []int32 {
 	var out []int32
 	for _, d := range slots {
 		if admit(ix.docs[d]) {
@@ -407,16 +403,17 @@ func (ix *index) exact(slots []int32, admit func(*doc) bool) []int32 {
 		}
 	}
 	slices.SortFunc(out, func(a, b int32) int { return compareDocs(ix.docs[a], ix.docs[b]) })
-	return out[:min(len(out), candidates)]
+	return out[:min(len(out), limit)]
 }
 
-// named is the drugs whose name is one of the spans: the longest name first, then a
-// valid licence before a cancelled one, the shortest title, the oldest document.
-func (ix *index) named(spans []string, f filter) []int32 {
+// named is the drugs whose core name is one of the spans (retrieval.LegName): the
+// longest name first, then a valid licence before a cancelled one, the shortest title,
+// then by key.
+func (ix *index) named(spans []string, f filter, limit int) []int32 {
 	var out []int32
 	for _, sp := range spans {
 		for _, d := range ix.byName[sp] {
-			if f.admitsDrug(ix.docs[d]) {
+			if f.admitsDrug(ix.docs[d]) && !slices.Contains(out, d) {
 				out = append(out, d)
 			}
 		}
@@ -434,7 +431,7 @@ func (ix *index) named(spans []string, f filter) []int32 {
 		}
 		return compareDocs(da, db)
 	})
-	return out[:min(len(out), candidates)]
+	return out[:min(len(out), limit)]
 }
 
 func boolRank(b bool) int {
@@ -444,9 +441,9 @@ func boolRank(b bool) int {
 	return 0
 }
 
-// serials is the drugs whose licence serial is one of serials: those whose key's
-// prefix (衛署藥製字第) the query also holds first, then by key.
-func (ix *index) serials(serials []string, text string, f filter) []int32 {
+// serials is the drugs whose licence serial is one of serials (retrieval.LegSerial):
+// those whose key prefix (衛署藥製字第) text holds first, then by key.
+func (ix *index) serials(serials []string, text string, f filter, limit int) []int32 {
 	var out []int32
 	for _, sr := range serials {
 		for _, d := range ix.bySerial[sr] {
@@ -460,61 +457,9 @@ func (ix *index) serials(serials []string, text string, f filter) []int32 {
 		if c := cmp.Compare(boolRank(!strings.Contains(text, da.keyPrefix)), boolRank(!strings.Contains(text, db.keyPrefix))); c != 0 {
 			return c
 		}
-		return strings.Compare(da.key, db.key)
+		return compareDocs(da, db)
 	})
-	return out[:min(len(out), candidates)]
-}
-
-// fuse fuses what the legs found and returns the best k documents, cancelled licences
-// ranked below valid ones unless a leg matched their key.
-func (ix *index) fuse(legs []leg, f filter, k int, text string) []retrieval.Hit {
-	fl := make([]retrieval.Leg[int32], len(legs))
-	for i, l := range legs {
-		fl[i] = retrieval.Leg[int32]{Evidence: l.name, IDs: l.docs, Weight: l.weight, Flat: l.flat, Names: l.names}
-	}
-	fused := retrieval.Fuse(fl)
-	scores, named, evidence := fused.Scores, fused.Named, fused.Evidence
-	if len(scores) == 0 {
-		return []retrieval.Hit{}
-	}
-	ids := make([]int32, 0, len(scores))
-	for d := range scores {
-		ids = append(ids, d)
-	}
-	// Only the best candidates are loaded, as pgstore does: enough to fill k after
-	// cancelled ones move down.
-	slices.SortFunc(ids, func(a, b int32) int {
-		if c := cmp.Compare(scores[b], scores[a]); c != 0 {
-			return c
-		}
-		return compareDocs(ix.docs[a], ix.docs[b])
-	})
-	ids = ids[:min(len(ids), 3*k+10)]
-	out := make([]retrieval.Hit, 0, len(ids))
-	byLeg := make([]bool, 0, len(ids)) // named by a leg, for DemoteCancelled
-	for _, id := range ids {
-		d := ix.docs[id]
-		if !f.admits(d) {
-			continue
-		}
-		h := d.hit()
-		h.Score = scores[id]
-		h.Evidence = evidence[id]
-		h.Confidence = retrieval.Confidence(h.Evidence)
-		out = append(out, h)
-		byLeg = append(byLeg, named[id])
-	}
-	retrieval.WeighByDomain(text, out)
-	retrieval.WeighByCoverage(text, out)
-	retrieval.WeighByTitleMatch(text, out)
-	retrieval.DemoteCancelled(text, out, byLeg)
-	slices.SortFunc(out, func(a, b retrieval.Hit) int {
-		if c := cmp.Compare(b.Score, a.Score); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.Key, b.Key)
-	})
-	return out[:min(k, len(out))]
+	return out[:min(len(out), limit)]
 }
 
 // hit is a document as a search shows it: its facets decoded afresh, since the caller
@@ -551,7 +496,7 @@ func snippetBytes(body []byte) string {
 	return string(body)
 }
 
-// snippet is the start of a body, as PostgreSQL's left(body, 300).
+// snippet is the start of a body: its first snippetRunes characters.
 func snippet(body string) string {
 	n := 0
 	for i := range body {

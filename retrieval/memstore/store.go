@@ -4,16 +4,18 @@
 // It holds what retrieval/pgstore holds (sources, records, documents, chunks with
 // their embeddings, ingest runs, conversation turns, curated answers, feedback, LINE
 // event ids) in a bbolt file, dir/civicbot.db, and answers the same questions the
-// same way: it passes the same conformance suites (retrievaltest, conversationtest), and its
-// search has the same legs, weights and fusion as pgstore's.
+// same way: it passes the same conformance suites (retrievaltest, conversationtest), and it
+// searches through the same retrieval.Search, finding the candidates of each leg in
+// the order its retrieval.LegKind documents (retrieval/paritytest checks that both
+// stores give the same answers).
 //
 // Durability comes from bbolt: every change is one transaction, committed with an
 // fsync before the call returns, so an acknowledged write survives a crash, and a
 // crash in the middle of a write leaves the previous state. What search needs is held
 // in memory, rebuilt from the file at Open and updated after each sync commits:
 // document metadata, every chunk's embedding (searched exactly, by brute force) and a
-// positional inverted index of the keyword tokens, so that ranking reproduces
-// PostgreSQL's ts_rank. Readers use an immutable snapshot of that index, swapped
+// positional inverted index of the keyword tokens, for the ts_rank order that
+// retrieval.LegAllTerms and LegImprint state. Readers use an immutable snapshot of that index, swapped
 // atomically after a sync commits: they see the old data or the new, never a mix.
 //
 // One process opens the file at a time (bbolt takes a file lock; Open returns
@@ -93,7 +95,7 @@ var (
 	bucketRuns      = []byte("ingest_runs")     // run id → runRow
 	bucketMessages  = []byte("messages")        // message id → turnRow
 	bucketSessions  = []byte("message_session") // (session) time id → ""
-	bucketTimes     = []byte("message_time")    // time id → the question without case ("" before 2026-12)
+	bucketTimes     = []byte("message_time")    // time id → ""
 	bucketCurated   = []byte("curated_answers") // id → curatedRow
 	bucketFeedback  = []byte("feedback")        // message id → feedbackRow
 	bucketLine      = []byte("line_events")     // webhook event id → time

@@ -50,6 +50,9 @@ type Store struct {
 	log      *slog.Logger
 	// EFSearch is hnsw.ef_search for dense queries.
 	EFSearch int
+	// ExactDense makes the dense leg an exact scan of every chunk rather than a walk
+	// of the approximate HNSW index: slow, for tests that compare stores.
+	ExactDense bool
 	// QueryTimeout caps every call that serves a request (search, conversations,
 	// feedback, LINE events, readiness), whatever the caller's deadline: a database
 	// that stops answering must not hold requests, pool connections and goroutines.
@@ -158,6 +161,10 @@ func Open(ctx context.Context, url string, e Embedder, info EmbedderInfo, log *s
 	}
 	s := &Store{pool: pool, embedder: e, info: info, log: log, EFSearch: 100, QueryTimeout: DefaultQueryTimeout, closed: make(chan struct{})}
 	if err := s.ensureEmbedder(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	if err := s.fillLicenceFacts(ctx); err != nil {
 		pool.Close()
 		return nil, err
 	}

@@ -461,10 +461,10 @@ func (s *Store) writeDocuments(ctx context.Context, tx pgx.Tx, docs []ingest.Doc
 	for i, p := range chunks {
 		crow[i] = []any{ids[p.doc], p.chunk.Ord, p.chunk.Text, pgvector.NewHalfVector(vecs[i]), tsvs[i]}
 		if docs[p.doc].Dataset == corpus.DatasetDrug {
-			words = appendDrugWords(words, ids[p.doc], p.chunk.Text, tsvs[i])
+			words = appendDrugWords(words, ids[p.doc], docs[p.doc].Key, p.chunk.Text, tsvs[i])
 		}
 	}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"drug_words"}, []string{"word", "len", "document_id"}, pgx.CopyFromRows(words)); err != nil {
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"drug_words"}, []string{"word", "len", "document_id", "key"}, pgx.CopyFromRows(words)); err != nil {
 		return 0, fmt.Errorf("pgstore: write drug words: %w", err)
 	}
 	ccols := []string{"document_id", "ord", "text", "embedding", "tsv"}
@@ -528,13 +528,14 @@ func writeDocumentRows(ctx context.Context, tx pgx.Tx, docs []ingest.Document, i
 			}
 		}
 		row := []any{ids[i], d.Dataset, d.Key, d.Title, d.URL, d.Body, facets, d.Hash, dateOrNil(d.Snapshot), string(d.Status), tsvector(d.Title, "")}
+		row = append(row, licenceFacts(d.Dataset, d.Title, d.Key)...)
 		if isNew[i] {
 			insert = append(insert, row)
 		} else {
 			update = append(update, row)
 		}
 	}
-	cols := []string{"id", "dataset", "key", "title", "url", "body", "facets", "content_hash", "snapshot", "status", "title_tsv"}
+	cols := []string{"id", "dataset", "key", "title", "url", "body", "facets", "content_hash", "snapshot", "status", "title_tsv", "name", "serial", "key_prefix"}
 	if len(insert) > 0 {
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"documents"}, cols, pgx.CopyFromRows(insert)); err != nil {
 			return fmt.Errorf("pgstore: write documents: %w", err)
@@ -543,7 +544,7 @@ func writeDocumentRows(ctx context.Context, tx pgx.Tx, docs []ingest.Document, i
 	if len(update) == 0 {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE doc_in ON COMMIT DROP AS SELECT id, dataset, key, title, url, body, facets, content_hash, snapshot, status, title_tsv FROM documents WITH NO DATA`); err != nil {
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE doc_in ON COMMIT DROP AS SELECT id, dataset, key, title, url, body, facets, content_hash, snapshot, status, title_tsv, name, serial, key_prefix FROM documents WITH NO DATA`); err != nil {
 		return fmt.Errorf("pgstore: write documents: %w", err)
 	}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"doc_in"}, cols, pgx.CopyFromRows(update)); err != nil {
@@ -551,6 +552,7 @@ func writeDocumentRows(ctx context.Context, tx pgx.Tx, docs []ingest.Document, i
 	}
 	// Staff suppression outlives re-ingest.
 	const q = `UPDATE documents d SET title = i.title, title_tsv = i.title_tsv, url = i.url, body = i.body, facets = i.facets,
+			name = i.name, serial = i.serial, key_prefix = i.key_prefix,
 			content_hash = i.content_hash, snapshot = i.snapshot,
 			status = CASE WHEN d.status = 'suppressed' THEN 'suppressed' ELSE i.status END, updated_at = now()
 		FROM doc_in i WHERE d.id = i.id`
@@ -628,12 +630,13 @@ func deref(t *time.Time) time.Time {
 }
 
 // appendDrugWords adds the drug_words rows of a drug passage: each Latin word of four
-// letters or more in its lexemes, with the passage's length in characters.
-func appendDrugWords(rows [][]any, docID int64, text string, tsv pgtype.TSVector) [][]any {
+// letters or more in its lexemes, with the passage's length in characters and the
+// document's key (the tie-break of retrieval.LegDrugWords, read from the index alone).
+func appendDrugWords(rows [][]any, docID int64, key, text string, tsv pgtype.TSVector) [][]any {
 	n := utf8.RuneCountInString(text)
 	for _, l := range tsv.Lexemes {
 		if len(l.Word) >= 4 && retrieval.IsLatin(l.Word) {
-			rows = append(rows, []any{l.Word, n, docID})
+			rows = append(rows, []any{l.Word, n, docID, key})
 		}
 	}
 	return rows
