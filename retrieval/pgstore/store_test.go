@@ -1,12 +1,16 @@
 package pgstore_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -432,40 +436,99 @@ func TestDrugWords(t *testing.T) {
 	}
 }
 
-// TestMigrateConcurrently starts several replicas on one empty database at once: each
-// must succeed, and the migrations must be applied exactly once (without the lock, two
-// of them race to create the same tables and one fails).
+// TestMigrateConcurrently starts several replicas (each its own pool, as separate
+// processes would have) on one empty database at once: each must open, the schema must
+// be at the newest migration, and every migration must have run exactly once (without
+// goose's session lock, two of them race to create the same tables and one fails).
 func TestMigrateConcurrently(t *testing.T) {
+	files, err := filepath.Glob("migrations/*.sql")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("migrations: %v %v", files, err)
+	}
+	var newest int64
+	for _, f := range files {
+		n, err := strconv.ParseInt(strings.SplitN(filepath.Base(f), "_", 2)[0], 10, 64)
+		if err != nil {
+			t.Fatalf("migration %s: %v", f, err)
+		}
+		newest = max(newest, n)
+	}
 	// The race is a matter of timing: a few rounds on fresh databases make it near
 	// certain that replicas overlap (without the lock, most rounds fail).
 	for round := range 3 {
-		t.Run(fmt.Sprint("round", round), migrateConcurrently)
+		t.Run(fmt.Sprint("round", round), func(t *testing.T) { migrateConcurrently(t, len(files), newest) })
 	}
 }
 
-func migrateConcurrently(t *testing.T) {
+func migrateConcurrently(t *testing.T, migrations int, newest int64) {
 	url := pgtest.New(t)
 	ctx := context.Background()
 	const replicas = 4
+	var logs [replicas]syncBuffer
+	stores := make(chan *pgstore.Store, replicas)
 	errs := make(chan error, replicas)
-	for range replicas {
-		go func() { errs <- pgstore.Migrate(ctx, url, slog.New(slog.DiscardHandler)) }()
+	start := make(chan struct{})
+	for i := range replicas {
+		go func() {
+			<-start
+			e := &retrievaltest.CountingEmbedder{Dim: 16}
+			s, err := pgstore.Open(ctx, url, e, info(e), slog.New(slog.NewTextHandler(&logs[i], nil)))
+			if err != nil {
+				errs <- err
+				return
+			}
+			stores <- s
+		}()
 	}
+	close(start)
 	for range replicas {
-		if err := <-errs; err != nil {
-			t.Errorf("migrate: %v", err)
+		select {
+		case err := <-errs:
+			t.Errorf("open: %v", err)
+		case s := <-stores:
+			t.Cleanup(s.Close)
 		}
+	}
+	applied := 0
+	for i := range logs {
+		applied += strings.Count(logs[i].String(), "msg=\"migration applied\"")
+	}
+	if applied != migrations {
+		t.Errorf("the replicas logged %d migrations applied; want each of the %d once", applied, migrations)
 	}
 	c, err := pgx.Connect(ctx, url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close(ctx)
-	var applied, distinct int
-	if err := c.QueryRow(ctx, `SELECT count(*), count(DISTINCT version_id) FROM goose_db_version WHERE version_id > 0`).Scan(&applied, &distinct); err != nil {
+	var rows, distinct int
+	var version int64
+	if err := c.QueryRow(ctx, `SELECT count(*), count(DISTINCT version_id), max(version_id) FROM goose_db_version WHERE version_id > 0`).Scan(&rows, &distinct, &version); err != nil {
 		t.Fatal(err)
 	}
-	if applied == 0 || applied != distinct {
-		t.Errorf("goose_db_version holds %d applied rows for %d versions; want each version once", applied, distinct)
+	if rows != migrations || distinct != migrations || version != newest {
+		t.Errorf("goose_db_version holds %d rows for %d versions, the newest %d; want %d once each, the newest %d", rows, distinct, version, migrations, newest)
 	}
+	var embedder string
+	if err := c.QueryRow(ctx, `SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'chunks'::regclass AND attname = 'embedding'`).Scan(&embedder); err != nil || embedder != "halfvec(16)" {
+		t.Errorf("embedding column %q (%v), want halfvec(16)", embedder, err)
+	}
+}
+
+// syncBuffer is a log sink safe for concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
