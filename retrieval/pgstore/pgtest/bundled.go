@@ -4,10 +4,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -28,11 +31,11 @@ import (
 // leg as good as exact.
 //
 // The data is loaded once, into a template database, and every call gets a copy of it
-// (CREATE DATABASE ... TEMPLATE, a second or two instead of a load that takes 10-60 s
-// under the race detector). The template is named after a hash of the test binary, so
-// that it holds what this code loads: a test binary built from the same code (another
-// run, another process) reuses it, and one built from other code makes its own.
-// Templates unused for a day are dropped.
+// (CREATE DATABASE ... TEMPLATE, a second or two instead of a load that takes up to two
+// minutes under the race detector). The template is named after a hash of the module's
+// code and data (every non-test Go file, migration and bundled file, go.mod, go.sum), so
+// that it holds what this code loads: every test package and every run of the same code
+// shares it, and other code makes its own. Templates unused for a day are dropped.
 func Bundled(tb testing.TB) *pgstore.Store {
 	tb.Helper()
 	ctx := context.Background()
@@ -70,21 +73,11 @@ const templateComment = "civicbot test template, last used "
 // for this test binary, making it if it does not exist.
 func bundledTemplate(admin string) (string, error) {
 	ctx := context.Background()
-	exe, err := os.Executable()
+	key, err := sourceHash()
 	if err != nil {
 		return "", err
 	}
-	f, err := os.Open(exe)
-	if err != nil {
-		return "", err
-	}
-	h := sha256.New()
-	_, err = io.Copy(h, f)
-	f.Close()
-	if err != nil {
-		return "", err
-	}
-	name := "civicbot_bundled_" + hex.EncodeToString(h.Sum(nil))[:16]
+	name := "civicbot_bundled_" + key
 
 	conn, err := pgx.Connect(ctx, admin)
 	if err != nil {
@@ -168,5 +161,76 @@ func dropStaleTemplates(ctx context.Context, conn *pgx.Conn, keep string) {
 	}
 	for _, n := range stale {
 		_, _ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{n}.Sanitize())
+	}
+}
+
+// sourceHash hashes what a load of the bundled data depends on: the module's non-test
+// Go files, its migrations and bundled data, go.mod and go.sum. Without the module's
+// sources at hand (a test binary run elsewhere), the test binary itself.
+func sourceHash() (string, error) {
+	h := sha256.New()
+	root, err := moduleRoot()
+	if err != nil {
+		exe, err := os.Executable()
+		if err != nil {
+			return "", err
+		}
+		f, err := os.Open(exe)
+		if err != nil {
+			return "", err
+		}
+		defer f.Close()
+		if _, err := io.Copy(h, f); err != nil {
+			return "", err
+		}
+		return hex.EncodeToString(h.Sum(nil))[:16], nil
+	}
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		if d.IsDir() {
+			if rel != "." && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || d.Name() == "node_modules") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		code := strings.HasSuffix(rel, ".go") && !strings.HasSuffix(rel, "_test.go")
+		data := strings.HasSuffix(rel, ".sql") || rel == "go.mod" || rel == "go.sum" ||
+			strings.HasPrefix(filepath.ToSlash(rel), "ingest/opendata/")
+		if !code && !data {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(h, "%s %d\n", filepath.ToSlash(rel), len(b))
+		h.Write(b)
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16], nil
+}
+
+// moduleRoot is the directory of the go.mod above the working directory (a test runs
+// in its package's directory).
+func moduleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no go.mod above the working directory")
+		}
+		dir = parent
 	}
 }
