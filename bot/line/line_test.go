@@ -131,6 +131,23 @@ func refusedBeforeTaking(t *testing.T, f *fixture) {
 	}
 }
 
+// waitForgotten waits until a conversation is forgotten. It waits for that, not for a
+// count of handled events: under the race detector on a loaded machine the count was
+// seen reached with the conversation still there (the cause is not established; an
+// event taken up again after a lost lease is counted twice).
+func waitForgotten(t *testing.T, store *pgstore.Store, session string) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		turns, err := store.RecentTurns(context.Background(), session, 10, time.Time{})
+		if err == nil && len(turns) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("20 s later the conversation holds %d turns (%v): want it forgotten", len(turns), err)
+		}
+	}
+}
+
 // noLeak fails when the logs hold a user id or a message text.
 func (f *fixture) noLeak(tb testing.TB, secrets ...string) {
 	tb.Helper()
@@ -484,18 +501,7 @@ func TestLine(t *testing.T) {
 			t.Fatalf("turns %+v, %v: want the question remembered", turns, err)
 		}
 		f.post(t, linetest.Unfollow(user))
-		// Handled counts finishings, and an event taken up again after a lost lease (a
-		// machine loaded to the full under the race detector) finishes twice: the test
-		// waits for what it asserts, the conversation gone.
-		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-			turns, err := store.RecentTurns(ctx, session, 10, time.Time{})
-			if err == nil && len(turns) == 0 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("20 s after unfollow: %d turns, %v: want none", len(turns), err)
-			}
-		}
+		waitForgotten(t, store, session)
 		f.noLeak(t, user, drugQuestion)
 	})
 
@@ -539,10 +545,7 @@ func TestLine(t *testing.T) {
 		f.post(t, f.api.Mentioning(group, "", "愛心卡遺失怎麼辦？"))
 		f.api.WaitDelivered(t, 2)
 		f.post(t, linetest.Leave(group))
-		waitHandled(t, f.h, 3)
-		if turns, _ := store.RecentTurns(ctx, f.h.SessionID(group), 10, time.Time{}); len(turns) != 0 {
-			t.Errorf("after leave: %d turns", len(turns))
-		}
+		waitForgotten(t, store, f.h.SessionID(group))
 	})
 
 	t.Run("standby events are not answered", func(t *testing.T) {
