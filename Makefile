@@ -8,10 +8,11 @@ export CIVICBOT_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 run:
 	$(GO) run ./cmd/civicbot serve
 
-# Install and start PostgreSQL + pgvector where this machine allows, then run every test.
+# Install and start PostgreSQL + pgvector where this machine allows, then run every test,
+# under the race detector.
 test: setup
 	$(GO) vet ./...
-	$(GO) test -count=1 -timeout 30m ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
 
 setup:
 	@.ci/setup-postgres || { \

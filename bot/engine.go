@@ -455,6 +455,9 @@ func (e *Engine) retrieve(ctx context.Context, t *turn) (Answer, error) {
 			err := e.storeCall(ctx, "get topic", func(ctx context.Context) (err error) { h, err = e.store.Get(ctx, last.Dataset, last.Key); return err })
 			switch {
 			case err == nil:
+				// The conversation named this document: it answers as if its key
+				// had been asked.
+				h.Evidence, h.Confidence = []string{retrieval.EvidenceKey}, 1
 				topic = &h
 			case !errors.Is(err, retrieval.ErrNotFound):
 				return Answer{}, err

@@ -98,7 +98,9 @@ type Searcher interface {
 }
 
 // Getter returns one document by its dataset and key, with its body; ErrNotFound when
-// there is none (or it is suppressed).
+// there is none (or it is suppressed). Get searches for nothing, so the hit it returns
+// has no Evidence, a Confidence of 0 and a Score of 0: a caller that answers from a
+// document it found another way sets what it knows of it.
 type Getter interface {
 	Get(ctx context.Context, dataset, key string) (Hit, error)
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -107,6 +108,47 @@ func waitHandled(tb testing.TB, h *line.Handler, n int64) {
 	}
 }
 
+// refusedBeforeTaking checks, once a refused webhook has been answered, that the
+// handler took none of its events and so will never answer them: the webhook records
+// the events it takes in the outbox before it answers, and the workers answer only
+// what the outbox holds. Then a valid event is answered, alone.
+func refusedBeforeTaking(t *testing.T, f *fixture) {
+	t.Helper()
+	if n, ev := len(f.api.Calls()), f.h.Stats.Events.Load(); n != 0 || ev != 0 {
+		t.Fatalf("%d API calls, %d events taken after a refused webhook: want none", n, ev)
+	}
+	user := linetest.NewUserID()
+	if code := f.post(t, f.api.Media(user, "sticker")); code != http.StatusOK {
+		t.Fatalf("status %d for a valid webhook after the refused one", code)
+	}
+	waitHandled(t, f.h, 1)
+	for _, c := range f.api.Calls() {
+		if c.ChatID != "" && c.ChatID != user {
+			t.Errorf("a call to %s after a refused webhook: want only the valid event's", c.ChatID)
+		}
+	}
+	if n := f.api.Delivered(); n != 1 || f.h.Stats.Events.Load() != 1 {
+		t.Errorf("%d answers, %d events taken: want only the valid event's", n, f.h.Stats.Events.Load())
+	}
+}
+
+// waitForgotten waits until a conversation is forgotten. It waits for that, not for a
+// count of handled events: under the race detector on a loaded machine the count was
+// seen reached with the conversation still there (the cause is not established; an
+// event taken up again after a lost lease is counted twice).
+func waitForgotten(t *testing.T, store *pgstore.Store, session string) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		turns, err := store.RecentTurns(context.Background(), session, 10, time.Time{})
+		if err == nil && len(turns) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("20 s later the conversation holds %d turns (%v): want it forgotten", len(turns), err)
+		}
+	}
+}
+
 // noLeak fails when the logs hold a user id or a message text.
 func (f *fixture) noLeak(tb testing.TB, secrets ...string) {
 	tb.Helper()
@@ -166,9 +208,9 @@ func TestLine(t *testing.T) {
 		if rec.Code != http.StatusBadRequest {
 			t.Errorf("status %d, want 400", rec.Code)
 		}
-		time.Sleep(50 * time.Millisecond)
-		if n := len(f.api.Calls()); n != 0 || f.h.Stats.Events.Load() != 0 || f.h.Stats.BadSignatures.Load() != 1 {
-			t.Errorf("%d API calls, %d events taken: want none", n, f.h.Stats.Events.Load())
+		refusedBeforeTaking(t, f)
+		if f.h.Stats.BadSignatures.Load() != 1 {
+			t.Errorf("%d bad signatures counted, want 1", f.h.Stats.BadSignatures.Load())
 		}
 		f.noLeak(t, user, drugQuestion)
 	})
@@ -179,10 +221,10 @@ func TestLine(t *testing.T) {
 		req.Header.Del("X-Line-Signature")
 		rec := httptest.NewRecorder()
 		f.h.ServeHTTP(rec, req)
-		time.Sleep(50 * time.Millisecond)
-		if rec.Code != http.StatusBadRequest || len(f.api.Calls()) != 0 {
-			t.Errorf("status %d, %d API calls: want 400 and none", rec.Code, len(f.api.Calls()))
+		if rec.Code != http.StatusBadRequest {
+			t.Errorf("status %d, want 400", rec.Code)
 		}
+		refusedBeforeTaking(t, f)
 	})
 
 	t.Run("oversized body", func(t *testing.T) {
@@ -190,10 +232,10 @@ func TestLine(t *testing.T) {
 		body := linetest.Marshal(f.api.Text(linetest.NewUserID(), strings.Repeat("藥", line.DefaultMaxBodyBytes/3+1)))
 		rec := httptest.NewRecorder()
 		f.h.ServeHTTP(rec, f.api.Request(webhookURL, body))
-		time.Sleep(50 * time.Millisecond)
-		if rec.Code != http.StatusRequestEntityTooLarge || len(f.api.Calls()) != 0 || f.h.Stats.TooLarge.Load() != 1 {
-			t.Errorf("status %d, %d API calls: want 413 and none", rec.Code, len(f.api.Calls()))
+		if rec.Code != http.StatusRequestEntityTooLarge || f.h.Stats.TooLarge.Load() != 1 {
+			t.Errorf("status %d, %d too large: want 413 and 1", rec.Code, f.h.Stats.TooLarge.Load())
 		}
+		refusedBeforeTaking(t, f)
 	})
 
 	t.Run("malformed body", func(t *testing.T) {
@@ -304,9 +346,9 @@ func TestLine(t *testing.T) {
 		ev := f.api.Text(linetest.NewUserID(), "愛心卡遺失怎麼辦？")
 		f.post(t, ev)
 		f.post(t, ev.Redelivered())
+		// Handled counts an event once it is finished (delivered, or found a
+		// duplicate): with both handled, no answer can come any more.
 		waitHandled(t, f.h, 2)
-		f.api.WaitDelivered(t, 1)
-		time.Sleep(50 * time.Millisecond)
 		if n := f.api.Delivered(); n != 1 || f.h.Stats.Duplicates.Load() != 1 {
 			t.Errorf("%d answers, %d duplicates: want 1 and 1", n, f.h.Stats.Duplicates.Load())
 		}
@@ -336,8 +378,6 @@ func TestLine(t *testing.T) {
 				t.Fatalf("handled %d events, want 2", a.Stats.Handled.Load()+b.Stats.Handled.Load())
 			}
 		}
-		api.WaitDelivered(t, 1)
-		time.Sleep(50 * time.Millisecond)
 		if n, dup := api.Delivered(), a.Stats.Duplicates.Load()+b.Stats.Duplicates.Load(); n != 1 || dup != 1 {
 			t.Errorf("%d answers, %d duplicates across replicas: want 1 and 1", n, dup)
 		}
@@ -462,10 +502,7 @@ func TestLine(t *testing.T) {
 			t.Fatalf("turns %+v, %v: want the question remembered", turns, err)
 		}
 		f.post(t, linetest.Unfollow(user))
-		waitHandled(t, f.h, 2)
-		if turns, err := store.RecentTurns(ctx, session, 10, time.Time{}); err != nil || len(turns) != 0 {
-			t.Errorf("after unfollow: %d turns, %v: want none", len(turns), err)
-		}
+		waitForgotten(t, store, session)
 		f.noLeak(t, user, drugQuestion)
 	})
 
@@ -509,10 +546,7 @@ func TestLine(t *testing.T) {
 		f.post(t, f.api.Mentioning(group, "", "愛心卡遺失怎麼辦？"))
 		f.api.WaitDelivered(t, 2)
 		f.post(t, linetest.Leave(group))
-		waitHandled(t, f.h, 3)
-		if turns, _ := store.RecentTurns(ctx, f.h.SessionID(group), 10, time.Time{}); len(turns) != 0 {
-			t.Errorf("after leave: %d turns", len(turns))
-		}
+		waitForgotten(t, store, f.h.SessionID(group))
 	})
 
 	t.Run("standby events are not answered", func(t *testing.T) {
@@ -659,7 +693,14 @@ func TestShutdown(t *testing.T) {
 	<-entered
 	done := make(chan error)
 	go func() { done <- f.h.Shutdown(context.Background()) }()
-	time.Sleep(20 * time.Millisecond)
+	// Shutdown refuses webhooks from its start: an empty one (LINE's verification
+	// request, no events to take) shows when it has begun.
+	for deadline := time.Now().Add(20 * time.Second); f.post(t) != http.StatusServiceUnavailable; {
+		if time.Now().After(deadline) {
+			t.Fatal("the webhook still takes requests 20 s after Shutdown began")
+		}
+		runtime.Gosched()
+	}
 	if code := f.post(t, f.api.Text(linetest.NewUserID(), "三")); code != http.StatusServiceUnavailable {
 		t.Errorf("status %d while shutting down, want 503", code)
 	}

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/civicbot/civicbot/bot"
@@ -344,17 +345,31 @@ func TestChatStreamReset(t *testing.T) {
 	}
 }
 
+// TestChatStreamHeartbeat runs the handler in a synctest bubble, on its fake clock:
+// an answer that takes 150 ms gets exactly the heartbeats of a 20 ms interval.
 func TestChatStreamHeartbeat(t *testing.T) {
-	engine := &stubEngine{ask: func(ctx context.Context, r bot.Request, emit func(bot.Event)) (bot.Answer, error) {
-		time.Sleep(150 * time.Millisecond)
-		return stubAnswer(emit, "slow")
-	}}
-	ts := startServer(t, web.Config{Engine: engine, Heartbeat: 20 * time.Millisecond})
-	events := readSSE(t, ts.post(t, "/api/v1/chat", parkingQuestion, "Accept", "text/event-stream").Body)
-	n := eventNames(events)
-	if !strings.HasPrefix(n, "ping ping") || !strings.HasSuffix(n, "delta sources done") {
-		t.Fatalf("events %s, want heartbeats then the answer", n)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		engine := &stubEngine{ask: func(ctx context.Context, r bot.Request, emit func(bot.Event)) (bot.Answer, error) {
+			time.Sleep(150 * time.Millisecond)
+			return stubAnswer(emit, "slow")
+		}}
+		s, err := web.New(web.Config{Engine: engine, Store: &stubStore{}, Heartbeat: 20 * time.Millisecond,
+			RatePerIP: web.Limit{PerMinute: -1}, RatePerSession: web.Limit{PerMinute: -1}, Log: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := httptest.NewRequest(http.MethodPost, "/api/v1/chat", strings.NewReader(parkingQuestion))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "text/event-stream")
+		rec := httptest.NewRecorder()
+		s.HTTPServer().Handler.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+		if n := eventNames(readSSE(t, rec.Body)); n != "ping ping ping ping ping ping ping delta sources done" {
+			t.Fatalf("events %s, want seven heartbeats (150 ms at one every 20 ms) then the answer", n)
+		}
+	})
 }
 
 func TestChatStreamOutlivesReadTimeout(t *testing.T) {

@@ -144,7 +144,11 @@ func TestConsoleEndToEnd(t *testing.T) {
 	if _, err := chromedp.Run(citizen, chromedp.Poll[bool](`document.querySelector('civicbot-widget').shadowRoot.querySelector('.fb .dn').getAttribute('aria-pressed') === 'true'`)); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond) // let the feedback request land
+	// The server has kept the rating once the widget thanks for it and offers the form
+	// for a reason (both only after the feedback request succeeded).
+	if _, err := chromedp.Run(citizen, chromedp.Poll[bool](`[...document.querySelector('civicbot-widget').shadowRoot.querySelectorAll('.m.b')].pop().querySelector('.fb .cf') !== null`)); err != nil {
+		t.Fatal(err)
+	}
 	ask(hostile)
 
 	// The first admin signs in and adds an editor and an approver.

@@ -231,10 +231,11 @@ func startServe(t testing.TB, env map[string]string) *server {
 }
 
 // waitServing waits until a starting server says where it serves and returns that
-// address; a server that ends or takes over a minute fails the test.
+// address; a server that ends or takes over three minutes fails the test (a first start
+// loads the bundled data: over a minute under the race detector on a busy 2-core machine).
 func waitServing(t testing.TB, stderr fmt.Stringer, done <-chan error) string {
 	t.Helper()
-	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(3 * time.Minute); ; time.Sleep(20 * time.Millisecond) {
 		if m := servingOn.FindStringSubmatch(stderr.String()); m != nil {
 			return m[1]
 		}

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/civicbot/civicbot/retrieval"
@@ -154,32 +155,40 @@ func TestRun(t *testing.T) {
 	})
 }
 
+// TestRunLatency runs in a synctest bubble: on its fake clock a search lasts exactly
+// the time it sleeps, and the percentiles are exact.
 func TestRunLatency(t *testing.T) {
-	var cases []Case
-	delays := map[string]time.Duration{}
-	for i := range 20 {
-		q := string(rune('a' + i))
-		cases = append(cases, Case{Question: q, Expect: []string{"x"}})
-		delays[q] = time.Duration(i+1) * time.Millisecond
-	}
-	calls := 0
-	s := fakeSearcher{search: func(_ context.Context, q retrieval.Query) ([]retrieval.Hit, error) {
-		calls++
-		time.Sleep(delays[q.Text])
-		return nil, nil
-	}}
-	r, err := Run(context.Background(), s, cases, 5)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if calls != 21 {
-		t.Errorf("%d searches, want 20 and one warm-up", calls)
-	}
-	// Sleeps last at least as long as asked: nearest rank gives the 10th and 19th.
-	if r.Latency.P50 < 10*time.Millisecond || r.Latency.P95 < 19*time.Millisecond || r.Latency.Max < 20*time.Millisecond ||
-		r.Latency.P50 > r.Latency.P95 || r.Latency.P95 > r.Latency.Max {
-		t.Errorf("latency %+v", r.Latency)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		var cases []Case
+		delays := map[string]time.Duration{}
+		for i := range 20 {
+			q := string(rune('a' + i))
+			cases = append(cases, Case{Question: q, Expect: []string{"x"}})
+			delays[q] = time.Duration(i+1) * time.Millisecond
+		}
+		calls := 0
+		s := fakeSearcher{search: func(_ context.Context, q retrieval.Query) ([]retrieval.Hit, error) {
+			calls++
+			time.Sleep(delays[q.Text])
+			return nil, nil
+		}}
+		r, err := Run(context.Background(), s, cases, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if calls != 21 {
+			t.Errorf("%d searches, want 20 and one warm-up", calls)
+		}
+		// Nearest rank: the 10th and the 19th of 1..20 ms.
+		if r.Latency.P50 != 10*time.Millisecond || r.Latency.P95 != 19*time.Millisecond || r.Latency.Max != 20*time.Millisecond {
+			t.Errorf("latency %+v, want p50 10 ms, p95 19 ms, max 20 ms", r.Latency)
+		}
+		for i, res := range r.Results {
+			if want := delays[res.Question]; res.Latency != want {
+				t.Errorf("case %d latency %v, want %v", i, res.Latency, want)
+			}
+		}
+	})
 }
 
 func TestRunErrors(t *testing.T) {

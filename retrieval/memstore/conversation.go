@@ -23,8 +23,8 @@ var (
 	_ conversation.Store = (*Store)(nil)
 )
 
-// Get returns one document with its whole body; retrieval.ErrNotFound when there is
-// none or it is suppressed.
+// Get returns one document with its whole body, and no search evidence (see
+// retrieval.Getter); retrieval.ErrNotFound when there is none or it is suppressed.
 func (s *Store) Get(ctx context.Context, dataset, key string) (retrieval.Hit, error) {
 	var h retrieval.Hit
 	err := s.view(func(tx *bolt.Tx) error {
@@ -50,8 +50,6 @@ func (s *Store) Get(ctx context.Context, dataset, key string) (retrieval.Hit, er
 	if err != nil {
 		return retrieval.Hit{}, fmt.Errorf("memstore: get: %w", err)
 	}
-	h.Evidence = []string{retrieval.EvidenceKey}
-	h.Confidence = 1
 	return h, nil
 }
 

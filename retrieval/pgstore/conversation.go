@@ -18,7 +18,8 @@ var (
 	_ conversation.Store = (*Store)(nil)
 )
 
-// Get returns one document with its whole body.
+// Get returns one document with its whole body, and no search evidence (see
+// retrieval.Getter).
 func (s *Store) Get(ctx context.Context, dataset, key string) (retrieval.Hit, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
@@ -37,8 +38,6 @@ func (s *Store) Get(ctx context.Context, dataset, key string) (retrieval.Hit, er
 		return retrieval.Hit{}, fmt.Errorf("pgstore: get: %w", err)
 	}
 	h.Snapshot = deref(snapshot)
-	h.Evidence = []string{retrieval.EvidenceKey}
-	h.Confidence = 1
 	if len(facets) > 0 {
 		if err := json.Unmarshal(facets, &h.Facets); err != nil {
 			return retrieval.Hit{}, fmt.Errorf("pgstore: get: facets: %w", err)

@@ -227,13 +227,17 @@ const (
 // ensureEmbedder records the embedder on first use and types the embedding column;
 // afterwards a different embedder is refused, since its vectors are not comparable.
 func (s *Store) ensureEmbedder(ctx context.Context) error {
-	name, dim, err := s.storedEmbedder(ctx)
+	name, dim, err := storedEmbedder(ctx, s.pool)
 	if err != nil {
 		return err
 	}
 	if name == "" {
 		return s.setEmbedder(ctx)
 	}
+	return s.sameEmbedder(name, dim)
+}
+
+func (s *Store) sameEmbedder(name string, dim int) error {
 	if name != s.info.Name || dim != s.info.Dim {
 		return fmt.Errorf("pgstore: %w: the database holds %d-dimension vectors from embedder %q, but the configured embedder %q gives %d dimensions; "+
 			"run `civicbot migrate --reembed` to re-embed the stored documents with the configured embedder, or point DATABASE_URL at a new database",
@@ -242,10 +246,14 @@ func (s *Store) ensureEmbedder(ctx context.Context) error {
 	return nil
 }
 
-func (s *Store) storedEmbedder(ctx context.Context) (string, int, error) {
+type querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+func storedEmbedder(ctx context.Context, db querier) (string, int, error) {
 	const q = `SELECT coalesce(max(value) FILTER (WHERE name = $1), ''), coalesce(max(value) FILTER (WHERE name = $2), '0') FROM settings`
 	var name, dim string
-	if err := s.pool.QueryRow(ctx, q, settingEmbedder, settingDim).Scan(&name, &dim); err != nil {
+	if err := db.QueryRow(ctx, q, settingEmbedder, settingDim).Scan(&name, &dim); err != nil {
 		return "", 0, fmt.Errorf("pgstore: read settings: %w", err)
 	}
 	n, _ := strconv.Atoi(dim)
@@ -259,6 +267,17 @@ func (s *Store) setEmbedder(ctx context.Context) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if err := serverLimitsOff(ctx, tx); err != nil {
 			return err
+		}
+		// Replicas starting on a new database at once: the first records its embedder,
+		// the others wait here and then check theirs against it.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('civicbot:embedder'))`); err != nil {
+			return fmt.Errorf("pgstore: record embedder: lock: %w", err)
+		}
+		if name, dim, err := storedEmbedder(ctx, tx); err != nil || name != "" {
+			if err != nil {
+				return err
+			}
+			return s.sameEmbedder(name, dim)
 		}
 		const upsert = `INSERT INTO settings (name, value) VALUES ($1, $2), ($3, $4)
 			ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value`

@@ -1,12 +1,16 @@
 package pgstore_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -433,40 +437,194 @@ func TestDrugWords(t *testing.T) {
 	}
 }
 
-// TestMigrateConcurrently starts several replicas on one empty database at once: each
-// must succeed, and the migrations must be applied exactly once (without the lock, two
-// of them race to create the same tables and one fails).
+// TestMigrateConcurrently starts several replicas (each its own pool, as separate
+// processes would have) on one empty database at once: each must open, the schema must
+// be at the newest migration, and every migration must have run exactly once (without
+// goose's session lock, two of them race to create the same tables and one fails).
 func TestMigrateConcurrently(t *testing.T) {
+	files, err := filepath.Glob("migrations/*.sql")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("migrations: %v %v", files, err)
+	}
+	var newest int64
+	for _, f := range files {
+		n, err := strconv.ParseInt(strings.SplitN(filepath.Base(f), "_", 2)[0], 10, 64)
+		if err != nil {
+			t.Fatalf("migration %s: %v", f, err)
+		}
+		newest = max(newest, n)
+	}
 	// The race is a matter of timing: a few rounds on fresh databases make it near
 	// certain that replicas overlap (without the lock, most rounds fail).
 	for round := range 3 {
-		t.Run(fmt.Sprint("round", round), migrateConcurrently)
+		t.Run(fmt.Sprint("round", round), func(t *testing.T) { migrateConcurrently(t, len(files), newest) })
 	}
 }
 
-func migrateConcurrently(t *testing.T) {
+func migrateConcurrently(t *testing.T, migrations int, newest int64) {
 	url := pgtest.New(t)
 	ctx := context.Background()
 	const replicas = 4
+	var logs [replicas]syncBuffer
+	stores := make(chan *pgstore.Store, replicas)
 	errs := make(chan error, replicas)
-	for range replicas {
-		go func() { errs <- pgstore.Migrate(ctx, url, slog.New(slog.DiscardHandler)) }()
+	start := make(chan struct{})
+	for i := range replicas {
+		go func() {
+			<-start
+			e := &retrievaltest.CountingEmbedder{Dim: 16}
+			s, err := pgstore.Open(ctx, url, e, info(e), slog.New(slog.NewTextHandler(&logs[i], nil)))
+			if err != nil {
+				errs <- err
+				return
+			}
+			stores <- s
+		}()
 	}
+	close(start)
 	for range replicas {
-		if err := <-errs; err != nil {
-			t.Errorf("migrate: %v", err)
+		select {
+		case err := <-errs:
+			t.Errorf("open: %v", err)
+		case s := <-stores:
+			t.Cleanup(s.Close)
 		}
+	}
+	applied := 0
+	for i := range logs {
+		applied += strings.Count(logs[i].String(), "msg=\"migration applied\"")
+	}
+	if applied != migrations {
+		t.Errorf("the replicas logged %d migrations applied; want each of the %d once", applied, migrations)
 	}
 	c, err := pgx.Connect(ctx, url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close(ctx)
-	var applied, distinct int
-	if err := c.QueryRow(ctx, `SELECT count(*), count(DISTINCT version_id) FROM goose_db_version WHERE version_id > 0`).Scan(&applied, &distinct); err != nil {
+	var rows, distinct int
+	var version int64
+	if err := c.QueryRow(ctx, `SELECT count(*), count(DISTINCT version_id), max(version_id) FROM goose_db_version WHERE version_id > 0`).Scan(&rows, &distinct, &version); err != nil {
 		t.Fatal(err)
 	}
-	if applied == 0 || applied != distinct {
-		t.Errorf("goose_db_version holds %d applied rows for %d versions; want each version once", applied, distinct)
+	if rows != migrations || distinct != migrations || version != newest {
+		t.Errorf("goose_db_version holds %d rows for %d versions, the newest %d; want %d once each, the newest %d", rows, distinct, version, migrations, newest)
+	}
+	var embedder string
+	if err := c.QueryRow(ctx, `SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'chunks'::regclass AND attname = 'embedding'`).Scan(&embedder); err != nil || embedder != "halfvec(16)" {
+		t.Errorf("embedding column %q (%v), want halfvec(16)", embedder, err)
+	}
+}
+
+// syncBuffer is a log sink safe for concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// chunksDefinition describes the chunks table as the catalog has it: columns, indexes,
+// constraints, triggers, comments, storage parameters, grants and sequences.
+func chunksDefinition(tb testing.TB, s *pgstore.Store) string {
+	tb.Helper()
+	const q = `SELECT string_agg(x, E'\n' ORDER BY x) FROM (
+		SELECT format('column %s %s not null %s default %s identity %s statistics %s comment %s', a.attname, format_type(a.atttypid, a.atttypmod),
+				a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attstattarget, col_description(a.attrelid, a.attnum)) AS x
+			FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+			WHERE a.attrelid = 'chunks'::regclass AND a.attnum > 0 AND NOT a.attisdropped
+		UNION ALL SELECT format('index %s comment %s', pg_get_indexdef(i.indexrelid), obj_description(i.indexrelid, 'pg_class'))
+			FROM pg_index i WHERE i.indrelid = 'chunks'::regclass
+		UNION ALL SELECT format('constraint %s %s comment %s', conname, pg_get_constraintdef(oid), obj_description(oid, 'pg_constraint'))
+			FROM pg_constraint WHERE conrelid = 'chunks'::regclass
+		UNION ALL SELECT format('trigger %s enabled %s', pg_get_triggerdef(oid), tgenabled)
+			FROM pg_trigger WHERE tgrelid = 'chunks'::regclass AND NOT tgisinternal
+		UNION ALL SELECT format('table comment %s options %s acl %s sequence %s', obj_description(oid, 'pg_class'), reloptions, relacl,
+				pg_get_serial_sequence('chunks', 'id'))
+			FROM pg_class WHERE oid = 'chunks'::regclass
+	) t`
+	var def string
+	if err := s.Pool().QueryRow(context.Background(), q).Scan(&def); err != nil {
+		tb.Fatal(err)
+	}
+	return def
+}
+
+// TestBulkLoadKeepsChunksDefinition: the migrations alone define the chunks table. What
+// a later migration adds to it (a column with its values, an index, a check, a
+// trigger, comments, settings, a grant) survives a bulk load that builds a new table,
+// and the chunks that stay keep their ids.
+func TestBulkLoadKeepsChunksDefinition(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, pgtest.New(t), &retrievaltest.CountingEmbedder{Dim: 16})
+	rs := licences(2600)
+	if _, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", rs[:100]...)}, ingest.SyncOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`ALTER TABLE chunks ADD COLUMN lang text NOT NULL DEFAULT 'zh'`,
+		`ALTER TABLE chunks ADD CONSTRAINT chunks_ord_check CHECK (ord >= 0)`,
+		`CREATE INDEX chunks_lang ON chunks (lang, document_id) WHERE lang <> 'zh'`,
+		`COMMENT ON INDEX chunks_lang IS 'passages not in Chinese'`,
+		`COMMENT ON COLUMN chunks.text IS 'the passage'`,
+		`COMMENT ON TABLE chunks IS 'passages of documents'`,
+		`ALTER TABLE chunks SET (autovacuum_vacuum_scale_factor = 0.05)`,
+		`ALTER TABLE chunks ALTER COLUMN text SET STATISTICS 500`,
+		`CREATE FUNCTION chunks_keep_ord() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.ord := OLD.ord; RETURN NEW; END $$`,
+		`CREATE TRIGGER chunks_keep_ord BEFORE UPDATE ON chunks FOR EACH ROW EXECUTE FUNCTION chunks_keep_ord()`,
+		`GRANT SELECT ON chunks TO PUBLIC`,
+		`UPDATE chunks SET lang = 'en' WHERE document_id = (SELECT min(document_id) FROM chunks)`,
+	} {
+		if _, err := s.Pool().Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	want := chunksDefinition(t, s)
+	table := count(t, s, `SELECT 'chunks'::regclass::oid::int`)
+	ids := count(t, s, `SELECT sum(id) FROM chunks`)
+	maxID := count(t, s, `SELECT max(id) FROM chunks`)
+
+	// 2,500 new chunks against 100 stored: the bulk path, a new table.
+	if _, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", rs...)}, ingest.SyncOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if count(t, s, `SELECT 'chunks'::regclass::oid::int`) == table {
+		t.Fatal("the load did not build a new chunks table")
+	}
+	if got := chunksDefinition(t, s); got != want {
+		t.Errorf("chunks after the bulk load:\n%s\nwant as before:\n%s", got, want)
+	}
+	if n := count(t, s, `SELECT count(*) FROM chunks WHERE lang = 'en'`); n != 1 {
+		t.Errorf("%d chunks keep the value of the added column, want 1", n)
+	}
+	if n := count(t, s, `SELECT sum(id) FROM chunks WHERE id <= $1`, maxID); n != ids {
+		t.Errorf("the chunks that stayed have ids summing to %d, want %d as before", n, ids)
+	}
+	if n := count(t, s, `SELECT count(*) FROM chunks WHERE id > $1 AND lang = 'zh'`, maxID); n != 2500 {
+		t.Errorf("%d new chunks after the old ids with the column's default, want 2500", n)
+	}
+	// The carried trigger works, and the constraints still hold.
+	if _, err := s.Pool().Exec(ctx, `UPDATE chunks SET ord = ord + 7 WHERE id = $1`, maxID); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, s, `SELECT ord FROM chunks WHERE id = $1`, maxID); n != 0 {
+		t.Errorf("ord %d after an update the trigger undoes, want 0", n)
+	}
+	if _, err := s.Pool().Exec(ctx, `INSERT INTO chunks (document_id, ord, text, tsv) SELECT document_id, ord, text, tsv FROM chunks LIMIT 1`); err == nil {
+		t.Error("a duplicate (document_id, ord) was accepted after the bulk load")
+	}
+	hits, err := s.Search(ctx, retrieval.Query{Text: rs[2345].Title, K: 3})
+	if err != nil || len(hits) == 0 || hits[0].Key != rs[2345].Key {
+		t.Fatalf("search after the bulk load: %v %+v", err, hits)
 	}
 }

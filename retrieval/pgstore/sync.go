@@ -146,6 +146,14 @@ func (s *Store) sync(ctx context.Context, tx pgx.Tx, batches []*ingest.Batch, op
 			st.Unchanged--
 		}
 	}
+	// The chunks stored before the run: a run that replaces a large share of them
+	// builds a new table (see bulkLoad).
+	var before int
+	if len(removeIDs)+len(rewriteIDs)+len(write) > 0 {
+		if before, err = countChunks(ctx, tx); err != nil {
+			return st, err
+		}
+	}
 	if len(removeIDs) > 0 {
 		if _, err := tx.Exec(ctx, `DELETE FROM documents WHERE id = ANY($1)`, removeIDs); err != nil {
 			return st, fmt.Errorf("pgstore: sync: remove documents: %w", err)
@@ -162,11 +170,17 @@ func (s *Store) sync(ctx context.Context, tx pgx.Tx, batches []*ingest.Batch, op
 	if err := screen(ctx, tx, write, opt); err != nil {
 		return st, err
 	}
-	n, err := s.writeDocuments(ctx, tx, write, writeIDs, opt, lap)
+	n, err := s.writeDocuments(ctx, tx, write, writeIDs, before, opt, lap)
 	if err != nil {
 		return st, err
 	}
 	st.Chunks = n
+	if len(write) == 0 && before > 0 {
+		// Only removals: a large share of dead chunks is rebuilt away too.
+		if err := writeChunks(ctx, tx, before, nil, lap); err != nil {
+			return st, err
+		}
+	}
 	if err := ensureVectorIndex(ctx, tx); err != nil {
 		return st, err
 	}
@@ -411,7 +425,7 @@ func documentHashes(ctx context.Context, tx pgx.Tx, keys []docKey) (map[docKey]s
 
 // writeDocuments writes docs (ids[i] is the stored id of docs[i], 0 for a new
 // document) and their chunks with embeddings, in bulk.
-func (s *Store) writeDocuments(ctx context.Context, tx pgx.Tx, docs []ingest.Document, ids []int64, opt ingest.SyncOptions, lap func(string)) (int, error) {
+func (s *Store) writeDocuments(ctx context.Context, tx pgx.Tx, docs []ingest.Document, ids []int64, before int, opt ingest.SyncOptions, lap func(string)) (int, error) {
 	if len(docs) == 0 {
 		return 0, nil
 	}
@@ -467,26 +481,51 @@ func (s *Store) writeDocuments(ctx context.Context, tx pgx.Tx, docs []ingest.Doc
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"drug_words"}, []string{"word", "len", "document_id", "key"}, pgx.CopyFromRows(words)); err != nil {
 		return 0, fmt.Errorf("pgstore: write drug words: %w", err)
 	}
-	ccols := []string{"document_id", "ord", "text", "embedding", "tsv"}
-	bulk, err := bulkLoad(ctx, tx, len(crow))
-	if err != nil {
+	if err := writeChunks(ctx, tx, before, crow, lap); err != nil {
 		return 0, err
+	}
+	return len(chunks), nil
+}
+
+// writeChunks adds rows to the chunks (document_id, ord, text, embedding, tsv), in
+// the table or, when the run replaces a large share of the before chunks stored at
+// its start, by building a new one.
+func writeChunks(ctx context.Context, tx pgx.Tx, before int, rows [][]any, lap func(string)) error {
+	ccols := []string{"document_id", "ord", "text", "embedding", "tsv"}
+	stored, err := countChunks(ctx, tx)
+	if err != nil {
+		return err
+	}
+	bulk, err := bulkLoad(ctx, tx, before, before-stored, len(rows))
+	if err != nil {
+		return err
 	}
 	if bulk {
 		if err := swapChunks(ctx, tx, func(table string) error {
-			_, err := tx.CopyFrom(ctx, pgx.Identifier{table}, ccols, pgx.CopyFromRows(crow))
+			_, err := tx.CopyFrom(ctx, pgx.Identifier{table}, ccols, pgx.CopyFromRows(rows))
 			return err
 		}); err != nil {
-			return 0, fmt.Errorf("pgstore: write chunks: %w", err)
+			return fmt.Errorf("pgstore: write chunks: %w", err)
 		}
 		lap("write chunks and rebuild indexes")
-		return len(chunks), nil
+		return nil
 	}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"chunks"}, ccols, pgx.CopyFromRows(crow)); err != nil {
-		return 0, fmt.Errorf("pgstore: write chunks: %w", err)
+	if len(rows) == 0 {
+		return nil
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"chunks"}, ccols, pgx.CopyFromRows(rows)); err != nil {
+		return fmt.Errorf("pgstore: write chunks: %w", err)
 	}
 	lap("write chunks")
-	return len(chunks), nil
+	return nil
+}
+
+func countChunks(ctx context.Context, tx pgx.Tx) (int, error) {
+	var n int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM chunks`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("pgstore: count chunks: %w", err)
+	}
+	return n, nil
 }
 
 // writeDocumentRows copies new documents straight into the table, with ids reserved

@@ -80,8 +80,13 @@ func RunFlags(t *testing.T, open func(t *testing.T) FlagStore) {
 		if !found(t, s) {
 			t.Error("a released document is not found")
 		}
-		if h, err := s.Get(ctx, corpus.DatasetPage, "refund"); err != nil || h.Status != string(corpus.StatusActive) {
+		h, err := s.Get(ctx, corpus.DatasetPage, "refund")
+		if err != nil || h.Status != string(corpus.StatusActive) {
 			t.Errorf("Get after release = %+v, %v; want it active", h, err)
+		}
+		// Get searched for nothing: it reports no evidence, and callers set their own.
+		if h.Body == "" || h.Evidence != nil || h.Confidence != 0 || h.Score != 0 {
+			t.Errorf("Get = body %q, evidence %v, confidence %g, score %g; want the body and no search evidence", h.Body, h.Evidence, h.Confidence, h.Score)
 		}
 		if _, err := s.Release(ctx, corpus.DatasetPage, "refund"); !errors.Is(err, ingest.ErrNotFlagged) {
 			t.Errorf("second Release = %v, want ErrNotFlagged", err)

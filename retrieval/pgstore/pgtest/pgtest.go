@@ -65,6 +65,13 @@ func ServerURL(tb testing.TB) string {
 // returns the database's URL; the caller opens the store (which migrates).
 func New(tb testing.TB) string {
 	tb.Helper()
+	return newDatabase(tb, "")
+}
+
+// newDatabase creates a database for one test, a copy of template if one is named,
+// and drops it when the test ends.
+func newDatabase(tb testing.TB, template string) string {
+	tb.Helper()
 	admin := ServerURL(tb)
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, admin)
@@ -75,7 +82,11 @@ func New(tb testing.TB) string {
 	b := make([]byte, 6)
 	rand.Read(b)
 	name := "civicbot_test_" + hex.EncodeToString(b)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+	create := "CREATE DATABASE " + pgx.Identifier{name}.Sanitize()
+	if template != "" {
+		create += " TEMPLATE " + pgx.Identifier{template}.Sanitize()
+	}
+	if _, err := conn.Exec(ctx, create); err != nil {
 		tb.Fatalf("pgtest: create database: %v", err)
 	}
 	tb.Cleanup(func() {
