@@ -1,0 +1,60 @@
+package bot_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/ingest"
+)
+
+// devExpect returns the documents that answer q by the development sets
+// (testdata/eval), where every case of these class tests is written.
+func devExpect(t *testing.T, q string) []string {
+	t.Helper()
+	for _, c := range readCases(t, "../testdata/eval/*.jsonl") {
+		if c.Question == q {
+			return c.Expect
+		}
+	}
+	t.Fatalf("%q is in no development set", q)
+	return nil
+}
+
+// TestClassGenericNameAnswered: a medicine named by a name the licence holds in Latin
+// letters, its generic or English brand name, in a Chinese question or alone, written
+// as in mainland China or misspelt by ear, is answered from a licence of that name,
+// however little else of the question the licence's text holds; a word of an English
+// sentence that a licence happens to hold in its English name is no such name.
+func TestClassGenericNameAnswered(t *testing.T) {
+	onBothStores(t, func(t *testing.T, e *bot.Engine) {
+		for _, q := range []string{
+			"atenolol 是什麼藥",
+			"metformin 是糖尿病的藥嗎",
+			"我在吃 allopurinol，這是治痛風的嗎",
+			"醫生開 felodipine 給我，這是降血壓的藥嗎",
+			"tamiflu 是處方藥嗎",
+			"famotadine",
+			"ibuprofin",
+			"阿昔洛韦乳膏",
+			"奥司他韦胶囊",
+		} {
+			want := devExpect(t, q)
+			a := askOn(t, e, q)
+			if a.Mode != bot.ModeExtractive || len(a.Sources) == 0 || !slices.Contains(want, a.Sources[0].Key) {
+				t.Errorf("%q: %s from %v, want an answer from one of %d licences of the name", q, a.Mode, a.Sources, len(want))
+			}
+		}
+		for _, q := range []string{
+			"What is the phone number of the animal protection office?",
+			"Where can I renew my passport in Taipei?",
+		} {
+			a := askOn(t, e, q)
+			for _, s := range a.Sources {
+				if s.Dataset == ingest.DatasetDrug {
+					t.Errorf("%q: answered (%s) from the licence %q, want no licence", q, a.Mode, s.Title)
+				}
+			}
+		}
+	})
+}
