@@ -58,3 +58,23 @@ func TestClassGenericNameAnswered(t *testing.T) {
 		}
 	})
 }
+
+// TestClassAspectAsked: of near-duplicate city FAQs about one service, the one whose
+// own question states what the citizen asks of it (is it free? what to bring? who may
+// apply? where?) answers, not the one that shares most words.
+func TestClassAspectAsked(t *testing.T) {
+	onBothStores(t, func(t *testing.T, e *bot.Engine) {
+		for _, q := range []string{
+			"海葬要錢嗎",
+			"身障租屋補貼要帶哪些文件",
+			"身障者租房子的補貼，什麼條件才能申請",
+			"老人裝假牙有補助嗎 誰可以申請",
+			"台北市有合法的私人納骨塔嗎？在哪",
+		} {
+			want := devExpect(t, q)
+			if a := askOn(t, e, q); a.Mode != bot.ModeExtractive || len(a.Sources) == 0 || !slices.Contains(want, a.Sources[0].Key) {
+				t.Errorf("%q: %s from %v, want an answer from %v", q, a.Mode, a.Sources, want)
+			}
+		}
+	})
+}
