@@ -78,3 +78,30 @@ func TestClassAspectAsked(t *testing.T) {
 		}
 	})
 }
+
+// TestClassDeclinedAlthoughFound: a myth, article or city FAQ that search puts well
+// ahead of every other candidate, whose own question the citizen asks in other words,
+// is answered although too few of the question's words are in it for the word-level
+// gate; a question about something the data does not hold, whose best candidate
+// shares only what is asked of it (what to bring, how to apply), is still declined.
+func TestClassDeclinedAlthoughFound(t *testing.T) {
+	onBothStores(t, func(t *testing.T, e *bot.Engine) {
+		for _, q := range []string{
+			"在公園抽菸會被罰錢嗎",
+			"想捐錢給社會局幫助弱勢，劃撥帳號是多少",
+			"被家暴要打官司，請律師有補助嗎？補多少",
+			"小孩常吃黃豆做的東西會不會太早發育",
+			"洗臉洗太多次整張臉紅通通還脫皮",
+		} {
+			want := devExpect(t, q)
+			if a := askOn(t, e, q); a.Mode != bot.ModeExtractive || len(a.Sources) == 0 || !slices.Contains(want, a.Sources[0].Key) {
+				t.Errorf("%q: %s from %v, want an answer from %v", q, a.Mode, a.Sources, want)
+			}
+		}
+		for _, q := range []string{"機車駕照考試要帶什麼證件", "國際駕照怎麼申請", "電動車充電樁哪裡有", "社會住宅要怎麼抽籤"} {
+			if a := askOn(t, e, q); a.Mode != bot.ModeNoAnswer {
+				t.Errorf("%q: %s from %v, want no answer", q, a.Mode, a.Sources)
+			}
+		}
+	})
+}

@@ -482,7 +482,7 @@ func (e *Engine) retrieve(ctx context.Context, t *turn) (Answer, error) {
 				hits = med
 			}
 		}
-		if len(hits) > 0 && !answerable(query, hits[0], t.medicine) {
+		if len(hits) > 0 && !answerable(query, hits[0], t.medicine) && !clearlyAhead(query, hits, t.medicine) {
 			// The words found are too few, but the citizen may have asked a record's
 			// own question in other words (answerable.go).
 			matched, err := e.byQuestionMatch(ctx, query, hits, t.medicine)

@@ -169,6 +169,31 @@ func TitleMatch(q, title string) (titleShare, questionShare float64) {
 	return newTitleMatcher(q).match(title)
 }
 
+// SubjectMatch is TitleMatch of what the question and the title are about: the words
+// that ask an aspect (aspects.txt) are cut out of the question, and those that state
+// one out of the title, before they are compared. Two questions that share only what
+// they ask («要帶什麼證件» of a driving test and of a pension cheque) share nothing.
+func SubjectMatch(q, title string) (titleShare, questionShare float64) {
+	m := titleMatcher{qu: contentUnits(withoutAspects(q, true)), wider: contentUnits(withoutAspects(q+" "+Expand(q), true))}
+	return m.match(withoutAspects(title, false))
+}
+
+// withoutAspects returns s (normalised) with the words that ask an aspect (asks) or
+// that state one cut out.
+func withoutAspects(s string, asks bool) string {
+	s = strings.ToLower(Normalize(s))
+	for _, a := range aspects {
+		forms := a.answers
+		if asks {
+			forms = a.asks
+		}
+		for _, f := range forms {
+			s = strings.ReplaceAll(s, f, " ")
+		}
+	}
+	return s
+}
+
 // titleMatcher is TitleMatch with the question's units found once, for matching it
 // with many titles.
 type titleMatcher struct {

@@ -112,3 +112,14 @@ func TestParseAspects(t *testing.T) {
 		}
 	}
 }
+
+// TestSubjectMatch: two questions that share only the aspect they ask share no
+// subject; the same subject asked of another aspect still does.
+func TestSubjectMatch(t *testing.T) {
+	if _, qs := SubjectMatch(Normalize("機車駕照考試要帶什麼證件"), "請問退休人員領支票需要帶什麼證件及資料？"); qs != 0 {
+		t.Errorf("only the aspect shared: question share %.2f, want 0", qs)
+	}
+	if _, qs := SubjectMatch(Normalize("海葬要錢嗎"), "請問如何申請海葬？"); qs != 1 {
+		t.Errorf("the same subject: question share %.2f, want 1", qs)
+	}
+}
