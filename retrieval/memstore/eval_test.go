@@ -87,12 +87,12 @@ var evalFloors = map[string]struct{ recall5, mrr float64 }{
 	"mixed.jsonl":            {0.97, 0.93}, // 1.000, 0.958
 	"myths.jsonl":            {0.97, 0.94}, // 1.000, 0.961
 	"pills.jsonl":            {0.97, 0.97}, // 1.000, 1.000
-	"services.jsonl":         {0.95, 0.88}, // 0.980, 0.909
+	"services.jsonl":         {0.95, 0.90}, // 0.980, 0.920 (0.909 before the aspects of TitleMatch)
 }
 
 // allFloor is the floor of all the sets together (measured 0.967, 0.927 on the 276
-// questions before the colloquial sets; 0.948, 0.889 on the 404 with them).
-var allFloor = struct{ recall5, mrr float64 }{0.93, 0.87}
+// questions before the colloquial sets; 0.948, 0.892 on the 404 with them).
+var allFloor = struct{ recall5, mrr float64 }{0.93, 0.88}
 
 func TestEvalSetsFloor(t *testing.T) {
 	s, _ := openBundled(t, t.TempDir())
