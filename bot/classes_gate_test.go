@@ -25,7 +25,8 @@ func devExpect(t *testing.T, q string) []string {
 // letters, its generic or English brand name, in a Chinese question or alone, written
 // as in mainland China or misspelt by ear, is answered from a licence of that name,
 // however little else of the question the licence's text holds; a word of an English
-// sentence that a licence happens to hold in its English name is no such name.
+// sentence that a licence happens to hold in its English name, or nearly holds (two
+// edits from a short name), is no such name.
 func TestClassGenericNameAnswered(t *testing.T) {
 	onBothStores(t, func(t *testing.T, e *bot.Engine) {
 		for _, q := range []string{
@@ -48,6 +49,7 @@ func TestClassGenericNameAnswered(t *testing.T) {
 		for _, q := range []string{
 			"What is the phone number of the animal protection office?",
 			"Where can I renew my passport in Taipei?",
+			"Is a sea burial in Taipei free?", // «burial» two edits from a licence's «buccal»
 		} {
 			a := askOn(t, e, q)
 			for _, s := range a.Sources {

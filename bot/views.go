@@ -341,15 +341,24 @@ func namesGeneric(q string, h retrieval.Hit) bool {
 	}
 	held := latin(h.Title + "\n" + h.Body)
 	for _, w := range names {
-		// One edit for a short name, two from ten letters: «renew» is not «renal».
-		limit := 1
-		if len(w) >= 10 {
-			limit = 2
+		if slices.Contains(held, w) || typoOf(w, held) {
+			return true
 		}
-		for _, x := range held {
-			if x == w || len(x) >= 5 && w[:2] == x[:2] && retrieval.EditDistance(w, x, limit) <= limit {
-				return true
-			}
+	}
+	return false
+}
+
+// typoOf reports whether the word w is a misspelling of one of words, as a name typed
+// by ear is: the same first two letters, within one edit for a word under ten letters
+// and two from ten («renew» is not «renal», nor «burial» «buccal»).
+func typoOf(w string, words []string) bool {
+	limit := 1
+	if len(w) >= 10 {
+		limit = 2
+	}
+	for _, x := range words {
+		if len(x) >= 5 && w[:2] == x[:2] && retrieval.EditDistance(w, x, limit) <= limit {
+			return true
 		}
 	}
 	return false
@@ -378,11 +387,10 @@ func sharesName(q string, h retrieval.Hit) bool {
 		if strings.Contains(text, w) {
 			return true
 		}
-		// Typed by ear («famotadine»): as search corrects it, within two edits.
-		for _, x := range latin(text) {
-			if len(w) >= 5 && len(x) >= 5 && w[:2] == x[:2] && retrieval.EditDistance(w, x, 2) <= 2 {
-				return true
-			}
+		// Typed by ear («famotadine»): one edit for a name under ten letters, two from
+		// ten («burial» is not «buccal»).
+		if len(w) >= 5 && typoOf(w, latin(text)) {
+			return true
 		}
 	}
 	return false
