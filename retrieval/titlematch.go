@@ -80,9 +80,8 @@ func askedAspects(q string) []string {
 	return out
 }
 
-// statedAspects returns the labels of the aspects that a title states.
+// statedAspects returns the labels of the aspects that a title (normalised) states.
 func statedAspects(title string) []string {
-	title = Normalize(title)
 	var out []string
 	for _, a := range aspects {
 		if slices.ContainsFunc(a.answers, func(f string) bool { return strings.Contains(title, f) }) {
@@ -129,7 +128,12 @@ func parseFunctionChars(file string) (map[rune]bool, error) {
 // Han characters other than the function characters, and its Latin words and numbers
 // whole, after the words of asking are cut out.
 func contentUnits(s string) map[string]bool {
-	s = strings.ToLower(questionWords.Replace(Normalize(s)))
+	return contentUnitsOf(Normalize(s))
+}
+
+// contentUnitsOf is contentUnits of s already normalised.
+func contentUnitsOf(s string) map[string]bool {
+	s = strings.ToLower(questionWords.Replace(s))
 	units := map[string]bool{}
 	var word []rune
 	flush := func() {
@@ -216,7 +220,8 @@ func newTitleMatcher(q string) titleMatcher {
 }
 
 func (m titleMatcher) match(title string) (titleShare, questionShare float64) {
-	tu := contentUnits(title)
+	title = Normalize(title)
+	tu := contentUnitsOf(title)
 	if m.asked {
 		for _, a := range statedAspects(title) {
 			tu["#"+a] = true
