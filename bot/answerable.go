@@ -55,6 +55,42 @@ func questionMatch(q string, hits []retrieval.Hit, medicine bool) int {
 	return best
 }
 
+// A passage whose score is well ahead of the next candidate's is what search agrees
+// on, although the question's words found are too few for the word-level gate: a
+// myth's or FAQ's own question in other words («溏心蛋» for «半熟的蛋»). It is
+// answered when it also asks some of the citizen's question (TitleMatch) and its title
+// is about some of it. Measured on the development sets (below).
+const (
+	// clearLead is the least ratio of the best passage's score to the next one's.
+	clearLead = 1.4
+	// leadTitleMatch is the least sum of TitleMatch's shares for a passage answered
+	// by its lead.
+	leadTitleMatch = 0.5
+)
+
+// clearlyAhead reports whether the best hit is a passage well ahead of the next
+// candidate (clearLead) that asks some of q (leadTitleMatch), shares some of what q is
+// about, not only the aspect asked (SubjectMatch: «機車駕照考試要帶什麼證件» and a FAQ
+// on what to bring for a pension cheque share nothing else), and whose title holds
+// some of its concepts. For a medicine question a city FAQ never is.
+func clearlyAhead(q string, hits []retrieval.Hit, medicine bool) bool {
+	if len(hits) < 2 {
+		return false
+	}
+	h := hits[0]
+	if h.Dataset == ingest.DatasetDrug || h.Confidence <= 0 || (medicine && h.Dataset == ingest.DatasetCityFAQ) || h.Score < clearLead*hits[1].Score {
+		return false
+	}
+	if ts, qs := retrieval.TitleMatch(q, h.Title); ts+qs < leadTitleMatch {
+		return false
+	}
+	if _, qs := retrieval.SubjectMatch(q, h.Title); qs <= 0 {
+		return false
+	}
+	_, about := retrieval.Coverage(q, h.Title, h.Title)
+	return about > 0
+}
+
 // byQuestionMatch returns hits led by the passage whose question matches q
 // (questionMatch), read whole, or nil when none does.
 func (e *Engine) byQuestionMatch(ctx context.Context, q string, hits []retrieval.Hit, medicine bool) ([]retrieval.Hit, error) {

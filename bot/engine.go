@@ -486,7 +486,7 @@ func (e *Engine) retrieve(ctx context.Context, t *turn) (Answer, error) {
 				hits = med
 			}
 		}
-		if len(hits) > 0 && !answerable(query, hits[0], t.medicine) {
+		if len(hits) > 0 && !answerable(query, hits[0], t.medicine) && !clearlyAhead(query, hits, t.medicine) {
 			// The words found are too few, but the citizen may have asked a record's
 			// own question in other words (answerable.go).
 			matched, err := e.byQuestionMatch(ctx, query, hits, t.medicine)
@@ -674,7 +674,7 @@ func answerable(q string, h retrieval.Hit, medicine bool) bool {
 		// Found without a key, name, code, look or every term, it must share some of its
 		// name with the question: «利他能是管制藥品嗎» is not answered with a morphine
 		// licence whose maker is 管制藥品廠, nor «眼藥水可以共用嗎» with one eye drop.
-		if h.Confidence >= retrieval.Confidence([]string{retrieval.EvidenceAppearance}) {
+		if h.Confidence >= retrieval.Confidence([]string{retrieval.EvidenceAppearance}) || namesGeneric(q, h) {
 			return true
 		}
 		return (h.Confidence >= minConfidence || all >= minCoverage) && (isPillQuestion(q) || sharesName(q, h))
@@ -699,6 +699,7 @@ func answerable(q string, h retrieval.Hit, medicine bool) bool {
 }
 
 func (e *Engine) noAnswer(t *turn) (Answer, error) {
+
 	text, err := prompts.Render(t.locale, "no_answer", nil)
 	if err != nil {
 		return Answer{}, err

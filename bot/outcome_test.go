@@ -139,17 +139,20 @@ func TestAnswerOutcomes(t *testing.T) {
 		}
 	}
 	n := float64(len(answerable))
-	// Floors below the measured figures (issue 15: right 0.826 + 0.065 among the
-	// sources, wrong 0.011, none of 21 answered without a source), with room for the
-	// approximate search.
-	if r := float64(right+near) / n; r < 0.87 {
-		t.Errorf("answered from a right document: %.3f, want ≥ 0.87", r)
+	// Floors below the measured figures, with room for the approximate search. Issue 15's
+	// third round added 128 questions phrased as citizens talk and 30 questions the data
+	// cannot answer close to what it does answer. On the 404 and 51 with its changes:
+	// right 0.817 + 0.072 among the sources, wrong 0.040, 9 of 51 answered without a
+	// source (main's code on the same questions: 0.765 + 0.072, wrong 0.040, 10 of 51;
+	// on the 276 and 21 before them: 0.826 + 0.065, wrong 0.011, none).
+	if r := float64(right+near) / n; r < 0.88 {
+		t.Errorf("answered from a right document: %.3f, want ≥ 0.88", r)
 	}
-	if w := float64(wrong) / n; w > 0.025 {
-		t.Errorf("answered from a wrong document: %.3f, want ≤ 0.025", w)
+	if w := float64(wrong) / n; w > 0.045 {
+		t.Errorf("answered from a wrong document: %.3f, want ≤ 0.045", w)
 	}
-	if answered > 2 {
-		t.Errorf("%d of %d questions without a source were answered, want ≤ 2", answered, len(unanswerable))
+	if answered > 10 {
+		t.Errorf("%d of %d questions without a source were answered, want ≤ 10", answered, len(unanswerable))
 	}
 	t.Logf("answerable %d: right %.3f, right among the sources %.3f, wrong %.3f, declined %.3f; unanswerable %d: answered %d",
 		len(answerable), float64(right)/n, float64(near)/n, float64(wrong)/n, float64(declined)/n, len(unanswerable), answered)

@@ -258,6 +258,56 @@ func askedName(q, title string) string {
 	return string(rq[from:bestEnd])
 }
 
+// namesGeneric reports whether question q names licence h by a name in Latin letters
+// that the licence holds as a whole word (its English name, its ingredients): a
+// generic name («atenolol 是什麼藥»), an English brand («tamiflu»), a mainland generic
+// name read as its international name («阿昔洛韦» is acyclovir), or one of these typed
+// by ear within an edit or two («famotadine»). That is the name evidence search used to
+// find it, whatever else the question asks about the medicine. In a Chinese question,
+// or alone, a word in Latin letters is a name; in an English sentence it may be any
+// word («animal protection office» and a licence named PROTECTION): not counted there.
+// Everyday English words and words under five letters are not names.
+func namesGeneric(q string, h retrieval.Hit) bool {
+	if isEnglish(q) {
+		return false
+	}
+	latin := func(s string) []string {
+		return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return r > unicode.MaxASCII || !unicode.IsLetter(r) })
+	}
+	var names []string
+	for _, w := range latin(q + " " + retrieval.Expand(q)) {
+		if len(w) >= 5 && !retrieval.IsEnglishWord(w) && !slices.Contains(names, w) {
+			names = append(names, w)
+		}
+	}
+	if len(names) == 0 {
+		return false
+	}
+	held := latin(h.Title + "\n" + h.Body)
+	for _, w := range names {
+		if slices.Contains(held, w) || typoOf(w, held) {
+			return true
+		}
+	}
+	return false
+}
+
+// typoOf reports whether the word w is a misspelling of one of words, as a name typed
+// by ear is: the same first two letters, within one edit for a word under ten letters
+// and two from ten («renew» is not «renal», nor «burial» «buccal»).
+func typoOf(w string, words []string) bool {
+	limit := 1
+	if len(w) >= 10 {
+		limit = 2
+	}
+	for _, x := range words {
+		if len(x) >= 5 && w[:2] == x[:2] && retrieval.EditDistance(w, x, limit) <= limit {
+			return true
+		}
+	}
+	return false
+}
+
 // sharesName reports whether question q names licence h: two Chinese characters in a
 // row of its title without the maker (the generic name in brackets included), or a
 // Latin word of four letters or more that the licence holds (its English name, its
@@ -281,11 +331,10 @@ func sharesName(q string, h retrieval.Hit) bool {
 		if strings.Contains(text, w) {
 			return true
 		}
-		// Typed by ear («famotadine»): as search corrects it, within two edits.
-		for _, x := range latin(text) {
-			if len(w) >= 5 && len(x) >= 5 && w[:2] == x[:2] && retrieval.EditDistance(w, x, 2) <= 2 {
-				return true
-			}
+		// Typed by ear («famotadine»): one edit for a name under ten letters, two from
+		// ten («burial» is not «buccal»).
+		if len(w) >= 5 && typoOf(w, latin(text)) {
+			return true
 		}
 	}
 	return false

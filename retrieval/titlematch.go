@@ -3,12 +3,93 @@ package retrieval
 import (
 	_ "embed"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 )
 
 //go:embed functionchars.txt
 var functionCharsFile string
+
+//go:embed aspects.txt
+var aspectsFile string
+
+// aspect is what a question asks of its subject (aspects.txt): the words that ask it
+// and the words a record's title states it with.
+type aspect struct {
+	label         string
+	asks, answers []string
+}
+
+// aspects are the aspects of aspects.txt.
+var aspects = mustAspects(aspectsFile)
+
+func mustAspects(file string) []aspect {
+	as, err := parseAspects(file)
+	if err != nil {
+		panic(err)
+	}
+	return as
+}
+
+// parseAspects reads aspects.txt: "label: question forms | record forms", "#" to the
+// end of a line a comment. A line without a label, or with no form on either side, is
+// an error; so is a label given twice.
+func parseAspects(file string) ([]aspect, error) {
+	var out []aspect
+	seen := map[string]bool{}
+	for n, line := range strings.Split(file, "\n") {
+		line, _, _ = strings.Cut(line, "#")
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		label, forms, ok := strings.Cut(line, ":")
+		label = strings.TrimSpace(label)
+		asks, answers, bar := strings.Cut(forms, "|")
+		a := aspect{label: label, asks: strings.Fields(asks), answers: strings.Fields(answers)}
+		switch {
+		case !ok || label == "" || strings.ContainsFunc(label, unicode.IsSpace):
+			return nil, fmt.Errorf("retrieval: aspects.txt:%d: want \"label: question forms | record forms\"", n+1)
+		case !bar || len(a.asks) == 0 || len(a.answers) == 0:
+			return nil, fmt.Errorf("retrieval: aspects.txt:%d: %s: want forms on both sides of \"|\"", n+1, label)
+		case seen[label]:
+			return nil, fmt.Errorf("retrieval: aspects.txt:%d: %s given twice", n+1, label)
+		}
+		for _, f := range append(slices.Clone(a.asks), a.answers...) {
+			if !strings.ContainsFunc(f, func(r rune) bool { return unicode.Is(unicode.Han, r) }) {
+				return nil, fmt.Errorf("retrieval: aspects.txt:%d: %q is not a Chinese word", n+1, f)
+			}
+		}
+		seen[label] = true
+		out = append(out, a)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("retrieval: aspects.txt: no aspects")
+	}
+	return out, nil
+}
+
+// askedAspects returns the labels of the aspects that q (normalised) asks.
+func askedAspects(q string) []string {
+	var out []string
+	for _, a := range aspects {
+		if slices.ContainsFunc(a.asks, func(f string) bool { return strings.Contains(q, f) }) {
+			out = append(out, a.label)
+		}
+	}
+	return out
+}
+
+// statedAspects returns the labels of the aspects that a title (normalised) states.
+func statedAspects(title string) []string {
+	var out []string
+	for _, a := range aspects {
+		if slices.ContainsFunc(a.answers, func(f string) bool { return strings.Contains(title, f) }) {
+			out = append(out, a.label)
+		}
+	}
+	return out
+}
 
 // functionChars are the characters of functionchars.txt: grammar, asking and the
 // speaker's voice, not what a question is about.
@@ -47,7 +128,12 @@ func parseFunctionChars(file string) (map[rune]bool, error) {
 // Han characters other than the function characters, and its Latin words and numbers
 // whole, after the words of asking are cut out.
 func contentUnits(s string) map[string]bool {
-	s = strings.ToLower(questionWords.Replace(Normalize(s)))
+	return contentUnitsOf(Normalize(s))
+}
+
+// contentUnitsOf is contentUnits of s already normalised.
+func contentUnitsOf(s string) map[string]bool {
+	s = strings.ToLower(questionWords.Replace(s))
 	units := map[string]bool{}
 	var word []rune
 	flush := func() {
@@ -87,16 +173,60 @@ func TitleMatch(q, title string) (titleShare, questionShare float64) {
 	return newTitleMatcher(q).match(title)
 }
 
+// SubjectMatch is TitleMatch of what the question and the title are about: the words
+// that ask an aspect (aspects.txt) are cut out of the question, and those that state
+// one out of the title, before they are compared. Two questions that share only what
+// they ask («要帶什麼證件» of a driving test and of a pension cheque) share nothing.
+func SubjectMatch(q, title string) (titleShare, questionShare float64) {
+	m := titleMatcher{qu: contentUnits(withoutAspects(q, true)), wider: contentUnits(withoutAspects(q+" "+Expand(q), true))}
+	return m.match(withoutAspects(title, false))
+}
+
+// withoutAspects returns s (normalised) with the words that ask an aspect (asks) or
+// that state one cut out.
+func withoutAspects(s string, asks bool) string {
+	s = strings.ToLower(Normalize(s))
+	for _, a := range aspects {
+		forms := a.answers
+		if asks {
+			forms = a.asks
+		}
+		for _, f := range forms {
+			s = strings.ReplaceAll(s, f, " ")
+		}
+	}
+	return s
+}
+
 // titleMatcher is TitleMatch with the question's units found once, for matching it
 // with many titles.
-type titleMatcher struct{ qu, wider map[string]bool }
+type titleMatcher struct {
+	qu, wider map[string]bool
+	asked     bool // the question asks an aspect (aspects.txt)
+}
 
+// The aspects a question asks, and those a title states, count as units of meaning of
+// their own («#when»), since the words of asking are cut out of the question's units:
+// of the FAQs on one service, the one whose title states the aspect asked shares one
+// unit more with the question, and one stating only another aspect has one unit more
+// that the question does not hold. A question that asks no aspect is compared as
+// before, without them.
 func newTitleMatcher(q string) titleMatcher {
-	return titleMatcher{qu: contentUnits(q), wider: contentUnits(q + " " + Expand(q))}
+	m := titleMatcher{qu: contentUnits(q), wider: contentUnits(q + " " + Expand(q))}
+	for _, a := range askedAspects(strings.ToLower(Normalize(q))) {
+		m.qu["#"+a], m.wider["#"+a], m.asked = true, true, true
+	}
+	return m
 }
 
 func (m titleMatcher) match(title string) (titleShare, questionShare float64) {
-	tu := contentUnits(title)
+	title = Normalize(title)
+	tu := contentUnitsOf(title)
+	if m.asked {
+		for _, a := range statedAspects(title) {
+			tu["#"+a] = true
+		}
+	}
 	if len(m.qu) == 0 || len(tu) == 0 {
 		return 0, 0
 	}

@@ -59,3 +59,67 @@ func TestWeighByTitleMatch(t *testing.T) {
 		t.Errorf("an English question: score %.3f, want 1", en[0].Score)
 	}
 }
+
+// TestTitleMatchAspect: of the FAQs on one service, the one whose own question states
+// the aspect asked (is it free? when is it paid? where? is it open on Mondays? who
+// may apply?) matches the question better than one that states another aspect; a
+// question asking no aspect compares as before.
+func TestTitleMatchAspect(t *testing.T) {
+	for _, c := range []struct{ q, asked, other string }{
+		{"海葬要錢嗎", "請問參加海葬需要繳交費用嗎？", "請問如何申請海葬？"},
+		{"身障租屋補助什麼時候發錢", "身心障礙者房屋租金補貼何時發放?", "身心障礙者房屋租金補貼申請資格"},
+		{"身障租屋補貼要帶哪些文件", "身心障礙者房屋租金補貼應備文件", "身心障礙者房屋租金補貼申請資格"},
+		{"身障者租房子的補貼，什麼條件才能申請", "身心障礙者房屋租金補貼申請資格", "身心障礙者房屋租金補貼應備文件"},
+		{"中正親子館禮拜一有開嗎", "中正親子館開放時間、服務內容、服務對象、預約方式?", "中正親子館地點及電話為何？"},
+		{"老人裝假牙有補助嗎 誰可以申請", "老人假牙補助對象為何？", "老人假牙補助申請流程為何？"},
+	} {
+		q := Normalize(c.q)
+		at, aq := TitleMatch(q, c.asked)
+		ot, oq := TitleMatch(q, c.other)
+		if at+aq <= ot+oq {
+			t.Errorf("%q: %q matches %.2f, %q %.2f: want the aspect asked first", c.q, c.asked, at+aq, c.other, ot+oq)
+		}
+	}
+	// No aspect asked: the title's aspect words count as its other words do.
+	title := "請問參加海葬需要繳交費用嗎？"
+	ts, qs := TitleMatch(Normalize("海葬"), title)
+	if want := 2 / float64(len(contentUnits(title))); ts != want || qs != 1 {
+		t.Errorf("a question asking no aspect: %.2f, %.2f; want %.2f, 1 (海 and 葬 of the title's units)", ts, qs, want)
+	}
+}
+
+func TestParseAspects(t *testing.T) {
+	as, err := parseAspects(aspectsFile)
+	if err != nil || len(as) == 0 {
+		t.Fatalf("the embedded file: %v (%d aspects)", err, len(as))
+	}
+	if got := askedAspects("海葬要錢嗎"); len(got) != 1 || got[0] != "cost" {
+		t.Errorf("askedAspects(海葬要錢嗎) = %v, want [cost]", got)
+	}
+	for _, bad := range []string{
+		"",
+		"# only a comment\n",
+		"when 什麼時候 | 何時", // no label
+		"when: 什麼時候 何時",  // no bar
+		"when: | 何時",     // nothing asks it
+		"when: 什麼時候 |",   // nothing states it
+		"when: 何時 | 何時\nwhen: 幾時 | 何時", // a label twice
+		"when: when | 何時",              // not Chinese
+		"two words: 何時 | 何時",           // a label with a space
+	} {
+		if _, err := parseAspects(bad); err == nil {
+			t.Errorf("parseAspects(%q) accepted a broken file", bad)
+		}
+	}
+}
+
+// TestSubjectMatch: two questions that share only the aspect they ask share no
+// subject; the same subject asked of another aspect still does.
+func TestSubjectMatch(t *testing.T) {
+	if _, qs := SubjectMatch(Normalize("機車駕照考試要帶什麼證件"), "請問退休人員領支票需要帶什麼證件及資料？"); qs != 0 {
+		t.Errorf("only the aspect shared: question share %.2f, want 0", qs)
+	}
+	if _, qs := SubjectMatch(Normalize("海葬要錢嗎"), "請問如何申請海葬？"); qs != 1 {
+		t.Errorf("the same subject: question share %.2f, want 1", qs)
+	}
+}

@@ -231,16 +231,19 @@ func TestEvalCommand(t *testing.T) {
 // run-to-run differences of approximate search; raise them as search improves.
 var evalFloors = map[string]struct{ recall5, mrr float64 }{
 	"citizens.jsonl": {0.84, 0.70}, // measured 0.889, 0.764 (written for issue 15)
-	"drugs.jsonl":    {0.92, 0.89}, // measured 0.961, 0.938
-	"mixed.jsonl":    {0.94, 0.86}, // 1.000, 0.922
-	"myths.jsonl":    {0.94, 0.86}, // 1.000, 0.916
-	"pills.jsonl":    {0.94, 0.92}, // 0.976, 0.976
-	"services.jsonl": {0.86, 0.73}, // 0.902, 0.788
+	// Written for issue 15's third round: measured 0.875, 0.717 and 0.946, 0.906.
+	"colloquial.jsonl":       {0.84, 0.68},
+	"colloquial_drugs.jsonl": {0.92, 0.87},
+	"drugs.jsonl":            {0.92, 0.89}, // measured 0.961, 0.938
+	"mixed.jsonl":            {0.94, 0.86}, // 1.000, 0.922
+	"myths.jsonl":            {0.94, 0.86}, // 1.000, 0.916
+	"pills.jsonl":            {0.94, 0.92}, // 0.976, 0.976
+	"services.jsonl":         {0.86, 0.73}, // 0.902, 0.788
 }
 
 // allFloor is the floor of all the sets together; the hybrid search must also beat
 // the dense-only baseline on them by a wide margin.
-const allFloor = 0.93 // measured 0.965
+const allFloor = 0.92 // measured 0.965; 0.948 with the colloquial sets (404 questions)
 
 func TestEvalSetsFloor(t *testing.T) {
 	env := map[string]string{"DATABASE_URL": pgtest.New(t)}

@@ -1,0 +1,109 @@
+package bot_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/ingest"
+)
+
+// devExpect returns the documents that answer q by the development sets
+// (testdata/eval), where every case of these class tests is written.
+func devExpect(t *testing.T, q string) []string {
+	t.Helper()
+	for _, c := range readCases(t, "../testdata/eval/*.jsonl") {
+		if c.Question == q {
+			return c.Expect
+		}
+	}
+	t.Fatalf("%q is in no development set", q)
+	return nil
+}
+
+// TestClassGenericNameAnswered: a medicine named by a name the licence holds in Latin
+// letters, its generic or English brand name, in a Chinese question or alone, written
+// as in mainland China or misspelt by ear, is answered from a licence of that name,
+// however little else of the question the licence's text holds; a word of an English
+// sentence that a licence happens to hold in its English name, or nearly holds (two
+// edits from a short name), is no such name.
+func TestClassGenericNameAnswered(t *testing.T) {
+	onBothStores(t, func(t *testing.T, e *bot.Engine) {
+		for _, q := range []string{
+			"atenolol 是什麼藥",
+			"metformin 是糖尿病的藥嗎",
+			"我在吃 allopurinol，這是治痛風的嗎",
+			"醫生開 felodipine 給我，這是降血壓的藥嗎",
+			"tamiflu 是處方藥嗎",
+			"famotadine",
+			"ibuprofin",
+			"阿昔洛韦乳膏",
+			"奥司他韦胶囊",
+		} {
+			want := devExpect(t, q)
+			a := askOn(t, e, q)
+			if a.Mode != bot.ModeExtractive || len(a.Sources) == 0 || !slices.Contains(want, a.Sources[0].Key) {
+				t.Errorf("%q: %s from %v, want an answer from one of %d licences of the name", q, a.Mode, a.Sources, len(want))
+			}
+		}
+		for _, q := range []string{
+			"What is the phone number of the animal protection office?",
+			"Where can I renew my passport in Taipei?",
+			"Is a sea burial in Taipei free?", // «burial» two edits from a licence's «buccal»
+		} {
+			a := askOn(t, e, q)
+			for _, s := range a.Sources {
+				if s.Dataset == ingest.DatasetDrug {
+					t.Errorf("%q: answered (%s) from the licence %q, want no licence", q, a.Mode, s.Title)
+				}
+			}
+		}
+	})
+}
+
+// TestClassAspectAsked: of near-duplicate city FAQs about one service, the one whose
+// own question states what the citizen asks of it (is it free? what to bring? who may
+// apply? where?) answers, not the one that shares most words.
+func TestClassAspectAsked(t *testing.T) {
+	onBothStores(t, func(t *testing.T, e *bot.Engine) {
+		for _, q := range []string{
+			"海葬要錢嗎",
+			"身障租屋補貼要帶哪些文件",
+			"身障者租房子的補貼，什麼條件才能申請",
+			"老人裝假牙有補助嗎 誰可以申請",
+			"台北市有合法的私人納骨塔嗎？在哪",
+		} {
+			want := devExpect(t, q)
+			if a := askOn(t, e, q); a.Mode != bot.ModeExtractive || len(a.Sources) == 0 || !slices.Contains(want, a.Sources[0].Key) {
+				t.Errorf("%q: %s from %v, want an answer from %v", q, a.Mode, a.Sources, want)
+			}
+		}
+	})
+}
+
+// TestClassDeclinedAlthoughFound: a myth, article or city FAQ that search puts well
+// ahead of every other candidate, whose own question the citizen asks in other words,
+// is answered although too few of the question's words are in it for the word-level
+// gate; a question about something the data does not hold, whose best candidate
+// shares only what is asked of it (what to bring, how to apply), is still declined.
+func TestClassDeclinedAlthoughFound(t *testing.T) {
+	onBothStores(t, func(t *testing.T, e *bot.Engine) {
+		for _, q := range []string{
+			"在公園抽菸會被罰錢嗎",
+			"想捐錢給社會局幫助弱勢，劃撥帳號是多少",
+			"被家暴要打官司，請律師有補助嗎？補多少",
+			"小孩常吃黃豆做的東西會不會太早發育",
+			"洗臉洗太多次整張臉紅通通還脫皮",
+		} {
+			want := devExpect(t, q)
+			if a := askOn(t, e, q); a.Mode != bot.ModeExtractive || len(a.Sources) == 0 || !slices.Contains(want, a.Sources[0].Key) {
+				t.Errorf("%q: %s from %v, want an answer from %v", q, a.Mode, a.Sources, want)
+			}
+		}
+		for _, q := range []string{"機車駕照考試要帶什麼證件", "國際駕照怎麼申請", "電動車充電樁哪裡有", "社會住宅要怎麼抽籤"} {
+			if a := askOn(t, e, q); a.Mode != bot.ModeNoAnswer {
+				t.Errorf("%q: %s from %v, want no answer", q, a.Mode, a.Sources)
+			}
+		}
+	})
+}
