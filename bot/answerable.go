@@ -78,7 +78,7 @@ func clearlyAhead(q string, hits []retrieval.Hit, medicine bool) bool {
 		return false
 	}
 	h := hits[0]
-	if h.Dataset == ingest.DatasetDrug || h.Confidence <= 0 || (medicine && h.Dataset == ingest.DatasetCityFAQ) || h.Score < clearLead*hits[1].Score {
+	if h.Dataset == corpus.DatasetDrug || h.Confidence <= 0 || (medicine && h.Dataset == corpus.DatasetCityFAQ) || h.Score < clearLead*hits[1].Score {
 		return false
 	}
 	if ts, qs := retrieval.TitleMatch(q, h.Title); ts+qs < leadTitleMatch {

@@ -5,7 +5,8 @@ import (
 	"testing"
 
 	"github.com/civicbot/civicbot/bot"
-	"github.com/civicbot/civicbot/ingest"
+	"github.com/civicbot/civicbot/conversation"
+	"github.com/civicbot/civicbot/corpus"
 )
 
 // devExpect returns the documents that answer q by the development sets
@@ -42,7 +43,7 @@ func TestClassGenericNameAnswered(t *testing.T) {
 		} {
 			want := devExpect(t, q)
 			a := askOn(t, e, q)
-			if a.Mode != bot.ModeExtractive || len(a.Sources) == 0 || !slices.Contains(want, a.Sources[0].Key) {
+			if a.Mode != conversation.ModeExtractive || len(a.Sources) == 0 || !slices.Contains(want, a.Sources[0].Key) {
 				t.Errorf("%q: %s from %v, want an answer from one of %d licences of the name", q, a.Mode, a.Sources, len(want))
 			}
 		}
@@ -53,7 +54,7 @@ func TestClassGenericNameAnswered(t *testing.T) {
 		} {
 			a := askOn(t, e, q)
 			for _, s := range a.Sources {
-				if s.Dataset == ingest.DatasetDrug {
+				if s.Dataset == corpus.DatasetDrug {
 					t.Errorf("%q: answered (%s) from the licence %q, want no licence", q, a.Mode, s.Title)
 				}
 			}
@@ -74,7 +75,7 @@ func TestClassAspectAsked(t *testing.T) {
 			"台北市有合法的私人納骨塔嗎？在哪",
 		} {
 			want := devExpect(t, q)
-			if a := askOn(t, e, q); a.Mode != bot.ModeExtractive || len(a.Sources) == 0 || !slices.Contains(want, a.Sources[0].Key) {
+			if a := askOn(t, e, q); a.Mode != conversation.ModeExtractive || len(a.Sources) == 0 || !slices.Contains(want, a.Sources[0].Key) {
 				t.Errorf("%q: %s from %v, want an answer from %v", q, a.Mode, a.Sources, want)
 			}
 		}
@@ -96,12 +97,12 @@ func TestClassDeclinedAlthoughFound(t *testing.T) {
 			"洗臉洗太多次整張臉紅通通還脫皮",
 		} {
 			want := devExpect(t, q)
-			if a := askOn(t, e, q); a.Mode != bot.ModeExtractive || len(a.Sources) == 0 || !slices.Contains(want, a.Sources[0].Key) {
+			if a := askOn(t, e, q); a.Mode != conversation.ModeExtractive || len(a.Sources) == 0 || !slices.Contains(want, a.Sources[0].Key) {
 				t.Errorf("%q: %s from %v, want an answer from %v", q, a.Mode, a.Sources, want)
 			}
 		}
 		for _, q := range []string{"機車駕照考試要帶什麼證件", "國際駕照怎麼申請", "電動車充電樁哪裡有", "社會住宅要怎麼抽籤"} {
-			if a := askOn(t, e, q); a.Mode != bot.ModeNoAnswer {
+			if a := askOn(t, e, q); a.Mode != conversation.ModeNoAnswer {
 				t.Errorf("%q: %s from %v, want no answer", q, a.Mode, a.Sources)
 			}
 		}
