@@ -173,8 +173,8 @@ func Search(ctx context.Context, ix Index, q Query) ([]Hit, error) {
 		return nil, fmt.Errorf("embed query: %w", err)
 	}
 	var v Vocabulary
-	words := slices.Concat(a.Tokens, a.Synonyms)
-	if !q.DenseOnly && len(a.Tokens) > 0 {
+	words := slices.Concat(a.Tokens, a.Synonyms, a.Appearance)
+	if !q.DenseOnly && len(words) > 0 {
 		var misspelt []string
 		for _, w := range words {
 			if utf8.RuneCountInString(w) >= minSpellRunes && IsLatin(w) && !slices.Contains(misspelt, w) {
@@ -270,7 +270,13 @@ func Plan(a *Analysis, vec []float32, dense float64, v Vocabulary, denseOnly boo
 	}
 	if terms := distinct(a.Appearance); len(terms) > 0 {
 		// A pill described by colour and shape: drugs whose appearance holds them all.
-		legs = append(legs, Leg{Kind: LegAppearance, Words: terms, Evidence: EvidenceAppearance, Weight: 1.5})
+		// A description that many passages share (「膠囊」, 「白色」 and 「圓形」 alike) is
+		// left to the other legs: its candidates would be any of thousands, and
+		// ordering them all costs more than the rest of the search (160 ms for
+		// 「膠囊」 at 100,000 passages).
+		if rarest := v.rarest(terms); rarest > 0 && rarest <= wordLimit(v) {
+			legs = append(legs, Leg{Kind: LegAppearance, Words: terms, Evidence: EvidenceAppearance, Weight: 1.5})
+		}
 		// With a code read off it, even letters or digits alone («上面寫 YSP»): the
 		// pills of that look bearing the code.
 		if len(a.LooseImprints) > 0 {
@@ -306,7 +312,7 @@ func Plan(a *Analysis, vec []float32, dense float64, v Vocabulary, denseOnly boo
 func weighted(text string, tokens []string, v Vocabulary) (Leg, bool) {
 	words, concepts := LabelConcepts(text, tokens)
 	total := float64(max(v.Chunks, 1))
-	limit := math.Min(maxWordChunks, math.Max(minWordChunks, maxDocShare*total))
+	limit := float64(wordLimit(v))
 	idf := map[string]float64{}
 	var kept []int
 	for i, w := range words {
@@ -357,6 +363,20 @@ func (v Vocabulary) corrections(tokens []string) []string {
 		}
 	}
 	return out
+}
+
+// wordLimit is the most passages a word may be in and still count (maxDocShare).
+func wordLimit(v Vocabulary) int {
+	return int(math.Min(maxWordChunks, math.Max(minWordChunks, maxDocShare*float64(max(v.Chunks, 1)))))
+}
+
+// rarest is the fewest passages that one of words is in; 0 when one is in none.
+func (v Vocabulary) rarest(words []string) int {
+	n := math.MaxInt
+	for _, w := range words {
+		n = min(n, v.Freq[w])
+	}
+	return n
 }
 
 // describesPill reports whether a word is a colour or shape ("white", "round").
