@@ -21,6 +21,7 @@ import (
 	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/prompts"
 	"github.com/civicbot/civicbot/retrieval"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/tmc/langchaingo/llms"
 	"go.opentelemetry.io/otel/codes"
 	oteltrace "go.opentelemetry.io/otel/trace"
@@ -101,7 +102,23 @@ type Stats struct {
 	UnsavedTurns atomic.Int64
 }
 
-var modes = []conversation.Mode{conversation.ModeExtractive, conversation.ModeGenerated, conversation.ModeCurated, conversation.ModeEmergency, conversation.ModeRefusal, conversation.ModeNoAnswer}
+var modes = conversation.Modes[:]
+
+// AnswersMetric is the name of the answers counted on /metrics, by channel and mode.
+const AnswersMetric = "civicbot_answers_total"
+
+// NewAnswersCounter returns the counter of answers by channel ("web", "line") and
+// mode, every mode of each channel at zero. The server makes one and gives it to every
+// channel, so that their answers are one metric.
+func NewAnswersCounter(channels ...string) *prometheus.CounterVec {
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{Name: AnswersMetric, Help: "Answers served, by channel and mode."}, []string{"channel", "mode"})
+	for _, ch := range channels {
+		for _, m := range conversation.Modes {
+			c.WithLabelValues(ch, string(m))
+		}
+	}
+	return c
+}
 
 // New returns an Engine.
 func New(cfg Config) (*Engine, error) {

@@ -52,6 +52,9 @@ const (
 	ModeNoAnswer   Mode = "no_answer"  // no good enough source
 )
 
+// Modes lists every Mode (an array, so that counters per mode can be arrays too).
+var Modes = [...]Mode{ModeExtractive, ModeGenerated, ModeCurated, ModeEmergency, ModeRefusal, ModeNoAnswer}
+
 // Source is a document an answer is drawn from, shown to citizens with its dataset and
 // the date of the data.
 type Source struct {

@@ -155,6 +155,7 @@ func (h *Handler) answer(ctx context.Context, j job, text, quote string) []messa
 	}
 	h.log.Info("line: answered", "event", j.id, "chat", h.tag(j.src.chat()), "mode", string(a.Mode),
 		"sources", len(a.Sources), "message_id", a.MessageID, "wait", time.Since(j.received).Round(time.Millisecond))
+	h.answers.WithLabelValues("line", string(a.Mode)).Inc()
 	return compose(a, quote)
 }
 

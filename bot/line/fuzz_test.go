@@ -25,7 +25,7 @@ var echoEngine = fakeEngine(func(_ context.Context, r bot.Request) (bot.Answer, 
 		return bot.Answer{}, bot.ErrEmptyMessage
 	}
 	sum := sha256.Sum256([]byte(r.Message))
-	modes := []conversation.Mode{conversation.ModeExtractive, conversation.ModeGenerated, conversation.ModeCurated, conversation.ModeEmergency, conversation.ModeRefusal, conversation.ModeNoAnswer}
+	modes := conversation.Modes[:]
 	a := bot.Answer{MessageID: hex.EncodeToString(sum[:16]), Text: r.Message, Mode: modes[sum[0]%6]}
 	datasets := []string{"tfda_drug", "tfda_myth", "taipei_faq", r.Message, ""}
 	for i := range int(sum[1] % 14) {

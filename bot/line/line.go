@@ -83,6 +83,9 @@ type Config struct {
 	// TracerProvider records a trace per event answered, with the engine's answer
 	// and the send to LINE as its children (OpenTelemetry); nil records none.
 	TracerProvider trace.TracerProvider
+	// Answers counts the answers sent, labelled channel="line" (bot.NewAnswersCounter,
+	// shared with the web); nil: one of LINE's own, among Collectors.
+	Answers *prometheus.CounterVec
 
 	// HashKey keys the hashes that stand for LINE user, group and room ids (session
 	// ids and logs). Default: derived from the channel secret, so that rotating the
@@ -121,6 +124,9 @@ type Config struct {
 
 // Handler serves the LINE webhook and answers its events.
 type Handler struct {
+	answers *prometheus.CounterVec
+	// ownAnswers is set when answers is the handler's own, exposed by Collectors.
+	ownAnswers    bool
 	tracer        trace.Tracer
 	secret        string
 	token         string
@@ -177,7 +183,9 @@ type Stats struct {
 	Resumed      atomic.Int64 // events claimed again: after a restart, a crash or a failed delivery
 	Retries      atomic.Int64 // deliveries tried again after a 5xx, a 429 or a network error
 	AskErrors    atomic.Int64 // engine failures (the user gets an apology)
-	Feedback     atomic.Int64 // 👍/👎 stored
+	// Answers counts the answers sent, by mode (in the order of conversation.Modes).
+	Answers  [len(conversation.Modes)]atomic.Int64
+	Feedback atomic.Int64 // 👍/👎 stored
 
 	Replies        atomic.Int64 // replies LINE accepted
 	Pushes         atomic.Int64 // pushes LINE accepted
@@ -227,6 +235,11 @@ func New(cfg Config) (*Handler, error) {
 		wake:          make(chan struct{}, 1),
 		stop:          make(chan struct{}),
 		done:          make(chan struct{}),
+		answers:       cfg.Answers,
+	}
+	if h.answers == nil {
+		h.answers = bot.NewAnswersCounter("line")
+		h.ownAnswers = true
 	}
 	if h.baseURL == "" {
 		h.baseURL = DefaultAPIBaseURL
@@ -383,7 +396,7 @@ func (h *Handler) Collectors() []prometheus.Collector {
 	const sentHelp = "LINE messages sent, by how (reply, push)."
 	const refused = "civicbot_line_webhooks_refused_total"
 	const refusedHelp = "LINE webhook requests refused, by reason."
-	return []prometheus.Collector{
+	cs := []prometheus.Collector{
 		counter(events, eventsHelp, prometheus.Labels{"type": "text"}, &s.Texts),
 		counter(events, eventsHelp, prometheus.Labels{"type": "non_text"}, &s.NonTexts),
 		counter(events, eventsHelp, prometheus.Labels{"type": "postback"}, &s.Postbacks),
@@ -410,4 +423,8 @@ func (h *Handler) Collectors() []prometheus.Collector {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "civicbot_line_in_progress", Help: "LINE events held by this process's workers."},
 			func() float64 { return float64(h.InProgress()) }),
 	}
+	if h.ownAnswers {
+		cs = append(cs, h.answers)
+	}
+	return cs
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -761,5 +762,48 @@ func TestNew(t *testing.T) {
 	}
 	if !found {
 		t.Error("civicbot_line_events_total{type=\"text\"} is not 2")
+	}
+}
+
+// LINE answers are counted by mode under the web's metric, labelled channel="line".
+func TestAnswersCountedByMode(t *testing.T) {
+	modes := map[string]conversation.Mode{"藥": conversation.ModeExtractive, "救命": conversation.ModeEmergency}
+	engine := fakeEngine(func(_ context.Context, r bot.Request) (bot.Answer, error) {
+		return bot.Answer{MessageID: "m" + r.Message, Text: "答", Mode: modes[r.Message]}, nil
+	})
+	f := newFixture(t, engine, newMemStore(t))
+	user := linetest.NewUserID()
+	f.post(t, f.api.Text(user, "藥"), f.api.Text(user, "救命"), f.api.Text(user, "藥"))
+	f.api.WaitDelivered(t, 3)
+	waitHandled(t, f.h, 3)
+	reg := prometheus.NewRegistry()
+	for _, c := range f.h.Collectors() {
+		if err := reg.Register(c); err != nil {
+			t.Fatalf("register: %v", err)
+		}
+	}
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, mf := range families {
+		if mf.GetName() != bot.AnswersMetric {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["channel"] != "line" {
+				t.Errorf("a LINE answer counted under channel %q", labels["channel"])
+			}
+			got[labels["mode"]] = m.GetCounter().GetValue()
+		}
+	}
+	want := map[string]float64{"extractive": 2, "emergency": 1, "generated": 0, "curated": 0, "refusal": 0, "no_answer": 0}
+	if !maps.Equal(got, want) {
+		t.Errorf("answers by mode = %v, want %v", got, want)
 	}
 }

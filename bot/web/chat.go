@@ -174,7 +174,7 @@ func jsonError(err error) error {
 // message or the session ID.
 // ctx carries the request's trace, whose id the log line then carries too.
 func (s *Server) answered(ctx context.Context, session string, a bot.Answer, start time.Time, stream bool) {
-	s.metrics.answers.WithLabelValues(string(a.Mode)).Inc()
+	s.metrics.answers.WithLabelValues("web", string(a.Mode)).Inc()
 	s.log.InfoContext(ctx, "chat", "mode", a.Mode, "ms", time.Since(start).Milliseconds(), "stream", stream,
 		"sources", len(a.Sources), "session", sessionTag(session), "redacted", len(a.Redacted))
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"net/http"
 
+	"github.com/civicbot/civicbot/bot"
 	"github.com/civicbot/civicbot/conversation"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -23,7 +24,10 @@ type metrics struct {
 	feedback   *prometheus.CounterVec
 }
 
-func newMetrics(extra []prometheus.Collector) (*metrics, error) {
+func newMetrics(answers *prometheus.CounterVec, extra []prometheus.Collector) (*metrics, error) {
+	if answers == nil {
+		answers = bot.NewAnswersCounter("web")
+	}
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -35,10 +39,7 @@ func newMetrics(extra []prometheus.Collector) (*metrics, error) {
 			Help:    "Time to serve a request, by route (a whole stream for SSE chats).",
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60},
 		}, []string{"route"}),
-		answers: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "civicbot_answers_total",
-			Help: "Answers served over the web, by mode.",
-		}, []string{"mode"}),
+		answers: answers,
 		firstDelta: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "civicbot_chat_first_delta_seconds",
 			Help:    "Time from a streamed chat request to the first piece of its answer.",
@@ -56,9 +57,6 @@ func newMetrics(extra []prometheus.Collector) (*metrics, error) {
 			Name: "civicbot_feedback_total",
 			Help: "Feedback received, by rating.",
 		}, []string{"rating"}),
-	}
-	for _, mode := range []conversation.Mode{conversation.ModeExtractive, conversation.ModeGenerated, conversation.ModeCurated, conversation.ModeEmergency, conversation.ModeRefusal, conversation.ModeNoAnswer} {
-		m.answers.WithLabelValues(string(mode))
 	}
 	for _, scope := range []string{"ip", "session"} {
 		m.limited.WithLabelValues(scope)

@@ -85,6 +85,9 @@ type Config struct {
 	Mount func(mux *http.ServeMux)
 	// Collectors are exposed on /metrics beside the server's own metrics.
 	Collectors []prometheus.Collector
+	// Answers counts the answers of every channel (bot.NewAnswersCounter); nil: one
+	// of the web's own.
+	Answers *prometheus.CounterVec
 	// MetricsElsewhere takes /metrics off the citizens' routes: MetricsHandler
 	// serves it on a listener of its own (CIVICBOT_METRICS_ADDR).
 	MetricsElsewhere bool
@@ -184,7 +187,7 @@ func New(cfg Config) (*Server, error) {
 	if s.widget, s.demo, err = loadAssets(); err != nil {
 		return nil, err
 	}
-	if s.metrics, err = newMetrics(cfg.Collectors); err != nil {
+	if s.metrics, err = newMetrics(cfg.Answers, cfg.Collectors); err != nil {
 		return nil, err
 	}
 	s.metricsOut = s.metrics.handler()

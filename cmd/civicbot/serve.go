@@ -49,6 +49,11 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	defer store.Close()
 	defer closeEngine(ctx, engine)
 	collectors := engineCollectors(&engine.Stats)
+	channels := []string{"web"}
+	if a.cfg.LineChannelSecret != "" {
+		channels = append(channels, "line")
+	}
+	answers := bot.NewAnswersCounter(channels...)
 	var mount func(*http.ServeMux)
 	var lh *line.Handler
 	if a.cfg.LineChannelSecret != "" {
@@ -62,6 +67,7 @@ func (a *app) serve(ctx context.Context, args []string) error {
 			Store:         store,
 			Retention:     engine.Retention(),
 			Log:           a.log,
+			Answers:       answers,
 
 			TracerProvider: a.tracerProvider,
 		})
@@ -111,6 +117,7 @@ func (a *app) serve(ctx context.Context, args []string) error {
 		SharedLimits:   sharedLimits(store),
 		TrustProxy:     a.cfg.TrustProxy,
 		Collectors:     collectors,
+		Answers:        answers,
 		Mount:          mount,
 
 		TracerProvider:   a.tracerProvider,

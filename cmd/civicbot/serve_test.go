@@ -196,7 +196,7 @@ func TestServe(t *testing.T) {
 		}
 	})
 
-	if code, body := get("/metrics"); code != 200 || !strings.Contains(body, `civicbot_answers_total{mode="extractive"} 2`) || !strings.Contains(body, "civicbot_engine_redactions_total") {
+	if code, body := get("/metrics"); code != 200 || !strings.Contains(body, `civicbot_answers_total{channel="web",mode="extractive"} 2`) || !strings.Contains(body, "civicbot_engine_redactions_total") {
 		t.Errorf("/metrics: %d\n%s", code, body)
 	}
 	if strings.Contains(stderr.String(), "路邊停車費要怎麼繳") || strings.Contains(stderr.String(), "serve-test") {
@@ -326,6 +326,18 @@ func TestServeEmbedded(t *testing.T) {
 		calls := api.WaitDelivered(t, 1)
 		if !strings.Contains(calls[0].Text(), "停車") {
 			t.Errorf("LINE reply: %q", calls[0].Text())
+		}
+		// LINE's answers are counted with the web's, by channel and mode.
+		resp, err = http.Get(srv.base + "metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		metrics, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for _, want := range []string{`civicbot_answers_total{channel="line",mode="extractive"} 1`, `civicbot_answers_total{channel="web",mode="extractive"} 1`} {
+			if !bytes.Contains(metrics, []byte(want)) {
+				t.Errorf("/metrics lacks %s", want)
+			}
 		}
 	})
 	srv.stop(t)
