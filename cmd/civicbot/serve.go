@@ -141,11 +141,7 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	} else if link != "" {
 		fmt.Fprintf(a.stderr, "civicbot: no staff yet; sign in as the first admin (once, within 24 hours) at\n  %s\n", console.LinkURL(strings.TrimSuffix(baseURL(ln.Addr()), "/"), link))
 	}
-	fmt.Fprintf(a.stderr, "civicbot: serving on %s (demo page)\n", baseURL(ln.Addr()))
-	if lh != nil {
-		fmt.Fprintf(a.stderr, "civicbot: LINE webhook at %sline/webhook\n", baseURL(ln.Addr()))
-	}
-
+	// Every listener is up before "serving on", the line that says the server is ready.
 	if a.cfg.MetricsAddr != "" {
 		stop, err := a.serveMetrics(srv.MetricsHandler())
 		if err != nil {
@@ -153,6 +149,10 @@ func (a *app) serve(ctx context.Context, args []string) error {
 			return err
 		}
 		defer stop()
+	}
+	fmt.Fprintf(a.stderr, "civicbot: serving on %s (demo page)\n", baseURL(ln.Addr()))
+	if lh != nil {
+		fmt.Fprintf(a.stderr, "civicbot: LINE webhook at %sline/webhook\n", baseURL(ln.Addr()))
 	}
 
 	go purgeEvery(ctx, store, a.cfg.Retention, purgePeriod, a.log)
