@@ -486,8 +486,10 @@ func (e *Engine) retrieve(ctx context.Context, t *turn) (Answer, error) {
 	if topic != nil {
 		hits = []retrieval.Hit{*topic}
 	} else {
+		// The question is analysed once for every search of the turn.
+		an := retrieval.Analyze(query)
 		var err error
-		hits, err = e.search(ctx, t, retrieval.Query{Text: query, K: 5})
+		hits, err = e.search(ctx, t, retrieval.Query{Text: query, K: 5, Analysis: &an})
 		if err != nil {
 			return Answer{}, err
 		}
@@ -495,7 +497,7 @@ func (e *Engine) retrieve(ctx context.Context, t *turn) (Answer, error) {
 			// A medicine question is answered from the medicine records when they
 			// hold an answer, not from a city FAQ that shares some of its words («哺乳
 			// 可以吃斯斯嗎» and a FAQ on nursing rooms).
-			med, err := e.search(ctx, t, retrieval.Query{Text: query, K: 5, Datasets: medicineDatasets})
+			med, err := e.search(ctx, t, retrieval.Query{Text: query, K: 5, Datasets: medicineDatasets, Analysis: &an})
 			if err != nil {
 				return Answer{}, err
 			}
