@@ -628,3 +628,72 @@ func TestBulkLoadKeepsChunksDefinition(t *testing.T) {
 		t.Fatalf("search after the bulk load: %v %+v", err, hits)
 	}
 }
+
+// A bulk load's swap waits for the searches in progress without holding up those that
+// start meanwhile: its exclusive lock is asked for a short wait at a time, and readers
+// pass in between. Here a reader holds the old table for as long as the test likes;
+// searches made while the load waits for it still answer, and the load ends once the
+// reader does.
+func TestBulkSwapDoesNotQueueReaders(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, pgtest.New(t), &retrievaltest.CountingEmbedder{Dim: 16})
+	rs := licences(2600)
+	if _, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", rs[:100]...)}, ingest.SyncOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	reader, err := s.Pool().Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Rollback(ctx)
+	if _, err := reader.Exec(ctx, `SELECT count(*) FROM chunks`); err != nil {
+		t.Fatal(err)
+	}
+	synced := make(chan error, 1)
+	go func() {
+		_, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", rs...)}, ingest.SyncOptions{})
+		synced <- err
+	}()
+	// Wait until the load asks for the lock (it is refused while the reader holds the table).
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(10 * time.Millisecond) {
+		var waiting bool
+		const q = `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE relation = to_regclass('chunks') AND mode = 'AccessExclusiveLock' AND NOT granted)`
+		if err := s.Pool().QueryRow(ctx, q).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting {
+			break
+		}
+		select {
+		case err := <-synced:
+			t.Fatalf("the load ended (%v) while a reader held the table", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the load never asked for the table's lock")
+		}
+	}
+	// Searches while the load waits: each passes between its tries (a search queued
+	// behind the lock would wait for the reader, which waits for this test: the
+	// searches' own deadline would end them).
+	for i := range 5 {
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		hits, err := s.Search(sctx, retrieval.Query{Text: rs[i].Title})
+		cancel()
+		if err != nil || len(hits) == 0 {
+			t.Fatalf("a search while the load waited: %v (%d hits)", err, len(hits))
+		}
+	}
+	select {
+	case err := <-synced:
+		t.Fatalf("the load ended (%v) while a reader held the table", err)
+	default:
+	}
+	reader.Rollback(ctx)
+	if err := <-synced; err != nil {
+		t.Fatalf("the load, once the reader ended: %v", err)
+	}
+	if n := count(t, s, `SELECT count(DISTINCT document_id) FROM chunks`); n != len(rs) {
+		t.Errorf("%d documents have chunks after the load, want %d", n, len(rs))
+	}
+}

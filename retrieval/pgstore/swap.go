@@ -2,10 +2,13 @@ package pgstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Bulk loads into an indexed table: inserting row by row into an HNSW index costs
@@ -36,9 +39,9 @@ func bulkLoad(ctx context.Context, tx pgx.Tx, before, deleted, n int) (bool, err
 }
 
 // swapChunks copies the chunks that stay into a new table, lets load add the new ones,
-// builds the indexes, and puts the new table in place of the old. Readers go on using
-// the old table and its indexes until the transaction commits; the exclusive lock that
-// the swap needs is taken only at the end.
+// and builds the indexes; the pendingSwap it returns puts the new table in place of the
+// old as the run's last step. Readers go on using the old table and its indexes until
+// the transaction commits; the exclusive lock that the swap needs is taken only then.
 //
 // The migrations alone define the chunks table: the new table is made from the live
 // one's catalog entries (columns with their defaults, identity, storage, statistics
@@ -47,7 +50,7 @@ func bulkLoad(ctx context.Context, tx pgx.Tx, before, deleted, n int) (bool, err
 // survives the next bulk load. Chunk ids are kept. Row-level security policies and
 // rules are not carried over: a table that has them is refused rather than copied
 // without them.
-func swapChunks(ctx context.Context, tx pgx.Tx, load func(table string) error) error {
+func swapChunks(ctx context.Context, tx pgx.Tx, load func(table string) error) (*pendingSwap, error) {
 	var refuse string
 	const check = `SELECT concat_ws(', ',
 			CASE WHEN c.relrowsecurity THEN 'row-level security' END,
@@ -55,19 +58,19 @@ func swapChunks(ctx context.Context, tx pgx.Tx, load func(table string) error) e
 			CASE WHEN EXISTS (SELECT 1 FROM pg_rewrite WHERE ev_class = c.oid AND rulename <> '_RETURN') THEN 'rules' END)
 		FROM pg_class c WHERE c.oid = 'chunks'::regclass`
 	if err := tx.QueryRow(ctx, check).Scan(&refuse); err != nil {
-		return fmt.Errorf("pgstore: chunks definition: %w", err)
+		return nil, fmt.Errorf("pgstore: chunks definition: %w", err)
 	}
 	if refuse != "" {
-		return fmt.Errorf("pgstore: the chunks table has %s, which a bulk load cannot carry over to a new table", refuse)
+		return nil, fmt.Errorf("pgstore: the chunks table has %s, which a bulk load cannot carry over to a new table", refuse)
 	}
 	// Read what to replay before chunks_next exists, so that the queries see only chunks.
 	after, err := replayStatements(ctx, tx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cols, err := copiedColumns(ctx, tx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	list := strings.Join(cols, ", ")
 	steps := []string{
@@ -82,22 +85,43 @@ func swapChunks(ctx context.Context, tx pgx.Tx, load func(table string) error) e
 	}
 	for _, q := range steps {
 		if _, err := tx.Exec(ctx, q); err != nil {
-			return fmt.Errorf("%s: %w", q, err)
+			return nil, fmt.Errorf("%s: %w", q, err)
 		}
 	}
 	if err := load("chunks_next"); err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := tx.Exec(ctx, `SET LOCAL maintenance_work_mem = '512MB'`); err != nil {
-		return err
+		return nil, err
 	}
 	for _, q := range after.build {
 		if _, err := tx.Exec(ctx, q); err != nil {
-			return fmt.Errorf("%s: %w", q, err)
+			return nil, fmt.Errorf("%s: %w", q, err)
 		}
 	}
-	steps = []string{
-		`LOCK TABLE chunks IN ACCESS EXCLUSIVE MODE`,
+	return &pendingSwap{after: after}, nil
+}
+
+// pendingSwap is a new chunks table built, indexed and ready (chunks_next), waiting to
+// take the live table's place at the end of the run's transaction.
+type pendingSwap struct{ after replay }
+
+// Taking the live table's exclusive lock: a waiting lock request queues every reader
+// that comes after it, so it is asked for swapLockWait at a time, readers passing in
+// between, up to swapLockTries times (about a minute and a half) before waiting as
+// long as it takes.
+const (
+	swapLockWait  = 100 * time.Millisecond
+	swapLockTries = 600
+)
+
+// finish puts chunks_next in the place of chunks: the last step of the run, so that
+// the exclusive lock it takes is held only until the commit that follows.
+func (p *pendingSwap) finish(ctx context.Context, tx pgx.Tx) error {
+	if err := lockChunks(ctx, tx); err != nil {
+		return err
+	}
+	steps := []string{
 		// The old table's sequences go with it; the new ones take their names.
 		`CREATE TEMP TABLE chunks_sequences ON COMMIT DROP AS
 			SELECT pg_get_serial_sequence('chunks_next', a.attname)::regclass AS next, s.relname AS name
@@ -119,12 +143,45 @@ func swapChunks(ctx context.Context, tx pgx.Tx, load func(table string) error) e
 	if err != nil {
 		return fmt.Errorf("pgstore: chunks sequences: %w", err)
 	}
-	for _, q := range append(append(renames, after.rename...), `DROP TABLE chunks_sequences`) {
+	for _, q := range append(append(renames, p.after.rename...), `DROP TABLE chunks_sequences`) {
 		if _, err := tx.Exec(ctx, q); err != nil {
 			return fmt.Errorf("%s: %w", q, err)
 		}
 	}
 	return nil
+}
+
+// lockChunks takes the live chunks table's exclusive lock, a short wait at a time
+// (swapLockWait), so that readers are held up for no longer than that while the
+// run waits for the searches in progress to end.
+func lockChunks(ctx context.Context, tx pgx.Tx) error {
+	for try := 1; ; try++ {
+		wait := "0"
+		if try <= swapLockTries {
+			wait = fmt.Sprintf("%dms", swapLockWait.Milliseconds())
+		}
+		if _, err := tx.Exec(ctx, `SAVEPOINT chunks_lock`); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `SET LOCAL lock_timeout = '`+wait+`'; LOCK TABLE chunks IN ACCESS EXCLUSIVE MODE`)
+		var pgErr *pgconn.PgError
+		switch {
+		case err == nil:
+			_, err = tx.Exec(ctx, `RELEASE SAVEPOINT chunks_lock; SET LOCAL lock_timeout = 0`)
+			return err
+		case errors.As(err, &pgErr) && pgErr.Code == "55P03": // lock_not_available
+			if _, err := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT chunks_lock`); err != nil {
+				return err
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(swapLockWait / 2):
+			}
+		default:
+			return fmt.Errorf("pgstore: lock chunks: %w", err)
+		}
+	}
 }
 
 // copiedColumns lists the columns of chunks whose values are copied (not generated).

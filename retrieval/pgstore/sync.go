@@ -170,14 +170,14 @@ func (s *Store) sync(ctx context.Context, tx pgx.Tx, batches []*ingest.Batch, op
 	if err := screen(ctx, tx, write, opt); err != nil {
 		return st, err
 	}
-	n, err := s.writeDocuments(ctx, tx, write, writeIDs, before, opt, lap)
+	n, swap, err := s.writeDocuments(ctx, tx, write, writeIDs, before, opt, lap)
 	if err != nil {
 		return st, err
 	}
 	st.Chunks = n
 	if len(write) == 0 && before > 0 {
 		// Only removals: a large share of dead chunks is rebuilt away too.
-		if err := writeChunks(ctx, tx, before, nil, lap); err != nil {
+		if swap, err = writeChunks(ctx, tx, before, nil, lap); err != nil {
 			return st, err
 		}
 	}
@@ -185,11 +185,23 @@ func (s *Store) sync(ctx context.Context, tx pgx.Tx, batches []*ingest.Batch, op
 		return st, err
 	}
 	lap("vector index")
+	table := "chunks"
+	if swap != nil {
+		table = "chunks_next"
+	}
 	if st.Added+st.Changed+st.Removed > 0 {
-		if err := refreshLexemes(ctx, tx); err != nil {
+		if err := refreshLexemes(ctx, tx, table); err != nil {
 			return st, err
 		}
 		lap("lexeme statistics")
+	}
+	if swap != nil {
+		// Last: the new table takes the live one's place under an exclusive lock
+		// that readers wait for, held only until the commit that follows.
+		if err := swap.finish(ctx, tx); err != nil {
+			return st, err
+		}
+		lap("swap chunks")
 	}
 	return st, nil
 }
@@ -289,20 +301,27 @@ func (s *Store) syncRecords(ctx context.Context, tx pgx.Tx, b *ingest.Batch, opt
 
 // refreshLexemes recounts in how many chunks each keyword lexeme occurs, moves the
 // keyword index's pending entries into its tree, and refreshes the planner's statistics.
-func refreshLexemes(ctx context.Context, tx pgx.Tx) error {
+//
+// table is the chunks table that holds the run's chunks: chunks, or chunks_next when
+// a new table waits to take its place (then its index is new: nothing pends in it).
+func refreshLexemes(ctx context.Context, tx pgx.Tx, table string) error {
+	pending := `SELECT gin_clean_pending_list('chunks_tsv'::regclass)`
+	if table != "chunks" {
+		pending = `SELECT 1`
+	}
 	for _, q := range []string{
 		`DELETE FROM lexemes`,
-		`INSERT INTO lexemes (word, ndoc) SELECT word, ndoc FROM ts_stat('SELECT tsv FROM chunks')`,
-		`INSERT INTO settings (name, value) SELECT 'chunks', count(*)::text FROM chunks
+		`INSERT INTO lexemes (word, ndoc) SELECT word, ndoc FROM ts_stat('SELECT tsv FROM ` + table + `')`,
+		`INSERT INTO settings (name, value) SELECT 'chunks', count(*)::text FROM ` + table + `
 			ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value`,
 		// New passages wait in the GIN index's pending list (fastupdate) until a vacuum,
 		// and every keyword lookup reads that list whole: after a load of 100,000
 		// passages, 250 pages a lookup, a third of the search's time.
-		`SELECT gin_clean_pending_list('chunks_tsv'::regclass)`,
+		pending,
 		// Fresh planner statistics: after a bulk load the planner would otherwise guess
 		// that a dataset holds a hundred documents rather than seven thousand, and pick
 		// nested loops that take 20 ms instead of 1.
-		`ANALYZE documents, chunks, records, lexemes, drug_words`,
+		`ANALYZE documents, ` + table + `, records, lexemes, drug_words`,
 	} {
 		if _, err := tx.Exec(ctx, q); err != nil {
 			return fmt.Errorf("pgstore: lexeme statistics: %w", err)
@@ -425,9 +444,9 @@ func documentHashes(ctx context.Context, tx pgx.Tx, keys []docKey) (map[docKey]s
 
 // writeDocuments writes docs (ids[i] is the stored id of docs[i], 0 for a new
 // document) and their chunks with embeddings, in bulk.
-func (s *Store) writeDocuments(ctx context.Context, tx pgx.Tx, docs []ingest.Document, ids []int64, before int, opt ingest.SyncOptions, lap func(string)) (int, error) {
+func (s *Store) writeDocuments(ctx context.Context, tx pgx.Tx, docs []ingest.Document, ids []int64, before int, opt ingest.SyncOptions, lap func(string)) (int, *pendingSwap, error) {
 	if len(docs) == 0 {
-		return 0, nil
+		return 0, nil, nil
 	}
 	type pending struct {
 		doc   int
@@ -447,12 +466,12 @@ func (s *Store) writeDocuments(ctx context.Context, tx pgx.Tx, docs []ingest.Doc
 	}
 	vecs, err := ingest.Embed(ctx, s.embedder, texts, progress)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	lap("embed")
 	for i, v := range vecs {
 		if len(v) != s.info.Dim {
-			return 0, fmt.Errorf("pgstore: embedder %q returned %d dimensions for chunk %d, want %d", s.info.Name, len(v), i, s.info.Dim)
+			return 0, nil, fmt.Errorf("pgstore: embedder %q returned %d dimensions for chunk %d, want %d", s.info.Name, len(v), i, s.info.Dim)
 		}
 	}
 	// Lexemes are made while the database is busy with the documents.
@@ -466,7 +485,7 @@ func (s *Store) writeDocuments(ctx context.Context, tx pgx.Tx, docs []ingest.Doc
 	}()
 	if err := writeDocumentRows(ctx, tx, docs, ids); err != nil {
 		<-lexemes
-		return 0, err
+		return 0, nil, err
 	}
 	lap("write documents")
 	<-lexemes
@@ -479,45 +498,47 @@ func (s *Store) writeDocuments(ctx context.Context, tx pgx.Tx, docs []ingest.Doc
 		}
 	}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"drug_words"}, []string{"word", "len", "document_id", "key"}, pgx.CopyFromRows(words)); err != nil {
-		return 0, fmt.Errorf("pgstore: write drug words: %w", err)
+		return 0, nil, fmt.Errorf("pgstore: write drug words: %w", err)
 	}
-	if err := writeChunks(ctx, tx, before, crow, lap); err != nil {
-		return 0, err
+	swap, err := writeChunks(ctx, tx, before, crow, lap)
+	if err != nil {
+		return 0, nil, err
 	}
-	return len(chunks), nil
+	return len(chunks), swap, nil
 }
 
 // writeChunks adds rows to the chunks (document_id, ord, text, embedding, tsv), in
 // the table or, when the run replaces a large share of the before chunks stored at
 // its start, by building a new one.
-func writeChunks(ctx context.Context, tx pgx.Tx, before int, rows [][]any, lap func(string)) error {
+func writeChunks(ctx context.Context, tx pgx.Tx, before int, rows [][]any, lap func(string)) (*pendingSwap, error) {
 	ccols := []string{"document_id", "ord", "text", "embedding", "tsv"}
 	stored, err := countChunks(ctx, tx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	bulk, err := bulkLoad(ctx, tx, before, before-stored, len(rows))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if bulk {
-		if err := swapChunks(ctx, tx, func(table string) error {
+		swap, err := swapChunks(ctx, tx, func(table string) error {
 			_, err := tx.CopyFrom(ctx, pgx.Identifier{table}, ccols, pgx.CopyFromRows(rows))
 			return err
-		}); err != nil {
-			return fmt.Errorf("pgstore: write chunks: %w", err)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("pgstore: write chunks: %w", err)
 		}
 		lap("write chunks and rebuild indexes")
-		return nil
+		return swap, nil
 	}
 	if len(rows) == 0 {
-		return nil
+		return nil, nil
 	}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"chunks"}, ccols, pgx.CopyFromRows(rows)); err != nil {
-		return fmt.Errorf("pgstore: write chunks: %w", err)
+		return nil, fmt.Errorf("pgstore: write chunks: %w", err)
 	}
 	lap("write chunks")
-	return nil
+	return nil, nil
 }
 
 func countChunks(ctx context.Context, tx pgx.Tx) (int, error) {
