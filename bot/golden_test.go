@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/civicbot/civicbot/bot"
-	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -21,11 +20,12 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 // out: the bundled files without a date take theirs from the file. Pill lists are left
 // to TestEngine: pills that look alike tie, and ties may fall either way.
 func TestExtractiveGolden(t *testing.T) {
-	s := pgtest.Bundled(t)
-	e, err := bot.New(bot.Config{Store: s})
-	if err != nil {
-		t.Fatal(err)
-	}
+	// On both stores, against one golden file: the stores search alike, so the answers
+	// are the same.
+	onBothStores(t, func(t *testing.T, e *bot.Engine) { extractiveGolden(t, e) })
+}
+
+func extractiveGolden(t *testing.T, e *bot.Engine) {
 	questions := []struct{ locale, q string }{
 		{"", "固胃必朗錠是治什麼的"},
 		{"", "普拿疼膜衣錠可以跟酒一起吃嗎"},

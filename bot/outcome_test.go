@@ -92,11 +92,10 @@ func outcomeOf(a bot.Answer, expect []string) outcome {
 // are declined rather than answered from noise. A wrong answer about a medicine is the
 // failure that matters most, so its share has a ceiling.
 func TestAnswerOutcomes(t *testing.T) {
-	s := pgtest.Bundled(t)
-	e, err := bot.New(bot.Config{Store: s})
-	if err != nil {
-		t.Fatal(err)
-	}
+	onBothStores(t, answerOutcomes)
+}
+
+func answerOutcomes(t *testing.T, e *bot.Engine) {
 	ask := func(q string) bot.Answer {
 		a, err := e.Ask(context.Background(), bot.Request{Message: q}, nil)
 		if err != nil {
