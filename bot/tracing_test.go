@@ -17,6 +17,7 @@ import (
 	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // TestTraces: one trace per answer, rooted at the answer, with a child span for each
@@ -69,14 +70,30 @@ func TestTraces(t *testing.T) {
 		t.Fatalf("no root %q span among %d", bot.SpanAnswer, len(spans))
 	}
 	children := map[string]int{}
+	var search trace.SpanID
+	for _, sp := range spans {
+		if sp.Name() == bot.SpanSearch {
+			search = sp.SpanContext().SpanID()
+		}
+	}
 	for _, sp := range spans {
 		if sp == root {
 			continue
 		}
-		if sp.SpanContext().TraceID() != root.SpanContext().TraceID() || sp.Parent().SpanID() != root.SpanContext().SpanID() {
-			t.Errorf("span %q is not a child of the answer", sp.Name())
+		parent := root.SpanContext().SpanID()
+		if strings.HasPrefix(sp.Name(), "search.") {
+			// The search's own steps: words, candidates (an event per leg), load.
+			parent = search
+		}
+		if sp.SpanContext().TraceID() != root.SpanContext().TraceID() || sp.Parent().SpanID() != parent {
+			t.Errorf("span %q is not where it belongs in the answer's trace", sp.Name())
 		}
 		children[sp.Name()]++
+	}
+	for _, name := range []string{"search.candidates", "search.load"} {
+		if children[name] == 0 {
+			t.Errorf("no %q span; spans: %v", name, children)
+		}
 	}
 	for _, name := range []string{bot.SpanTriage, bot.SpanSearch, bot.SpanLLM, bot.SpanSaveTurn} {
 		if children[name] == 0 {
@@ -94,8 +111,22 @@ func TestTraces(t *testing.T) {
 				}
 			}
 		}
+		legs := 0
 		for _, ev := range sp.Events() {
-			t.Errorf("span %q has an event %q: events may carry error texts", sp.Name(), ev.Name)
+			// Only the legs of a search, which carry kinds and counts.
+			if sp.Name() != "search.candidates" || ev.Name != "leg" {
+				t.Errorf("span %q has an event %q: events may carry error texts", sp.Name(), ev.Name)
+				continue
+			}
+			legs++
+			for _, kv := range ev.Attributes {
+				if k := string(kv.Key); k != "leg.kind" && k != "leg.weight" && k != "leg.found" {
+					t.Errorf("a leg event carries %s", k)
+				}
+			}
+		}
+		if sp.Name() == "search.candidates" && legs < 2 {
+			t.Errorf("search.candidates has %d leg events, want one per leg", legs)
 		}
 	}
 	for k, want := range map[string]string{

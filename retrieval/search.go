@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"go.opentelemetry.io/otel/attribute"
 )
 
 // One search, whatever the store: Search analyses the question (or takes the caller's
@@ -181,12 +183,18 @@ func Search(ctx context.Context, ix Index, q Query) ([]Hit, error) {
 				misspelt = append(misspelt, w)
 			}
 		}
-		if v, err = ix.Words(ctx, distinct(words), misspelt); err != nil {
+		wctx, ws := span(ctx, "search.words", attribute.Int("words", len(words)))
+		v, err = ix.Words(wctx, distinct(words), misspelt)
+		ws.End()
+		if err != nil {
 			return nil, err
 		}
 	}
 	legs := Plan(a, vec, DenseWeight(name), v, q.DenseOnly)
-	found, err := ix.Candidates(ctx, legs, f)
+	cctx, cs := span(ctx, "search.candidates", attribute.Int("legs", len(legs)))
+	found, err := ix.Candidates(cctx, legs, f)
+	legEvents(cs, legs, found)
+	cs.End()
 	if err != nil {
 		return nil, err
 	}
@@ -208,7 +216,9 @@ func Search(ctx context.Context, ix Index, q Query) ([]Hit, error) {
 	if len(refs) == 0 {
 		return []Hit{}, nil
 	}
-	hits, err := ix.Load(ctx, refs, f)
+	lctx, ls := span(ctx, "search.load", attribute.Int("documents", len(refs)))
+	hits, err := ix.Load(lctx, refs, f)
+	ls.End()
 	if err != nil {
 		return nil, err
 	}
