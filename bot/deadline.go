@@ -38,6 +38,24 @@ func (e *Engine) storeCall(ctx context.Context, op string, call func(context.Con
 	return fmt.Errorf("%w: %s: %w", ErrUnavailable, op, err)
 }
 
+// searchSlot waits for a search's turn (Config.MaxSearches) and returns what gives it
+// back. The wait is bounded by the turn, not by the store's deadline: under load the
+// searches queue here, in order, each starting its deadline when it starts work.
+func (e *Engine) searchSlot(ctx context.Context) (release func(), err error) {
+	if e.searchSlots == nil {
+		return func() {}, nil
+	}
+	select {
+	case e.searchSlots <- struct{}{}:
+		return func() { <-e.searchSlots }, nil
+	case <-ctx.Done():
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return nil, fmt.Errorf("bot: search: %w", ctx.Err())
+		}
+		return nil, fmt.Errorf("%w: waiting to search: %w", ErrUnavailable, ctx.Err())
+	}
+}
+
 // timedOut says whether a store call ended on its deadline (or a network timeout).
 func timedOut(err error) bool {
 	var ne net.Error
