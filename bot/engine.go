@@ -52,9 +52,10 @@ type Config struct {
 	// AnswerTimeout bounds a whole turn (default LLMTimeout + 4 × StoreTimeout).
 	AnswerTimeout time.Duration
 	// MaxSearches is how many searches run at once (0: no bound); the others wait
-	// their turn before their StoreTimeout starts. A store with a pool of connections
-	// serves no more at once: past it, searches queued inside the store ran out of
-	// their deadline waiting, and the work done for them was lost.
+	// their turn, at most StoreTimeout, before their own StoreTimeout starts. A store
+	// with a pool of connections serves no more at once: past it, searches queued
+	// inside the store ran out of their deadline half done, and the work done for
+	// them was lost (300 streams on PostgreSQL: 3 answers a second).
 	MaxSearches int
 	// Allow is the allow-list of phone numbers and links answers may carry; nil
 	// means contact.Default().
