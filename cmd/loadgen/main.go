@@ -5,6 +5,10 @@
 //
 //	go run ./cmd/loadgen -url http://127.0.0.1:8080 -c 500 -n 5000
 //	go run ./cmd/loadgen -url http://127.0.0.1:8080 -c 500 -d 60s -think 5s
+//	go run ./cmd/loadgen -url http://127.0.0.1:8080 -mode json -c 100 -d 30s
+//
+// With -mode json each question asks for the JSON answer instead, whose first byte is
+// the whole answer's.
 //
 // Questions come from -q (one a line) or a built-in list answered from the bundled
 // open data in extractive mode. Rate limits apply to the load too: run the server with
