@@ -38,6 +38,36 @@ func (e *Engine) storeCall(ctx context.Context, op string, call func(context.Con
 	return fmt.Errorf("%w: %s: %w", ErrUnavailable, op, err)
 }
 
+// searchSlot waits for a search's turn (Config.MaxSearches) and returns what gives it
+// back. A search that has its turn has the store to itself within the pool, so that
+// its deadline is spent on its work; one that waits longer than the store's deadline
+// is refused as the store's would be (the friendly error with 1999), before any work
+// is done for it: under a load past what the database serves, the searches that run
+// still finish, and a stopped database is reported as soon as without the queue.
+func (e *Engine) searchSlot(ctx context.Context) (release func(), err error) {
+	if e.searchSlots == nil {
+		return func() {}, nil
+	}
+	select {
+	case e.searchSlots <- struct{}{}:
+		return func() { <-e.searchSlots }, nil
+	default:
+	}
+	t := time.NewTimer(e.storeTimeout)
+	defer t.Stop()
+	select {
+	case e.searchSlots <- struct{}{}:
+		return func() { <-e.searchSlots }, nil
+	case <-t.C:
+		return nil, fmt.Errorf("%w: search: waiting for the store: %w", ErrUnavailable, context.DeadlineExceeded)
+	case <-ctx.Done():
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return nil, fmt.Errorf("bot: search: %w", ctx.Err())
+		}
+		return nil, fmt.Errorf("%w: search: %w", ErrUnavailable, ctx.Err())
+	}
+}
+
 // timedOut says whether a store call ended on its deadline (or a network timeout).
 func timedOut(err error) bool {
 	var ne net.Error

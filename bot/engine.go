@@ -52,6 +52,12 @@ type Config struct {
 	StoreTimeout time.Duration
 	// AnswerTimeout bounds a whole turn (default LLMTimeout + 4 × StoreTimeout).
 	AnswerTimeout time.Duration
+	// MaxSearches is how many searches run at once (0: no bound); the others wait
+	// their turn, at most StoreTimeout, before their own StoreTimeout starts. A store
+	// with a pool of connections serves no more at once: past it, searches queued
+	// inside the store ran out of their deadline half done, and the work done for
+	// them was lost (300 streams on PostgreSQL: 3 answers a second).
+	MaxSearches int
 	// Allow is the allow-list of phone numbers and links answers may carry; nil
 	// means contact.Default().
 	Allow *contact.List
@@ -74,6 +80,7 @@ type Engine struct {
 
 	storeTimeout  time.Duration
 	answerTimeout time.Duration
+	searchSlots   chan struct{} // one token a search under way; nil: no bound
 
 	curatedMu      sync.Mutex
 	curated        []conversation.Curated
@@ -162,6 +169,9 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if e.answerTimeout <= 0 {
 		e.answerTimeout = e.timeout + 4*e.storeTimeout
+	}
+	if cfg.MaxSearches > 0 {
+		e.searchSlots = make(chan struct{}, cfg.MaxSearches)
 	}
 	e.bg, e.bgCancel = context.WithCancel(context.Background())
 	// Fail at start, not at the first question, if a template is broken.
@@ -605,6 +615,11 @@ func (e *Engine) search(ctx context.Context, t *turn, q retrieval.Query) (hits [
 		// Expired FAQs too, and room for the current records they would push out.
 		q.Statuses, q.K = answerStatuses, k+expiredRoom
 	}
+	release, err := e.searchSlot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	err = e.storeCall(ctx, "search", func(ctx context.Context) (err error) {
 		hits, err = e.store.Search(ctx, q)
 		return err

@@ -15,6 +15,7 @@ import (
 	"github.com/civicbot/civicbot/bot/llm"
 	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/retrieval/memstore"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/tmc/langchaingo/llms"
 )
 
@@ -29,8 +30,13 @@ func (a *app) engine(ctx context.Context) (*bot.Engine, store, error) {
 		s.Close()
 		return nil, nil, err
 	}
+	// PostgreSQL serves as many searches at once as the pool has connections.
+	searches := 0
+	if p, ok := s.(interface{ Pool() *pgxpool.Pool }); ok {
+		searches = int(p.Pool().Config().MaxConns)
+	}
 	e, err := bot.New(bot.Config{Store: s, LLM: model, Log: a.log, Retention: a.cfg.Retention, LLMTimeout: a.cfg.LLMTimeout, StoreTimeout: a.cfg.StoreTimeout, Allow: a.cfg.Allow,
-		CuratedThreshold: a.cfg.CuratedThreshold, TracerProvider: a.tracerProvider})
+		CuratedThreshold: a.cfg.CuratedThreshold, TracerProvider: a.tracerProvider, MaxSearches: searches})
 	if err != nil {
 		s.Close()
 		return nil, nil, err

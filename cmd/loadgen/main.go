@@ -5,6 +5,10 @@
 //
 //	go run ./cmd/loadgen -url http://127.0.0.1:8080 -c 500 -n 5000
 //	go run ./cmd/loadgen -url http://127.0.0.1:8080 -c 500 -d 60s -think 5s
+//	go run ./cmd/loadgen -url http://127.0.0.1:8080 -mode json -c 100 -d 30s
+//
+// With -mode json each question asks for the JSON answer instead, whose first byte is
+// the whole answer's.
 //
 // Questions come from -q (one a line) or a built-in list answered from the bundled
 // open data in extractive mode. Rate limits apply to the load too: run the server with
@@ -65,6 +69,7 @@ type config struct {
 	sessions  bool
 	questions []string
 	asJSON    bool
+	plain     bool // JSON answers rather than Server-Sent Events
 }
 
 func run(ctx context.Context, args []string, stdout io.Writer) error {
@@ -79,9 +84,17 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.DurationVar(&cfg.timeout, "timeout", 30*time.Second, "bound on one answer")
 	fs.BoolVar(&cfg.sessions, "sessions", true, "give each virtual user a session_id (conversation memory)")
 	fs.BoolVar(&cfg.asJSON, "json", false, "print the report as JSON")
+	mode := fs.String("mode", "sse", "sse: stream each answer (Accept: text/event-stream); json: ask for the JSON answer")
 	qfile := fs.String("q", "", "file of questions, one a line (default: a built-in list)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	switch *mode {
+	case "sse":
+	case "json":
+		cfg.plain = true
+	default:
+		return fmt.Errorf("-mode %q: want sse or json", *mode)
 	}
 	if cfg.ramp < 0 {
 		cfg.ramp = 2 * cfg.think
@@ -185,7 +198,7 @@ func load(ctx context.Context, cfg config) (*report, error) {
 				n := inFlight.Add(1)
 				for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
 				}
-				r := ask(ctx, client, cfg.url, session, q)
+				r := ask(ctx, client, cfg.url, session, q, cfg.plain)
 				inFlight.Add(-1)
 				if r.err != "" && ctx.Err() != nil {
 					return // cut off by the end of the run
@@ -206,8 +219,10 @@ func load(ctx context.Context, cfg config) (*report, error) {
 	return newReport(results, time.Since(start), int(peak.Load())), nil
 }
 
-// ask asks one question over SSE and reads the stream to its end.
-func ask(ctx context.Context, client *http.Client, base, session, q string) result {
+// ask asks one question over SSE and reads the stream to its end, or, when plain,
+// asks for the JSON answer and reads it whole (its first byte is then the whole
+// answer's: the server writes it once made).
+func ask(ctx context.Context, client *http.Client, base, session, q string, plain bool) result {
 	body, _ := json.Marshal(map[string]string{"session_id": session, "message": q, "locale": "zh-TW"})
 	var r result
 	start := time.Now()
@@ -218,7 +233,11 @@ func ask(ctx context.Context, client *http.Client, base, session, q string) resu
 		return r
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "text/event-stream")
+	if plain {
+		req.Header.Set("Accept", "application/json")
+	} else {
+		req.Header.Set("Accept", "text/event-stream")
+	}
 	resp, err := client.Do(req)
 	if err != nil {
 		r.err = classify(err)
@@ -228,6 +247,22 @@ func ask(ctx context.Context, client *http.Client, base, session, q string) resu
 	if resp.StatusCode != http.StatusOK {
 		io.Copy(io.Discard, resp.Body)
 		r.err = "status " + strconv.Itoa(resp.StatusCode)
+		return r
+	}
+	if plain {
+		var a struct {
+			Answer string `json:"answer"`
+			Mode   string `json:"mode"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&a); err != nil {
+			r.err = classify(err)
+			return r
+		}
+		r.total = time.Since(start)
+		r.firstDelta, r.mode = r.total, a.Mode
+		if r.mode == "" {
+			r.err = "answer without a mode"
+		}
 		return r
 	}
 	sc := bufio.NewScanner(resp.Body)

@@ -156,14 +156,23 @@ func (s *Store) listenCurated(ctx context.Context, changed func()) error {
 		defer cancel()
 		conn.Close(cctx)
 	}()
-	if _, err := conn.Exec(ctx, "LISTEN "+curatedChannel); err != nil {
+	// The same connection hears of ingests, for the vocabulary cache (vocab.go): it
+	// is current while some connection listens.
+	if _, err := conn.Exec(ctx, "LISTEN "+curatedChannel+"; LISTEN "+corpusChannel); err != nil {
 		return err
 	}
+	s.vocab.listening(true)
+	defer s.vocab.listening(false)
 	// Anything changed before LISTEN took effect.
 	changed()
 	for {
-		if _, err := conn.WaitForNotification(ctx); err != nil {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
 			return err
+		}
+		if n.Channel == corpusChannel {
+			s.vocab.reset()
+			continue
 		}
 		changed()
 	}

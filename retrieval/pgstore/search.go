@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/civicbot/civicbot/retrieval"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/pgvector/pgvector-go"
 	"golang.org/x/sync/errgroup"
 )
@@ -19,43 +21,91 @@ var (
 )
 
 // Search finds documents with retrieval.Search, this store finding the candidates.
+// A search holds one connection from its first step to its last: under load it
+// waits for the pool once, not once a step (words, candidates, load), and a
+// search that has started is not left half done behind the others' steps.
 func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	hits, err := retrieval.Search(ctx, s, q)
+	c, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: search: %w", err)
+	}
+	defer c.Release()
+	hits, err := retrieval.Search(ctx, onConn{s, c}, q)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: search: %w", err)
 	}
 	return hits, nil
 }
 
+// queryDB is what a search step needs of the pool or of a connection held from it.
+type queryDB interface {
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// onConn is the store's retrieval.Index on one connection (Search).
+type onConn struct {
+	s *Store
+	c *pgxpool.Conn
+}
+
+func (o onConn) Embedder() (retrieval.QueryEmbedder, string) { return o.s.Embedder() }
+
+func (o onConn) Words(ctx context.Context, words, misspelt []string) (retrieval.Vocabulary, error) {
+	return o.s.words(ctx, o.c, words, misspelt)
+}
+
+func (o onConn) Candidates(ctx context.Context, legs []retrieval.Leg, f retrieval.Filter) ([][]retrieval.DocRef, error) {
+	return o.s.candidates(ctx, o.c, legs, f)
+}
+
+func (o onConn) Load(ctx context.Context, refs []retrieval.DocRef, f retrieval.Filter) ([]retrieval.Hit, error) {
+	return o.s.load(ctx, o.c, refs, f)
+}
+
 // Embedder is the embedder of the store's vectors and its name.
 func (s *Store) Embedder() (retrieval.QueryEmbedder, string) { return s.embedder, s.info.Name }
 
 // Words tells how many chunks hold each word and, for the misspelt words no chunk
-// holds, the stored words near them (retrieval.Index): one round trip.
+// holds, the stored words near them (retrieval.Index): at most one round trip, none
+// when every word was asked since the last sync (vocab.go).
 func (s *Store) Words(ctx context.Context, words, misspelt []string) (retrieval.Vocabulary, error) {
+	return s.words(ctx, s.pool, words, misspelt)
+}
+
+func (s *Store) words(ctx context.Context, db queryDB, words, misspelt []string) (retrieval.Vocabulary, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	v := retrieval.Vocabulary{Freq: map[string]int{}, Near: map[string][]retrieval.WordFreq{}}
+	words, misspelt = cleanFilter(words), cleanFilter(misspelt)
+	askWords, askNear, askChunks, epoch, cached := s.vocab.lookup(&v, words, misspelt)
+	if len(askWords) == 0 && len(askNear) == 0 && !askChunks {
+		return v, nil
+	}
 	b := &pgx.Batch{}
-	b.Queue(`SELECT coalesce(max(value::bigint) FILTER (WHERE name = 'chunks'), 0) FROM settings`).QueryRow(func(r pgx.Row) error {
-		return r.Scan(&v.Chunks)
-	})
-	b.Queue(`SELECT word, ndoc FROM lexemes WHERE word = ANY($1)`, cleanFilter(words)).Query(func(rows pgx.Rows) error {
-		var w string
-		var n int
-		_, err := pgx.ForEachRow(rows, []any{&w, &n}, func() error {
-			v.Freq[w] = n
-			return nil
+	if askChunks {
+		b.Queue(`SELECT coalesce(max(value::bigint) FILTER (WHERE name = 'chunks'), 0) FROM settings`).QueryRow(func(r pgx.Row) error {
+			return r.Scan(&v.Chunks)
 		})
-		return err
-	})
-	if len(misspelt) > 0 {
+	}
+	if len(askWords) > 0 {
+		b.Queue(`SELECT word, ndoc FROM lexemes WHERE word = ANY($1)`, askWords).Query(func(rows pgx.Rows) error {
+			var w string
+			var n int
+			_, err := pgx.ForEachRow(rows, []any{&w, &n}, func() error {
+				v.Freq[w] = n
+				return nil
+			})
+			return err
+		})
+	}
+	if len(askNear) > 0 {
 		const near = `SELECT w.q, l.word, l.ndoc FROM unnest($1::text[]) AS w(q)
 			JOIN lexemes l ON left(l.word, 2) = left(w.q, 2) AND length(l.word) BETWEEN length(w.q) - 2 AND length(w.q) + 2
 			WHERE NOT EXISTS (SELECT 1 FROM lexemes x WHERE x.word = w.q)`
-		b.Queue(near, cleanFilter(misspelt)).Query(func(rows pgx.Rows) error {
+		b.Queue(near, askNear).Query(func(rows pgx.Rows) error {
 			var w string
 			var c retrieval.WordFreq
 			_, err := pgx.ForEachRow(rows, []any{&w, &c.Word, &c.Freq}, func() error {
@@ -65,8 +115,11 @@ func (s *Store) Words(ctx context.Context, words, misspelt []string) (retrieval.
 			return err
 		})
 	}
-	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
+	if err := db.SendBatch(ctx, b).Close(); err != nil {
 		return retrieval.Vocabulary{}, fmt.Errorf("words: %w", err)
+	}
+	if cached {
+		s.vocab.keep(epoch, v, askWords, askNear, askChunks)
 	}
 	return v, nil
 }
@@ -176,6 +229,27 @@ const legGroups = 3
 
 // Candidates runs the legs and returns the documents each found, in its order.
 func (s *Store) Candidates(ctx context.Context, legs []retrieval.Leg, f retrieval.Filter) ([][]retrieval.DocRef, error) {
+	return s.candidates(ctx, s.pool, legs, f)
+}
+
+// searchSettings are the settings of a batch of legs, for its implicit transaction,
+// in one statement (%d: hnsw.ef_search, a number made in Go: a statement without
+// parameters is planned once per connection, where one with a parameter took
+// 0.3 ms to plan each time). Plans made for each query's own values: a
+// generic plan, which pgx's statement cache would get after five runs, ranks the same
+// query differently. hnsw.iterative_scan keeps a filtered scan of the HNSW index
+// returning enough rows. Searches are short: compiling a plan with JIT, which the
+// planner's cost of a long question's many name probes triggers, took 180 ms for
+// 2 ms of work.
+const searchSettings = `SELECT set_config('plan_cache_mode', 'force_custom_plan', true),
+	set_config('hnsw.iterative_scan', 'relaxed_order', true),
+	set_config('work_mem', '32MB', true),
+	set_config('jit', 'off', true),
+	set_config('hnsw.ef_search', '%d', true)`
+
+// candidates runs the legs' first batch on db and, while the pool has connections
+// free, the others on connections of their own at the same time.
+func (s *Store) candidates(ctx context.Context, db queryDB, legs []retrieval.Leg, f retrieval.Filter) ([][]retrieval.DocRef, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	statuses, datasets := cleanFilter(f.Statuses), cleanFilter(f.Datasets)
@@ -183,33 +257,37 @@ func (s *Store) Candidates(ctx context.Context, legs []retrieval.Leg, f retrieva
 	// At once only while connections are free: under load, each search in one batch
 	// serves more of them (three batches cost three connections their settings and
 	// round trips, and the cores are busy anyway).
-	n := legGroups
-	if st := s.pool.Stat(); st.MaxConns()-st.AcquiredConns() < legGroups+1 {
-		n = 1
+	on := []queryDB{db}
+	if _, held := db.(*pgxpool.Conn); held && len(legs) > 1 {
+		// A search holding a connection takes only idle ones besides: searches that
+		// each held one and waited for another could wait for one another.
+		idle := s.pool.AcquireAllIdle(ctx)
+		for i, c := range idle {
+			if i < legGroups-1 {
+				on = append(on, c)
+				defer c.Release()
+			} else {
+				c.Release()
+			}
+		}
+	} else if st := s.pool.Stat(); !held && st.MaxConns()-st.AcquiredConns() >= legGroups+1 {
+		on = slices.Repeat([]queryDB{s.pool}, legGroups)
 	}
-	groups := make([][]int, min(n, len(legs)))
+	groups := make([][]int, min(len(on), len(legs)))
 	for i := range legs {
 		groups[i%len(groups)] = append(groups[i%len(groups)], i)
 	}
 	g, gctx := errgroup.WithContext(ctx)
-	for _, group := range groups {
+	for gi, group := range groups {
 		g.Go(func() error {
 			// One batch is one round trip and one implicit transaction, in which the
-			// SET LOCALs hold.
+			// settings hold.
 			b := &pgx.Batch{}
-			// Plans made for each query's own values: a generic plan, which pgx's
-			// statement cache would get after five runs, ranks the same query differently.
-			b.Queue(`SET LOCAL plan_cache_mode = force_custom_plan`)
-			b.Queue(`SET LOCAL hnsw.iterative_scan = relaxed_order`)
-			b.Queue(`SET LOCAL work_mem = '32MB'`)
-			// Searches are short: compiling a plan with JIT, which the planner's cost of a
-			// long question's many name probes triggers, took 180 ms for 2 ms of work.
-			b.Queue(`SET LOCAL jit = off`)
 			limit := 0
 			for _, i := range group {
 				limit = max(limit, legs[i].Limit)
 			}
-			b.Queue(fmt.Sprintf(`SET LOCAL hnsw.ef_search = %d`, max(s.EFSearch, limit)))
+			b.Queue(fmt.Sprintf(searchSettings, max(s.EFSearch, limit)))
 			for _, i := range group {
 				l := legs[i]
 				sql, first, rest, err := s.legArgs(l)
@@ -225,7 +303,7 @@ func (s *Store) Candidates(ctx context.Context, legs []retrieval.Leg, f retrieva
 					return err
 				})
 			}
-			return s.pool.SendBatch(gctx, b).Close()
+			return on[gi].SendBatch(gctx, b).Close()
 		})
 	}
 	if err := g.Wait(); err != nil {
@@ -236,6 +314,10 @@ func (s *Store) Candidates(ctx context.Context, legs []retrieval.Leg, f retrieva
 
 // Load returns the documents of refs that the filter admits.
 func (s *Store) Load(ctx context.Context, refs []retrieval.DocRef, f retrieval.Filter) ([]retrieval.Hit, error) {
+	return s.load(ctx, s.pool, refs, f)
+}
+
+func (s *Store) load(ctx context.Context, db queryDB, refs []retrieval.DocRef, f retrieval.Filter) ([]retrieval.Hit, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	datasets, keys := make([]string, len(refs)), make([]string, len(refs))
@@ -245,7 +327,7 @@ func (s *Store) Load(ctx context.Context, refs []retrieval.DocRef, f retrieval.F
 	const q = `SELECT d.dataset, d.key, d.title, d.url, d.status, d.snapshot, d.facets, left(d.body, 300)
 		FROM unnest($1::text[], $4::text[]) AS r(dataset, key) JOIN documents d ON d.dataset = r.dataset AND d.key = r.key
 		WHERE ` + filter
-	rows, err := s.pool.Query(ctx, q, datasets, cleanFilter(f.Statuses), cleanFilter(f.Datasets), keys)
+	rows, err := db.Query(ctx, q, datasets, cleanFilter(f.Statuses), cleanFilter(f.Datasets), keys)
 	if err != nil {
 		return nil, fmt.Errorf("load: %w", err)
 	}

@@ -63,6 +63,8 @@ type Store struct {
 
 	rateSweep atomic.Int64 // when to delete refilled rate buckets next (Unix ns)
 
+	vocab vocabCache // what Words was told, while current (vocab.go)
+
 	closed    chan struct{} // closed by Close: ends WatchCurated
 	closeOnce sync.Once
 }

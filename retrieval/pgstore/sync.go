@@ -53,6 +53,9 @@ func (s *Store) Sync(ctx context.Context, batches []*ingest.Batch, opt ingest.Sy
 		}
 		return s.recordRun(ctx, tx, batches, started, st, nil)
 	})
+	// This process forgets its word counts at once; the others when the
+	// announcement reaches them (refreshLexemes).
+	s.vocab.reset()
 	if err != nil {
 		// The run's own transaction rolled back; record the failure outside it so
 		// that staff see it, unless the context is what failed.
@@ -322,6 +325,8 @@ func refreshLexemes(ctx context.Context, tx pgx.Tx, table string) error {
 		// that a dataset holds a hundred documents rather than seven thousand, and pick
 		// nested loops that take 20 ms instead of 1.
 		`ANALYZE documents, ` + table + `, records, lexemes, drug_words`,
+		// Every process forgets the word counts it kept (vocab.go), at the commit.
+		`SELECT pg_notify('` + corpusChannel + `', '')`,
 	} {
 		if _, err := tx.Exec(ctx, q); err != nil {
 			return fmt.Errorf("pgstore: lexeme statistics: %w", err)
