@@ -224,6 +224,7 @@ func Search(ctx context.Context, ix Index, q Query) ([]Hit, error) {
 	WeighByCoverage(a.Text, hits)
 	WeighByTitleMatch(a.Text, hits)
 	DemoteCancelled(a.Text, hits, named)
+	OrderSiblings(a.Text, hits)
 	slices.SortFunc(hits, func(a, b Hit) int {
 		if c := cmp.Compare(b.Score, a.Score); c != 0 {
 			return c
