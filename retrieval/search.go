@@ -234,12 +234,14 @@ func Search(ctx context.Context, ix Index, q Query) ([]Hit, error) {
 	WeighByCoverage(a.Text, hits)
 	WeighByTitleMatch(a.Text, hits)
 	DemoteCancelled(a.Text, hits, named)
+	OrderSiblings(a.Text, hits)
 	slices.SortFunc(hits, func(a, b Hit) int {
 		if c := cmp.Compare(b.Score, a.Score); c != 0 {
 			return c
 		}
 		return a.ref().Compare(b.ref())
 	})
+	hits = Diversify(a, v, hits)
 	return hits[:min(k, len(hits))], nil
 }
 

@@ -1,0 +1,94 @@
+package paritytest
+
+import (
+	"context"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/civicbot/civicbot/ingest"
+	"github.com/civicbot/civicbot/ingest/opendata"
+	"github.com/civicbot/civicbot/ingest/taipei"
+	"github.com/civicbot/civicbot/ingest/tfda"
+	"github.com/civicbot/civicbot/retrieval"
+	"github.com/civicbot/civicbot/retrieval/hashembed"
+	"github.com/civicbot/civicbot/retrieval/memstore"
+	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
+)
+
+// onBothStores runs a search test on the bundled data in PostgreSQL and in the
+// embedded store: ranking is one Search, and must hold on either.
+func onBothStores(t *testing.T, test func(t *testing.T, s retrieval.Searcher)) {
+	t.Run("pgstore", func(t *testing.T) { test(t, pgtest.Bundled(t)) })
+	t.Run("memstore", func(t *testing.T) {
+		ctx := context.Background()
+		e := hashembed.New(hashembed.DefaultDim)
+		mem, err := memstore.Open(ctx, t.TempDir(), e, memstore.EmbedderInfo{Name: e.Name(), Dim: e.Dim()}, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(mem.Close)
+		batches, err := opendata.Load(ctx, append(tfda.Formats(), taipei.Formats(time.Now)...), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := mem.Sync(ctx, batches, ingest.SyncOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		test(t, mem)
+	})
+}
+
+// TestClassMedicineAndAnotherSubject: a question that names a medicine with tens of
+// licences and asks about something else too (tea, juice, the liver) gets the myth
+// about that other subject among its first five results, after the first licences of
+// the name; a question about the licences themselves (the name alone, a strength)
+// keeps its first five for them.
+func TestClassMedicineAndAnotherSubject(t *testing.T) {
+	onBothStores(t, func(t *testing.T, s retrieval.Searcher) {
+		ctx := context.Background()
+		for _, c := range []struct{ q, title string }{
+			{"吃普拿疼可以配茶嗎", "吃藥能配茶嗎？"},
+			{"普拿疼能不能配茶喝", "吃藥能配茶嗎？"},
+			{"普拿疼可以配果汁吃嗎", "吃藥時配果汁應該沒關係吧？"},
+			{"吃普拿疼的時候可以喝果汁嗎", "吃藥時配果汁應該沒關係吧？"},
+			{"普拿疼會傷肝嗎", "聽說吃退燒藥會傷肝，這是真的嗎？"},
+			{"普拿疼吃多了會傷肝嗎", "聽說吃退燒藥會傷肝，這是真的嗎？"},
+		} {
+			hits, err := s.Search(ctx, retrieval.Query{Text: c.q})
+			if err != nil {
+				t.Fatal(err)
+			}
+			found, licences := false, 0
+			for _, h := range hits {
+				found = found || h.Title == c.title
+				if h.Dataset == "tfda_drug" {
+					licences++
+				}
+			}
+			if !found || licences == 0 {
+				t.Errorf("%q: %v, want 「%s」 among the first five, with licences of the name", c.q, titles(hits), c.title)
+			}
+		}
+		for _, q := range []string{"普拿疼", "普拿疼500毫克", "普拿疼膜衣錠"} {
+			hits, err := s.Search(ctx, retrieval.Query{Text: q})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, h := range hits {
+				if h.Dataset != "tfda_drug" {
+					t.Errorf("%q: %v, want licences only", q, titles(hits))
+					break
+				}
+			}
+		}
+	})
+}
+
+func titles(hits []retrieval.Hit) []string {
+	out := make([]string, len(hits))
+	for i, h := range hits {
+		out[i] = h.Title
+	}
+	return out
+}
