@@ -95,18 +95,17 @@ func afterParticle(t string) bool {
 
 var leadingParticles = map[rune]bool{'了': true, '的': true, '嗎': true, '呢': true, '吧': true, '啊': true, '啦': true, '喔': true, '耶': true}
 
-// questionWords are the words of asking, cut out of a question before its content is
-// tokenised: left in, they join their neighbours into bigrams that mean nothing
-// (「藥可」「以自」 in 「高血壓藥可以自己停嗎」). Longest first.
-var questionWords = strings.NewReplacer(
-	"什麼時候", " ", "有沒有", " ", "是不是", " ", "會不會", " ", "為什麼", " ", "怎麼辦", " ",
-	"怎麼", " ", "怎樣", " ", "什麼", " ", "請問", " ", "如何", " ", "哪裡", " ", "哪些", " ",
-	"可以", " ", "能不能", " ", "還能", " ", "是否", " ", "需要", " ", "我想", " ", "想要", " ", "一下", " ",
-	"一邊", " ", "哪一支", " ", "哪支", " ", "哪一個", " ", "哪個", " ", "幾點", " ", "比較好", " ",
-	"上面寫著", " ", "上面寫", " ", "上面有", " ", "上面印", " ", "上面刻", " ", "上面", " ",
-	"寫著", " ", "印著", " ", "刻著", " ", "印有", " ", "刻有", " ",
-	"嗎", " ", "呢", " ", "吧", " ",
-)
+// questionWords cut the words of asking (questionwords.tsv) out of a question before
+// its content is tokenised: left in, they join their neighbours into bigrams that mean
+// nothing (「藥可」「以自」 in 「高血壓藥可以自己停嗎」). The replacer takes the first word
+// of its list that matches at a place, so the list is longest first.
+var questionWords = func() *strings.Replacer {
+	var args []string
+	for _, w := range questionWordList {
+		args = append(args, w, " ")
+	}
+	return strings.NewReplacer(args...)
+}()
 
 // ContentTokens are the Tokens of s without question filler and bigrams that start
 // with a particle; when s is nothing but those, its Tokens.
