@@ -4,8 +4,10 @@ import (
 	"embed"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"unicode/utf8"
 
@@ -54,9 +56,9 @@ func lexMap(name string) map[string][]string {
 	return m
 }
 
-// LexiconVersion fingerprints every list of lexicons/ and the lists beside the code
-// (pill words, function characters, strength units): logged at start, so that a change of
-// behaviour can be traced to a change of the lists.
+// LexiconVersion fingerprints every list of search: those of lexicons/ and the lists
+// beside the code (pill words, function characters, strength units), and IndexVersion:
+// logged at start, so that a change of behaviour can be traced to a change of the lists.
 func LexiconVersion() string {
 	entries, err := lexiconFiles.ReadDir("lexicons")
 	if err != nil {
@@ -64,9 +66,11 @@ func LexiconVersion() string {
 	}
 	files := []lexicon.File{{Name: "pillwords.txt", Data: pillWordsFile}, {Name: "functionchars.txt", Data: functionCharsFile}, {Name: "strengthunits.txt", Data: strengthUnitsFile}}
 	for _, e := range entries {
-		files = append(files, lexicon.File{Name: e.Name(), Data: lexFile(e.Name())})
+		if !e.IsDir() {
+			files = append(files, lexicon.File{Name: e.Name(), Data: lexFile(e.Name())})
+		}
 	}
-	return lexicon.Hash(files...)
+	return lexicon.Hash(append(files, lexicon.File{Name: "index", Data: IndexVersion()})...)
 }
 
 // SynonymGroup is a group of words that stand for each other in a question: a group of
@@ -336,3 +340,56 @@ var (
 		return m
 	}()
 )
+
+// The lists read when documents are written (lexicons/index/): what the stores hold
+// depends on them, so they are part of IndexVersion.
+//
+//go:embed lexicons/index/*.tsv
+var indexLexiconFiles embed.FS
+
+func indexFile(name string) string {
+	b, err := indexLexiconFiles.ReadFile("lexicons/index/" + name)
+	if err != nil {
+		panic(fmt.Sprintf("retrieval: %v", err))
+	}
+	return string(b)
+}
+
+// nameForm matches a dosage form of licenceforms.tsv at the end of a name.
+var nameForm = func() *regexp.Regexp {
+	m, err := lexicon.Set(lexicon.MustParse("licenceforms.tsv", indexFile("licenceforms.tsv"), 1))
+	if err != nil {
+		panic(err)
+	}
+	forms := lexicon.LongestFirst(slices.Collect(maps.Keys(m)))
+	for i, f := range forms {
+		forms[i] = regexp.QuoteMeta(f)
+	}
+	return regexp.MustCompile(`(` + strings.Join(forms, "|") + `)$`)
+}()
+
+// indexProbe is text that exercises the tokeniser and the facts of a licence: how the
+// stores tokenise it is part of IndexVersion, so that a change of tokeniser (its code or
+// the dictionaries it converts with) counts as a change of the index.
+const indexProbe = "愛心悠遊卡遺失怎麼辦？ＹＳＰ　５２ ysp-52 TCH25 Ibuprofen 400mg 衛署藥製字第029478號 药片白色圆形 Café ½ 💊 ㄅ 한국 日本語"
+
+// IndexVersion identifies what the stores derive from a document when they write it: the
+// keyword tokens (Tokens) and a licence's core name, through the lists of
+// lexicons/index/. A store records it with its index and, when it opens with another
+// version, derives again what it holds from the stored text. The lists of the query side
+// (synonyms, glossary, words of asking) are not part of it: changing them needs no
+// re-index.
+var IndexVersion = sync.OnceValue(func() string {
+	files := []lexicon.File{
+		{Name: "tokens", Data: TokenString(indexProbe)},
+		{Name: "names", Data: LicenceCoreName(`"全可利"膜衣錠`) + " " + LicenceCoreName(`"瑪科隆"舒必朗錠50毫克(斯比樂)`)},
+	}
+	entries, err := indexLexiconFiles.ReadDir("lexicons/index")
+	if err != nil {
+		panic(fmt.Sprintf("retrieval: %v", err))
+	}
+	for _, e := range entries {
+		files = append(files, lexicon.File{Name: e.Name(), Data: indexFile(e.Name())})
+	}
+	return lexicon.Hash(files...)
+})
