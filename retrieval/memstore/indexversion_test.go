@@ -95,7 +95,10 @@ func TestOpenRederivesAnIndexOfAnotherVersion(t *testing.T) {
 		t.Errorf("search after re-derivation = %v, %v; want faq-1", hits, err)
 	}
 	var recorded string
-	_ = s.view(func(tx *bolt.Tx) error { recorded = string(tx.Bucket(bucketMeta).Get([]byte(metaTokenizer))); return nil })
+	_ = s.view(func(tx *bolt.Tx) error {
+		recorded = string(tx.Bucket(bucketMeta).Get([]byte(metaTokenizer)))
+		return nil
+	})
 	if recorded != retrieval.IndexVersion() {
 		t.Errorf("recorded index version %q, want %q", recorded, retrieval.IndexVersion())
 	}
