@@ -17,7 +17,8 @@ type concept struct {
 // glossary standing for their Chinese words too. English filler and lone letters count
 // for nothing.
 func questionConcepts(q string) []concept {
-	groups := Concepts(q)
+	syn := synonyms.Load()
+	groups := conceptsIn(syn, q)
 	var out []concept
 	byLabel := map[string]int{}
 	for _, t := range ContentTokens(q) {
@@ -31,7 +32,7 @@ func questionConcepts(q string) []concept {
 				continue
 			}
 			byLabel[label] = len(out)
-			out = append(out, concept{forms: append([]string{t}, synonyms.Load().index[label]...), action: actionGroups[label]})
+			out = append(out, concept{forms: append([]string{t}, syn.index[label]...), action: actionGroups[label]})
 			continue
 		}
 		c := concept{forms: []string{t}, action: actionWords[t]}

@@ -161,13 +161,6 @@ var synonyms = func() *atomic.Pointer[synonymTable] {
 	return &p
 }()
 
-// CheckSynonyms says why staff groups may not join the built-in ones (a word already in
-// a group, a name taken, a word too short), or nil: what UseStaffSynonyms would refuse.
-func CheckSynonyms(staff []SynonymGroup) error {
-	_, err := withStaff(staff)
-	return err
-}
-
 // UseStaffSynonyms makes the staff's approved groups, beside the built-in ones, the
 // synonyms of every later question. They act on the query side only (Expand, Concepts,
 // Coverage): the index holds the documents' own words, so nothing is re-indexed. On an

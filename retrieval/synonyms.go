@@ -55,8 +55,10 @@ func Expand(q string) string {
 // over those that say 「遺失」. Mapped are the tokens of every word of each group found
 // in q, and q's bigrams that run from the word found into a particle (「丟了」 in
 // 「愛心卡弄丟了」), which only repeat it. The label is the group's first word.
-func Concepts(q string) map[string]string {
-	syn := synonyms.Load()
+func Concepts(q string) map[string]string { return conceptsIn(synonyms.Load(), q) }
+
+// conceptsIn is Concepts with the synonyms of syn.
+func conceptsIn(syn *synonymTable, q string) map[string]string {
 	rs := []rune(q)
 	m := map[string]string{}
 	for i := 0; i < len(rs); i++ {
