@@ -258,6 +258,24 @@ var mainlandNames = func() map[string]string {
 	return m
 }()
 
+// filler are the bigrams of question words (fillerbigrams.tsv).
+var filler = lexSet("fillerbigrams.tsv")
+
+// particles end a verb or a clause without meaning of their own (particles.tsv).
+var particles = func() map[rune]bool {
+	m := map[rune]bool{}
+	for _, l := range lexLines("particles.tsv", 1) {
+		for _, f := range l.Fields {
+			r, size := utf8.DecodeRuneInString(f)
+			if size != len(f) || m[r] {
+				panic(l.Errorf("%q is not one character listed once", f))
+			}
+			m[r] = true
+		}
+	}
+	return m
+}()
+
 // questionWordList are the words of asking (questionwords.tsv), longest first.
 var questionWordList = func() []string {
 	set := lexSet("questionwords.tsv")

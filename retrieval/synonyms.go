@@ -92,10 +92,6 @@ func conceptsIn(syn *synonymTable, q string) map[string]string {
 	return m
 }
 
-// particles end a verb or a clause without meaning of their own: 「丟了」 in 「弄丟了」
-// only repeats 「弄丟」.
-var particles = map[rune]bool{'了': true, '的': true, '嗎': true, '呢': true, '吧': true, '啊': true, '啦': true, '喔': true, '耶': true}
-
 // LabelConcepts returns the distinct tokens of a search, each with the concept it
 // stands for in q: its synonym group's label (Concepts), or itself.
 func LabelConcepts(q string, tokens []string) (words, concepts []string) {
