@@ -9,41 +9,6 @@ import (
 	"github.com/civicbot/civicbot/retrieval"
 )
 
-// Aspects of a medicine or service a question can ask about. The drug card puts the
-// matching note first; a question that is nothing but an aspect ("副作用呢？") is a
-// follow-up about the last topic.
-var aspects = []struct {
-	name  string
-	words []string
-}{
-	{"appearance", []string{"長什麼樣", "長怎樣", "長甚麼樣", "什麼樣子", "外觀", "顏色", "形狀", "照片", "圖片", "刻字", "look like", "appearance", "colour", "color", "shape", "picture", "photo"}},
-	{"side_effects", []string{"副作用", "不良反應", "注意事項", "禁忌", "side effect", "adverse"}},
-	{"interactions", []string{"喝酒", "配酒", "跟酒", "和酒", "與酒", "加酒", "酒一起", "一起吃", "一起服用", "一起用", "同時吃", "同時服用", "併用", "交互作用",
-		"with alcohol", "with beer", "with wine", "together with", "at the same time", "interaction", "combine"}},
-	{"storage", []string{"保存", "存放", "冰箱", "放多久", "storage", "store it", "keep it"}},
-	{"dose", []string{"幾顆", "幾粒", "幾錠", "幾次", "幾包", "幾毫升", "幾cc", "劑量", "怎麼吃", "怎麼服用", "吃多少", "用量", "一天吃", "一次吃", "一天可以吃", "一次可以吃", "每天吃", "多久吃", "飯前", "飯後",
-		"dose", "dosage", "how much", "how many", "how often", "times a day"}},
-	{"indication", []string{"治什麼", "做什麼用", "什麼用", "用途", "功效", "適應症", "what is it for", "used for"}},
-	{"ingredients", []string{"成分", "成份", "含什麼", "ingredient"}},
-	{"status", []string{"註銷", "合法", "許可證", "licence", "license", "cancelled", "canceled"}},
-	{"contact", []string{"電話", "聯絡", "打給誰", "找誰", "phone", "contact", "call"}},
-}
-
-// populations are the people for whom the licence data's general wording is not
-// enough: a medicine answer about them starts by sending the citizen to a doctor or
-// pharmacist.
-var populations = []struct {
-	name  string
-	words []string
-}{
-	{"pregnancy", []string{"懷孕", "孕婦", "孕期", "妊娠", "懷胎", "哺乳", "餵母奶", "餵奶", "母乳", "坐月子",
-		"pregnant", "pregnancy", "breastfeeding", "breastfeed", "breast-feeding"}},
-	{"child", []string{"小孩", "孩子", "兒童", "小朋友", "嬰兒", "寶寶", "幼兒", "新生兒", "孩童", "兒子", "女兒", "歲以下",
-		"baby", "babies", "child", "children", "kid", "kids", "infant", "infants", "toddler", "toddlers", "son", "daughter"}},
-	{"elderly", []string{"老人", "長輩", "長者", "年長", "高齡", "銀髮", "阿公", "阿嬤", "爺爺", "奶奶", "外公", "外婆", "老年",
-		"elderly", "senior", "seniors", "grandma", "grandpa", "grandmother", "grandfather"}},
-}
-
 // populationOf returns the first population a question is about, "" if none.
 func populationOf(q string) string {
 	if ps := populationsOf(q); len(ps) > 0 {
@@ -68,9 +33,6 @@ func populationsOf(q string) []string {
 	return out
 }
 
-// anaphora refer back to the last topic.
-var anaphora = []string{"它", "牠", "這個藥", "那個藥", "這顆", "那顆", "這藥", "那藥", "該藥", "此藥", "這款", "那款", "這種藥", "那種藥", "剛剛", "剛才", "上面那", "this one", "that one", "this medicine", "that medicine", "this drug", "that drug"}
-
 //go:embed followupwords.txt
 var followUpWordsFile string
 
@@ -88,9 +50,6 @@ func dataWords(file string) []string {
 	}
 	return out
 }
-
-var baseFillerWords = []string{"請問", "那麼", "那", "呢", "嗎", "的", "要", "怎麼", "如何", "什麼", "甚麼", "有沒有", "有", "會", "可以", "能", "是", "吃", "用", "一下", "還有", "另外", "也", "樣子", "樣", "子",
-	"what", "about", "and", "the", "its", "it", "is", "are", "does", "do", "how", "any", "please", "tell", "me"}
 
 // aspectOf returns the first aspect a question mentions, "" if none.
 func aspectOf(q string) string {

@@ -150,19 +150,6 @@ func matchPrefix[V any](rs []rune, m map[string]V, longest int) int {
 	return 0
 }
 
-// bareColors are the colour characters that may stand alone. 粉 is not among them:
-// alone it means powder.
-var bareColors = map[rune]string{
-	'白': "白", '黃': "黃", '橘': "橘", '紅': "紅", '藍': "藍", '綠': "綠",
-	'紫': "紫", '棕': "棕", '褐': "棕", '黑': "黑", '灰': "灰",
-}
-
-// colorContext lists what may follow a lone colour character when it describes a pill.
-var colorContext = []string{
-	"的", "藥", "錠", "片", "丸", "顆", "粒", "膠", "圓", "橢", "扁", "長", "方", "三角",
-	"四", "五角", "六角", "八角", "菱", "相間", "底", "帶", "色",
-}
-
 // describesColor reports whether the colour characters rs[i:j] describe something.
 func describesColor(rs []rune, i, j int) bool {
 	if j-i >= 2 { // 白白, 紅白
@@ -181,85 +168,9 @@ func describesColor(rs []rune, i, j int) bool {
 	return (i == 0 || !isHan(rs[i-1])) && (j == len(rs) || !isHan(rs[j]))
 }
 
-// appearanceStop holds words that contain colour or shape words but describe neither.
-var appearanceStop = map[string]bool{
-	"黑色素": true, "白色念珠菌": true, "白色葡萄球菌": true, "處方": true,
-	"圓山": true, "團圓": true, "圓滿": true, "八角": true, "橘子": true, "紅綠燈": true,
-}
-
 var maxStopRunes = longestWord(appearanceStop)
 
-var chineseAppearance = map[string]appearanceTerm{
-	"白色": color("白"), "米白": color("白"), "乳白": color("白"), "奶白": color("白"),
-	"象牙白": color("白"), "雪白": color("白"), "純白": color("白"),
-	"黃色": color("黃"), "米黃": color("黃"), "淡黃": color("黃"), "淺黃": color("黃"),
-	"鵝黃": color("黃"), "金黃": color("黃"), "土黃": color("黃"), "檸檬黃": color("黃"),
-	"橘色": color("橘"), "橙色": color("橘"), "橘黃": color("橘", "黃"), "橘紅": color("橘", "紅"),
-	"粉紅": color("粉"), "粉色": color("粉"), "淡粉": color("粉"), "淺粉": color("粉"), "桃紅": color("粉"),
-	"紅色": color("紅"), "暗紅": color("紅"), "深紅": color("紅"), "磚紅": color("紅"), "酒紅": color("紅"),
-	"藍色": color("藍"), "淺藍": color("藍"), "淡藍": color("藍"), "天藍": color("藍"),
-	"水藍": color("藍"), "深藍": color("藍"), "寶藍": color("藍"),
-	"藍綠": color("藍綠"), "青綠": color("藍綠"), "湖水綠": color("藍綠"), "湖綠": color("藍綠"),
-	"綠色": color("綠"), "淺綠": color("綠"), "淡綠": color("綠"), "深綠": color("綠"), "草綠": color("綠"),
-	"紫色": color("紫"), "淡紫": color("紫"), "淺紫": color("紫"), "紫紅": color("紫", "紅"),
-	"棕色": color("棕"), "咖啡色": color("棕"), "褐色": color("棕"), "茶色": color("棕"),
-	"深褐": color("棕"), "淺棕": color("棕"), "棕褐": color("棕"),
-	"黑色": color("黑"),
-	"灰色": color("灰"), "銀灰": color("灰"), "灰白": color("灰", "白"),
-	"透明": color("透明"), "半透明": color("透明"),
-
-	"圓形": shape(ShapeRound), "圓型": shape(ShapeRound), "圓的": shape(ShapeRound),
-	"圓圓": shape(ShapeRound), "圓狀": shape(ShapeRound), "正圓": shape(ShapeRound),
-	"扁圓": shape(ShapeRound), "圓扁": shape(ShapeRound), "圓片": shape(ShapeRound),
-	"圓錠": shape(ShapeRound), "圓藥": shape(ShapeRound), "圓顆": shape(ShapeRound), "圓粒": shape(ShapeRound),
-	"橢圓": shape(ShapeOval), "長橢圓": shape(ShapeOval), "蛋形": shape(ShapeOval),
-	"卵形": shape(ShapeOval), "長圓形": shape(ShapeOval), "長形": shape(ShapeOval), "長條": shape(ShapeOval),
-	"膠囊":  shape(ShapeCapsule),
-	"膠囊狀": shape(ShapeCapsule, ShapeOval), "膠囊形": shape(ShapeCapsule, ShapeOval),
-	"長圓柱": shape(ShapeCapsule, ShapeOval), "圓柱": shape(ShapeCapsule, ShapeOval),
-	"三角形": shape(ShapeTriangle), "三角型": shape(ShapeTriangle), "三角的": shape(ShapeTriangle), "三角狀": shape(ShapeTriangle),
-	"四邊形": shape(ShapeQuadrangle), "四方形": shape(ShapeQuadrangle), "方形": shape(ShapeQuadrangle),
-	"正方形": shape(ShapeQuadrangle), "長方形": shape(ShapeQuadrangle), "菱形": shape(ShapeQuadrangle),
-	"四角形": shape(ShapeQuadrangle), "矩形": shape(ShapeQuadrangle), "方塊": shape(ShapeQuadrangle),
-	"五邊形": shape(ShapePentagon), "五角形": shape(ShapePentagon),
-	"六邊形": shape(ShapeHexagon), "六角形": shape(ShapeHexagon),
-	"八邊形": shape(ShapeOctagon), "八角形": shape(ShapeOctagon),
-	"水滴": shape(ShapeTeardrop), "淚滴": shape(ShapeTeardrop),
-	"雙圓": shape(ShapeDoubleRound), "兩個圓": shape(ShapeDoubleRound), "二個圓": shape(ShapeDoubleRound), "8字形": shape(ShapeDoubleRound), "葫蘆形": shape(ShapeDoubleRound),
-	"液劑": shape(ShapeLiquid), "藥水": shape(ShapeLiquid), "糖漿": shape(ShapeLiquid),
-	"口服液": shape(ShapeLiquid), "水劑": shape(ShapeLiquid),
-	"藥粉": shape(ShapePowder), "粉劑": shape(ShapePowder), "散劑": shape(ShapePowder),
-	"顆粒": shape(ShapePowder), "粉末": shape(ShapePowder),
-	"不規則": shape(ShapeOther), "其他形狀": shape(ShapeOther), "特殊形狀": shape(ShapeOther),
-	"心形": shape(ShapeOther), "星形": shape(ShapeOther), "花形": shape(ShapeOther),
-}
-
 var maxAppearanceRunes = longestWord(chineseAppearance)
-
-var englishAppearance = map[string]appearanceTerm{
-	"white": color("白"), "ivory": color("白"), "cream": color("白"),
-	"yellow": color("黃"), "orange": color("橘"), "pink": color("粉"), "red": color("紅"),
-	"blue": color("藍"), "green": color("綠"), "teal": color("藍綠"), "turquoise": color("藍綠"),
-	"cyan": color("藍綠"), "purple": color("紫"), "violet": color("紫"), "lavender": color("紫"),
-	"brown": color("棕"), "tan": color("棕"), "black": color("黑"), "grey": color("灰"),
-	"gray": color("灰"), "silver": color("灰"), "clear": color("透明"), "transparent": color("透明"),
-	"translucent": color("透明"),
-
-	"round": shape(ShapeRound), "circle": shape(ShapeRound), "circular": shape(ShapeRound),
-	"oval": shape(ShapeOval), "oblong": shape(ShapeOval), "elliptical": shape(ShapeOval),
-	"ellipse": shape(ShapeOval), "caplet": shape(ShapeOval), "caplets": shape(ShapeOval),
-	"capsule": shape(ShapeCapsule), "capsules": shape(ShapeCapsule),
-	"triangle": shape(ShapeTriangle), "triangular": shape(ShapeTriangle),
-	"square": shape(ShapeQuadrangle), "rectangle": shape(ShapeQuadrangle), "rectangular": shape(ShapeQuadrangle),
-	"diamond": shape(ShapeQuadrangle), "rhombus": shape(ShapeQuadrangle),
-	"pentagon": shape(ShapePentagon), "pentagonal": shape(ShapePentagon),
-	"hexagon": shape(ShapeHexagon), "hexagonal": shape(ShapeHexagon),
-	"octagon": shape(ShapeOctagon), "octagonal": shape(ShapeOctagon),
-	"teardrop": shape(ShapeTeardrop),
-	"syrup":    shape(ShapeLiquid), "liquid": shape(ShapeLiquid),
-	"powder": shape(ShapePowder), "granules": shape(ShapePowder),
-	"heart": shape(ShapeOther), "irregular": shape(ShapeOther),
-}
 
 //go:embed pillwords.txt
 var pillWordsFile string

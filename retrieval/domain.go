@@ -13,12 +13,6 @@ import (
 // query does not name keep offTopicWeight of their score.
 const offTopicWeight = 0.75
 
-// medicineCues are words that make a question one about medicines.
-var medicineCues = []string{
-	"藥", "錠", "膠囊", "劑", "副作用", "服用", "成分", "處方", "仿單", "許可證", "過敏", "中毒",
-	"pill", "tablet", "capsule", "drug", "medicine", "medication", "dose", "side effect", "ingredient",
-}
-
 // IsMedicineQuery reports whether q (normalised) asks about medicines: it has a word of
 // medicine, an imprint code beside a colour or shape, or a licence number.
 func IsMedicineQuery(q string) bool {
@@ -56,11 +50,6 @@ func WeighByDomain(q string, hits []Hit) {
 		}
 	}
 }
-
-// licenceFieldWords ask for what a drug licence records: a myth that mentions the
-// medicine does not say what 「普拿疼的成分」 are.
-var licenceFieldWords = []string{"成分", "成份", "適應症", "用途", "治什麼", "做什麼用", "許可證", "藥商", "製造商", "哪家藥廠",
-	"ingredient", "indication", "what is it for", "used for", "manufacturer"}
 
 // asksLicenceField reports whether q (normalised) asks for a field of a drug licence.
 func asksLicenceField(q string) bool {

@@ -32,7 +32,6 @@ var (
 	nameBrackets = regexp.MustCompile(`[(\[【〔][^)\]】〕]*[)\]】〕]`)
 	nameQuoted   = regexp.MustCompile(`["“〝「『][^"”〞」』]*["”〞」』]`)
 	nameDose     = regexp.MustCompile(`(?is)[0-9][0-9.,/\s]*(毫克|公絲|微公克|公克|微克|毫升|公撮|單位|mg|g|mcg|µg|ml|iu|%).*$`)
-	nameForm     = regexp.MustCompile(`(持續性藥效膜衣錠|持續性藥效錠|膜衣錠|糖衣錠|腸溶錠|錠劑|錠|軟膠囊|膠囊|注射液|注射劑|液|乳膏|軟膏)$`)
 	nameStrip    = regexp.MustCompile(`[\s"“”〝〞「」『』'‘’·•・]`)
 )
 

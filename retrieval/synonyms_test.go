@@ -37,14 +37,76 @@ func TestExpand(t *testing.T) {
 }
 
 func TestSynonymGroupsDisjoint(t *testing.T) {
-	seen := map[string]int{}
-	for i, g := range synonymGroups {
-		for _, w := range g {
-			if j, ok := seen[w]; ok {
-				t.Errorf("%q is in groups %d and %d", w, j, i)
+	seen := map[string]string{}
+	for _, g := range builtinSynonyms.groups {
+		for _, w := range g.Words {
+			if other, ok := seen[w]; ok {
+				t.Errorf("%q is in groups %s and %s", w, other, g.Name)
 			}
-			seen[w] = i
+			seen[w] = g.Name
 		}
+	}
+	if len(seen) < 100 {
+		t.Errorf("%d synonyms, want the groups of synonyms.tsv", len(seen))
+	}
+}
+
+func TestParseSynonymsFailsWithFileAndLine(t *testing.T) {
+	for _, tt := range []struct{ name, data, want string }{
+		{"word in two groups", "a\t弄丟\t遺失\n# c\nb\t補辦\t遺失\n", "s.tsv:3: \"遺失\" of synonym group \"b\" is already in the group of \"弄丟\""},
+		{"name taken", "a\t弄丟\t遺失\na\t補辦\t補發\n", "s.tsv:2: synonym group \"a\" already exists"},
+		{"one word", "a\t弄丟\n", "s.tsv:1: 2 fields, want at least 3"},
+		{"empty word", "a\t弄丟\t\t遺失\n", "s.tsv:1: field 3 is empty"},
+		{"short word", "a\t弄丟\t丟\n", "s.tsv:1: synonym group \"a\": \"丟\" is shorter than two characters"},
+		{"not NFC", "a\t弄丟\tcafe\u0301s\n", "s.tsv:1: field 3 \"cafe\u0301s\" is not NFC"},
+		{"not as read", "a\t弄丟\t丢失\n", "s.tsv:1: synonym group \"a\": \"丢失\" is not written as questions are read"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := parseSynonyms("s.tsv", tt.data)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("parseSynonyms: %v, want an error with %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestStaffSynonymsJoinTheQuerySide(t *testing.T) {
+	t.Cleanup(func() { _ = UseStaffSynonyms(nil) })
+	if got := Expand("悠遊卡加值"); strings.Contains(got, "儲值") {
+		t.Fatalf("Expand before = %q", got)
+	}
+	if err := UseStaffSynonyms([]SynonymGroup{{Name: "top-up", Words: []string{"加值", "儲值"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := Expand("悠遊卡加值"); !strings.Contains(got, "儲值") {
+		t.Errorf("Expand with a staff group = %q, want 儲值", got)
+	}
+	err := UseStaffSynonyms([]SynonymGroup{{Name: "x", Words: []string{"加值", "遺失"}}})
+	if err == nil || !strings.Contains(err.Error(), "遺失") {
+		t.Errorf("a staff group with a built-in word: %v, want it refused", err)
+	}
+	if got := Expand("悠遊卡加值"); !strings.Contains(got, "儲值") {
+		t.Errorf("a refused table replaced the one in use: Expand = %q", got)
+	}
+	if err := UseStaffSynonyms(nil); err != nil || strings.Contains(Expand("悠遊卡加值"), "儲值") {
+		t.Errorf("retired staff groups still expand: %v %q", err, Expand("悠遊卡加值"))
+	}
+}
+
+func TestQuestionWordsLongestFirst(t *testing.T) {
+	for i := 1; i < len(questionWordList); i++ {
+		if len([]rune(questionWordList[i])) > len([]rune(questionWordList[i-1])) {
+			t.Fatalf("%q after %q", questionWordList[i], questionWordList[i-1])
+		}
+	}
+	if got := questionWords.Replace("上面寫著什麼時候"); strings.TrimSpace(got) != "" {
+		t.Errorf("questionWords.Replace = %q, want the longest words cut whole", got)
+	}
+}
+
+func TestLexiconVersion(t *testing.T) {
+	if v := LexiconVersion(); len(v) != 16 || v != LexiconVersion() {
+		t.Errorf("LexiconVersion = %q, want 16 stable hex digits", v)
 	}
 }
 

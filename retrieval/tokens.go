@@ -72,41 +72,25 @@ func eachToken(s string, fn func(tok []rune)) {
 	}
 }
 
-// filler are the bigrams of question words (「要怎麼申請」, 「是什麼藥」, 「請問」) that every
-// FAQ title holds: they say how a citizen asks, not what about, and would outweigh
-// the words that matter in keyword search.
-var filler = map[string]bool{
-	"怎麼": true, "麼辦": true, "要怎": true, "怎樣": true, "什麼": true, "是什": true, "麼是": true,
-	"請問": true, "如何": true, "哪裡": true, "哪些": true, "可以": true, "以嗎": true, "有沒": true,
-	"沒有": true, "是不": true, "不是": true, "為什": true, "麼樣": true, "需要": true, "要如": true,
-	"我想": true, "想要": true, "是否": true, "怎麼辦": true, "嗎": true, "呢": true,
-	"我的": true, "我們": true, "我要": true, "你的": true, "我家": true, "一下": true,
-	"哪幾": true, "幾種": true, "有哪": true, "麼時": true, "時候": true,
-	"會怎": true, "樣嗎": true, "了嗎": true, "會不": true, "不會": true, "麼的": true, "的嗎": true,
-}
-
 // afterParticle reports whether a bigram starts with a particle that ends a word or a
 // clause (「了怎」 in 「丟了怎麼辦」, 「的藥」 in 「過期的藥」): it joins two words by
 // accident, and its rarity would weigh it above the words themselves.
 func afterParticle(t string) bool {
 	r, size := utf8.DecodeRuneInString(t)
-	return size < len(t) && utf8.RuneCountInString(t) == 2 && leadingParticles[r]
+	return size < len(t) && utf8.RuneCountInString(t) == 2 && particles[r]
 }
 
-var leadingParticles = map[rune]bool{'了': true, '的': true, '嗎': true, '呢': true, '吧': true, '啊': true, '啦': true, '喔': true, '耶': true}
-
-// questionWords are the words of asking, cut out of a question before its content is
-// tokenised: left in, they join their neighbours into bigrams that mean nothing
-// (「藥可」「以自」 in 「高血壓藥可以自己停嗎」). Longest first.
-var questionWords = strings.NewReplacer(
-	"什麼時候", " ", "有沒有", " ", "是不是", " ", "會不會", " ", "為什麼", " ", "怎麼辦", " ",
-	"怎麼", " ", "怎樣", " ", "什麼", " ", "請問", " ", "如何", " ", "哪裡", " ", "哪些", " ",
-	"可以", " ", "能不能", " ", "還能", " ", "是否", " ", "需要", " ", "我想", " ", "想要", " ", "一下", " ",
-	"一邊", " ", "哪一支", " ", "哪支", " ", "哪一個", " ", "哪個", " ", "幾點", " ", "比較好", " ",
-	"上面寫著", " ", "上面寫", " ", "上面有", " ", "上面印", " ", "上面刻", " ", "上面", " ",
-	"寫著", " ", "印著", " ", "刻著", " ", "印有", " ", "刻有", " ",
-	"嗎", " ", "呢", " ", "吧", " ",
-)
+// questionWords cut the words of asking (questionwords.tsv) out of a question before
+// its content is tokenised: left in, they join their neighbours into bigrams that mean
+// nothing (「藥可」「以自」 in 「高血壓藥可以自己停嗎」). The replacer takes the first word
+// of its list that matches at a place, so the list is longest first.
+var questionWords = func() *strings.Replacer {
+	var args []string
+	for _, w := range questionWordList {
+		args = append(args, w, " ")
+	}
+	return strings.NewReplacer(args...)
+}()
 
 // ContentTokens are the Tokens of s without question filler and bigrams that start
 // with a particle; when s is nothing but those, its Tokens.

@@ -229,3 +229,31 @@ func TestSituationsFile(t *testing.T) {
 		}
 	}
 }
+
+// TestLexiconFile: lexicon.txt loads with every group the rules use, and a broken file
+// is refused with the line at fault.
+func TestLexiconFile(t *testing.T) {
+	filled := map[group]bool{}
+	for _, b := range lexiconBlocks {
+		filled[b.g] = true
+	}
+	for name, g := range lexiconGroups {
+		if !filled[g] {
+			t.Errorf("[%s] has no block in lexicon.txt", name)
+		}
+	}
+	for _, bad := range []struct{ src, want string }{
+		{"[nosuch]\nzh: 想", "1: unknown group [nosuch]"},
+		{"[suicide]\n[veto]\nzh: 想", "1: the block has no phrase"},
+		{"zh: 想", "1: phrases outside a block"},
+		{"[task]\nzh: 寫詩", "1: [task]: task and topic blocks, and only they, give a reason"},
+		{"[suicide why]\nzh: 想死", "1: [suicide why]"},
+		{"[suicide]\nzh:\n", "2: no phrase"},
+		{"[suicide\nzh: 想死", "1: \"[suicide\""},
+		{"# nothing\n", "no blocks"},
+	} {
+		if _, err := parseLexicon(bad.src); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("parseLexicon(%q) = %v, want an error with %q", bad.src, err, bad.want)
+		}
+	}
+}

@@ -184,7 +184,7 @@ func TestAccessibilityEndToEnd(t *testing.T) {
 	audit("console first sign-in link page")
 	do(chromedp.SendKeys("#password", "correct horse battery"), chromedp.SendKeys("#password2", "correct horse battery"),
 		chromedp.Submit("#password2"), chromedp.WaitVisible(".who"))
-	for _, p := range []string{"", "conversations", "review", "curated", "curated/new", "try", "audit", "staff"} {
+	for _, p := range []string{"", "conversations", "review", "curated", "curated/new", "synonyms", "try", "audit", "staff"} {
 		do(chromedp.Navigate(srv.base+"admin/"+p), chromedp.WaitVisible("main"))
 		audit("console /admin/" + p)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/civicbot/civicbot/bot"
 	"github.com/civicbot/civicbot/bot/llm"
 	"github.com/civicbot/civicbot/conversation"
+	"github.com/civicbot/civicbot/retrieval"
 	"github.com/civicbot/civicbot/retrieval/memstore"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/tmc/langchaingo/llms"
@@ -24,6 +25,10 @@ func (a *app) engine(ctx context.Context) (*bot.Engine, store, error) {
 	s, err := a.openLoadedStore(ctx)
 	if err != nil {
 		return nil, nil, err
+	}
+	// The synonym groups staff approved join the built-in ones (query side only).
+	if err := (retrieval.StaffSynonyms{Store: s}).Reload(ctx); err != nil {
+		a.log.Error("staff synonyms: not in use", "err", err)
 	}
 	model, err := a.llm(ctx)
 	if err != nil {

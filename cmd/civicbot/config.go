@@ -13,7 +13,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/bot/triage"
 	"github.com/civicbot/civicbot/contact"
+	"github.com/civicbot/civicbot/retrieval"
 )
 
 // Config is civicbot's configuration, read from the environment once.
@@ -349,6 +352,9 @@ func (c Config) print(w io.Writer) {
 		fmt.Fprintf(w, " allowlist=%s@%s", cmpOr(c.AllowListPath, "embedded"), c.Allow.Version)
 	}
 	fmt.Fprintf(w, " widget_allowed_origins=%s rate_limit=%s trust_proxy=%t", strings.Join(c.WidgetAllowedOrigins, ","), rateLimit(c.RateLimitSession, c.RateLimitIP), c.TrustProxy)
+	// The word lists built in: a change of answers can be traced to a change of lists, and
+	// index_version is what the stores record with their index (a change re-derives it).
+	fmt.Fprintf(w, " lexicons=retrieval@%s,bot@%s,triage@%s index_version=%s", retrieval.LexiconVersion(), bot.LexiconVersion(), triage.LexiconVersion(), retrieval.IndexVersion())
 	fmt.Fprintf(w, " metrics_addr=%s metrics_token=%s otlp_endpoint=%s\n", cmp.Or(c.MetricsAddr, "(main)"), mask(c.MetricsToken), cmp.Or(maskURL(c.OTLPEndpoint), "(off)"))
 }
 

@@ -11,6 +11,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/bot/triage"
+	"github.com/civicbot/civicbot/retrieval"
 	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
 )
 
@@ -189,6 +192,9 @@ func TestConfig(t *testing.T) {
 	c.print(&b)
 	if s := b.String(); strings.Contains(s, ":secret") || strings.Contains(s, "sk-secret") || strings.Contains(s, "=abc") || strings.Contains(s, "tok-secret") || strings.Contains(s, "oidc-secret") || !strings.Contains(s, "u:****@db") {
 		t.Errorf("secrets not masked: %s", s)
+	}
+	if s := b.String(); !strings.Contains(s, " index_version="+retrieval.IndexVersion()+" ") || !strings.Contains(s, " lexicons=retrieval@"+retrieval.LexiconVersion()+",bot@"+bot.LexiconVersion()+",triage@"+triage.LexiconVersion()+" ") {
+		t.Errorf("config line does not give the lexicon versions: %s", s)
 	}
 	if c.Addr != ":8080" || c.DataDir != "./data" || c.EmbeddingsProvider != "hash" || c.CuratedThreshold != 0.8 {
 		t.Errorf("defaults: %+v", c)

@@ -12,6 +12,7 @@ import (
 	"github.com/civicbot/civicbot/bot"
 	"github.com/civicbot/civicbot/bot/line"
 	"github.com/civicbot/civicbot/bot/web"
+	"github.com/civicbot/civicbot/retrieval"
 	"github.com/civicbot/civicbot/retrieval/memstore"
 	"github.com/civicbot/civicbot/staff"
 	"github.com/civicbot/civicbot/staff/console"
@@ -48,6 +49,10 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	}
 	defer store.Close()
 	defer closeEngine(ctx, engine)
+	// Synonyms staff change on another replica are in use here within seconds.
+	if w, ok := store.(retrieval.SynonymWatcher); ok {
+		go retrieval.StaffSynonyms{Store: store, Log: a.log}.Watch(ctx, w)
+	}
 	collectors := engineCollectors(&engine.Stats)
 	channels := []string{"web"}
 	if a.cfg.LineChannelSecret != "" {

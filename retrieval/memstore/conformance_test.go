@@ -7,6 +7,7 @@ import (
 
 	"github.com/civicbot/civicbot/conversation/conversationtest"
 	"github.com/civicbot/civicbot/ingest"
+	"github.com/civicbot/civicbot/retrieval"
 	"github.com/civicbot/civicbot/retrieval/hashembed"
 	"github.com/civicbot/civicbot/retrieval/memstore"
 	"github.com/civicbot/civicbot/retrieval/retrievaltest"
@@ -43,4 +44,8 @@ func TestConversationConformance(t *testing.T) {
 
 func TestFlagConformance(t *testing.T) {
 	retrievaltest.RunFlags(t, func(t *testing.T) retrievaltest.FlagStore { return conformant{openEmpty(t)} })
+}
+
+func TestSynonymConformance(t *testing.T) {
+	retrievaltest.RunSynonyms(t, func(t *testing.T) retrieval.SynonymStore { return openEmpty(t) })
 }

@@ -2,9 +2,7 @@ package memstore
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
@@ -425,13 +423,10 @@ func spellIndex(lex map[string]*postings) map[string][]string {
 
 func isLower(b byte) bool { return 'a' <= b && b <= 'z' }
 
-// tokenizer identifies the keyword tokeniser (retrieval.Tokens): the keyword vectors
-// stored with the chunks are remade at Open when it changed.
-var tokenizer = sync.OnceValue(func() string {
-	const probe = "愛心悠遊卡遺失怎麼辦？ＹＳＰ　５２ ysp-52 TCH25 Ibuprofen 400mg 衛署藥製字第029478號 药片白色圆形 Café ½ 💊 ㄅ 한국 日本語"
-	h := sha256.Sum256([]byte(retrieval.TokenString(probe)))
-	return hex.EncodeToString(h[:8])
-})
+// tokenizer identifies what the store derives from a document's text when it writes it
+// (retrieval.IndexVersion: the keyword tokeniser and the lists it reads): the keyword
+// vectors stored with the chunks are remade at Open when it changed.
+func tokenizer() string { return retrieval.IndexVersion() }
 
 const metaTokenizer = "tokenizer"
 
@@ -625,7 +620,7 @@ func (s *Store) rewriteKeywords(tsvs map[uint64][]byte) error {
 	if err != nil {
 		return fmt.Errorf("memstore: store keyword vectors: %w", err)
 	}
-	s.log.Info("keyword tokeniser changed: keyword vectors remade", "chunks", len(tsvs))
+	s.log.Info("index version changed: keyword vectors remade", "chunks", len(tsvs), "index_version", tokenizer())
 	return nil
 }
 

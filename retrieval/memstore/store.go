@@ -108,9 +108,10 @@ var (
 	bucketReviewed  = []byte("review_marks")    // message id → reviewRow
 	bucketDaily     = []byte("daily_counts")    // day, channel, mode, rating → count of purged turns (uint64)
 	bucketFlags     = []byte("document_flags")  // (dataset, key) → flagRow
+	bucketSynonyms  = []byte("staff_synonyms")  // group id → retrieval.StaffSynonym (JSON)
 	allBuckets      = [][]byte{bucketMeta, bucketSources, bucketRecords, bucketRecDocs, bucketDocuments, bucketBodies,
 		bucketChunks, bucketRuns, bucketMessages, bucketSessions, bucketTimes, bucketCurated, bucketFeedback, bucketLine,
-		bucketOutbox, bucketOutboxIDs, bucketAccounts, bucketEmails, bucketCreds, bucketAudit, bucketReviewed, bucketDaily, bucketFlags}
+		bucketOutbox, bucketOutboxIDs, bucketAccounts, bucketEmails, bucketCreds, bucketAudit, bucketReviewed, bucketDaily, bucketFlags, bucketSynonyms}
 )
 
 const (

@@ -121,6 +121,12 @@ const curatedChannel = "civicbot_curated"
 // LISTENing; when that connection is lost it connects again and calls changed, since
 // what was announced meanwhile was lost.
 func (s *Store) WatchCurated(ctx context.Context, changed func()) {
+	s.watch(ctx, curatedChannel, "curated answers", changed)
+}
+
+// watch calls changed each time the database announces a change on channel, and when
+// it connects (again), until ctx ends or the store closes.
+func (s *Store) watch(ctx context.Context, channel, what string, changed func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
@@ -131,11 +137,11 @@ func (s *Store) WatchCurated(ctx context.Context, changed func()) {
 		}
 	}()
 	for {
-		err := s.listenCurated(ctx, changed)
+		err := s.listen(ctx, channel, changed)
 		if ctx.Err() != nil {
 			return
 		}
-		s.log.Warn("curated answers: listening for changes; trying again", "err", err)
+		s.log.Warn(what+": listening for changes; trying again", "err", err)
 		select {
 		case <-ctx.Done():
 			return
@@ -144,7 +150,7 @@ func (s *Store) WatchCurated(ctx context.Context, changed func()) {
 	}
 }
 
-func (s *Store) listenCurated(ctx context.Context, changed func()) error {
+func (s *Store) listen(ctx context.Context, channel string, changed func()) error {
 	pc, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return err
@@ -158,7 +164,7 @@ func (s *Store) listenCurated(ctx context.Context, changed func()) error {
 	}()
 	// The same connection hears of ingests, for the vocabulary cache (vocab.go): it
 	// is current while some connection listens.
-	if _, err := conn.Exec(ctx, "LISTEN "+curatedChannel+"; LISTEN "+corpusChannel); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN "+channel+"; LISTEN "+corpusChannel); err != nil {
 		return err
 	}
 	s.vocab.listening(true)

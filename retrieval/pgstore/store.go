@@ -170,6 +170,10 @@ func Open(ctx context.Context, url string, e Embedder, info EmbedderInfo, log *s
 		pool.Close()
 		return nil, err
 	}
+	if err := s.ensureIndexVersion(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
 	return s, nil
 }
 

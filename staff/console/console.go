@@ -32,6 +32,9 @@ type Data interface {
 	staff.Conversations
 	CuratedAnswers(ctx context.Context) ([]conversation.Curated, error)
 	PutCurated(ctx context.Context, cs []conversation.Curated) error
+	// The staff's synonym groups: drafted, approved and retired here, put into use by
+	// retrieval.StaffSynonyms.
+	retrieval.SynonymStore
 	SetStatus(ctx context.Context, dataset, key string, status corpus.Status) error
 	Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit, error)
 	Get(ctx context.Context, dataset, key string) (retrieval.Hit, error)

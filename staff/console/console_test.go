@@ -249,7 +249,7 @@ func TestAPIWithoutCredentials(t *testing.T) {
 func TestPagesWithoutSession(t *testing.T) {
 	e := newEnv(t, memStore(t))
 	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	for _, p := range []string{"/admin/", "/admin/conversations", "/admin/review", "/admin/curated", "/admin/curated/new", "/admin/try", "/admin/audit", "/admin/staff", "/admin/sources", "/admin/document?dataset=a&key=b"} {
+	for _, p := range []string{"/admin/", "/admin/conversations", "/admin/review", "/admin/curated", "/admin/curated/new", "/admin/synonyms", "/admin/try", "/admin/audit", "/admin/staff", "/admin/sources", "/admin/document?dataset=a&key=b"} {
 		resp, err := noFollow.Get(e.srv.URL + p)
 		if err != nil {
 			t.Fatal(err)

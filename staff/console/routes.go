@@ -37,6 +37,10 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /admin/curated", s.page(staff.Editor, s.handleCuratedForm))
 	mux.HandleFunc("POST /admin/curated/{id}/approve", s.page(staff.Approver, s.handleCuratedStatusForm("approve")))
 	mux.HandleFunc("POST /admin/curated/{id}/retire", s.page(staff.Approver, s.handleCuratedStatusForm("retire")))
+	mux.HandleFunc("GET /admin/synonyms", s.page(staff.Viewer, s.handleSynonymsPage))
+	mux.HandleFunc("POST /admin/synonyms", s.page(staff.Editor, s.handleSynonymForm))
+	mux.HandleFunc("POST /admin/synonyms/{id}/approve", s.page(staff.Approver, s.handleSynonymStatusForm("approve")))
+	mux.HandleFunc("POST /admin/synonyms/{id}/retire", s.page(staff.Approver, s.handleSynonymStatusForm("retire")))
 	mux.HandleFunc("GET /admin/sources", s.page(staff.Viewer, s.handleSourcesPage))
 	mux.HandleFunc("GET /admin/document", s.page(staff.Viewer, s.handleDocumentPage))
 	mux.HandleFunc("POST /admin/documents/suppress", s.page(staff.Approver, s.handleStatusForm(corpus.StatusSuppressed, "documents.suppress")))
@@ -70,6 +74,10 @@ func (s *Server) apiRoutes() []route {
 		{"PUT", "/api/v1/admin/curated/{id}", staff.Editor, s.handleCuratedEdit},
 		{"POST", "/api/v1/admin/curated/{id}/approve", staff.Approver, s.handleCuratedApprove},
 		{"POST", "/api/v1/admin/curated/{id}/retire", staff.Approver, s.handleCuratedRetire},
+		{"GET", "/api/v1/admin/synonyms", staff.Viewer, s.handleSynonymList},
+		{"POST", "/api/v1/admin/synonyms", staff.Editor, s.handleSynonymDraft},
+		{"POST", "/api/v1/admin/synonyms/{id}/approve", staff.Approver, s.handleSynonymApprove},
+		{"POST", "/api/v1/admin/synonyms/{id}/retire", staff.Approver, s.handleSynonymRetire},
 		{"POST", "/api/v1/admin/documents/suppress", staff.Approver, s.setStatus(corpus.StatusSuppressed, "documents.suppress")},
 		{"POST", "/api/v1/admin/documents/restore", staff.Approver, s.setStatus(corpus.StatusActive, "documents.restore")},
 		{"GET", "/api/v1/admin/documents/flagged", staff.Viewer, s.handleFlagged},
