@@ -143,12 +143,13 @@ func answerOutcomes(t *testing.T, e *bot.Engine) {
 	// cannot answer close to what it does answer. On the 404 and 51 with its changes:
 	// right 0.817 + 0.072 among the sources, wrong 0.040, 9 of 51 answered without a
 	// source (main's code on the same questions: 0.765 + 0.072, wrong 0.040, 10 of 51;
-	// on the 276 and 21 before them: 0.826 + 0.065, wrong 0.011, none).
-	if r := float64(right+near) / n; r < 0.88 {
-		t.Errorf("answered from a right document: %.3f, want ≥ 0.88", r)
+	// on the 276 and 21 before them: 0.826 + 0.065, wrong 0.011, none). Its fifth round
+	// (siblings ordered by the title match): 0.827 + 0.069, wrong 0.030, 9 of 51.
+	if r := float64(right+near) / n; r < 0.885 {
+		t.Errorf("answered from a right document: %.3f, want ≥ 0.885", r)
 	}
-	if w := float64(wrong) / n; w > 0.045 {
-		t.Errorf("answered from a wrong document: %.3f, want ≤ 0.045", w)
+	if w := float64(wrong) / n; w > 0.04 {
+		t.Errorf("answered from a wrong document: %.3f, want ≤ 0.04", w)
 	}
 	if answered > 10 {
 		t.Errorf("%d of %d questions without a source were answered, want ≤ 10", answered, len(unanswerable))

@@ -92,3 +92,27 @@ func titles(hits []retrieval.Hit) []string {
 	}
 	return out
 }
+
+// TestClassNearDuplicateSiblings: of the FAQs on one service, whose titles begin alike
+// and which the keyword legs find by the same words, the one that answers the aspect
+// asked (when it is paid, who may apply, how to read the map) comes first, whatever
+// the order of their keys.
+func TestClassNearDuplicateSiblings(t *testing.T) {
+	onBothStores(t, func(t *testing.T, s retrieval.Searcher) {
+		for _, c := range []struct{ q, key string }{
+			{"身障租屋補助什麼時候發錢", "GIP_296803164"},
+			{"身心障礙租金補貼哪時候會撥款", "GIP_296803164"},
+			{"長者防走失手鍊申請資格是什麼", "GIP_264451250"},
+			{"溫泉中止要怎麼申請", "GIP_257236384"},
+			{"土壤液化潛勢圖怎麼看", "GIP_220321567"},
+		} {
+			hits, err := s.Search(context.Background(), retrieval.Query{Text: c.q})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(hits) == 0 || hits[0].Key != c.key {
+				t.Errorf("%q: %v, want %s first", c.q, titles(hits), c.key)
+			}
+		}
+	})
+}
