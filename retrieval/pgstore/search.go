@@ -23,16 +23,15 @@ var (
 // Search finds documents with retrieval.Search, this store finding the candidates.
 // A search holds one connection from its first step to its last: under load it
 // waits for the pool once, not once a step (words, candidates, load), and a
-// search that has started is not left half done behind the others' steps.
+// search that has started is not left half done behind the others' steps. The
+// connection is taken at the first step, after the question is embedded (a remote
+// embedder's call holds no connection).
 func (s *Store) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	c, err := s.pool.Acquire(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("pgstore: search: %w", err)
-	}
-	defer c.Release()
-	hits, err := retrieval.Search(ctx, onConn{s, c}, q)
+	o := &onConn{s: s}
+	defer o.release()
+	hits, err := retrieval.Search(ctx, o, q)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: search: %w", err)
 	}
@@ -45,24 +44,51 @@ type queryDB interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }
 
-// onConn is the store's retrieval.Index on one connection (Search).
+// onConn is the store's retrieval.Index on one connection, taken at the first step
+// (Search). retrieval.Search calls its steps one after another.
 type onConn struct {
 	s *Store
 	c *pgxpool.Conn
 }
 
-func (o onConn) Embedder() (retrieval.QueryEmbedder, string) { return o.s.Embedder() }
-
-func (o onConn) Words(ctx context.Context, words, misspelt []string) (retrieval.Vocabulary, error) {
-	return o.s.words(ctx, o.c, words, misspelt)
+func (o *onConn) conn(ctx context.Context) (*pgxpool.Conn, error) {
+	if o.c == nil {
+		c, err := o.s.pool.Acquire(ctx)
+		if err != nil {
+			return nil, err
+		}
+		o.c = c
+	}
+	return o.c, nil
 }
 
-func (o onConn) Candidates(ctx context.Context, legs []retrieval.Leg, f retrieval.Filter) ([][]retrieval.DocRef, error) {
-	return o.s.candidates(ctx, o.c, legs, f)
+func (o *onConn) release() {
+	if o.c != nil {
+		o.c.Release()
+	}
 }
 
-func (o onConn) Load(ctx context.Context, refs []retrieval.DocRef, f retrieval.Filter) ([]retrieval.Hit, error) {
-	return o.s.load(ctx, o.c, refs, f)
+func (o *onConn) Embedder() (retrieval.QueryEmbedder, string) { return o.s.Embedder() }
+
+func (o *onConn) Words(ctx context.Context, words, misspelt []string) (retrieval.Vocabulary, error) {
+	// Only when the kept counts do not answer it all.
+	return o.s.words(ctx, func(ctx context.Context) (queryDB, error) { return o.conn(ctx) }, words, misspelt)
+}
+
+func (o *onConn) Candidates(ctx context.Context, legs []retrieval.Leg, f retrieval.Filter) ([][]retrieval.DocRef, error) {
+	c, err := o.conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("candidates: %w", err)
+	}
+	return o.s.candidates(ctx, c, legs, f)
+}
+
+func (o *onConn) Load(ctx context.Context, refs []retrieval.DocRef, f retrieval.Filter) ([]retrieval.Hit, error) {
+	c, err := o.conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load: %w", err)
+	}
+	return o.s.load(ctx, c, refs, f)
 }
 
 // Embedder is the embedder of the store's vectors and its name.
@@ -72,10 +98,11 @@ func (s *Store) Embedder() (retrieval.QueryEmbedder, string) { return s.embedder
 // holds, the stored words near them (retrieval.Index): at most one round trip, none
 // when every word was asked since the last sync (vocab.go).
 func (s *Store) Words(ctx context.Context, words, misspelt []string) (retrieval.Vocabulary, error) {
-	return s.words(ctx, s.pool, words, misspelt)
+	return s.words(ctx, func(context.Context) (queryDB, error) { return s.pool, nil }, words, misspelt)
 }
 
-func (s *Store) words(ctx context.Context, db queryDB, words, misspelt []string) (retrieval.Vocabulary, error) {
+// words is Words on the database db gives, asked only when needed.
+func (s *Store) words(ctx context.Context, db func(context.Context) (queryDB, error), words, misspelt []string) (retrieval.Vocabulary, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	v := retrieval.Vocabulary{Freq: map[string]int{}, Near: map[string][]retrieval.WordFreq{}}
@@ -115,7 +142,11 @@ func (s *Store) words(ctx context.Context, db queryDB, words, misspelt []string)
 			return err
 		})
 	}
-	if err := db.SendBatch(ctx, b).Close(); err != nil {
+	on, err := db(ctx)
+	if err != nil {
+		return retrieval.Vocabulary{}, fmt.Errorf("words: %w", err)
+	}
+	if err := on.SendBatch(ctx, b).Close(); err != nil {
 		return retrieval.Vocabulary{}, fmt.Errorf("words: %w", err)
 	}
 	if cached {
