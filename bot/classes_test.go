@@ -3,24 +3,14 @@ package bot_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/civicbot/civicbot/bot"
 	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/corpus"
-	"github.com/civicbot/civicbot/ingest"
-	"github.com/civicbot/civicbot/ingest/opendata"
-	"github.com/civicbot/civicbot/ingest/taipei"
-	"github.com/civicbot/civicbot/ingest/tfda"
-	"github.com/civicbot/civicbot/retrieval/hashembed"
-	"github.com/civicbot/civicbot/retrieval/memstore"
+	"github.com/civicbot/civicbot/retrieval/memstore/memtest"
 	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
 )
 
@@ -35,66 +25,12 @@ func onBothStores(t *testing.T, test func(t *testing.T, e *bot.Engine)) {
 		test(t, e)
 	})
 	t.Run("memstore", func(t *testing.T) {
-		e, err := bot.New(bot.Config{Store: bundledMem(t)})
+		e, err := bot.New(bot.Config{Store: memtest.Bundled(t)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		test(t, e)
 	})
-}
-
-// The embedded store's file holding the bundled data, loaded once for the package (a
-// load takes minutes under the race detector) and copied for each test.
-var (
-	memOnce sync.Once
-	memFile []byte
-	memErr  error
-)
-
-// bundledMem returns an embedded store of its own holding the bundled data.
-func bundledMem(t *testing.T) *memstore.Store {
-	t.Helper()
-	ctx := context.Background()
-	he := hashembed.New(hashembed.DefaultDim)
-	open := func(dir string) (*memstore.Store, error) {
-		return memstore.Open(ctx, dir, he, memstore.EmbedderInfo{Name: he.Name(), Dim: he.Dim()}, slog.New(slog.DiscardHandler))
-	}
-	memOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "civicbot-bundled")
-		if err != nil {
-			memErr = err
-			return
-		}
-		defer os.RemoveAll(dir)
-		s, err := open(dir)
-		if err != nil {
-			memErr = err
-			return
-		}
-		batches, err := opendata.Load(ctx, append(tfda.Formats(), taipei.Formats(time.Now)...), nil)
-		if err == nil {
-			_, err = s.Sync(ctx, batches, ingest.SyncOptions{})
-		}
-		s.Close()
-		if err != nil {
-			memErr = err
-			return
-		}
-		memFile, memErr = os.ReadFile(filepath.Join(dir, memstore.FileName))
-	})
-	if memErr != nil {
-		t.Fatalf("bundled data in the embedded store: %v", memErr)
-	}
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, memstore.FileName), memFile, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	s, err := open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	return s
 }
 
 func askOn(t *testing.T, e *bot.Engine, q string) bot.Answer {

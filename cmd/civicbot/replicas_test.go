@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -14,7 +13,6 @@ import (
 	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/ingest"
-	"github.com/civicbot/civicbot/retrieval/hashembed"
 	"github.com/civicbot/civicbot/retrieval/pgstore"
 	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
 )
@@ -61,29 +59,11 @@ func TestReplicasShareRateLimits(t *testing.T) {
 	b.stop(t)
 }
 
-// storeReplicas opens n stores, each with its own pool, on one fresh database: n
-// replicas of the service, without their HTTP servers.
-func storeReplicas(t *testing.T, n int) []*pgstore.Store {
-	t.Helper()
-	url := pgtest.New(t)
-	e := hashembed.New(64)
-	var out []*pgstore.Store
-	for range n {
-		s, err := pgstore.Open(t.Context(), url, e, pgstore.EmbedderInfo{Name: e.Name(), Dim: e.Dim()}, slog.New(slog.DiscardHandler))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(s.Close)
-		out = append(out, s)
-	}
-	return out
-}
-
 // TestCuratedChangesReachEveryReplica: an approval and a retirement made through one
 // replica are answered by another, whose clock stands still so that only the
 // database's word (not the cache's expiry) can tell it.
 func TestCuratedChangesReachEveryReplica(t *testing.T) {
-	rs := storeReplicas(t, 2)
+	rs := pgtest.Replicas(t, 2)
 	a, b := rs[0], rs[1]
 	ctx := t.Context()
 	src := &ingest.Batch{Source: "test", Format: "test", Files: []string{"faq.csv"}, Seen: 2,

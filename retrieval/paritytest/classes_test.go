@@ -2,17 +2,10 @@ package paritytest
 
 import (
 	"context"
-	"log/slog"
 	"testing"
-	"time"
 
-	"github.com/civicbot/civicbot/ingest"
-	"github.com/civicbot/civicbot/ingest/opendata"
-	"github.com/civicbot/civicbot/ingest/taipei"
-	"github.com/civicbot/civicbot/ingest/tfda"
 	"github.com/civicbot/civicbot/retrieval"
-	"github.com/civicbot/civicbot/retrieval/hashembed"
-	"github.com/civicbot/civicbot/retrieval/memstore"
+	"github.com/civicbot/civicbot/retrieval/memstore/memtest"
 	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
 )
 
@@ -20,23 +13,7 @@ import (
 // embedded store: ranking is one Search, and must hold on either.
 func onBothStores(t *testing.T, test func(t *testing.T, s retrieval.Searcher)) {
 	t.Run("pgstore", func(t *testing.T) { test(t, pgtest.Bundled(t)) })
-	t.Run("memstore", func(t *testing.T) {
-		ctx := context.Background()
-		e := hashembed.New(hashembed.DefaultDim)
-		mem, err := memstore.Open(ctx, t.TempDir(), e, memstore.EmbedderInfo{Name: e.Name(), Dim: e.Dim()}, slog.New(slog.DiscardHandler))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(mem.Close)
-		batches, err := opendata.Load(ctx, append(tfda.Formats(), taipei.Formats(time.Now)...), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := mem.Sync(ctx, batches, ingest.SyncOptions{}); err != nil {
-			t.Fatal(err)
-		}
-		test(t, mem)
-	})
+	t.Run("memstore", func(t *testing.T) { test(t, memtest.Bundled(t)) })
 }
 
 // TestClassMedicineAndAnotherSubject: a question that names a medicine with tens of

@@ -7,23 +7,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/civicbot/civicbot/corpus"
-	"github.com/civicbot/civicbot/ingest"
-	"github.com/civicbot/civicbot/ingest/opendata"
-	"github.com/civicbot/civicbot/ingest/taipei"
-	"github.com/civicbot/civicbot/ingest/tfda"
 	"github.com/civicbot/civicbot/retrieval"
-	"github.com/civicbot/civicbot/retrieval/hashembed"
-	"github.com/civicbot/civicbot/retrieval/memstore"
+	"github.com/civicbot/civicbot/retrieval/memstore/memtest"
 	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
 )
 
@@ -99,19 +92,7 @@ func TestParity(t *testing.T) {
 	ctx := context.Background()
 	pg := pgtest.Bundled(t)
 	pg.ExactDense = true
-	e := hashembed.New(hashembed.DefaultDim)
-	mem, err := memstore.Open(ctx, t.TempDir(), e, memstore.EmbedderInfo{Name: e.Name(), Dim: e.Dim()}, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(mem.Close)
-	batches, err := opendata.Load(ctx, append(tfda.Formats(), taipei.Formats(time.Now)...), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := mem.Sync(ctx, batches, ingest.SyncOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	mem := memtest.Bundled(t)
 	sets := map[string][]string{
 		"evaluation": questions(t, "../../testdata/eval/*.jsonl"),
 		"held-out":   questions(t, "../../testdata/eval/heldout/*.jsonl"),

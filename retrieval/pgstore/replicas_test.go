@@ -3,35 +3,15 @@ package pgstore_test
 import (
 	"bytes"
 	"context"
-	"log/slog"
 	"testing"
 	"time"
 
-	"github.com/civicbot/civicbot/retrieval/hashembed"
 	"github.com/civicbot/civicbot/retrieval/pgstore"
 	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
 )
 
-// replicas opens n stores, each with its own pool, on one fresh database: n replicas
-// of the service.
-func replicas(t *testing.T, n int) []*pgstore.Store {
-	t.Helper()
-	url := pgtest.New(t)
-	e := hashembed.New(64)
-	var out []*pgstore.Store
-	for range n {
-		s, err := pgstore.Open(t.Context(), url, e, pgstore.EmbedderInfo{Name: e.Name(), Dim: e.Dim()}, slog.New(slog.DiscardHandler))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(s.Close)
-		out = append(out, s)
-	}
-	return out
-}
-
 func TestTakeTokensSharedByReplicas(t *testing.T) {
-	rs := replicas(t, 2)
+	rs := pgtest.Replicas(t, 2)
 	a, b := rs[0], rs[1]
 	ctx := t.Context()
 	// A token a minute: nothing refills while the test runs.
@@ -97,7 +77,7 @@ func TestTakeTokensSharedByReplicas(t *testing.T) {
 }
 
 func TestTakeTokensRefusesBadBuckets(t *testing.T) {
-	s := replicas(t, 1)[0]
+	s := pgtest.Replicas(t, 1)[0]
 	for _, b := range []pgstore.Bucket{{Key: "x", PerSecond: 0, Burst: 1}, {Key: "x", PerSecond: 1, Burst: 0}} {
 		if _, err := s.TakeTokens(t.Context(), []pgstore.Bucket{b}); err == nil {
 			t.Errorf("%+v accepted", b)
@@ -108,7 +88,7 @@ func TestTakeTokensRefusesBadBuckets(t *testing.T) {
 // TestTakeTokensRace: replicas racing for the last tokens of one bucket never get
 // more than the burst between them.
 func TestTakeTokensRace(t *testing.T) {
-	rs := replicas(t, 2)
+	rs := pgtest.Replicas(t, 2)
 	const burst, requests = 5, 40
 	b := pgstore.Bucket{Key: "ip\x00192.0.2.1", PerSecond: 1.0 / 3600, Burst: burst}
 	got := make(chan bool, requests)

@@ -8,12 +8,13 @@ import (
 
 	"github.com/civicbot/civicbot/ingest"
 	"github.com/civicbot/civicbot/retrieval/pgstore"
+	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
 )
 
 // The word counts a watched store keeps (Words) follow every sync: at once in the
 // process that synced, and in another replica as soon as the announcement reaches it.
 func TestWordsFollowSyncInEveryReplica(t *testing.T) {
-	rs := replicas(t, 2)
+	rs := pgtest.Replicas(t, 2)
 	a, b := rs[0], rs[1]
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()

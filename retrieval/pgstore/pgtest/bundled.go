@@ -234,3 +234,21 @@ func moduleRoot() (string, error) {
 		dir = parent
 	}
 }
+
+// Replicas opens n stores, each with its own pool, on one fresh database, with the
+// offline embedder: n replicas of the service, without their HTTP servers.
+func Replicas(t testing.TB, n int) []*pgstore.Store {
+	t.Helper()
+	url := New(t)
+	e := hashembed.New(64)
+	var out []*pgstore.Store
+	for range n {
+		s, err := pgstore.Open(context.Background(), url, e, pgstore.EmbedderInfo{Name: e.Name(), Dim: e.Dim()}, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(s.Close)
+		out = append(out, s)
+	}
+	return out
+}
