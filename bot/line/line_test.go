@@ -85,7 +85,15 @@ func newHandler(tb testing.TB, api *linetest.Server, engine line.Answerer, store
 	if err := h.Start(context.Background()); err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() { _ = h.Close() })
+	tb.Cleanup(func() {
+		// The subtests of a test share a store, and so the outbox: an event this
+		// handler took is finished before it closes, or the next handler would
+		// deliver it to its own fake LINE.
+		for deadline := time.Now().Add(15 * time.Second); h.Stats.Handled.Load() < h.Stats.Events.Load() && time.Now().Before(deadline); {
+			time.Sleep(5 * time.Millisecond)
+		}
+		_ = h.Close()
+	})
 	return h
 }
 
