@@ -145,6 +145,19 @@ const (
 	gLimbWeak // 無力, 麻, "weak", "numb"
 	gSpeech   // 講話, 說話, "speech"
 	gSpeechBad
+	gBlister   // 起水泡, 脫皮, "blisters": skin coming away, a severe drug reaction
+	gJerk      // 抽筋, 抽動, "jerking": a body that jerks
+	gNonstop   // 停不下來, 翻白眼, "wont stop": going on, or with signs of a seizure
+	gAtOnce    // 一次吃掉, 一口氣, "all at once": taking a stock in one go
+	gCrampPart // 腳, 小腿, "leg": where an ordinary cramp is
+	gDespair   // 撐不住了, "cant go on": at the end of one's strength
+	gHowTo     // 最快, "easiest way to": asking for a means
+	gPrevent   // 預防, 避免, "prevent": what follows has not happened
+	gReady     // 準備好了, "I have enough": the means made ready
+	gWithoutMe // 沒有我, "without me"
+	gNotWant   // 不想, 不要再, "dont want to"
+	gLive      // 活下去, 活著, "live"
+	gBetter    // 會更好, "better off"
 
 	numGroups
 )

@@ -26,12 +26,15 @@ var situationGroups = map[string]group{
 	"heartFast": gHeartFast,
 	"chest":     gChest, "chestHurt": gChestHurt, "chestTight": gChestSqueeze, "sweat": gSweat, "radiate": gRadiate,
 	"face": gFace, "droop": gDroop, "oneSide": gOneSide, "limbWeak": gLimbWeak, "speech": gSpeech, "speechBad": gSpeechBad,
+	"blister": gBlister, "jerk": gJerk, "nonstop": gNonstop, "atOnce": gAtOnce, "crampPart": gCrampPart,
+	"despair": gDespair, "howTo": gHowTo, "prevent": gPrevent, "ready": gReady, "withoutMe": gWithoutMe, "notWant": gNotWant, "live": gLive, "better": gBetter,
 }
 
 // extendable are the groups of lexicon.go that situations.txt may add words to, after
 // its "extends" line.
 var extendable = map[string]group{
 	"toDie": gToDie, "howMuch": gHowMuch, "unconsciousStrong": gUnconsciousStrong,
+	"quantity": gQuantity, "hazard": gHazard, "ingestPast": gIngestPast,
 }
 
 var situationBlocks = mustParseSituations(situationsFile)

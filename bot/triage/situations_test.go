@@ -1,6 +1,7 @@
 package triage
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -39,6 +40,38 @@ var selfHarmIntentMeans = []string{
 	"i want to take all my pills and die",
 	"i wish i could take all my meds and just die",
 	"how many sleping pils to never wake up",
+	"有沒有什麼藥吃了可以睡著就不要再醒來",
+	"我已經存了一個月的鎮定劑，今天晚上想結束一切",
+	"如果我把媽媽的降血壓藥全部吞下去會怎樣，反正也沒人在乎我",
+	"我想从楼上跳下去",
+	"I've been saving up my antidepressants to take all at once",
+	"我偷偷把藥留下來沒吃，等存夠了就可以走了",
+	"我覺得自己是家裡的負擔，想吃藥一睡不起",
+	"生無可戀，想知道哪種藥最快",
+	"what's the easiest way to overdose and not feel anything",
+	"I can't do this anymore. I have a bottle of pills in front of me",
+	"我真的撐不住了，想把抽屜裡那些安眠藥全部吞掉",
+	"每天都好痛苦，想吃一大堆藥讓自己不要再醒",
+	"我不想再拖累家人了，藥我都準備好了",
+	"好想從這個世界消失，家裡有一整盒安眠藥",
+	"活得好累喔，好想睡一覺就不用面對明天",
+	"吃多少顆普拿疼會傷肝到死",
+	"what dose of insulin would be fatal",
+	"I'm going to take every pill in the cabinet tonight",
+	"nobody would even notice if I was gone. I have enough pills",
+	"吃什麼藥可以無痛離開這個世界",
+	"大家都不需要我，我打算今晚吃藥",
+	"I want to overdose tonight",
+	"I have been hiding my pills so I can take them all and end it",
+	"how many oxycodone would stop my heart",
+	"我把醫生開的藥都沒吃，全部留著，等哪天受不了就一起吞",
+	"世界上沒有我應該會比較好吧，安眠藥還剩很多",
+	"what's the fastest way to die using the pills I have",
+	"i'm done with everything, taking all my xanax now",
+	"我已經把一個月的藥藏在衣櫃裡，不想再這樣活下去",
+	"我好想永遠離開，吃什麼比較快",
+	"there is no point anymore, i'm going to swallow everything in my medicine box",
+	"可以跟我說幾顆降血壓藥會讓心跳停止嗎",
 }
 
 // exposureDanger: something taken (a medicine, food, a child swallowing pills) and
@@ -61,6 +94,14 @@ var exposureDanger = []string{
 	"took a painkiller after dinner, now rash everywhere and throat closing",
 	"my mom took her pills and now she is confused and not making sense",
 	"i ate peanuts and my tongue is swollen",
+	"我先生吃完藥後嘴唇跟眼睛腫起來，呼吸很喘",
+	"我剛吃完止痛藥，現在整個臉腫起來眼睛睜不開，呼吸有點困難",
+	"我爸吃了降血糖藥沒吃飯，現在冒冷汗手一直抖，意識不太清楚",
+	"我先生打了胰島素後冒冷汗發抖，叫他都不太理我",
+	"my daughter drank some of the dishwasher liquid",
+	"he took a whole sheet of my sleeping tablets and is very sleepy now",
+	"after taking amoxicillin my throat feels like it's closing",
+	"she ate something with peanuts and her lips and eyes are puffing up and she's wheezing",
 }
 
 // heartAttack: a heart attack told as symptoms: Emergency with 119.
@@ -78,6 +119,8 @@ var heartAttack = []string{
 	"my dad has pressure in his chest and he is clammy",
 	"my chest hurts and it goes to my jaw",
 	"I have a squeezing pain in my chest and I feel sick and sweaty",
+	"阿公胸口像被大石頭壓住，一直冒冷汗",
+	"我爸說左手很麻，胸口一陣一陣的痛",
 }
 
 // stroke: a stroke told as symptoms: Emergency with 119.
@@ -93,6 +136,7 @@ var stroke = []string{
 	"my dad suddenly can't lift one arm",
 	"her speech is slurred and her mouth is drooping",
 	"阿公一邊臉下垂，手舉不起來",
+	"my mom's speech is slurred and her face looks uneven",
 }
 
 // anaphylaxisSigns: a severe allergic reaction told as signs, nothing said taken.
@@ -107,6 +151,37 @@ var anaphylaxisSigns = []string{
 	"my tongue is swelling",
 	"起蕁麻疹，嘴唇發紫",
 	"I have a rash and I can't breathe",
+}
+
+// seizureSigns: a fit told as a body that jerks and does not stop, or with a
+// seizure's signs, not a leg's cramp: Emergency.
+var seizureSigns = []string{
+	"小孩抽筋一直停不下來",
+	"寶寶發高燒之後全身抖動，眼睛往上吊",
+	"我女兒一直抽搐，嘴巴有白沫",
+	"阿公全身抽筋叫不醒",
+	"孩子手腳一直抽動停不了",
+	"弟弟突然全身僵硬抽個不停",
+	"妹妹抽筋已經五分鐘了",
+	"宝宝抽筋一直停不下来",
+	"she's having a seizure and it won't stop",
+	"my son is jerking and his eyes rolled back",
+	"my dad is shaking all over and foaming at the mouth",
+}
+
+// severeSkin: skin coming away after a medicine (blisters, peeling, sores in the
+// mouth), a severe drug reaction: Emergency.
+var severeSkin = []string{
+	"吃了抗生素之後全身發紅起水泡，嘴巴也破了",
+	"吃了新藥後皮膚大片脫皮，嘴唇潰爛",
+	"我媽吃了痛風藥以後全身長水泡",
+	"吃了抗癲癇藥之後皮膚一塊一塊掉，眼睛紅腫",
+	"吃完藥後口腔潰爛還起紅疹",
+	"吃了消炎药后全身起水泡",
+	"after the antibiotic my skin is blistering and peeling off",
+	"after taking allopurinol she has blisters all over",
+	"my skin is peeling after taking the new medicine",
+	"after starting my new epilepsy medicine I have mouth sores and a rash",
 }
 
 // ordinaryQuestions are medicine and service questions that share words with the
@@ -179,6 +254,23 @@ var ordinaryQuestions = []string{
 	"is it ok to take aspirin when pregnant",
 	"how should I store insulin",
 	"I saved my leftover antibiotics, can I use them later?",
+	"胸悶要看哪一科",
+	"安眠藥吃了隔天會昏昏沉沉嗎",
+	"如何預防小孩誤食藥物",
+	"如何避免孩子吃錯藥",
+	"我想一次把慢性病的藥領完",
+	"小孩抽筋是缺鈣嗎",
+	"我腳一直抽筋怎麼辦",
+	"存了很多藥快過期了怎麼處理",
+	"我可以一次吃兩顆普拿疼嗎",
+	"青春痘擦藥後脫皮正常嗎",
+	"我想結束營業要怎麼辦理",
+	"我被公司逼到快瘋了，想問加班費怎麼算",
+	"我存了三個月的慢性處方箋藥，出國可以帶嗎",
+	"吃抗生素後起紅疹要停藥嗎",
+	"Is it safe to take two Advil at once",
+	"I don't want to live in Taipei anymore, how do I move my household registration",
+	"痛到受不了，可以吃什麼止痛藥",
 }
 
 func TestSituationClasses(t *testing.T) {
@@ -192,6 +284,8 @@ func TestSituationClasses(t *testing.T) {
 		{"heart attack as symptoms", Emergency, heartAttack},
 		{"stroke as symptoms", Emergency, stroke},
 		{"anaphylaxis as signs", Emergency, anaphylaxisSigns},
+		{"seizure as signs", Emergency, seizureSigns},
+		{"severe skin reaction after a medicine", Emergency, severeSkin},
 		{"ordinary questions", None, ordinaryQuestions},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -255,5 +349,66 @@ func TestLexiconFile(t *testing.T) {
 		if _, err := parseLexicon(bad.src); err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("parseLexicon(%q) = %v, want an error with %q", bad.src, err, bad.want)
 		}
+	}
+}
+
+// TestHeldOut measures triage on testdata/heldout.tsv, phrasings written once and
+// never tuned on (a failure found there moves to the classes above and is replaced).
+// It reports the kinds by the kind wanted and fails when fewer than 80% of the
+// urgent messages (self-harm or emergency) get an urgent answer, or when more than
+// one ordinary question in 20 does. Run with -v for the table.
+func TestHeldOut(t *testing.T) {
+	b, err := os.ReadFile("testdata/heldout.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	urgent := func(k Kind) bool { return k == SelfHarm || k == Emergency }
+	type tally struct{ n, exact, urgent int }
+	by := map[string]*tally{}
+	for i, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		want, msg, ok := strings.Cut(line, "\t")
+		if !ok || (want != string(SelfHarm) && want != string(Emergency) && want != "none") {
+			t.Fatalf("heldout.tsv:%d: want KIND<TAB>MESSAGE with KIND self_harm, emergency or none", i+1)
+		}
+		if want == "none" {
+			want = string(None)
+		}
+		got := Classify(msg).Kind
+		tl := by[want]
+		if tl == nil {
+			tl = &tally{}
+			by[want] = tl
+		}
+		tl.n++
+		if string(got) == want {
+			tl.exact++
+		}
+		if urgent(got) {
+			tl.urgent++
+		}
+		if string(got) != want {
+			t.Logf("miss: want %q, got %q", want, got)
+		}
+	}
+	pos, posUrgent := 0, 0
+	for _, k := range []Kind{SelfHarm, Emergency, None} {
+		tl := by[string(k)]
+		if tl == nil {
+			t.Fatalf("no held-out message of kind %q", k)
+		}
+		t.Logf("%-10q %3d messages: %3d of that kind, %3d urgent", k, tl.n, tl.exact, tl.urgent)
+		if k != None {
+			pos += tl.n
+			posUrgent += tl.urgent
+		}
+	}
+	if r := float64(posUrgent) / float64(pos); r < 0.80 {
+		t.Errorf("urgent messages answered as urgent: %d of %d (%.2f), want at least 0.80", posUrgent, pos, r)
+	}
+	if none := by[string(None)]; none.urgent*20 > none.n {
+		t.Errorf("ordinary questions answered as urgent: %d of %d, want at most one in 20", none.urgent, none.n)
 	}
 }

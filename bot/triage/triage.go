@@ -165,9 +165,13 @@ func (s *scan) selfHarm() string {
 		return "suicide"
 	case s.has[gSelfHarm], s.has[gSelfHarmWeak] && !s.has[gInjury]:
 		return "self_harm"
-	case s.overdose() && s.has[gIntent]:
+	case s.overdose() && s.has[gIntent], s.follows(gWish, gOverdose, 3, wishEN):
+		// "I want to overdose tonight" is a plan, not a question about overdoses.
 		return "intentional_overdose"
-	case s.has[gLethal], s.follows(gHowMuch, gToDie, 10, 40), s.follows(gQuantity, gToDie, 10, 40):
+	case s.has[gLethal], s.follows(gHowMuch, gToDie, 10, 40), s.follows(gQuantity, gToDie, 10, 40),
+		s.follows(gHowMuch, gNeverWake, 10, 40), s.follows(gHowMuch, gDie, 10, 40), s.follows(gHowTo, gOverdose, 4, 4),
+		s.follows(gHowTo, gDie, 4, 4):
+		// "the easiest way to overdose" asks for the means, like a lethal dose.
 		return "lethal_dose"
 	case s.has[gHelpline]:
 		// Asking for the line: the self-harm answer gives 1925 first.
@@ -194,24 +198,42 @@ func (s *scan) selfHarmSituation() string {
 	wishDie := s.follows(gWish, gDie, 3, wishEN)
 	wishSleep := s.follows(gWish, gNeverWake, wishZH, wishEN)
 	means := s.medicine() || s.has[gQuantity] || s.has[gOverdose] || s.has[gHazard]
+	// A plan, not a dose: a whole stock or a quantity to be taken in one go.
+	plan := s.has[gQuantity] || s.has[gAtOnce] || s.has[gReady] || s.has[gOverdose] || s.has[gHazard] || s.overdose()
 	switch {
+	case s.follows(gWithoutMe, gBetter, 2*wishZH, wishEN), s.follows(gBetter, gWithoutMe, 2, 12),
+		s.follows(gNotWant, gLive, 4, 12):
+		// 「不想再這樣活下去」, "I don't want to keep living".
+		// 「世界上沒有我應該會比較好」, "everyone would be better off without me".
+		return "suicide"
 	case wishDie, wishSleep, means && s.follows(gWish, gDie, 2*wishZH, 2*wishEN):
 		// With a means between them, a wish and a death may lie further apart:
 		// "I wish I could take all my meds and just die".
 		return "suicide"
-	case s.has[gStockpile] && means && (s.has[gNeverWake] || s.has[gDie] || s.has[gIntent]):
+	case s.has[gStockpile] && means && (s.has[gNeverWake] || s.has[gDie] || s.has[gIntent]),
+		s.has[gStockpile] && means && s.has[gAtOnce] && s.event(false),
+		s.has[gDespair] && means && plan,
+		// 「想把那些安眠藥全部吞掉」 told, not asked (「我想一次吃兩顆可以嗎」 is a dose).
+		means && (s.follows(gWish, gAtOnce, 3*wishZH, wishEN) || s.follows(gWish, gQuantity, 3*wishZH, wishEN)) && s.event(false):
+		// A stock gathered to be taken in one go is the plan itself ("saving up my
+		// antidepressants to take all at once"); asked as a question it is a dose
+		// question (「存了很多維他命可以一次吃嗎」).
 		return "intentional_overdose"
 	}
 	return ""
 }
 
 func (s *scan) emergency() string {
+	// 「如何預防小孩誤食藥物」: prevention, not an event.
+	prevented := s.follows(gPrevent, gMisIngest, 6, 30) || s.follows(gPrevent, gWrongMed, 6, 30)
 	med := s.medicine()
 	ingest := s.has[gIngest] || s.has[gIngestPast] || s.has[gMisIngest]
 	// A pet that swallowed something is a matter for a vet: 119 and the poison
 	// centre are for people.
 	pet := s.has[gAnimal] && !s.has[gChild]
 	switch {
+	case prevented:
+		// none of the swallowing rules; the symptoms below are still a person's
 	case s.childSwallowed(med, ingest):
 		return "child_swallowed"
 	case pet:
@@ -272,21 +294,28 @@ func (s *scan) emergency() string {
 //   - a stroke: two of a drooping face, weakness on one side and speech gone wrong,
 //     or one of them sudden, or a drooping face in someone now.
 func (s *scan) emergencySituation() string {
-	airway := s.near(gAirway, gSwollen, bodyZH, bodyEN)
+	// "my throat feels like it's closing": English says how it feels between them.
+	airway := s.near(gAirway, gSwollen, bodyZH, 2*bodyEN)
 	breath := s.has[gBreath]
 	severe := airway || breath || s.has[gBlueLips] || s.has[gVomitBlood] || s.has[gConfused] ||
-		s.has[gUnconscious] || s.has[gUnconsciousStrong] || s.has[gSeizure]
+		s.has[gUnconscious] || s.has[gUnconsciousStrong] || s.has[gSeizure] || s.has[gBlister]
 	signs := 0
 	for _, g := range []group{gSkin, gDizzy, gVomit, gBreathWeak, gHeartFast} {
 		if s.has[g] {
 			signs++
 		}
 	}
-	taken := s.has[gIngestPast] || s.has[gMisIngest] || s.has[gIngest] && s.has[gAfter] || s.overdose()
-	allergic := airway || s.has[gSkin]
+	taken := s.has[gIngestPast] || s.has[gMisIngest] || (s.has[gIngest] || s.medicine()) && s.has[gAfter] || s.overdose()
+	allergic := airway || s.has[gSkin] || s.has[gBlister]
+	// A body jerking that does not stop, or with a seizure's signs, and not a leg's
+	// cramp (「小孩抽筋一直停不下來」, not 「腳一直抽筋」).
+	fit := s.near(gJerk, gNonstop, 6, 24) && !s.has[gCrampPart]
 
 	chestHurt := s.near(gChest, gChestHurt, bodyZH, bodyEN)
 	chestTight := s.near(gChest, gChestSqueeze, bodyZH-1, bodyEN)
+	// Told as a likeness, the pressure lies further from the chest («胸口像被大石頭
+	// 壓住»): then sweating or breathlessness must go with it.
+	chestLike := s.near(gChest, gChestHurt, 3*bodyZH, 2*bodyEN) && (s.has[gSweat] || breath || s.has[gBreathWeak] || s.has[gRadiate])
 	chestAlarm := s.has[gSweat] || breath || s.has[gBreathWeak] || s.has[gDizzy] || s.has[gVomit]
 
 	face := s.near(gFace, gDroop, bodyZH, bodyEN) || s.has[gStrokeSign]
@@ -305,12 +334,14 @@ func (s *scan) emergencySituation() string {
 		return "poisoning"
 	case airway && s.event(true), s.has[gSkin] && (breath || s.has[gBreathWeak] || s.has[gBlueLips]) && s.event(true):
 		return "anaphylaxis"
-	case (chestHurt || chestTight) && chestAlarm,
+	case (chestHurt || chestTight) && chestAlarm, chestLike,
 		chestHurt && (s.has[gRadiate] || s.event(true)),
 		chestTight && s.event(false):
 		return "chest_pain"
 	case strokeSigns >= 2, (side || speech) && s.has[gSudden], face && s.event(true):
 		return "stroke"
+	case fit && s.event(true):
+		return "seizure"
 	}
 	return ""
 }
