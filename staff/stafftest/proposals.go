@@ -189,7 +189,7 @@ func RunProposals(t *testing.T, open func(t *testing.T) ProposalStore) {
 			want        error
 		}{
 			{"nope", staff.ActionSuppress, retrieval.ErrNotFound},
-			{"library", staff.ActionRestore, staff.ErrConflict}, // not suppressed
+			{"library", staff.ActionRestore, staff.ErrConflict},  // not suppressed
 			{"planted", staff.ActionSuppress, staff.ErrConflict}, // held at ingest: released, not suppressed
 			{"library", "delete", staff.ErrConflict},
 		} {
