@@ -63,6 +63,7 @@ var messages = map[string][2]string{
 	"author":                {"撰寫者", "Author"},
 	"approver":              {"核准者", "Approver"},
 	"hits":                  {"使用次數", "Hits"},
+	"last_hit":              {"最後使用", "Last hit"},
 	"expires":               {"到期", "Expires"},
 	"approve":               {"核准", "Approve"},
 	"retire":                {"停用", "Retire"},

@@ -19,5 +19,9 @@ CREATE TABLE document_proposals (
 CREATE UNIQUE INDEX document_proposals_pending ON document_proposals (dataset, key) WHERE status = 'pending';
 CREATE INDEX document_proposals_at ON document_proposals (proposed_at DESC, id DESC);
 
+-- When a curated answer was last served, beside its hit count (kept by updates too).
+ALTER TABLE curated_answers ADD COLUMN last_hit_at timestamptz;
+
 -- +goose Down
+ALTER TABLE curated_answers DROP COLUMN last_hit_at;
 DROP TABLE document_proposals;
