@@ -119,6 +119,9 @@ type Curated struct {
 	Status    string    `json:"status"` // draft, approved, retired
 	ExpiresAt time.Time `json:"expires_at,omitzero"`
 	Hits      int64     `json:"hits,omitempty"`
+	// LastHit is when it was last served (zero: never); stores keep it, with Hits,
+	// when an answer is updated.
+	LastHit time.Time `json:"last_hit,omitzero"`
 	// Author drafted it and ApprovedBy approved it (staff e-mails, or "" for answers
 	// imported from a file): nobody approves their own draft.
 	Author     string `json:"author,omitempty"`
@@ -141,6 +144,7 @@ type Store interface {
 	RecentTurns(ctx context.Context, session string, n int, since time.Time) ([]Turn, error)
 	// CuratedAnswers returns every curated answer, whatever its status, by id.
 	CuratedAnswers(ctx context.Context) ([]Curated, error)
-	// CuratedHit counts one use of a curated answer; an unknown id is no error.
+	// CuratedHit counts one use of a curated answer, now, and records the time as
+	// its LastHit; an unknown id is no error.
 	CuratedHit(ctx context.Context, id string) error
 }

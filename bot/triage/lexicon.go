@@ -3,6 +3,7 @@ package triage
 import (
 	_ "embed"
 	"fmt"
+	"slices"
 	"strings"
 
 	lexiconfile "github.com/civicbot/civicbot/lexicon"
@@ -164,8 +165,9 @@ const (
 
 type block struct {
 	g      group
-	reason string // gTask and gTopic: the Reason reported
+	reason string // gTask and gTopic: the Reason reported; a greeting's reason
 	veto   bool
+	greet  bool // a [greeting REASON] block, or [greetingFiller] (no reason)
 	zh     string
 	en     string
 }
@@ -248,14 +250,24 @@ var lexiconGroups = map[string]group{
 	"wrongMed":          gWrongMed,
 }
 
-var lexiconBlocks = mustParseLexicon(lexiconFile)
+// lexiconBlocks are lexicon.txt's phrase blocks, lexiconGreetings its greeting and
+// filler blocks.
+var lexiconBlocks, lexiconGreetings = mustParseLexicon(lexiconFile)
 
-func mustParseLexicon(src string) []block {
+func mustParseLexicon(src string) ([]block, []block) {
 	bs, err := parseLexicon(src)
 	if err != nil {
 		panic("triage: lexicon.txt:" + err.Error())
 	}
-	return bs
+	var phrases, greets []block
+	for _, b := range bs {
+		if b.greet {
+			greets = append(greets, b)
+		} else {
+			phrases = append(phrases, b)
+		}
+	}
+	return phrases, greets
 }
 
 // parseLexicon reads lexicon.txt into blocks, in order. Every group named must be
@@ -291,6 +303,13 @@ func parseLexicon(src string) ([]block, error) {
 			curAt = n
 			if name == "veto" && reason == "" {
 				cur = &block{veto: true}
+				continue
+			}
+			if name == "greeting" || name == "greetingFiller" {
+				if (name == "greeting") != slices.Contains(greetingReasons, reason) || (name == "greetingFiller" && reason != "") {
+					return nil, fmt.Errorf("%d: %q: want [greeting %s] or [greetingFiller]", n, line, strings.Join(greetingReasons, "|"))
+				}
+				cur = &block{greet: true, reason: reason}
 				continue
 			}
 			g, ok := lexiconGroups[name]
@@ -330,27 +349,56 @@ func parseLexicon(src string) ([]block, error) {
 	return out, nil
 }
 
-// Greetings: a message that is nothing but these tokens (and fillers) is a
-// Greeting. Matched on the compact form, so English words run together.
-var greetings = []struct {
+// greetingReasons are the reasons a Greeting reports, in the order lexicon.txt's
+// [greeting REASON] blocks are tried.
+var greetingReasons = []string{"hello", "thanks", "who_are_you", "help", "goodbye"}
+
+// greeting is the tokens of one kind of greeting.
+type greeting struct {
 	reason string
-	tokens string
-}{
-	{"hello", `你好 您好 妳好 你們好 大家好 哈囉 哈啰 哈嘍 哈摟 嗨 嘿 早安 午安 晚安 早 安安 hi hello hey hiya heya yo howdy
-		goodmorning goodafternoon goodevening morning`},
-	{"thanks", `謝謝 感謝 多謝 謝啦 謝了 感恩 3q 謝謝你 謝謝您 thanks thank thankyou thx ty tq cheers 好的 收到 了解 知道了 沒問題 讚
-		ok okay great cool nice 谢谢 感谢`},
-	{"who_are_you", `你是誰 妳是誰 您是誰 你是什麼 你叫什麼名字 你叫什麼 你是機器人嗎 你是真人嗎 是真人嗎 你是ai嗎 whoareyou whatareyou
-		areyouabot areyouhuman whatsyourname 你是谁`},
-	{"help", `你可以做什麼 你能做什麼 你會做什麼 你會什麼 可以問什麼 我可以問什麼 你能幫我什麼 你可以幫我什麼 能幫我做什麼 有什麼功能 怎麼用
-		如何使用 使用說明 怎麼使用 功能 選單 說明 幫助 help helpme whatcanyoudo whatcanido howdoiusethis howdoesthiswork howtouse
-		menu 你可以做什么 怎么用`},
-	{"goodbye", `再見 掰掰 拜拜 bye byebye goodbye seeyou 再见`},
+	tokens string // space-separated, as matched on the compact form
 }
 
-// greetingFillers may surround greeting tokens but are not greetings alone.
-const greetingFillers = `啊 呀 喔 哦 囉 啦 呢 唷 耶 哈 嗯 您 你 妳 們 大家 小幫手 機器人 客服 請問 非常 很 真的 好 的 了 再 很多 你的 幫忙 協助 回答
-	嗎 吗 哈哈 呵呵 there so much very you a lot alot all everyone bot civicbot again for the your dear guys friend me u`
+// Greetings (lexicon.txt's [greeting REASON] blocks): a message that is nothing but
+// these tokens (and fillers) is a Greeting. greetingFillers ([greetingFiller]) may
+// surround greeting tokens but are not greetings alone.
+var greetings, greetingFillers = greetingsOf(lexiconGreetings)
+
+// greetingsOf gathers the greeting blocks' tokens by reason, in the order of
+// greetingReasons, and the fillers'.
+func greetingsOf(bs []block) ([]greeting, string) {
+	var (
+		out     []greeting
+		fillers []string
+	)
+	for _, r := range greetingReasons {
+		g := greeting{reason: r}
+		for _, b := range bs {
+			if b.reason == r {
+				g.tokens = strings.TrimSpace(g.tokens + " " + greetingTokens(b))
+			}
+		}
+		out = append(out, g)
+	}
+	for _, b := range bs {
+		if b.reason == "" {
+			fillers = append(fillers, greetingTokens(b))
+		}
+	}
+	return out, strings.Join(fillers, " ")
+}
+
+// greetingTokens are a greeting block's tokens: its zh: phrases, and its en: phrases
+// with their words run together (greetings are matched on the compact form).
+func greetingTokens(b block) string {
+	toks := fields(b.zh)
+	for p := range strings.SplitSeq(b.en, "|") {
+		if p = strings.ToLower(strings.Join(strings.Fields(p), "")); p != "" {
+			toks = append(toks, p)
+		}
+	}
+	return join(toks)
+}
 
 // LexiconVersion fingerprints triage's phrase files (lexicon.txt, situations.txt), for
 // the start-up log.

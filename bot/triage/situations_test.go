@@ -2,6 +2,7 @@ package triage
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -330,6 +331,18 @@ func TestLexiconFile(t *testing.T) {
 	filled := map[group]bool{}
 	for _, b := range lexiconBlocks {
 		filled[b.g] = true
+		if b.greet {
+			t.Errorf("a greeting block among the phrase blocks: %+v", b)
+		}
+	}
+	// Every greeting reason has tokens, and the fillers too; en: phrases run together.
+	for _, g := range greetings {
+		if len(strings.Fields(g.tokens)) == 0 {
+			t.Errorf("greeting %s has no tokens in lexicon.txt", g.reason)
+		}
+	}
+	if !slices.Contains(strings.Fields(greetingFillers), "請問") || !slices.Contains(strings.Fields(greetings[0].tokens), "goodmorning") {
+		t.Errorf("fillers %q, hello %q: want 請問 a filler and good morning run together", greetingFillers, greetings[0].tokens)
 	}
 	for name, g := range lexiconGroups {
 		if !filled[g] {
@@ -345,6 +358,10 @@ func TestLexiconFile(t *testing.T) {
 		{"[suicide]\nzh:\n", "2: no phrase"},
 		{"[suicide\nzh: 想死", "1: \"[suicide\""},
 		{"# nothing\n", "no blocks"},
+		{"[greeting]\nzh: 你好", "1: \"[greeting]\": want [greeting hello|thanks|who_are_you|help|goodbye]"},
+		{"[greeting hi]\nzh: 你好", "1: \"[greeting hi]\""},
+		{"[greetingFiller hello]\nzh: 啊", "1: \"[greetingFiller hello]\""},
+		{"[greeting hello]\n", "1: the block has no phrase"},
 	} {
 		if _, err := parseLexicon(bad.src); err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("parseLexicon(%q) = %v, want an error with %q", bad.src, err, bad.want)

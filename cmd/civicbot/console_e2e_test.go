@@ -218,10 +218,34 @@ func TestConsoleEndToEnd(t *testing.T) {
 	if n := text(admin, `String(document.querySelectorAll('table.docs tbody tr').length)`); n == "0" {
 		t.Error("the document browser found nothing for 市民卡遺失")
 	}
+
+	// The editor proposes suppressing a document from the sources page; it waits there
+	// until the approver, another person, approves it: then it is suppressed at once.
+	do(editor, chromedp.Navigate(srv.base+"admin/sources?q="+url.QueryEscape("市民卡遺失")), chromedp.WaitVisible("table.docs"))
+	target := text(editor, `document.querySelector('table.docs tbody tr span.meta').textContent`)
+	if n := text(editor, `String(document.querySelectorAll('table.docs button[formaction]').length)`); n != "0" {
+		t.Errorf("the editor is offered %s direct suppressions", n)
+	}
+	do(editor, chromedp.SendKeys(`table.docs tbody tr:first-child input[name=reason]`, "內容過時"),
+		chromedp.Click(`table.docs tbody tr:first-child button[type=submit]`), chromedp.WaitVisible(".flash"))
+	if pending := text(editor, `document.querySelector('table.proposals').innerText`); !strings.Contains(pending, target) || !strings.Contains(pending, "editor@agency.gov.tw") {
+		t.Errorf("the editor's proposal does not wait on the sources page:\n%s", pending)
+	}
+	do(approver, chromedp.Navigate(srv.base+"admin/sources"), chromedp.WaitVisible("table.proposals"))
+	shoot(approver, "sources-proposals")
+	do(approver, chromedp.Click(`table.proposals tbody tr:first-child form[action$="/approve"] button`), chromedp.WaitVisible(".flash"))
+	if n := text(approver, `String(document.querySelectorAll('table.proposals').length)`); n != "0" {
+		t.Errorf("after approval %s proposals tables remain", n)
+	}
+	do(approver, chromedp.Navigate(srv.base+"admin/sources?status=suppressed&q="+url.QueryEscape("市民卡遺失")), chromedp.WaitVisible("table.docs"))
+	if docs := text(approver, `document.querySelector('table.docs').innerText`); !strings.Contains(docs, target) {
+		t.Errorf("the approved suppression of %s is not among the suppressed:\n%s", target, docs)
+	}
+
 	do(admin, chromedp.Navigate(srv.base+"admin/audit"), chromedp.WaitVisible("table.audit"))
 	shoot(admin, "audit")
 	audit := text(admin, `document.querySelector('table.audit').innerText`)
-	for _, step := range []string{"curated.approve", "curated.draft", "staff.add", "signin_link"} {
+	for _, step := range []string{"documents.approve", "documents.propose", "curated.approve", "curated.draft", "staff.add", "signin_link"} {
 		if !strings.Contains(audit, step) {
 			t.Errorf("the audit log has no %s:\n%s", step, audit)
 		}

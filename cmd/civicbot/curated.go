@@ -38,7 +38,11 @@ func (a *app) curated(ctx context.Context, args []string) error {
 			if !c.ExpiresAt.IsZero() {
 				exp = c.ExpiresAt.Format("2006-01-02")
 			}
-			fmt.Fprintf(a.stdout, "%s\t%s\texpires %s\thits %d\t%s\n", c.ID, c.Status, exp, c.Hits, c.Questions[0])
+			last := "never"
+			if !c.LastHit.IsZero() {
+				last = c.LastHit.UTC().Format(time.RFC3339)
+			}
+			fmt.Fprintf(a.stdout, "%s\t%s\texpires %s\thits %d\tlast hit %s\t%s\n", c.ID, c.Status, exp, c.Hits, last, c.Questions[0])
 		}
 		return nil
 	}

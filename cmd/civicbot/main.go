@@ -12,6 +12,7 @@
 //	civicbot backup FILE                      a consistent copy of the embedded store, also while serving
 //	civicbot documents flagged | release KEY  documents held out of answers (planted instructions, numbers, links)
 //	civicbot token create --name N --role R   staff API token
+//	civicbot synonyms list | add | remove     staff synonym groups, as the console's Synonyms page
 package main
 
 import (
@@ -68,6 +69,9 @@ Usage:
   civicbot staff add EMAIL --role ROLE      add a member of staff; prints a one-time sign-in link
   civicbot staff list                       list staff accounts
   civicbot token create --name N --role R [--expires 90d]   create a staff API token, printed once
+  civicbot synonyms list                    list the staff synonym groups
+  civicbot synonyms add [--name N] WORD WORD...   draft a synonym group; an approver approves it in the console
+  civicbot synonyms remove ID|NAME          retire a staff synonym group
 
 Configuration comes from the environment (DATABASE_URL, EMBEDDINGS_PROVIDER, ...); see README.md.
 `
@@ -126,6 +130,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return a.backup(ctx, rest)
 	case "token":
 		return a.token(ctx, rest)
+	case "synonyms":
+		return a.synonyms(ctx, rest)
 	case "staff":
 		return a.staff(ctx, rest)
 	default:

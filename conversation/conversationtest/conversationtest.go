@@ -395,7 +395,7 @@ func testCurated(t *testing.T, s Store) {
 		for i := range want {
 			g, w := got[i], want[i]
 			if g.ID != w.ID || !slices.Equal(g.Questions, w.Questions) || g.Answer != w.Answer || g.Status != w.Status ||
-				!g.ExpiresAt.Equal(w.ExpiresAt) || g.Hits != w.Hits || len(g.Sources) != len(w.Sources) ||
+				!g.ExpiresAt.Equal(w.ExpiresAt) || g.Hits != w.Hits || !g.LastHit.Equal(w.LastHit) || len(g.Sources) != len(w.Sources) ||
 				(len(w.Sources) > 0 && !reflect.DeepEqual(g.Sources, w.Sources)) {
 				t.Errorf("CuratedAnswers[%d] = %+v, want %+v", i, g, w)
 			}
@@ -404,16 +404,38 @@ func testCurated(t *testing.T, s Store) {
 	// Every status is listed, ordered by id.
 	check(t, draft, card, retired)
 
+	// lastHit returns when an answer was last served, and checks it was between two
+	// times (to the microsecond, as stores keep times).
+	lastHit := func(t *testing.T, id string, from, to time.Time) time.Time {
+		t.Helper()
+		got, err := s.CuratedAnswers(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range got {
+			if c.ID == id {
+				if c.LastHit.Before(from.Truncate(time.Microsecond)) || c.LastHit.After(to) {
+					t.Errorf("%s last hit %v, want between %v and %v", id, c.LastHit, from, to)
+				}
+				return c.LastHit
+			}
+		}
+		t.Fatalf("no curated answer %s", id)
+		return time.Time{}
+	}
 	t.Run("hits", func(t *testing.T) {
+		from := time.Now()
 		for range 3 {
 			if err := s.CuratedHit(ctx, "card"); err != nil {
 				t.Fatal(err)
 			}
 		}
+		to := time.Now()
 		if err := s.CuratedHit(ctx, "no-such-answer"); err != nil {
 			t.Errorf("CuratedHit(unknown) = %v, want nil", err)
 		}
-		card.Hits = 3
+		card.Hits, card.LastHit = 3, lastHit(t, "card", from, to)
+		// The others were never served: no last hit.
 		check(t, draft, card, retired)
 	})
 	t.Run("update keeps hits", func(t *testing.T) {
@@ -423,16 +445,20 @@ func testCurated(t *testing.T, s Store) {
 		edited.Sources = nil
 		edited.ExpiresAt = time.Time{}
 		edited.Status = conversation.CuratedRetired
-		edited.Hits = 0 // what an editor sends; the stored count stays
+		edited.Hits, edited.LastHit = 0, time.Time{} // what an editor sends; the stored count and time stay
 		if err := s.PutCurated(ctx, []conversation.Curated{edited}); err != nil {
 			t.Fatal(err)
 		}
-		edited.Hits = 3
+		edited.Hits, edited.LastHit = 3, card.LastHit
 		check(t, draft, edited, retired)
+		from := time.Now()
 		if err := s.CuratedHit(ctx, "card"); err != nil {
 			t.Fatal(err)
 		}
-		edited.Hits = 4
+		edited.Hits, edited.LastHit = 4, lastHit(t, "card", from, time.Now())
+		if !edited.LastHit.After(card.LastHit) {
+			t.Errorf("a new hit did not move the last hit on: %v, then %v", card.LastHit, edited.LastHit)
+		}
 		check(t, draft, edited, retired)
 	})
 	t.Run("concurrent hits", func(t *testing.T) {

@@ -29,26 +29,14 @@ func (s *Store) SetStatus(ctx context.Context, dataset, key string, status corpu
 	}
 	s.docMu.Lock()
 	defer s.docMu.Unlock()
-	k := docKey{dataset, key}
 	var change docChange
 	err := s.update(func(tx *bolt.Tx) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		b := tx.Bucket(bucketDocuments)
-		dk := appendKey(nil, dataset, key)
-		v := b.Get(dk)
-		if v == nil {
-			return retrieval.ErrNotFound
-		}
-		row, err := decodeDoc(v)
-		if err != nil {
-			return err
-		}
-		row.Status, row.UpdatedAt = string(status), time.Now()
-		nv := encodeDoc(row)
-		change = docChange{key: k, doc: newDoc(dataset, key, row, ""), keepChunks: true}
-		return b.Put(dk, nv)
+		var err error
+		change, _, err = setStatusTx(tx, dataset, key, status)
+		return err
 	})
 	if errors.Is(err, retrieval.ErrNotFound) {
 		return retrieval.ErrNotFound
@@ -58,6 +46,25 @@ func (s *Store) SetStatus(ctx context.Context, dataset, key string, status corpu
 	}
 	s.publish([]docChange{change})
 	return nil
+}
+
+// setStatusTx sets a document's status in tx and returns the change to publish once
+// tx commits, with the status the document had. The caller holds docMu.
+func setStatusTx(tx *bolt.Tx, dataset, key string, status corpus.Status) (docChange, string, error) {
+	b := tx.Bucket(bucketDocuments)
+	dk := appendKey(nil, dataset, key)
+	v := b.Get(dk)
+	if v == nil {
+		return docChange{}, "", retrieval.ErrNotFound
+	}
+	row, err := decodeDoc(v)
+	if err != nil {
+		return docChange{}, "", err
+	}
+	was := row.Status
+	row.Status, row.UpdatedAt = string(status), time.Now()
+	change := docChange{key: docKey{dataset, key}, doc: newDoc(dataset, key, row, ""), keepChunks: true}
+	return change, was, b.Put(dk, encodeDoc(row))
 }
 
 // Reembed re-embeds every stored chunk in dir with e and records e as the store's

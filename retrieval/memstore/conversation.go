@@ -311,6 +311,7 @@ type curatedRow struct {
 	Status    string                `json:"status"`
 	ExpiresAt time.Time             `json:"expires_at,omitzero"`
 	Hits      int64                 `json:"hits"`
+	LastHit   time.Time             `json:"last_hit,omitzero"`
 	UpdatedAt time.Time             `json:"updated_at"`
 	Author    string                `json:"author,omitempty"`
 	Approver  string                `json:"approved_by,omitempty"`
@@ -326,7 +327,7 @@ func (s *Store) CuratedAnswers(ctx context.Context) ([]conversation.Curated, err
 				return fmt.Errorf("curated answer %s: %w", k, err)
 			}
 			out = append(out, conversation.Curated{ID: string(k), Questions: nonNil(row.Questions), Answer: row.Answer, Sources: nonNil(row.Sources),
-				Status: row.Status, ExpiresAt: row.ExpiresAt, Hits: row.Hits, Author: row.Author, ApprovedBy: row.Approver})
+				Status: row.Status, ExpiresAt: row.ExpiresAt, Hits: row.Hits, LastHit: row.LastHit, Author: row.Author, ApprovedBy: row.Approver})
 			return nil
 		})
 	})
@@ -362,7 +363,7 @@ func (s *Store) PutCurated(ctx context.Context, cs []conversation.Curated) error
 				if err := json.Unmarshal(v, &old); err != nil {
 					return fmt.Errorf("curated answer %s: %w", c.ID, err)
 				}
-				row.Hits = old.Hits
+				row.Hits, row.LastHit = old.Hits, old.LastHit
 			}
 			v, err := json.Marshal(row)
 			if err != nil {
@@ -380,8 +381,10 @@ func (s *Store) PutCurated(ctx context.Context, cs []conversation.Curated) error
 	return nil
 }
 
-// CuratedHit counts one use of a curated answer; an unknown id is no error.
+// CuratedHit counts one use of a curated answer and records when; an unknown id is no
+// error.
 func (s *Store) CuratedHit(ctx context.Context, id string) error {
+	now := time.Now().UTC().Truncate(time.Microsecond)
 	err := s.batch(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketCurated)
 		v := b.Get([]byte(id))
@@ -393,6 +396,9 @@ func (s *Store) CuratedHit(ctx context.Context, id string) error {
 			return err
 		}
 		row.Hits++
+		if now.After(row.LastHit) {
+			row.LastHit = now
+		}
 		nv, err := json.Marshal(row)
 		if err != nil {
 			return err

@@ -13,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/civicbot/civicbot/conversation"
+	"github.com/civicbot/civicbot/corpus"
+	"github.com/civicbot/civicbot/retrieval"
 	"github.com/civicbot/civicbot/staff"
 	bolt "go.etcd.io/bbolt"
 )
@@ -562,4 +564,195 @@ func (s *Store) IngestRuns(ctx context.Context, n int) ([]staff.IngestRun, error
 			Sources: r.Sources, Documents: r.Documents, Added: r.Added, Changed: r.Changed, Removed: r.Removed, Rejected: r.Rejected, Rejects: r.Rejects, Text: r.Text})
 	}
 	return out, nil
+}
+
+var _ staff.Proposals = (*Store)(nil)
+
+// bucketProposals holds the proposed suppressions and restorations: id →
+// staff.Proposal (JSON). It is made by the first proposal.
+var bucketProposals = []byte("document_proposals")
+
+// proposalStatus is the status a document gets when a proposal of an action is
+// approved.
+func proposalStatus(action string) (corpus.Status, error) {
+	switch action {
+	case staff.ActionSuppress:
+		return corpus.StatusSuppressed, nil
+	case staff.ActionRestore:
+		return corpus.StatusActive, nil
+	}
+	return "", fmt.Errorf("%w: action %q: want suppress or restore", staff.ErrConflict, action)
+}
+
+// proposable checks that a document in a status may be the subject of an action.
+func proposable(action, status string) error {
+	switch {
+	case status == string(corpus.StatusFlagged):
+		return fmt.Errorf("%w: the document is held since ingest: release it, or leave it held", staff.ErrConflict)
+	case action == staff.ActionSuppress && status == string(corpus.StatusSuppressed):
+		return fmt.Errorf("%w: the document is already suppressed", staff.ErrConflict)
+	case action == staff.ActionRestore && status != string(corpus.StatusSuppressed):
+		return fmt.Errorf("%w: only a suppressed document is restored; this one is %s", staff.ErrConflict, status)
+	}
+	return nil
+}
+
+// Propose stores a pending proposal to suppress or restore a document.
+func (s *Store) Propose(ctx context.Context, p staff.Proposal) (staff.Proposal, error) {
+	if _, err := proposalStatus(p.Action); err != nil {
+		return staff.Proposal{}, err
+	}
+	p.Dataset, p.Key, p.Reason, p.ProposedBy = cleanText(p.Dataset), cleanText(p.Key), cleanText(p.Reason), cleanText(p.ProposedBy)
+	p.Status, p.DecidedBy, p.DecidedAt, p.Note = staff.ProposalPending, "", time.Time{}, ""
+	if p.ProposedAt.IsZero() {
+		p.ProposedAt = time.Now()
+	}
+	p.ProposedAt = p.ProposedAt.UTC().Truncate(time.Microsecond)
+	err := s.update(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketDocuments).Get(appendKey(nil, p.Dataset, p.Key))
+		if v == nil {
+			return retrieval.ErrNotFound
+		}
+		row, err := decodeDoc(v)
+		if err != nil {
+			return err
+		}
+		if err := proposable(p.Action, row.Status); err != nil {
+			return err
+		}
+		p.Title = row.Title
+		b, err := tx.CreateBucketIfNotExists(bucketProposals)
+		if err != nil {
+			return err
+		}
+		if b.Get([]byte(p.ID)) != nil {
+			return staff.ErrExists
+		}
+		if err := b.ForEach(func(_, v []byte) error {
+			var o staff.Proposal
+			if err := json.Unmarshal(v, &o); err != nil {
+				return err
+			}
+			if o.Status == staff.ProposalPending && o.Dataset == p.Dataset && o.Key == p.Key {
+				return staff.ErrExists
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		return putJSON(b, []byte(p.ID), p)
+	})
+	if err != nil {
+		if errors.Is(err, staff.ErrExists) || errors.Is(err, staff.ErrConflict) || errors.Is(err, retrieval.ErrNotFound) {
+			return staff.Proposal{}, err
+		}
+		return staff.Proposal{}, fmt.Errorf("memstore: propose: %w", err)
+	}
+	return p, nil
+}
+
+// Proposals lists proposals newest first; status "" lists them all.
+func (s *Store) Proposals(ctx context.Context, status string) ([]staff.Proposal, error) {
+	out := []staff.Proposal{}
+	err := s.view(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketProposals)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(k, v []byte) error {
+			var p staff.Proposal
+			if err := json.Unmarshal(v, &p); err != nil {
+				return fmt.Errorf("proposal %s: %w", k, err)
+			}
+			if status == "" || p.Status == status {
+				out = append(out, p)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("memstore: proposals: %w", err)
+	}
+	slices.SortFunc(out, func(a, b staff.Proposal) int {
+		if c := b.ProposedAt.Compare(a.ProposedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(b.ID, a.ID)
+	})
+	return out, nil
+}
+
+// Decide approves or rejects a pending proposal; an approval sets the document's
+// status in the same transaction.
+func (s *Store) Decide(ctx context.Context, id string, d staff.Decision) (staff.Proposal, error) {
+	if s.closed.Load() {
+		return staff.Proposal{}, ErrClosed
+	}
+	if d.At.IsZero() {
+		d.At = time.Now()
+	}
+	s.docMu.Lock()
+	defer s.docMu.Unlock()
+	var (
+		p       staff.Proposal
+		changes []docChange
+	)
+	err := s.update(func(tx *bolt.Tx) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		b := tx.Bucket(bucketProposals)
+		if b == nil {
+			return staff.ErrNotFound
+		}
+		if err := getJSON(b, []byte(id), &p); err != nil {
+			return err
+		}
+		switch {
+		case p.Status != staff.ProposalPending:
+			return staff.ErrDecided
+		case strings.EqualFold(strings.TrimSpace(p.ProposedBy), strings.TrimSpace(d.By)):
+			return staff.ErrFourEyes
+		}
+		if d.Approve {
+			status, err := proposalStatus(p.Action)
+			if err != nil {
+				return err
+			}
+			v := tx.Bucket(bucketDocuments).Get(appendKey(nil, p.Dataset, p.Key))
+			if v == nil {
+				return retrieval.ErrNotFound
+			}
+			row, err := decodeDoc(v)
+			if err != nil {
+				return err
+			}
+			if row.Status == string(corpus.StatusFlagged) {
+				return proposable(p.Action, row.Status)
+			}
+			if row.Status != string(status) {
+				change, _, err := setStatusTx(tx, p.Dataset, p.Key, status)
+				if err != nil {
+					return err
+				}
+				changes = append(changes, change)
+			}
+			p.Status = staff.ProposalApproved
+		} else {
+			p.Status = staff.ProposalRejected
+		}
+		p.DecidedBy, p.DecidedAt, p.Note = cleanText(d.By), d.At.UTC().Truncate(time.Microsecond), cleanText(d.Note)
+		return putJSON(b, []byte(id), p)
+	})
+	switch {
+	case errors.Is(err, staff.ErrNotFound), errors.Is(err, staff.ErrDecided), errors.Is(err, staff.ErrFourEyes),
+		errors.Is(err, staff.ErrConflict), errors.Is(err, retrieval.ErrNotFound):
+		return staff.Proposal{}, err
+	case err != nil:
+		return staff.Proposal{}, fmt.Errorf("memstore: decide: %w", err)
+	}
+	if len(changes) > 0 {
+		s.publish(changes)
+	}
+	return p, nil
 }

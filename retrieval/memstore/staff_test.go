@@ -14,3 +14,7 @@ func TestStaffConformance(t *testing.T) {
 func TestStaffConversations(t *testing.T) {
 	stafftest.RunConversations(t, func(t *testing.T) stafftest.ConversationStore { return openEmpty(t) })
 }
+
+func TestStaffProposals(t *testing.T) {
+	stafftest.RunProposals(t, func(t *testing.T) stafftest.ProposalStore { return openEmpty(t) })
+}

@@ -189,7 +189,7 @@ func (s *Store) PurgeTurns(ctx context.Context, before time.Time) (int64, error)
 func (s *Store) CuratedAnswers(ctx context.Context) ([]conversation.Curated, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	const q = `SELECT id, questions, answer, sources, status, expires_at, hits, author, approved_by FROM curated_answers ORDER BY id`
+	const q = `SELECT id, questions, answer, sources, status, expires_at, hits, last_hit_at, author, approved_by FROM curated_answers ORDER BY id`
 	rows, err := s.pool.Query(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: curated answers: %w", err)
@@ -199,11 +199,16 @@ func (s *Store) CuratedAnswers(ctx context.Context) ([]conversation.Curated, err
 		c       conversation.Curated
 		sources []byte
 		expires *time.Time
+		lastHit *time.Time
 	)
-	if _, err := pgx.ForEachRow(rows, []any{&c.ID, &c.Questions, &c.Answer, &sources, &c.Status, &expires, &c.Hits, &c.Author, &c.ApprovedBy}, func() error {
+	if _, err := pgx.ForEachRow(rows, []any{&c.ID, &c.Questions, &c.Answer, &sources, &c.Status, &expires, &c.Hits, &lastHit, &c.Author, &c.ApprovedBy}, func() error {
 		ca := c
 		ca.Sources = nil
 		ca.ExpiresAt = deref(expires)
+		ca.LastHit = time.Time{}
+		if lastHit != nil {
+			ca.LastHit = lastHit.UTC()
+		}
 		if err := json.Unmarshal(sources, &ca.Sources); err != nil {
 			return err
 		}
@@ -236,11 +241,11 @@ func (s *Store) PutCurated(ctx context.Context, cs []conversation.Curated) error
 	})
 }
 
-// CuratedHit counts one use of a curated answer.
+// CuratedHit counts one use of a curated answer and records when.
 func (s *Store) CuratedHit(ctx context.Context, id string) error {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	if _, err := s.pool.Exec(ctx, `UPDATE curated_answers SET hits = hits + 1 WHERE id = $1`, id); err != nil {
+	if _, err := s.pool.Exec(ctx, `UPDATE curated_answers SET hits = hits + 1, last_hit_at = greatest(last_hit_at, now()) WHERE id = $1`, id); err != nil {
 		return writeError("curated hit", err)
 	}
 	return nil

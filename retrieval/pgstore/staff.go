@@ -382,3 +382,163 @@ func (s *Store) IngestRuns(ctx context.Context, n int) ([]staff.IngestRun, error
 	}
 	return out, nil
 }
+
+var _ staff.Proposals = (*Store)(nil)
+
+// proposalStatus is the status a document gets when a proposal of an action is
+// approved.
+func proposalStatus(action string) (corpus.Status, error) {
+	switch action {
+	case staff.ActionSuppress:
+		return corpus.StatusSuppressed, nil
+	case staff.ActionRestore:
+		return corpus.StatusActive, nil
+	}
+	return "", fmt.Errorf("%w: action %q: want suppress or restore", staff.ErrConflict, action)
+}
+
+// proposable checks that a document in a status may be the subject of an action.
+func proposable(action, status string) error {
+	switch {
+	case status == string(corpus.StatusFlagged):
+		return fmt.Errorf("%w: the document is held since ingest: release it, or leave it held", staff.ErrConflict)
+	case action == staff.ActionSuppress && status == string(corpus.StatusSuppressed):
+		return fmt.Errorf("%w: the document is already suppressed", staff.ErrConflict)
+	case action == staff.ActionRestore && status != string(corpus.StatusSuppressed):
+		return fmt.Errorf("%w: only a suppressed document is restored; this one is %s", staff.ErrConflict, status)
+	}
+	return nil
+}
+
+// proposalErr keeps the errors of the proposals' contract and wraps the rest.
+func proposalErr(op string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, staff.ErrNotFound), errors.Is(err, staff.ErrDecided), errors.Is(err, staff.ErrFourEyes),
+		errors.Is(err, staff.ErrConflict), errors.Is(err, retrieval.ErrNotFound):
+		return err
+	}
+	return staffErr(op, err)
+}
+
+// Propose stores a pending proposal to suppress or restore a document.
+func (s *Store) Propose(ctx context.Context, p staff.Proposal) (staff.Proposal, error) {
+	if _, err := proposalStatus(p.Action); err != nil {
+		return staff.Proposal{}, err
+	}
+	p.Dataset, p.Key, p.Reason, p.ProposedBy = cleanText(p.Dataset), cleanText(p.Key), cleanText(p.Reason), cleanText(p.ProposedBy)
+	p.Status, p.DecidedBy, p.DecidedAt, p.Note = staff.ProposalPending, "", time.Time{}, ""
+	if p.ProposedAt.IsZero() {
+		p.ProposedAt = time.Now()
+	}
+	p.ProposedAt = p.ProposedAt.UTC().Truncate(time.Microsecond)
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var status string
+		err := tx.QueryRow(ctx, `SELECT status, title FROM documents WHERE dataset = $1 AND key = $2 FOR SHARE`, p.Dataset, p.Key).Scan(&status, &p.Title)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return retrieval.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if err := proposable(p.Action, status); err != nil {
+			return err
+		}
+		const q = `INSERT INTO document_proposals (id, dataset, key, title, action, reason, status, proposed_by, proposed_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
+		_, err = tx.Exec(ctx, q, p.ID, p.Dataset, p.Key, p.Title, p.Action, p.Reason, p.Status, p.ProposedBy, p.ProposedAt)
+		return err
+	})
+	if err != nil {
+		return staff.Proposal{}, proposalErr("propose", err)
+	}
+	return p, nil
+}
+
+const proposalCols = `id, dataset, key, title, action, reason, status, proposed_by, proposed_at, decided_by, decided_at, note`
+
+func scanProposal(row pgx.Row) (staff.Proposal, error) {
+	var (
+		p       staff.Proposal
+		decided *time.Time
+	)
+	err := row.Scan(&p.ID, &p.Dataset, &p.Key, &p.Title, &p.Action, &p.Reason, &p.Status, &p.ProposedBy, &p.ProposedAt, &p.DecidedBy, &decided, &p.Note)
+	p.ProposedAt, p.DecidedAt = p.ProposedAt.UTC(), deref(decided).UTC()
+	if decided == nil {
+		p.DecidedAt = time.Time{}
+	}
+	return p, err
+}
+
+// Proposals lists proposals newest first; status "" lists them all.
+func (s *Store) Proposals(ctx context.Context, status string) ([]staff.Proposal, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+proposalCols+` FROM document_proposals
+		WHERE ($1 = '' OR status = $1) ORDER BY proposed_at DESC, id DESC`, status)
+	if err != nil {
+		return nil, staffErr("proposals", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (staff.Proposal, error) { return scanProposal(r) })
+	if out == nil {
+		out = []staff.Proposal{}
+	}
+	return out, staffErr("proposals", err)
+}
+
+// Decide approves or rejects a pending proposal; an approval sets the document's
+// status in the same transaction.
+func (s *Store) Decide(ctx context.Context, id string, d staff.Decision) (staff.Proposal, error) {
+	if d.At.IsZero() {
+		d.At = time.Now()
+	}
+	var p staff.Proposal
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var err error
+		p, err = scanProposal(tx.QueryRow(ctx, `SELECT `+proposalCols+` FROM document_proposals WHERE id = $1 FOR UPDATE`, id))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return staff.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		switch {
+		case p.Status != staff.ProposalPending:
+			return staff.ErrDecided
+		case strings.EqualFold(strings.TrimSpace(p.ProposedBy), strings.TrimSpace(d.By)):
+			return staff.ErrFourEyes
+		}
+		p.Status = staff.ProposalRejected
+		if d.Approve {
+			status, err := proposalStatus(p.Action)
+			if err != nil {
+				return err
+			}
+			var now string
+			err = tx.QueryRow(ctx, `SELECT status FROM documents WHERE dataset = $1 AND key = $2 FOR UPDATE`, p.Dataset, p.Key).Scan(&now)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return retrieval.ErrNotFound
+			}
+			if err != nil {
+				return err
+			}
+			if now == string(corpus.StatusFlagged) {
+				return proposable(p.Action, now)
+			}
+			if now != string(status) {
+				if _, err := tx.Exec(ctx, `UPDATE documents SET status = $3, updated_at = now() WHERE dataset = $1 AND key = $2`,
+					p.Dataset, p.Key, string(status)); err != nil {
+					return err
+				}
+			}
+			p.Status = staff.ProposalApproved
+		}
+		p.DecidedBy, p.DecidedAt, p.Note = cleanText(d.By), d.At.UTC().Truncate(time.Microsecond), cleanText(d.Note)
+		_, err = tx.Exec(ctx, `UPDATE document_proposals SET status = $2, decided_by = $3, decided_at = $4, note = $5 WHERE id = $1`,
+			id, p.Status, p.DecidedBy, p.DecidedAt, p.Note)
+		return err
+	})
+	if err != nil {
+		return staff.Proposal{}, proposalErr("decide", err)
+	}
+	return p, nil
+}

@@ -43,3 +43,7 @@ func TestAuditLogAppendOnly(t *testing.T) {
 		}
 	}
 }
+
+func TestStaffProposals(t *testing.T) {
+	stafftest.RunProposals(t, func(t *testing.T) stafftest.ProposalStore { return openEmpty(t) })
+}

@@ -411,6 +411,8 @@ type documentBody struct {
 	Reason  string `json:"reason"`
 }
 
+// setStatus is an approver's direct suppression or restoration, kept for urgent harm
+// (see proposals.go): audited as direct, with its reason.
 func (s *Server) setStatus(status corpus.Status, action string) func(w http.ResponseWriter, r *http.Request, p staff.Principal) (int, any, error) {
 	return func(w http.ResponseWriter, r *http.Request, p staff.Principal) (int, any, error) {
 		var b documentBody
@@ -432,7 +434,7 @@ func (s *Server) setStatus(status corpus.Status, action string) func(w http.Resp
 			return 0, nil, err
 		}
 		target := b.Dataset + "/" + b.Key
-		if err := s.auth.Audit(r.Context(), p.Actor, action, target, s.clientAddr(r), nil, map[string]string{"status": string(status), "reason": b.Reason}); err != nil {
+		if err := s.auth.Audit(r.Context(), p.Actor, action, target, s.clientAddr(r), nil, map[string]any{"status": string(status), "reason": b.Reason, "direct": true}); err != nil {
 			return 0, nil, err
 		}
 		return http.StatusOK, map[string]string{"dataset": b.Dataset, "key": b.Key, "status": string(status)}, nil

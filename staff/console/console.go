@@ -45,6 +45,9 @@ type Data interface {
 	// Flagged lists the documents held at ingest; Release lets one be used.
 	Flagged(ctx context.Context) ([]ingest.Flag, error)
 	Release(ctx context.Context, dataset, key string) (ingest.Flag, error)
+	// Proposals keeps the suppressions and restorations editors propose and
+	// approvers decide.
+	staff.Proposals
 }
 
 // Engine answers a question as a citizen would get it, without keeping the turn;
@@ -225,6 +228,8 @@ func status(err error) (int, string, bool) {
 		return http.StatusNotFound, "not found", false
 	case errors.Is(err, staff.ErrExists):
 		return http.StatusConflict, "already exists", false
+	case errors.Is(err, staff.ErrConflict), errors.Is(err, staff.ErrDecided):
+		return http.StatusConflict, err.Error(), false
 	case errors.Is(err, staff.ErrBadPassword):
 		return http.StatusBadRequest, err.Error(), false
 	case errors.Is(err, bot.ErrEmptyMessage):

@@ -512,9 +512,33 @@ func testLoop(t *testing.T, e *env) {
 	if code != http.StatusOK || ap["status"] != "approved" {
 		t.Fatalf("approve: %d %v", code, ap)
 	}
+	served := time.Now()
 	a := e.ask(question)
 	if a.Mode != conversation.ModeCurated || !strings.Contains(a.Text, "市民卡服務中心") || len(a.Sources) != 1 || a.Sources[0].Key != cand["key"] {
 		t.Errorf("after approval the question got %s %q %v, want the curated answer with its source", a.Mode, a.Text, a.Sources)
+	}
+	// The list shows its hits and when it was last served.
+	_, cl := e.call("GET", "/api/v1/admin/curated?status=approved", e.tokens[staff.Viewer], nil)
+	var listed map[string]any
+	for _, it := range cl["items"].([]any) {
+		if it.(map[string]any)["id"] == id {
+			listed = it.(map[string]any)
+		}
+	}
+	if listed == nil || listed["hits"] != 1.0 {
+		t.Errorf("the served answer in the list: %v, want 1 hit", listed)
+	} else if at, err := time.Parse(time.RFC3339Nano, fmt.Sprint(listed["last_hit"])); err != nil || at.Before(served.Truncate(time.Microsecond)) || at.After(time.Now()) {
+		t.Errorf("the served answer's last hit %v (%v), want the time it was served", listed["last_hit"], err)
+	} else {
+		resp, err := e.person("reader@agency.gov.tw", staff.Viewer).Get(e.srv.URL + "/admin/curated")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if want := "<td>1</td><td>" + at.In(time.FixedZone("Asia/Taipei", 8*3600)).Format("2006-01-02 15:04") + "</td>"; !strings.Contains(string(body), want) {
+			t.Errorf("the curated page does not show the hits and last hit %s", want)
+		}
 	}
 	// The audit log shows each step, with who did it.
 	code, au := e.call("GET", "/api/v1/admin/audit", e.tokens[staff.Viewer], nil)

@@ -382,7 +382,14 @@ func (s *Server) handleReviewPage(w http.ResponseWriter, r *http.Request, p staf
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "review", page{Title: "review", Nav: "review", Data: items})
+	// Proposals to suppress or restore documents wait on the sources page; the queue
+	// says how many there are.
+	pending, err := s.data.Proposals(r.Context(), staff.ProposalPending)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "review", page{Title: "review", Nav: "review", Data: map[string]any{"Items": items, "Proposals": len(pending)}})
 }
 
 func (s *Server) handleDismissForm(w http.ResponseWriter, r *http.Request, p staff.Principal) {

@@ -46,6 +46,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /admin/documents/suppress", s.page(staff.Approver, s.handleStatusForm(corpus.StatusSuppressed, "documents.suppress")))
 	mux.HandleFunc("POST /admin/documents/restore", s.page(staff.Approver, s.handleStatusForm(corpus.StatusActive, "documents.restore")))
 	mux.HandleFunc("POST /admin/documents/release", s.page(staff.Approver, s.handleReleaseForm))
+	mux.HandleFunc("POST /admin/documents/proposals", s.page(staff.Editor, s.handleProposeForm))
+	mux.HandleFunc("POST /admin/documents/proposals/{id}/approve", s.page(staff.Approver, s.handleDecideForm(true)))
+	mux.HandleFunc("POST /admin/documents/proposals/{id}/reject", s.page(staff.Approver, s.handleDecideForm(false)))
 	mux.HandleFunc("GET /admin/try", s.page(staff.Viewer, s.handleTryPage))
 	mux.HandleFunc("POST /admin/try", s.page(staff.Viewer, s.handleTryPage))
 	mux.HandleFunc("GET /admin/audit", s.page(staff.Viewer, s.handleAuditPage))
@@ -82,6 +85,10 @@ func (s *Server) apiRoutes() []route {
 		{"POST", "/api/v1/admin/documents/restore", staff.Approver, s.setStatus(corpus.StatusActive, "documents.restore")},
 		{"GET", "/api/v1/admin/documents/flagged", staff.Viewer, s.handleFlagged},
 		{"POST", "/api/v1/admin/documents/release", staff.Approver, s.handleRelease},
+		{"GET", "/api/v1/admin/documents/proposals", staff.Viewer, s.handleProposals},
+		{"POST", "/api/v1/admin/documents/proposals", staff.Editor, s.handlePropose},
+		{"POST", "/api/v1/admin/documents/proposals/{id}/approve", staff.Approver, s.decide(true)},
+		{"POST", "/api/v1/admin/documents/proposals/{id}/reject", staff.Approver, s.decide(false)},
 		{"POST", "/api/v1/admin/preview", staff.Viewer, s.handlePreview},
 		{"GET", "/api/v1/admin/sources", staff.Viewer, s.handleSources},
 		{"GET", "/api/v1/admin/documents", staff.Viewer, s.handleDocuments},

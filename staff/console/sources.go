@@ -140,14 +140,31 @@ func (s *Server) handleSourcesPage(w http.ResponseWriter, r *http.Request, p sta
 		s.fail(w, r, err)
 		return
 	}
+	props, err := s.data.Proposals(r.Context(), "")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var pending, decided []staff.Proposal
+	for _, pr := range props {
+		switch {
+		case pr.Status == staff.ProposalPending:
+			pending = append(pending, pr)
+		case len(decided) < recentDecisions:
+			decided = append(decided, pr)
+		}
+	}
 	datasets := []string{}
 	for _, d := range src.Items {
 		datasets = append(datasets, d.Dataset)
 	}
 	slices.Sort(datasets)
 	s.render(w, r, http.StatusOK, "sources", page{Title: "sources", Nav: "sources",
-		Data: map[string]any{"Sources": src, "Docs": docs, "Flags": flags, "Q": r.URL.Query(), "Datasets": datasets, "Statuses": statusOrder}})
+		Data: map[string]any{"Sources": src, "Docs": docs, "Flags": flags, "Pending": pending, "Decided": decided, "Q": r.URL.Query(), "Datasets": datasets, "Statuses": statusOrder}})
 }
+
+// recentDecisions is how many decided proposals the sources page shows.
+const recentDecisions = 10
 
 func (s *Server) handleDocumentPage(w http.ResponseWriter, r *http.Request, p staff.Principal) {
 	h, err := s.data.Get(r.Context(), r.URL.Query().Get("dataset"), r.URL.Query().Get("key"))

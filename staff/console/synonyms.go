@@ -53,6 +53,12 @@ func (s *Server) checkSynonyms(r *http.Request, g retrieval.StaffSynonym) error 
 	if err != nil {
 		return err
 	}
+	return checkSynonymsIn(all, g)
+}
+
+// checkSynonymsIn refuses a group that could not be in use beside the built-in groups
+// and the approved groups of all other than itself.
+func checkSynonymsIn(all []retrieval.StaffSynonym, g retrieval.StaffSynonym) error {
 	others := slices.DeleteFunc(retrieval.Approved(all), func(o retrieval.StaffSynonym) bool { return o.ID == g.ID })
 	for _, o := range all {
 		if o.ID != g.ID && o.Name == g.Name && o.Status != retrieval.SynonymRetired {
@@ -68,27 +74,46 @@ func (s *Server) checkSynonyms(r *http.Request, g retrieval.StaffSynonym) error 
 	return nil
 }
 
+// DraftSynonym makes a draft synonym group of words (name "" for one made up) by
+// author, checked as the console checks it against the groups there are (all): 2 to
+// 20 words of at most 30 characters, a name of lower-case letters, digits and
+// hyphens no other group in use has, and no word that would join it to another
+// group. The console's Synonyms page and `civicbot synonyms add` both draft through
+// it; an approver other than the author puts the draft into use. Its errors say what
+// to change.
+func DraftSynonym(all []retrieval.StaffSynonym, name string, words []string, author string) (retrieval.StaffSynonym, error) {
+	words = retrieval.NormalizeSynonym(words)
+	if len(words) < 2 || len(words) > maxSynonymWords {
+		return retrieval.StaffSynonym{}, badRequest("words: give 2 to %d words that mean the same", maxSynonymWords)
+	}
+	for _, w := range words {
+		if utf8.RuneCountInString(w) > maxSynonymRunes {
+			return retrieval.StaffSynonym{}, badRequest("words: %q is longer than %d characters", w, maxSynonymRunes)
+		}
+	}
+	id := staff.NewID()
+	name = cmp.Or(strings.TrimSpace(name), "staff-"+strings.ToLower(id))
+	if !synonymName.MatchString(name) {
+		return retrieval.StaffSynonym{}, badRequest("name: lower-case letters, digits and hyphens, at most 40")
+	}
+	g := retrieval.StaffSynonym{ID: id, Name: name, Words: words, Status: retrieval.SynonymDraft, Author: author}
+	if err := checkSynonymsIn(all, g); err != nil {
+		return retrieval.StaffSynonym{}, err
+	}
+	return g, nil
+}
+
 func (s *Server) handleSynonymDraft(w http.ResponseWriter, r *http.Request, p staff.Principal) (int, any, error) {
 	var b synonymBody
 	if err := decode(w, r, &b); err != nil {
 		return 0, nil, err
 	}
-	words := retrieval.NormalizeSynonym(b.Words)
-	if len(words) < 2 || len(words) > maxSynonymWords {
-		return 0, nil, badRequest("words: give 2 to %d words that mean the same", maxSynonymWords)
+	all, err := s.data.StaffSynonyms(r.Context())
+	if err != nil {
+		return 0, nil, err
 	}
-	for _, w := range words {
-		if utf8.RuneCountInString(w) > maxSynonymRunes {
-			return 0, nil, badRequest("words: %q is longer than %d characters", w, maxSynonymRunes)
-		}
-	}
-	id := staff.NewID()
-	name := cmp.Or(strings.TrimSpace(b.Name), "staff-"+strings.ToLower(id))
-	if !synonymName.MatchString(name) {
-		return 0, nil, badRequest("name: lower-case letters, digits and hyphens, at most 40")
-	}
-	g := retrieval.StaffSynonym{ID: id, Name: name, Words: words, Status: retrieval.SynonymDraft, Author: p.Actor}
-	if err := s.checkSynonyms(r, g); err != nil {
+	g, err := DraftSynonym(all, b.Name, b.Words, p.Actor)
+	if err != nil {
 		return 0, nil, err
 	}
 	if err := s.data.PutStaffSynonym(r.Context(), g); err != nil {
