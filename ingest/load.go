@@ -82,6 +82,7 @@ type unit struct {
 	size    int64
 	modTime time.Time // a ZIP entry's time, or a directory's
 	zipped  bool
+	zipPath string // the ZIP holding a ZIP entry, reopened when a streamed batch is read
 	open    func() (io.ReadCloser, error)
 	dir     string // set for a directory
 	format  Format
@@ -133,6 +134,13 @@ func (l *Loader) Load(ctx context.Context, paths ...string) ([]*Batch, error) {
 			continue
 		}
 		if l.Stream {
+			// The ZIPs planned are closed when Load returns: their entries are
+			// opened again when the batch is read.
+			for _, u := range us {
+				if u.zipPath != "" {
+					u.open = reopenEntry(u.zipPath, strings.TrimPrefix(u.name, u.zipPath+"!"))
+				}
+			}
 			b := &Batch{Source: src, Format: us[0].format.Name, Files: files, Digest: digest}
 			b.stream = l.streamUnits(b, us)
 			out = append(out, b)
@@ -244,7 +252,7 @@ func (l *Loader) planZip(path string) ([]*unit, io.Closer, error) {
 			continue
 		}
 		u := &unit{name: path + "!" + zf.Name, base: filepath.Base(zf.Name), size: int64(zf.UncompressedSize64),
-			modTime: zf.Modified, zipped: true, open: zf.Open}
+			modTime: zf.Modified, zipped: true, zipPath: path, open: zf.Open}
 		if isNotes(u.base) && !l.isData(u.base, u.open) {
 			continue
 		}

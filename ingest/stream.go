@@ -1,8 +1,10 @@
 package ingest
 
 import (
+	"archive/zip"
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 )
@@ -142,4 +144,40 @@ func NewStream(source string, read func(ctx context.Context, yield func(Record) 
 		})
 	}
 	return b
+}
+
+// reopenEntry opens the entry name of the ZIP at path, with the ZIP itself; closing the
+// entry closes both.
+func reopenEntry(path, name string) func() (io.ReadCloser, error) {
+	return func() (io.ReadCloser, error) {
+		zr, err := zip.OpenReader(path)
+		if err != nil {
+			return nil, err
+		}
+		for _, zf := range zr.File {
+			if zf.Name == name {
+				rc, err := zf.Open()
+				if err != nil {
+					zr.Close()
+					return nil, err
+				}
+				return entryCloser{rc, zr}, nil
+			}
+		}
+		zr.Close()
+		return nil, fmt.Errorf("%s: entry %s is gone", path, name)
+	}
+}
+
+type entryCloser struct {
+	io.ReadCloser
+	zip io.Closer
+}
+
+func (e entryCloser) Close() error {
+	err := e.ReadCloser.Close()
+	if zerr := e.zip.Close(); err == nil {
+		err = zerr
+	}
+	return err
 }
