@@ -605,11 +605,13 @@ func (s *Store) writeDocuments(ctx context.Context, tx pgx.Tx, docs []ingest.Doc
 			tsvs[i] = tsvector(docs[chunks[i].doc].Title, chunks[i].chunk.Text)
 		})
 	}()
+	started := time.Now()
 	vecs, err := ingest.Embed(ctx, s.embedder, texts, nil)
 	if err != nil {
 		<-lexemes
 		return 0, err
 	}
+	s.log.Debug("sync phase", "phase", "embed", "chunks", len(texts), "duration", time.Since(started))
 	for i, v := range vecs {
 		if len(v) != s.info.Dim {
 			<-lexemes
