@@ -42,6 +42,8 @@ type Batch struct {
 	// Text counts the broken characters (U+FFFD) in the records' titles and texts, and
 	// those repaired (see RepairText).
 	Text TextRepair
+	// stream, if set, reads the records from the files (see Each); Records is empty.
+	stream func(ctx context.Context, fn func(Record) error) error
 }
 
 // Loader reads export files into batches, one per source.
@@ -61,6 +63,10 @@ type Loader struct {
 	// Unchanged, if set, reports whether a source's files are byte for byte those of
 	// its last successful run; such a source is not parsed.
 	Unchanged func(source, digest string) bool
+	// Stream makes Load plan the files (formats, digests) without parsing them: the
+	// batches it returns read their records when a store asks for them (Batch.Each),
+	// and their rejects, counts and snapshot are known only then.
+	Stream bool
 }
 
 // ErrUnreadable marks a file that cannot be read at all; the run changes nothing.
@@ -76,6 +82,7 @@ type unit struct {
 	size    int64
 	modTime time.Time // a ZIP entry's time, or a directory's
 	zipped  bool
+	zipPath string // the ZIP holding a ZIP entry, reopened when a streamed batch is read
 	open    func() (io.ReadCloser, error)
 	dir     string // set for a directory
 	format  Format
@@ -124,6 +131,19 @@ func (l *Loader) Load(ctx context.Context, paths ...string) ([]*Batch, error) {
 		digest := hex.EncodeToString(h.Sum(nil)[:16])
 		if l.Unchanged != nil && l.Snapshot.IsZero() && l.Unchanged(src, digest) {
 			out = append(out, &Batch{Source: src, Format: us[0].format.Name, Files: files, Digest: digest, Unchanged: true})
+			continue
+		}
+		if l.Stream {
+			// The ZIPs planned are closed when Load returns: their entries are
+			// opened again when the batch is read.
+			for _, u := range us {
+				if u.zipPath != "" {
+					u.open = reopenEntry(u.zipPath, strings.TrimPrefix(u.name, u.zipPath+"!"))
+				}
+			}
+			b := &Batch{Source: src, Format: us[0].format.Name, Files: files, Digest: digest}
+			b.stream = l.streamUnits(b, us)
+			out = append(out, b)
 			continue
 		}
 		var b *Batch
@@ -232,7 +252,7 @@ func (l *Loader) planZip(path string) ([]*unit, io.Closer, error) {
 			continue
 		}
 		u := &unit{name: path + "!" + zf.Name, base: filepath.Base(zf.Name), size: int64(zf.UncompressedSize64),
-			modTime: zf.Modified, zipped: true, open: zf.Open}
+			modTime: zf.Modified, zipped: true, zipPath: path, open: zf.Open}
 		if isNotes(u.base) && !l.isData(u.base, u.open) {
 			continue
 		}
@@ -466,16 +486,27 @@ func (l *Loader) detectUnit(u *unit) error {
 // read parses one unit.
 func (l *Loader) read(ctx context.Context, u *unit) (*Batch, error) {
 	b := &Batch{Source: u.source, Format: u.format.Name, Files: []string{u.name}, Snapshot: l.Snapshot}
+	if err := l.parse(ctx, u, b.emit(u.name)); err != nil {
+		return nil, err
+	}
+	if b.Snapshot.IsZero() && u.zipped && u.dir == "" {
+		b.Snapshot = u.modTime
+	}
+	b.finishSnapshot(u.modTime)
+	return b, nil
+}
+
+// parse reads one unit into emit.
+func (l *Loader) parse(ctx context.Context, u *unit, emit Emit) error {
 	if u.dir != "" {
-		if err := u.format.ReadFS(ctx, os.DirFS(u.dir), b.emit(u.name)); err != nil {
-			return nil, fmt.Errorf("ingest: %s: %w: %w", u.name, ErrUnreadable, err)
+		if err := u.format.ReadFS(ctx, os.DirFS(u.dir), emit); err != nil {
+			return fmt.Errorf("ingest: %s: %w: %w", u.name, ErrUnreadable, err)
 		}
-		b.finishSnapshot(u.modTime)
-		return b, nil
+		return nil
 	}
 	rc, err := u.open()
 	if err != nil {
-		return nil, fmt.Errorf("ingest: %s: %w: %v", u.name, ErrUnreadable, err)
+		return fmt.Errorf("ingest: %s: %w: %v", u.name, ErrUnreadable, err)
 	}
 	defer rc.Close()
 	br := bufio.NewReaderSize(rc, 64<<10)
@@ -487,20 +518,16 @@ func (l *Loader) read(ctx context.Context, u *unit) (*Batch, error) {
 	if l.Progress != nil {
 		src = &progressReader{r: in, name: u.name, total: u.size, report: l.Progress}
 	}
-	if err := u.format.Read(ctx, src, b.emit(u.name)); err != nil {
+	if err := u.format.Read(ctx, src, emit); err != nil {
 		if in.err != nil {
 			err = in.err
 		}
-		return nil, fmt.Errorf("ingest: %s (%s): %w: %w", u.name, u.format.Name, ErrUnreadable, err)
+		return fmt.Errorf("ingest: %s (%s): %w: %w", u.name, u.format.Name, ErrUnreadable, err)
 	}
 	if in.err != nil {
-		return nil, fmt.Errorf("ingest: %s (%s): %w: %w", u.name, u.format.Name, ErrUnreadable, in.err)
+		return fmt.Errorf("ingest: %s (%s): %w: %w", u.name, u.format.Name, ErrUnreadable, in.err)
 	}
-	if b.Snapshot.IsZero() && u.zipped {
-		b.Snapshot = u.modTime
-	}
-	b.finishSnapshot(u.modTime)
-	return b, nil
+	return nil
 }
 
 func (l *Loader) detect(base string, head []byte) (Format, string, error) {

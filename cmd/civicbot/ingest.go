@@ -53,7 +53,9 @@ func (a *app) ingest(ctx context.Context, args []string) error {
 			return fmt.Errorf("ingest: no export could be downloaded; nothing changed: %w", errors.Join(failed...))
 		}
 	}
-	l := &ingest.Loader{Formats: formats(), ErrorBudget: *budget, Source: *source}
+	// Streamed: the files are parsed while the store syncs, a batch of records at a
+	// time, so that a large export is never held whole (issue 16).
+	l := &ingest.Loader{Formats: formats(), ErrorBudget: *budget, Source: *source, Stream: true}
 	if *snapshot != "" {
 		t, err := time.Parse(time.DateOnly, *snapshot)
 		if err != nil {
@@ -92,12 +94,20 @@ func (a *app) ingest(ctx context.Context, args []string) error {
 		}
 		batches = append(batches, bs...)
 	}
-	printed := 0
-	var text ingest.TextRepair
 	for _, b := range batches {
 		if b.Unchanged {
 			p.println(fmt.Sprintf("source %s: files unchanged since the last run, not parsed (--force to parse)", b.Source))
 		}
+	}
+	st, err := s.Sync(ctx, batches, ingest.SyncOptions{
+		AllowShrink: *shrink,
+		Allow:       a.cfg.Allow,
+		Progress:    func(stage string, done, total int) { p.set(stage, int64(done), int64(total), progressUnit(stage)) },
+	})
+	// What was read is known once the sync has read it.
+	printed := 0
+	var text ingest.TextRepair
+	for _, b := range batches {
 		if b.Text.Broken > 0 {
 			p.println(fmt.Sprintf("source %s: %d broken characters (U+FFFD, lost by the export's encoding): %d repaired, %d left visible as \uFFFD", b.Source, b.Text.Broken, b.Text.Repaired, b.Text.Broken-b.Text.Repaired))
 		}
@@ -112,11 +122,6 @@ func (a *app) ingest(ctx context.Context, args []string) error {
 	if printed > maxRejectLines {
 		p.println(fmt.Sprintf("... and %d more rejected records (all kept with the ingest run)", printed-maxRejectLines))
 	}
-	st, err := s.Sync(ctx, batches, ingest.SyncOptions{
-		AllowShrink: *shrink,
-		Allow:       a.cfg.Allow,
-		Progress:    func(stage string, done, total int) { p.set(stage, int64(done), int64(total), "chunks") },
-	})
 	p.finish()
 	if err != nil {
 		return err
@@ -134,6 +139,15 @@ func (a *app) ingest(ctx context.Context, args []string) error {
 		return fmt.Errorf("ingest: %d of %d downloads failed; their sources keep the data of their last good run: %w", len(failed), len(remote), errors.Join(failed...))
 	}
 	return nil
+}
+
+// progressUnit is what a sync's stage counts: the embedded store reports the chunks
+// embedded, PostgreSQL the documents written.
+func progressUnit(stage string) string {
+	if stage == "embed" {
+		return "chunks"
+	}
+	return "documents"
 }
 
 // remoteExport is an export to download, with the file name to keep it under ("" lets

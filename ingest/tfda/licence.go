@@ -3,6 +3,7 @@ package tfda
 import (
 	"context"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/civicbot/civicbot/corpus"
@@ -59,32 +60,69 @@ var licenceTable = &table{
 	key:      lKey,
 }
 
-// licence is the merged rows of one licence.
+// licence is the merged rows of one licence. A licence is held until the end of the
+// export (a later row may add to it), so it is held compactly: the values in one string
+// rather than 28 that would each keep the whole CSV row alive.
 type licence struct {
-	line        int
-	v           [lColumns]string
+	line int
+	// vals holds the values of the columns that are not lists, in column order, each
+	// followed by a NUL (a character no export's text holds, nor PostgreSQL stores).
+	vals        string
 	packages    []string
 	ingredients []string
 	barcodes    []string
 }
 
+// values returns the licence's values by column (list columns empty).
+func (l *licence) values() [lColumns]string {
+	var v [lColumns]string
+	rest := l.vals
+	for i := 0; i < lColumns && rest != ""; i++ {
+		v[i], rest, _ = strings.Cut(rest, "\x00")
+	}
+	return v
+}
+
 // merge fills what is still empty from a later row of the same licence; list values
 // add up.
 func (l *licence) merge(vals []string) {
+	v := l.values()
 	for i := range lColumns {
 		switch i {
 		case lPackages, lPackages2:
-			l.packages = union(l.packages, splitMulti(vals[i]))
+			l.packages = unionCopy(l.packages, splitMulti(vals[i]))
 		case lIngredients:
-			l.ingredients = union(l.ingredients, splitMulti(vals[i]))
+			l.ingredients = unionCopy(l.ingredients, splitMulti(vals[i]))
 		case lPackagesBarcodes, lBarcodes:
-			l.barcodes = union(l.barcodes, splitMulti(vals[i]))
+			l.barcodes = unionCopy(l.barcodes, splitMulti(vals[i]))
 		default:
-			if l.v[i] == "" {
-				l.v[i] = strings.TrimSpace(vals[i])
+			if v[i] == "" {
+				v[i] = strings.ReplaceAll(strings.TrimSpace(vals[i]), "\x00", "")
 			}
 		}
 	}
+	n := 0
+	for _, s := range v {
+		n += len(s) + 1
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, s := range v {
+		b.WriteString(s)
+		b.WriteByte(0)
+	}
+	l.vals = b.String()
+}
+
+// unionCopy is union, with copies of the values added, so that they do not keep the
+// row they were read from.
+func unionCopy(dst, src []string) []string {
+	for _, v := range src {
+		if !slices.Contains(dst, v) {
+			dst = append(dst, strings.Clone(v))
+		}
+	}
+	return dst
 }
 
 func readLicences(ctx context.Context, r io.Reader, emit ingest.Emit) error {
@@ -117,7 +155,8 @@ func readLicences(ctx context.Context, r io.Reader, emit ingest.Emit) error {
 }
 
 func (l *licence) record() ingest.Record {
-	v := &l.v
+	vals := l.values()
+	v := &vals
 	key := v[lKey]
 	f := make(map[string]any, 16)
 	for _, c := range []struct {

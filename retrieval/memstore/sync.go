@@ -33,7 +33,17 @@ func (s *Store) Sync(ctx context.Context, batches []*ingest.Batch, opt ingest.Sy
 	s.docMu.Lock()
 	defer s.docMu.Unlock()
 	started := time.Now()
-	p, err := s.plan(ctx, batches, opt)
+	// The index lives in memory: a streamed batch's records are read here, once.
+	var err error
+	for _, b := range batches {
+		if err = b.Collect(ctx); err != nil {
+			break
+		}
+	}
+	p := &plan{}
+	if err == nil {
+		p, err = s.plan(ctx, batches, opt)
+	}
 	var changes []docChange
 	if err == nil {
 		changes, err = s.commit(ctx, p, batches, started)

@@ -22,3 +22,6 @@ func MigrateTo(ctx context.Context, url string, v int64) error {
 	_, err = p.UpTo(ctx, v)
 	return err
 }
+
+// SetSyncBatch makes s's syncs hold n records and n documents at a time.
+func SetSyncBatch(s *Store, n int) { s.syncBatch = n }

@@ -65,6 +65,8 @@ type Store struct {
 
 	vocab vocabCache // what Words was told, while current (vocab.go)
 
+	syncBatch int // records and documents a sync holds at once; 0 means the constant syncBatch
+
 	closed    chan struct{} // closed by Close: ends WatchCurated
 	closeOnce sync.Once
 }

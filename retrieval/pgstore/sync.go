@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -67,6 +66,21 @@ func (s *Store) Sync(ctx context.Context, batches []*ingest.Batch, opt ingest.Sy
 	return st, nil
 }
 
+// syncBatch is how many records, and how many documents, a sync holds at once: the
+// records of a source are read, hashed and copied into the database this many at a
+// time, then the documents they affect are composed, embedded and written this many at
+// a time. What changed is worked out in the database, by key and hash, so that the
+// memory a run needs is bounded by the batch rather than by the corpus.
+const syncBatch = 4096
+
+// batchSize is syncBatch, or the smaller batch a test asked for.
+func (s *Store) batchSize() int {
+	if s.syncBatch > 0 {
+		return s.syncBatch
+	}
+	return syncBatch
+}
+
 func (s *Store) sync(ctx context.Context, tx pgx.Tx, batches []*ingest.Batch, opt ingest.SyncOptions) (ingest.SyncStats, error) {
 	var st ingest.SyncStats
 	// One ingest at a time: two sources may describe the same documents.
@@ -78,53 +92,148 @@ func (s *Store) sync(ctx context.Context, tx pgx.Tx, batches []*ingest.Batch, op
 		s.log.Debug("sync phase", "phase", name, "duration", time.Since(phase))
 		phase = time.Now()
 	}
-	affected := map[docKey]bool{}
-	present := map[docKey]bool{}
-	inRun := map[docKey][]ingest.Record{}
-	var runSources []string
+	// The documents whose records this run adds, changes or removes, in Go's string
+	// order (the C collation).
+	const affectedTable = `CREATE TEMP TABLE sync_affected (dataset text COLLATE "C", key text COLLATE "C", PRIMARY KEY (dataset, key)) ON COMMIT DROP`
+	if _, err := tx.Exec(ctx, affectedTable); err != nil {
+		return st, fmt.Errorf("pgstore: sync: %w", err)
+	}
+	var sources, runSources []string
 	for _, b := range batches {
+		sources = append(sources, b.Source)
 		if b.Unchanged {
 			// Its stored records stay as they are and compose documents from the
 			// store, like any source outside this run.
-			if err := unchangedSource(ctx, tx, b.Source, present); err != nil {
-				return st, err
-			}
 			continue
 		}
 		runSources = append(runSources, b.Source)
-		st.Rejected += len(b.Rejects)
-		for _, r := range b.Records {
-			k := docKey{r.Dataset, r.Key}
-			present[k] = true
-			inRun[k] = append(inRun[k], r)
+		if err := s.syncRecords(ctx, tx, b, opt); err != nil {
+			return st, err
 		}
-		if err := s.syncRecords(ctx, tx, b, opt, affected); err != nil {
+		st.Rejected += len(b.Rejects)
+	}
+	const described = `SELECT count(*) FROM (SELECT DISTINCT dataset, key FROM records WHERE source = ANY($1)) d`
+	if err := tx.QueryRow(ctx, described, sources).Scan(&st.Documents); err != nil {
+		return st, fmt.Errorf("pgstore: sync: count documents: %w", err)
+	}
+	st.Unchanged = st.Documents
+	var affected int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM sync_affected`).Scan(&affected); err != nil {
+		return st, fmt.Errorf("pgstore: sync: %w", err)
+	}
+	lap("records")
+
+	// The chunks stored before the run: a run that replaces a large share of them
+	// builds a new table (see bulkLoad). Without the vector index (the first load) it
+	// never does, and new chunks go straight into the table; otherwise they wait in a
+	// temporary one until the run knows how many it wrote.
+	var before int
+	staged := false
+	if affected > 0 {
+		var err error
+		if before, err = countChunks(ctx, tx); err != nil {
+			return st, err
+		}
+		if staged, err = vectorIndexed(ctx, tx); err != nil {
 			return st, err
 		}
 	}
-	st.Documents = len(present)
-	st.Unchanged = len(present)
-	lap("records")
-
-	keys := make([]docKey, 0, len(affected))
-	for k := range affected {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b docKey) int {
-		if a.dataset != b.dataset {
-			return strings.Compare(a.dataset, b.dataset)
+	table := "chunks"
+	if staged {
+		const q = `CREATE TEMP TABLE sync_chunks (document_id bigint, ord integer, text text, embedding halfvec, tsv tsvector) ON COMMIT DROP`
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return st, fmt.Errorf("pgstore: sync: %w", err)
 		}
-		return strings.Compare(a.key, b.key)
-	})
-	composed, err := composeDocuments(ctx, tx, keys, inRun, runSources)
-	if err != nil {
+		table = "sync_chunks"
+	}
+	done := 0
+	var last docKey
+	for first := true; affected > 0; first = false {
+		keys, err := affectedPage(ctx, tx, last, first, s.batchSize())
+		if err != nil {
+			return st, err
+		}
+		if len(keys) == 0 {
+			break
+		}
+		last = keys[len(keys)-1]
+		if err := s.syncDocuments(ctx, tx, keys, sources, runSources, table, opt, &st); err != nil {
+			return st, err
+		}
+		done += len(keys)
+		if opt.Progress != nil {
+			opt.Progress("documents", done, affected)
+		}
+	}
+	lap("documents")
+	var swap *pendingSwap
+	if staged {
+		var err error
+		if swap, err = finishChunks(ctx, tx, before, st.Chunks); err != nil {
+			return st, err
+		}
+	}
+	if err := ensureVectorIndex(ctx, tx); err != nil {
 		return st, err
+	}
+	lap("vector index")
+	if swap != nil {
+		table = "chunks_next"
+	} else {
+		table = "chunks"
+	}
+	if st.Added+st.Changed+st.Removed > 0 {
+		if err := refreshLexemes(ctx, tx, table); err != nil {
+			return st, err
+		}
+		lap("lexeme statistics")
+	}
+	if swap != nil {
+		// Last: the new table takes the live one's place under an exclusive lock
+		// that readers wait for, held only until the commit that follows.
+		if err := swap.finish(ctx, tx); err != nil {
+			return st, err
+		}
+		lap("swap chunks")
+	}
+	return st, nil
+}
+
+// affectedPage returns up to n of the affected documents after last (from the first
+// when first is set), in order.
+func affectedPage(ctx context.Context, tx pgx.Tx, last docKey, first bool, n int) ([]docKey, error) {
+	q := `SELECT dataset, key FROM sync_affected WHERE (dataset, key) > ($1, $2) ORDER BY dataset, key LIMIT $3`
+	args := []any{last.dataset, last.key, n}
+	if first {
+		q, args = `SELECT dataset, key FROM sync_affected ORDER BY dataset, key LIMIT $1`, []any{n}
+	}
+	rows, err := tx.Query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: sync: affected documents: %w", err)
+	}
+	keys := make([]docKey, 0, n)
+	var k docKey
+	if _, err := pgx.ForEachRow(rows, []any{&k.dataset, &k.key}, func() error {
+		keys = append(keys, k)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("pgstore: sync: affected documents: %w", err)
+	}
+	return keys, nil
+}
+
+// syncDocuments composes the documents of keys from the stored records, compares them
+// with the stored documents, and writes, rewrites or removes those that differ; chunks
+// go into table (chunks, or sync_chunks when they wait for the run's end).
+func (s *Store) syncDocuments(ctx context.Context, tx pgx.Tx, keys []docKey, sources, runSources []string, table string, opt ingest.SyncOptions, st *ingest.SyncStats) error {
+	composed, present, err := composeDocuments(ctx, tx, keys, sources, runSources)
+	if err != nil {
+		return err
 	}
 	existing, err := documentHashes(ctx, tx, keys)
 	if err != nil {
-		return st, err
+		return err
 	}
-	lap("compose")
 	var write []ingest.Document
 	var writeIDs, removeIDs, rewriteIDs []int64
 	for _, k := range keys {
@@ -149,147 +258,130 @@ func (s *Store) sync(ctx context.Context, tx pgx.Tx, batches []*ingest.Batch, op
 			st.Unchanged--
 		}
 	}
-	// The chunks stored before the run: a run that replaces a large share of them
-	// builds a new table (see bulkLoad).
-	var before int
-	if len(removeIDs)+len(rewriteIDs)+len(write) > 0 {
-		if before, err = countChunks(ctx, tx); err != nil {
-			return st, err
-		}
-	}
 	if len(removeIDs) > 0 {
 		if _, err := tx.Exec(ctx, `DELETE FROM documents WHERE id = ANY($1)`, removeIDs); err != nil {
-			return st, fmt.Errorf("pgstore: sync: remove documents: %w", err)
+			return fmt.Errorf("pgstore: sync: remove documents: %w", err)
 		}
 	}
 	if len(rewriteIDs) > 0 {
 		if _, err := tx.Exec(ctx, `DELETE FROM chunks WHERE document_id = ANY($1)`, rewriteIDs); err != nil {
-			return st, fmt.Errorf("pgstore: sync: remove chunks: %w", err)
+			return fmt.Errorf("pgstore: sync: remove chunks: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM drug_words WHERE document_id = ANY($1)`, rewriteIDs); err != nil {
-			return st, fmt.Errorf("pgstore: sync: remove drug words: %w", err)
+			return fmt.Errorf("pgstore: sync: remove drug words: %w", err)
 		}
 	}
 	if err := screen(ctx, tx, write, opt); err != nil {
-		return st, err
+		return err
 	}
-	n, swap, err := s.writeDocuments(ctx, tx, write, writeIDs, before, opt, lap)
-	if err != nil {
-		return st, err
+	n, err := s.writeDocuments(ctx, tx, write, writeIDs, table)
+	st.Chunks += n
+	return err
+}
+
+// vectorIndexed reports whether the chunks table has its vector index.
+func vectorIndexed(ctx context.Context, tx pgx.Tx) (bool, error) {
+	var indexed bool
+	const q = `SELECT EXISTS (SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'chunks' AND indexname = 'chunks_embedding')`
+	if err := tx.QueryRow(ctx, q).Scan(&indexed); err != nil {
+		return false, fmt.Errorf("pgstore: chunks: %w", err)
 	}
-	st.Chunks = n
-	if len(write) == 0 && before > 0 {
-		// Only removals: a large share of dead chunks is rebuilt away too.
-		if swap, err = writeChunks(ctx, tx, before, nil, lap); err != nil {
-			return st, err
-		}
-	}
-	if err := ensureVectorIndex(ctx, tx); err != nil {
-		return st, err
-	}
-	lap("vector index")
-	table := "chunks"
-	if swap != nil {
-		table = "chunks_next"
-	}
-	if st.Added+st.Changed+st.Removed > 0 {
-		if err := refreshLexemes(ctx, tx, table); err != nil {
-			return st, err
-		}
-		lap("lexeme statistics")
-	}
-	if swap != nil {
-		// Last: the new table takes the live one's place under an exclusive lock
-		// that readers wait for, held only until the commit that follows.
-		if err := swap.finish(ctx, tx); err != nil {
-			return st, err
-		}
-		lap("swap chunks")
-	}
-	return st, nil
+	return indexed, nil
 }
 
 // syncRecords replaces a source's records with the batch's, and adds the documents
-// whose records changed to affected.
-func (s *Store) syncRecords(ctx context.Context, tx pgx.Tx, b *ingest.Batch, opt ingest.SyncOptions, affected map[docKey]bool) error {
+// whose records changed to sync_affected. The batch's records are read once, hashed
+// and copied syncBatch at a time: into the records table when the source has none yet,
+// else into a temporary table compared with the stored ones by key and hash, so that
+// unchanged records are not rewritten.
+func (s *Store) syncRecords(ctx context.Context, tx pgx.Tx, b *ingest.Batch, opt ingest.SyncOptions) error {
 	var oldSnapshot *time.Time
 	err := tx.QueryRow(ctx, `SELECT snapshot FROM sources WHERE name = $1`, b.Source).Scan(&oldSnapshot)
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("pgstore: sync %s: %w", b.Source, err)
 	}
-	const upsertSource = `INSERT INTO sources (name, format, snapshot, files, digest, records, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, now())
-		ON CONFLICT (name) DO UPDATE SET format = EXCLUDED.format, snapshot = EXCLUDED.snapshot,
-			files = EXCLUDED.files, digest = EXCLUDED.digest, records = EXCLUDED.records, updated_at = now()`
-	if _, err := tx.Exec(ctx, upsertSource, b.Source, b.Format, dateOrNil(b.Snapshot), b.Files, b.Digest, len(b.Records)); err != nil {
+	var stored bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM records WHERE source = $1)`, b.Source).Scan(&stored); err != nil {
 		return fmt.Errorf("pgstore: sync %s: %w", b.Source, err)
 	}
-
-	old := map[recKey]string{}
-	rows, err := tx.Query(ctx, `SELECT dataset, key, facet, hash FROM records WHERE source = $1`, b.Source)
-	if err != nil {
-		return fmt.Errorf("pgstore: sync %s: read records: %w", b.Source, err)
+	// The source row first: the records refer to it. Its snapshot and count follow the reading.
+	const upsertSource = `INSERT INTO sources (name, format, snapshot, files, digest, records, updated_at)
+		VALUES ($1, $2, $3, $4, $5, 0, now())
+		ON CONFLICT (name) DO UPDATE SET format = EXCLUDED.format, snapshot = EXCLUDED.snapshot,
+			files = EXCLUDED.files, digest = EXCLUDED.digest, updated_at = now()`
+	if _, err := tx.Exec(ctx, upsertSource, b.Source, b.Format, dateOrNil(b.Snapshot), b.Files, b.Digest); err != nil {
+		return fmt.Errorf("pgstore: sync %s: %w", b.Source, err)
 	}
-	var k recKey
-	var h string
-	_, err = pgx.ForEachRow(rows, []any{&k.dataset, &k.key, &k.facet, &h}, func() error {
-		old[k] = h
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("pgstore: sync %s: read records: %w", b.Source, err)
-	}
-
-	var put []ingest.Record
-	var putHash []string
-	seen := make(map[recKey]bool, len(b.Records))
-	var delDataset, delKey, delFacet []string
-	for _, r := range b.Records {
-		rk := recKey{r.Dataset, r.Key, r.Facet}
-		seen[rk] = true
-		h := ingest.RecordHash(r)
-		if oh, ok := old[rk]; ok && oh == h {
-			continue
-		} else if ok {
-			delDataset, delKey, delFacet = append(delDataset, rk.dataset), append(delKey, rk.key), append(delFacet, rk.facet)
+	// A streamed batch of several files may hold a later file's record of a key after
+	// an earlier one's; the later one is kept.
+	repeats := b.Streamed() && len(b.Files) > 1
+	direct := !stored && !repeats
+	table := "records"
+	if !direct {
+		const q = `CREATE TEMP TABLE IF NOT EXISTS sync_records (seq bigint, dataset text, key text, facet text, hash text,
+			title text, url text, body text, fields jsonb, status text, record_date date) ON COMMIT DROP`
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return fmt.Errorf("pgstore: sync %s: %w", b.Source, err)
 		}
-		put, putHash = append(put, r), append(putHash, h)
-		affected[docKey{r.Dataset, r.Key}] = true
-	}
-	removed := 0
-	for rk := range old {
-		if !seen[rk] {
-			delDataset, delKey, delFacet = append(delDataset, rk.dataset), append(delKey, rk.key), append(delFacet, rk.facet)
-			affected[docKey{rk.dataset, rk.key}] = true
-			removed++
+		if _, err := tx.Exec(ctx, `TRUNCATE sync_records`); err != nil {
+			return fmt.Errorf("pgstore: sync %s: %w", b.Source, err)
 		}
+		table = "sync_records"
 	}
-	if !opt.AllowShrink && len(old) >= 20 && float64(removed) > ingest.MaxShrink*float64(len(old)) {
-		return fmt.Errorf("pgstore: sync %s: %w: it would remove %d of %d stored records; check the file, or pass --allow-shrink if the export really shrank",
-			b.Source, ingest.ErrShrink, removed, len(old))
+	cols := []string{"source", "dataset", "key", "facet", "hash", "title", "url", "body", "fields", "status", "record_date"}
+	if !direct {
+		cols[0] = "seq"
 	}
-	if len(delKey) > 0 {
-		const del = `DELETE FROM records r USING unnest($2::text[], $3::text[], $4::text[]) AS d(dataset, key, facet)
-			WHERE r.source = $1 AND r.dataset = d.dataset AND r.key = d.key AND r.facet = d.facet`
-		if _, err := tx.Exec(ctx, del, b.Source, delDataset, delKey, delFacet); err != nil {
-			return fmt.Errorf("pgstore: sync %s: delete records: %w", b.Source, err)
+	n := s.batchSize()
+	rows := make([][]any, 0, n)
+	flush := func() error {
+		if len(rows) == 0 {
+			return nil
 		}
-	}
-	if len(put) > 0 {
-		rows := make([][]any, len(put))
-		for i, r := range put {
-			var fields []byte
-			if len(r.Fields) > 0 {
-				if fields, err = json.Marshal(r.Fields); err != nil {
-					return fmt.Errorf("pgstore: sync %s: record %s: %w", b.Source, r.Key, err)
-				}
-			}
-			rows[i] = []any{b.Source, r.Dataset, r.Key, r.Facet, putHash[i], r.Title, r.URL, r.Text, fields, string(r.Status), dateOrNil(r.Date)}
-		}
-		cols := []string{"source", "dataset", "key", "facet", "hash", "title", "url", "body", "fields", "status", "record_date"}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"records"}, cols, pgx.CopyFromRows(rows)); err != nil {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows)); err != nil {
 			return fmt.Errorf("pgstore: sync %s: write records: %w", b.Source, err)
 		}
+		clear(rows)
+		rows = rows[:0]
+		return nil
+	}
+	seq := int64(0)
+	err = b.Each(ctx, func(r ingest.Record) error {
+		var fields []byte
+		if len(r.Fields) > 0 {
+			var err error
+			if fields, err = json.Marshal(r.Fields); err != nil {
+				return fmt.Errorf("pgstore: sync %s: record %s: %w", b.Source, r.Key, err)
+			}
+		}
+		seq++
+		var first any = b.Source
+		if !direct {
+			first = seq
+		}
+		rows = append(rows, []any{first, r.Dataset, r.Key, r.Facet, ingest.RecordHash(r), r.Title, r.URL, r.Text, fields, string(r.Status), dateOrNil(r.Date)})
+		if len(rows) == n {
+			return flush()
+		}
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
+	if err != nil {
+		return err
+	}
+	if direct {
+		const q = `INSERT INTO sync_affected SELECT DISTINCT dataset, key FROM records WHERE source = $1 ON CONFLICT DO NOTHING`
+		if _, err := tx.Exec(ctx, q, b.Source); err != nil {
+			return fmt.Errorf("pgstore: sync %s: %w", b.Source, err)
+		}
+	} else if err := diffRecords(ctx, tx, b.Source, repeats, opt); err != nil {
+		return err
+	}
+	const counted = `UPDATE sources SET snapshot = $2, records = (SELECT count(*) FROM records WHERE source = $1) WHERE name = $1`
+	if _, err := tx.Exec(ctx, counted, b.Source, dateOrNil(b.Snapshot)); err != nil {
+		return fmt.Errorf("pgstore: sync %s: %w", b.Source, err)
 	}
 	// A new export date of unchanged documents is shown to citizens, but needs no re-embedding.
 	if !b.Snapshot.IsZero() && (oldSnapshot == nil || !oldSnapshot.Equal(b.Snapshot)) {
@@ -297,6 +389,57 @@ func (s *Store) syncRecords(ctx context.Context, tx pgx.Tx, b *ingest.Batch, opt
 			WHERE r.source = $1 AND d.dataset = r.dataset AND d.key = r.key AND (d.snapshot IS NULL OR d.snapshot < $2)`
 		if _, err := tx.Exec(ctx, q, b.Source, b.Snapshot); err != nil {
 			return fmt.Errorf("pgstore: sync %s: snapshot: %w", b.Source, err)
+		}
+	}
+	return nil
+}
+
+// diffRecords replaces the stored records of source with those of sync_records, by key
+// and hash: records whose hash is unchanged stay as they are; the documents of the
+// others, and of removed records, are added to sync_affected.
+func diffRecords(ctx context.Context, tx pgx.Tx, source string, repeats bool, opt ingest.SyncOptions) error {
+	steps := []string{}
+	if repeats {
+		steps = append(steps, `DELETE FROM sync_records a USING sync_records b
+			WHERE a.dataset = b.dataset AND a.key = b.key AND a.facet = b.facet AND a.seq < b.seq`)
+	}
+	steps = append(steps, `ANALYZE sync_records`)
+	for _, q := range steps {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return fmt.Errorf("pgstore: sync %s: %w", source, err)
+		}
+	}
+	var old, removed int
+	const count = `SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM sync_records i
+			WHERE i.dataset = r.dataset AND i.key = r.key AND i.facet = r.facet))
+		FROM records r WHERE r.source = $1`
+	if err := tx.QueryRow(ctx, count, source).Scan(&old, &removed); err != nil {
+		return fmt.Errorf("pgstore: sync %s: read records: %w", source, err)
+	}
+	if !opt.AllowShrink && old >= 20 && float64(removed) > ingest.MaxShrink*float64(old) {
+		return fmt.Errorf("pgstore: sync %s: %w: it would remove %d of %d stored records; check the file, or pass --allow-shrink if the export really shrank",
+			source, ingest.ErrShrink, removed, old)
+	}
+	for _, q := range []string{
+		// New, changed and removed records affect their documents.
+		`INSERT INTO sync_affected
+			SELECT i.dataset, i.key FROM sync_records i
+				WHERE NOT EXISTS (SELECT 1 FROM records r WHERE r.source = $1
+					AND r.dataset = i.dataset AND r.key = i.key AND r.facet = i.facet AND r.hash = i.hash)
+			UNION
+			SELECT r.dataset, r.key FROM records r
+				WHERE r.source = $1 AND NOT EXISTS (SELECT 1 FROM sync_records i
+					WHERE i.dataset = r.dataset AND i.key = r.key AND i.facet = r.facet)
+			ON CONFLICT DO NOTHING`,
+		`DELETE FROM records r WHERE r.source = $1 AND NOT EXISTS (SELECT 1 FROM sync_records i
+			WHERE i.dataset = r.dataset AND i.key = r.key AND i.facet = r.facet AND i.hash = r.hash)`,
+		`INSERT INTO records (source, dataset, key, facet, hash, title, url, body, fields, status, record_date)
+			SELECT $1, i.dataset, i.key, i.facet, i.hash, i.title, i.url, i.body, i.fields, i.status, i.record_date
+			FROM sync_records i WHERE NOT EXISTS (SELECT 1 FROM records r WHERE r.source = $1
+				AND r.dataset = i.dataset AND r.key = i.key AND r.facet = i.facet)`,
+	} {
+		if _, err := tx.Exec(ctx, q, source); err != nil {
+			return fmt.Errorf("pgstore: sync %s: records: %w", source, err)
 		}
 	}
 	return nil
@@ -335,22 +478,6 @@ func refreshLexemes(ctx context.Context, tx pgx.Tx, table string) error {
 	return nil
 }
 
-// unchangedSource counts the documents of a source whose files did not change.
-func unchangedSource(ctx context.Context, tx pgx.Tx, source string, present map[docKey]bool) error {
-	rows, err := tx.Query(ctx, `SELECT DISTINCT dataset, key FROM records WHERE source = $1`, source)
-	if err != nil {
-		return fmt.Errorf("pgstore: sync %s: %w", source, err)
-	}
-	var k docKey
-	if _, err := pgx.ForEachRow(rows, []any{&k.dataset, &k.key}, func() error {
-		present[k] = true
-		return nil
-	}); err != nil {
-		return fmt.Errorf("pgstore: sync %s: %w", source, err)
-	}
-	return nil
-}
-
 // SourceDigests returns the digest of every source's files at its last successful run.
 func (s *Store) SourceDigests(ctx context.Context) (map[string]string, error) {
 	rows, err := s.pool.Query(ctx, `SELECT name, digest FROM sources`)
@@ -368,31 +495,35 @@ func (s *Store) SourceDigests(ctx context.Context) (map[string]string, error) {
 	return out, nil
 }
 
-// composeDocuments composes the documents of keys from the records of this run
-// (inRun, from runSources) and the stored records of every other source.
-func composeDocuments(ctx context.Context, tx pgx.Tx, keys []docKey, inRun map[docKey][]ingest.Record, runSources []string) (map[docKey]ingest.Document, error) {
+// composeDocuments composes the documents of keys from the stored records of every
+// source (those of this run written already), and reports which of them a source of the
+// run (sources, unchanged ones included) describes. Records of runSources come first,
+// as they came first when the run's records were composed in memory.
+func composeDocuments(ctx context.Context, tx pgx.Tx, keys []docKey, sources, runSources []string) (map[docKey]ingest.Document, map[docKey]bool, error) {
 	out := make(map[docKey]ingest.Document, len(keys))
+	present := make(map[docKey]bool, len(keys))
 	if len(keys) == 0 {
-		return out, nil
+		return out, present, nil
 	}
 	datasets, ks := splitKeys(keys)
-	const q = `SELECT r.dataset, r.key, r.facet, r.title, r.url, r.body, r.fields, r.status, r.record_date, s.snapshot
+	const q = `SELECT r.dataset, r.key, r.source = ANY($3), r.facet, r.title, r.url, r.body, r.fields, r.status, r.record_date, s.snapshot
 		FROM records r
 		JOIN unnest($1::text[], $2::text[]) AS k(dataset, key) ON r.dataset = k.dataset AND r.key = k.key
 		JOIN sources s ON s.name = r.source
-		WHERE r.source <> ALL($3)`
-	rows, err := tx.Query(ctx, q, datasets, ks, runSources)
+		ORDER BY r.source = ANY($4) DESC, array_position($4, r.source), r.source`
+	rows, err := tx.Query(ctx, q, datasets, ks, sources, runSources)
 	if err != nil {
-		return nil, fmt.Errorf("pgstore: compose: %w", err)
+		return nil, nil, fmt.Errorf("pgstore: compose: %w", err)
 	}
-	others := map[docKey][]ingest.Record{}
+	recs := make(map[docKey][]ingest.Record, len(keys))
 	var (
 		r              ingest.Record
+		inRun          bool
 		fields         []byte
 		status         string
 		date, snapshot *time.Time
 	)
-	_, err = pgx.ForEachRow(rows, []any{&r.Dataset, &r.Key, &r.Facet, &r.Title, &r.URL, &r.Text, &fields, &status, &date, &snapshot}, func() error {
+	_, err = pgx.ForEachRow(rows, []any{&r.Dataset, &r.Key, &inRun, &r.Facet, &r.Title, &r.URL, &r.Text, &fields, &status, &date, &snapshot}, func() error {
 		rec := r
 		rec.Status = corpus.Status(status)
 		rec.Fields = nil
@@ -403,19 +534,19 @@ func composeDocuments(ctx context.Context, tx pgx.Tx, keys []docKey, inRun map[d
 		}
 		rec.Date, rec.Snapshot = deref(date), deref(snapshot)
 		k := docKey{rec.Dataset, rec.Key}
-		others[k] = append(others[k], rec)
+		recs[k] = append(recs[k], rec)
+		if inRun {
+			present[k] = true
+		}
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("pgstore: compose: %w", err)
+		return nil, nil, fmt.Errorf("pgstore: compose: %w", err)
 	}
-	for _, k := range keys {
-		rs := append(slices.Clone(inRun[k]), others[k]...)
-		if len(rs) > 0 {
-			out[k] = ingest.Compose(rs)
-		}
+	for k, rs := range recs {
+		out[k] = ingest.Compose(rs)
 	}
-	return out, nil
+	return out, present, nil
 }
 
 type storedDoc struct {
@@ -448,10 +579,10 @@ func documentHashes(ctx context.Context, tx pgx.Tx, keys []docKey) (map[docKey]s
 }
 
 // writeDocuments writes docs (ids[i] is the stored id of docs[i], 0 for a new
-// document) and their chunks with embeddings, in bulk.
-func (s *Store) writeDocuments(ctx context.Context, tx pgx.Tx, docs []ingest.Document, ids []int64, before int, opt ingest.SyncOptions, lap func(string)) (int, *pendingSwap, error) {
+// document), their drug words, and their chunks with embeddings into table.
+func (s *Store) writeDocuments(ctx context.Context, tx pgx.Tx, docs []ingest.Document, ids []int64, table string) (int, error) {
 	if len(docs) == 0 {
-		return 0, nil, nil
+		return 0, nil
 	}
 	type pending struct {
 		doc   int
@@ -465,21 +596,7 @@ func (s *Store) writeDocuments(ctx context.Context, tx pgx.Tx, docs []ingest.Doc
 			texts = append(texts, ingest.EmbedText(d, c))
 		}
 	}
-	var progress func(int)
-	if opt.Progress != nil {
-		progress = func(done int) { opt.Progress("embed", done, len(texts)) }
-	}
-	vecs, err := ingest.Embed(ctx, s.embedder, texts, progress)
-	if err != nil {
-		return 0, nil, err
-	}
-	lap("embed")
-	for i, v := range vecs {
-		if len(v) != s.info.Dim {
-			return 0, nil, fmt.Errorf("pgstore: embedder %q returned %d dimensions for chunk %d, want %d", s.info.Name, len(v), i, s.info.Dim)
-		}
-	}
-	// Lexemes are made while the database is busy with the documents.
+	// Lexemes are made while the embedder works.
 	tsvs := make([]pgtype.TSVector, len(chunks))
 	lexemes := make(chan struct{})
 	go func() {
@@ -488,11 +605,23 @@ func (s *Store) writeDocuments(ctx context.Context, tx pgx.Tx, docs []ingest.Doc
 			tsvs[i] = tsvector(docs[chunks[i].doc].Title, chunks[i].chunk.Text)
 		})
 	}()
+	started := time.Now()
+	vecs, err := ingest.Embed(ctx, s.embedder, texts, nil)
+	if err != nil {
+		<-lexemes
+		return 0, err
+	}
+	s.log.Debug("sync phase", "phase", "embed", "chunks", len(texts), "duration", time.Since(started))
+	for i, v := range vecs {
+		if len(v) != s.info.Dim {
+			<-lexemes
+			return 0, fmt.Errorf("pgstore: embedder %q returned %d dimensions for chunk %d, want %d", s.info.Name, len(v), i, s.info.Dim)
+		}
+	}
 	if err := writeDocumentRows(ctx, tx, docs, ids); err != nil {
 		<-lexemes
-		return 0, nil, err
+		return 0, err
 	}
-	lap("write documents")
 	<-lexemes
 	crow := make([][]any, len(chunks))
 	var words [][]any
@@ -503,46 +632,45 @@ func (s *Store) writeDocuments(ctx context.Context, tx pgx.Tx, docs []ingest.Doc
 		}
 	}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"drug_words"}, []string{"word", "len", "document_id", "key"}, pgx.CopyFromRows(words)); err != nil {
-		return 0, nil, fmt.Errorf("pgstore: write drug words: %w", err)
+		return 0, fmt.Errorf("pgstore: write drug words: %w", err)
 	}
-	swap, err := writeChunks(ctx, tx, before, crow, lap)
-	if err != nil {
-		return 0, nil, err
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{table}, chunkColumns, pgx.CopyFromRows(crow)); err != nil {
+		return 0, fmt.Errorf("pgstore: write chunks: %w", err)
 	}
-	return len(chunks), swap, nil
+	return len(chunks), nil
 }
 
-// writeChunks adds rows to the chunks (document_id, ord, text, embedding, tsv), in
-// the table or, when the run replaces a large share of the before chunks stored at
-// its start, by building a new one.
-func writeChunks(ctx context.Context, tx pgx.Tx, before int, rows [][]any, lap func(string)) (*pendingSwap, error) {
-	ccols := []string{"document_id", "ord", "text", "embedding", "tsv"}
+var chunkColumns = []string{"document_id", "ord", "text", "embedding", "tsv"}
+
+// finishChunks moves the n chunks the run wrote into sync_chunks to their place: into
+// a new table built with the chunks that stay when the run replaces a large share of
+// the before chunks stored at its start (see bulkLoad), else into the live table.
+func finishChunks(ctx context.Context, tx pgx.Tx, before, n int) (*pendingSwap, error) {
 	stored, err := countChunks(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
-	bulk, err := bulkLoad(ctx, tx, before, before-stored, len(rows))
+	bulk, err := bulkLoad(ctx, tx, before, before-stored, n)
 	if err != nil {
 		return nil, err
 	}
+	cols := strings.Join(chunkColumns, ", ")
 	if bulk {
 		swap, err := swapChunks(ctx, tx, func(table string) error {
-			_, err := tx.CopyFrom(ctx, pgx.Identifier{table}, ccols, pgx.CopyFromRows(rows))
+			_, err := tx.Exec(ctx, `INSERT INTO `+table+` (`+cols+`) SELECT `+cols+` FROM sync_chunks`)
 			return err
 		})
 		if err != nil {
 			return nil, fmt.Errorf("pgstore: write chunks: %w", err)
 		}
-		lap("write chunks and rebuild indexes")
 		return swap, nil
 	}
-	if len(rows) == 0 {
+	if n == 0 {
 		return nil, nil
 	}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"chunks"}, ccols, pgx.CopyFromRows(rows)); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO chunks (`+cols+`) SELECT `+cols+` FROM sync_chunks`); err != nil {
 		return nil, fmt.Errorf("pgstore: write chunks: %w", err)
 	}
-	lap("write chunks")
 	return nil, nil
 }
 
