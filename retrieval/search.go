@@ -323,13 +323,14 @@ func Plan(a *Analysis, vec []float32, dense float64, v Vocabulary, denseOnly boo
 // weight of its most common word. Tokens in too many passages are left out.
 func weighted(text string, tokens []string, v Vocabulary) (Leg, bool) {
 	words, concepts := LabelConcepts(text, tokens)
+	stray := strayBigrams(words, concepts, v)
 	total := float64(max(v.Chunks, 1))
 	limit := float64(wordLimit(v))
 	idf := map[string]float64{}
 	var kept []int
 	for i, w := range words {
 		n := float64(v.Freq[w])
-		if n == 0 || n > limit {
+		if n == 0 || n > limit || stray[w] {
 			continue
 		}
 		kept = append(kept, i)
@@ -345,6 +346,54 @@ func weighted(text string, tokens []string, v Vocabulary) (Leg, bool) {
 		l.IDF = append(l.IDF, idf[concepts[i]])
 	}
 	return l, len(l.Words) > 0
+}
+
+// strayBigrams are the tokens of a synonym group's longer words that do not stand for
+// them: a passage that holds any token of a group counts for the whole group, so a word
+// of several bigrams is stood for by its rarest one alone (「全民健康保險」 by 「民健」,
+// not by 「保險」, which any insurance holds). A word some bigram of which no passage
+// holds is in none of them, and all its bigrams are stray. A token that is also the
+// rarest of another word of the group, or a word of one bigram, is kept.
+func strayBigrams(words, concepts []string, v Vocabulary) map[string]bool {
+	syn := synonyms.Load()
+	stray, keep := map[string]bool{}, map[string]bool{}
+	for i, label := range concepts {
+		if label == words[i] && !slices.Contains(syn.index[label], label) {
+			continue
+		}
+		if i > 0 && slices.Contains(concepts[:i], label) {
+			continue
+		}
+		for _, gw := range syn.index[label] {
+			toks := distinct(Tokens(gw))
+			if len(toks) < 2 {
+				keep[gw] = true
+				continue
+			}
+			rarest, n := "", math.MaxInt
+			for _, t := range toks {
+				f := v.Freq[t]
+				if f == 0 {
+					rarest = ""
+					break
+				}
+				if f < n {
+					rarest, n = t, f
+				}
+			}
+			for _, t := range toks {
+				if t == rarest {
+					keep[t] = true
+				} else {
+					stray[t] = true
+				}
+			}
+		}
+	}
+	for t := range keep {
+		delete(stray, t)
+	}
+	return stray
 }
 
 // corrections picks, for each Latin word of tokens that no passage holds

@@ -170,3 +170,50 @@ func TestExpandOneCharacterThings(t *testing.T) {
 		t.Errorf("Concepts(死掉了) maps 掉了 to the lost-things group: %v", c)
 	}
 }
+
+// A synonym group's word of several bigrams is stood for by its rarest bigram in the
+// weighted leg: 「全民健康保險」 for 「健保」 must not find (nor be weighed as) any
+// passage on insurance (保險) or health (健康).
+func TestWeightedLongSynonymByItsRarestBigram(t *testing.T) {
+	a := Analyze("健保費怎麼繳")
+	v := Vocabulary{Chunks: 10000, Freq: map[string]int{
+		"健保": 20, "保費": 30, "全民": 60, "民健": 8, "健康": 200, "康保": 9, "保險": 150,
+	}}
+	l, ok := weighted(a.Text, append(a.Tokens, a.Synonyms...), v)
+	if !ok {
+		t.Fatal("no weighted leg")
+	}
+	var label string
+	for i, w := range l.Words {
+		switch w {
+		case "保險", "健康", "全民", "康保":
+			t.Errorf("leg holds %q (%v): a stray bigram of a longer synonym", w, l.Words)
+		case "健保", "民健":
+			if label != "" && l.Concepts[i] != label {
+				t.Errorf("%q is concept %q, want %q", w, l.Concepts[i], label)
+			}
+			label = l.Concepts[i]
+		}
+	}
+	if !slices.Contains(l.Words, "健保") || !slices.Contains(l.Words, "民健") {
+		t.Errorf("leg words %v, want 健保 and 民健 (the rarest bigram of 全民健康保險 and 全民健保)", l.Words)
+	}
+}
+
+// Everyday names of city services expand to their official names.
+func TestExpandEverydayNames(t *testing.T) {
+	for q, want := range map[string]string{
+		"收到紅單":    "罰單",
+		"坐小黃":     "計程車",
+		"長照服務":    "長期照顧",
+		"身份證掉了":   "身分證",
+		"良民證怎麼申請": "警察刑事紀錄證明書",
+		"水龍頭的水":   "自來水",
+		"特休怎麼算":   "特別休假",
+		"殘障手冊":    "身心障礙證明",
+	} {
+		if got := Expand(q); !strings.Contains(got, want) {
+			t.Errorf("Expand(%q) = %q, want %q in it", q, got, want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package paritytest
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/civicbot/civicbot/retrieval"
@@ -89,6 +90,31 @@ func TestClassNearDuplicateSiblings(t *testing.T) {
 			}
 			if len(hits) == 0 || hits[0].Key != c.key {
 				t.Errorf("%q: %v, want %s first", c.q, titles(hits), c.key)
+			}
+		}
+	})
+}
+
+// TestClassOtherWords: a question that names a service by its everyday name (小黃 for
+// 計程車, 紅單 for a traffic fine, 保姆 for 保母, 殘障手冊 for 身心障礙證明, 特休 for 特別
+// 休假, 水龍頭的水 for 自來水) finds the FAQ that uses the official name first.
+func TestClassOtherWords(t *testing.T) {
+	onBothStores(t, func(t *testing.T, s retrieval.Searcher) {
+		for _, c := range []struct{ q, official string }{
+			{"坐小黃遺失東西怎麼找", "計程車"},
+			{"收到紅單可以分期繳嗎", "罰鍰"},
+			{"保姆要去哪裡登記", "保母"},
+			{"殘障手冊搞丟了怎麼補", "身心障礙證明"},
+			{"特休沒休完老闆要給錢嗎", "特別休假"},
+			{"老闆不給薪水明細可以嗎", "工資明細"},
+			{"家裡水龍頭的水可以直接喝嗎", "直飲"},
+		} {
+			hits, err := s.Search(context.Background(), retrieval.Query{Text: c.q})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(hits) == 0 || hits[0].Dataset != "taipei_faq" || !strings.Contains(hits[0].Title, c.official) {
+				t.Errorf("%q: %v, want first a FAQ whose title says %s", c.q, titles(hits), c.official)
 			}
 		}
 	})
