@@ -10,10 +10,11 @@ import (
 )
 
 // devExpect returns the documents that answer q by the development sets
-// (testdata/eval), where every case of these class tests is written.
+// (testdata/eval, and testdata/unlike.jsonl), where every case of these class tests
+// is written.
 func devExpect(t *testing.T, q string) []string {
 	t.Helper()
-	for _, c := range readCases(t, "../testdata/eval/*.jsonl") {
+	for _, c := range append(readCases(t, "../testdata/eval/*.jsonl"), readCases(t, "testdata/unlike.jsonl")...) {
 		if c.Question == q {
 			return c.Expect
 		}
@@ -104,6 +105,41 @@ func TestClassDeclinedAlthoughFound(t *testing.T) {
 		for _, q := range []string{"機車駕照考試要帶什麼證件", "國際駕照怎麼申請", "電動車充電樁哪裡有", "社會住宅要怎麼抽籤"} {
 			if a := askOn(t, e, q); a.Mode != conversation.ModeNoAnswer {
 				t.Errorf("%q: %s from %v, want no answer", q, a.Mode, a.Sources)
+			}
+		}
+	})
+}
+
+// TestClassBrandInASentence: a medicine named by its brand inside a sentence, glued to
+// the words around it («醫生開榮富力給我», «點溫美眼»), is answered from a licence of
+// that brand, however little else of the question the licence's text holds; a
+// question that holds no brand of three characters or more is not answered from a
+// licence for sharing a word with one.
+func TestClassBrandInASentence(t *testing.T) {
+	onBothStores(t, func(t *testing.T, e *bot.Engine) {
+		for _, q := range []string{
+			"請問一下，保栓通是抗凝血的藥嗎",
+			"醫生開榮富力給我，這個是治什麼的",
+		} {
+			want := devExpect(t, q)
+			if a := askOn(t, e, q); a.Mode != conversation.ModeExtractive || len(a.Sources) == 0 || !slices.Contains(want, a.Sources[0].Key) {
+				t.Errorf("%q: %s from %v, want an answer from one of %v", q, a.Mode, a.Sources, want)
+			}
+		}
+		for _, c := range []struct{ q, key string }{
+			{"我阿嬤眼睛不舒服都點溫美眼，這是治什麼的", "衛署藥製字第019904號"},
+			{"藥局阿姨推薦止你疼散給我，這是止痛的嗎", "衛署藥製字第038568號"},
+		} {
+			if a := askOn(t, e, c.q); a.Mode != conversation.ModeExtractive || len(a.Sources) == 0 || a.Sources[0].Key != c.key {
+				t.Errorf("%q: %s from %v, want an answer from %s", c.q, a.Mode, a.Sources, c.key)
+			}
+		}
+		for _, q := range []string{"感冒的時候可以吃薑母鴨嗎", "吃益生菌真的可以減肥嗎", "綠油精可以擦在嬰兒身上嗎"} {
+			a := askOn(t, e, q)
+			for _, s := range a.Sources {
+				if s.Dataset == corpus.DatasetDrug {
+					t.Errorf("%q: answered (%s) from the licence %q, want no licence", q, a.Mode, s.Title)
+				}
 			}
 		}
 	})

@@ -708,7 +708,7 @@ func answerable(q string, h retrieval.Hit, medicine bool) bool {
 		// Found without a key, name, code, look or every term, it must share some of its
 		// name with the question: «利他能是管制藥品嗎» is not answered with a morphine
 		// licence whose maker is 管制藥品廠, nor «眼藥水可以共用嗎» with one eye drop.
-		if h.Confidence >= retrieval.Confidence([]string{retrieval.EvidenceAppearance}) || namesGeneric(q, h) {
+		if h.Confidence >= retrieval.Confidence([]string{retrieval.EvidenceAppearance}) || namesGeneric(q, h) || namesBrand(q, h) {
 			return true
 		}
 		return (h.Confidence >= minConfidence || all >= minCoverage) && (isPillQuestion(q) || sharesName(q, h))

@@ -160,3 +160,22 @@ func TestSharesName(t *testing.T) {
 		}
 	}
 }
+
+func TestNamesBrand(t *testing.T) {
+	for _, tt := range []struct {
+		q, title string
+		want     bool
+	}{
+		{"醫生開榮富力給我，這個是治什麼的", `"聯邦"榮富力膠囊`, true},
+		{"我阿嬤都點溫美眼", `"溫士頓"溫美眼眼藥水`, true},
+		{"請問一下，保栓通是抗凝血的藥嗎", "保栓通膜衣錠75毫克", true},
+		{"普拿疼可以配咖啡嗎", "普拿疼膜衣錠500毫克", true},
+		{"胃藥可以天天吃嗎", "胃藥錠", false},             // two characters: a word as often as a brand
+		{"吃維他命C可以預防感冒嗎", `"長安"維他命感冒膠囊`, false}, // both words, not the brand whole
+		{"榮富力", "", false},
+	} {
+		if got := namesBrand(tt.q, retrieval.Hit{Title: tt.title}); got != tt.want {
+			t.Errorf("namesBrand(%q, %q) = %v, want %v", tt.q, tt.title, got, tt.want)
+		}
+	}
+}

@@ -292,6 +292,25 @@ func namesGeneric(q string, h retrieval.Hit) bool {
 	return false
 }
 
+// minBrandRunes is the least length of a brand that a question names by holding it:
+// two characters are as often a word of the question as a brand («感冒», «胃藥»).
+const minBrandRunes = 3
+
+// namesBrand reports whether question q (normalised) holds the brand of licence h
+// whole: its core name (retrieval.LicenceCoreName) without the dosage form that ends
+// it, three characters or more, in Chinese. A brand is named inside a sentence, glued
+// to the words around it («醫生開榮富力給我», «點溫美眼») where search's name leg,
+// which compares the question's spans with the names, does not see it; found by
+// search, the licence is what the question is about, however little else of the
+// question its text holds.
+func namesBrand(q string, h retrieval.Hit) bool {
+	brand := withoutForm(retrieval.LicenceCoreName(h.Title))
+	if utf8.RuneCountInString(brand) < minBrandRunes || !strings.ContainsFunc(brand, func(r rune) bool { return unicode.Is(unicode.Han, r) }) {
+		return false
+	}
+	return strings.Contains(strings.ToLower(q), brand)
+}
+
 // typoOf reports whether the word w is a misspelling of one of words, as a name typed
 // by ear is: the same first two letters, within one edit for a word under ten letters
 // and two from ten («renew» is not «renal», nor «burial» «buccal»).
