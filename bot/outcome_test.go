@@ -167,7 +167,8 @@ func answerOutcomes(t *testing.T, e *bot.Engine) {
 // sets it was tuned on. It lives beside declined.jsonl rather than in testdata/eval,
 // whose sets are retrieval's too (and whose floors are per file). Measured when it
 // was written (embedded store): right 0.646, among 0.092, wrong 0.092, declined 0.169
-// of 65; 9 of 20 without a source answered.
+// of 65; 9 of 20 without a source answered. With a brand held whole (namesBrand), both
+// stores: right 0.662, declined 0.154, the rest unchanged.
 func unlikeOutcomes(t *testing.T, ask func(string) bot.Answer) {
 	var n, unanswerable, answered int
 	counts := map[outcome]int{}
@@ -201,7 +202,7 @@ func unlikeOutcomes(t *testing.T, ask func(string) bot.Answer) {
 var unlikeFloors = struct {
 	rightOrAmong, wrong  float64
 	unanswerableAnswered int
-}{rightOrAmong: 0.72, wrong: 0.11, unanswerableAnswered: 10}
+}{rightOrAmong: 0.73, wrong: 0.11, unanswerableAnswered: 10}
 
 // heldoutFloors are the regression floors of TestAnswerOutcomesHeldOut: just below, or
 // above for the ceilings, what issue 15's second round measured (in the comments; c3095b8
