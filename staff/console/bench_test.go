@@ -75,6 +75,8 @@ func BenchmarkConsole(b *testing.B) {
 				"/api/v1/admin/conversations?q=%E5%B8%82%E6%B0%91%E5%8D%A1%201234",
 				"/api/v1/admin/review",
 				"/api/v1/admin/audit",
+				"/api/v1/admin/curated",
+				"/api/v1/admin/documents/proposals?status=pending",
 			} {
 				b.Run(path, func(b *testing.B) {
 					var lat []time.Duration
@@ -117,7 +119,8 @@ func question(i int) string {
 }
 
 // seed stores n turns over the last 30 days — every tenth unanswered, every third on
-// LINE — and rates the first `rated` of them, half down.
+// LINE — and rates the first `rated` of them, half down; and 500 curated answers, a
+// fifth of them served.
 func seed(tb testing.TB, s store, n, rated int) {
 	tb.Helper()
 	ctx := context.Background()
@@ -164,6 +167,19 @@ func seed(tb testing.TB, s store, n, rated int) {
 	wg.Wait()
 	if first != nil {
 		tb.Fatal(first)
+	}
+	cs := make([]conversation.Curated, 500)
+	for i := range cs {
+		cs[i] = conversation.Curated{ID: fmt.Sprintf("c%03d", i), Questions: []string{question(i), question(i + 500)}, Answer: "答案：" + question(i),
+			Sources: []conversation.Source{{Dataset: "taipei_faq", Key: "GIP", Title: "t"}}, Status: conversation.CuratedApproved, Author: "a@b", ApprovedBy: "c@d"}
+	}
+	if err := s.PutCurated(ctx, cs); err != nil {
+		tb.Fatal(err)
+	}
+	for i := 0; i < len(cs); i += 5 {
+		if err := s.CuratedHit(ctx, cs[i].ID); err != nil {
+			tb.Fatal(err)
+		}
 	}
 	if pg, ok := s.(*pgstore.Store); ok {
 		// As autovacuum would on a live database: plans need the statistics.
