@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/civicbot/civicbot/retrieval"
@@ -29,6 +31,7 @@ func (a *app) eval(ctx context.Context, args []string) error {
 	minRecall5 := fs.Float64("min-recall5", 0, "fail when recall@5 is below this (0 to 1)")
 	minMRR := fs.Float64("min-mrr", 0, "fail when MRR is below this (0 to 1)")
 	denseOnly := fs.Bool("dense-only", false, "search by embedding alone: the baseline for the hybrid search")
+	showHeldOut := fs.Bool("show-held-out", false, "list the misses of files in a heldout directory too (a held-out question seen is no longer held out)")
 	files, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -69,6 +72,9 @@ func (a *app) eval(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if !*showHeldOut && slices.ContainsFunc(files, heldOut) {
+		r.Withhold()
+	}
 	if *asJSON {
 		enc := json.NewEncoder(a.stdout)
 		enc.SetEscapeHTML(false)
@@ -93,4 +99,10 @@ func (a *app) eval(ctx context.Context, args []string) error {
 		return fmt.Errorf("eval: %s", strings.Join(below, "; "))
 	}
 	return nil
+}
+
+// heldOut says whether an evaluation file lies in a directory named heldout: its
+// questions are measured, not shown.
+func heldOut(path string) bool {
+	return slices.Contains(strings.Split(filepath.ToSlash(filepath.Dir(path)), "/"), "heldout")
 }

@@ -291,3 +291,16 @@ func recall5(tb testing.TB, env map[string]string, files []string, flags ...stri
 	}
 	return r.Recall5
 }
+
+func TestHeldOutPath(t *testing.T) {
+	for path, want := range map[string]bool{
+		"testdata/eval/heldout/services.jsonl": true,
+		"heldout/x.jsonl":                      true,
+		"testdata/eval/services.jsonl":         false,
+		"testdata/heldout_notes/x.jsonl":       false,
+	} {
+		if got := heldOut(path); got != want {
+			t.Errorf("heldOut(%q) = %v, want %v", path, got, want)
+		}
+	}
+}

@@ -179,6 +179,19 @@ type Report struct {
 	// Unanswerable is how many cases expect no document ("expect": []): they are
 	// not searched, and not in Cases or the figures.
 	Unanswerable int `json:"unanswerable"`
+	// Withheld is how many misses Withhold took out of the report.
+	Withheld int `json:"withheld_misses,omitempty"`
+}
+
+// Withhold takes the questions out of the report (its misses, and the question of
+// every result), keeping the figures: a held-out set is measured, never read, and a
+// held-out question seen on a screen is no longer held out.
+func (r *Report) Withhold() {
+	r.Withheld += len(r.Misses)
+	r.Misses = []Miss{}
+	for i := range r.Results {
+		r.Results[i].Question = ""
+	}
 }
 
 // Latency summarises the time each Search took.

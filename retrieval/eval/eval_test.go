@@ -374,3 +374,22 @@ func TestReportOutputOtherK(t *testing.T) {
 		t.Errorf("k=3 output:\n%s", out)
 	}
 }
+
+// TestWithhold: a held-out report keeps its figures and shows no question.
+func TestWithhold(t *testing.T) {
+	r := &Report{K: 5, Cases: 2, Recall5: 0.5,
+		Misses:  []Miss{{File: "heldout/x.jsonl", Line: 2, Question: "祕密的問題", Expect: []string{"k"}}},
+		Results: []Result{{Question: "看得見的問題", Rank: 1}, {Question: "祕密的問題"}}}
+	r.Withhold()
+	var b strings.Builder
+	if err := r.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if strings.Contains(out, "問題") || len(r.Misses) != 0 || r.Withheld != 1 || r.Results[0].Question != "" || r.Results[0].Rank != 1 {
+		t.Errorf("withheld report shows a question or lost a figure: %+v\n%s", r, out)
+	}
+	if !strings.Contains(out, "1 misses in the top 5, not listed") || !strings.Contains(out, "0.500") {
+		t.Errorf("withheld report: %s", out)
+	}
+}

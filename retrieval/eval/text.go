@@ -26,8 +26,13 @@ func (r *Report) WriteText(w io.Writer) error {
 	r.table(ew, "dataset", r.Datasets)
 	r.table(ew, "tag", r.Tags)
 	r.table(ew, "file", r.Files)
+	if r.Withheld > 0 {
+		ew.printf("\n%d misses in the top %d, not listed: the set is held out\n", r.Withheld, r.K)
+	}
 	if len(r.Misses) == 0 {
-		ew.printf("\nno misses in the top %d\n", r.K)
+		if r.Withheld == 0 {
+			ew.printf("\nno misses in the top %d\n", r.K)
+		}
 		return ew.err
 	}
 	ew.printf("\n%d misses (no expected document in the top %d):\n", len(r.Misses), r.K)
