@@ -78,6 +78,9 @@ type Trace struct {
 	TriageReason string          `json:"triage_reason"` // its label, "" when none
 	Curated      *CuratedMatch   `json:"curated"`       // the closest curated answer, nil when none is near
 	Candidates   []retrieval.Hit `json:"candidates"`    // what search ranked, best first; nil when search was not reached
+	// Restated is the model's restatement of a declined question that was searched
+	// again (Config.NoQueryRewrite), "" when none was made or usable.
+	Restated string `json:"restated,omitempty"`
 }
 
 // CuratedMatch is the curated answer closest to a question and how close it is.

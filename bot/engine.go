@@ -41,6 +41,10 @@ type Config struct {
 	Log *slog.Logger
 	// Retention is how long conversation turns are kept and remembered (default 30 days).
 	Retention time.Duration
+	// NoQueryRewrite turns off, with an LLM, the restatement of a declined question
+	// in the words an official record would use, searched once more (the default
+	// restates it; without an LLM nothing is restated).
+	NoQueryRewrite bool
 	// LLMTimeout bounds a generated answer (default 30s); past it the extractive
 	// answer is served.
 	LLMTimeout time.Duration
@@ -70,6 +74,7 @@ type Config struct {
 type Engine struct {
 	store     Store
 	llm       llms.Model
+	restates  bool // a declined question is restated by the LLM and searched again
 	log       *slog.Logger
 	retention time.Duration
 	timeout   time.Duration
@@ -135,6 +140,7 @@ func New(cfg Config) (*Engine, error) {
 	e := &Engine{
 		store:     cfg.Store,
 		llm:       cfg.LLM,
+		restates:  !cfg.NoQueryRewrite,
 		log:       cfg.Log,
 		retention: cfg.Retention,
 		timeout:   cfg.LLMTimeout,
@@ -496,33 +502,35 @@ func (e *Engine) retrieve(ctx context.Context, t *turn) (Answer, error) {
 	if topic != nil {
 		hits = []retrieval.Hit{*topic}
 	} else {
-		// The question is analysed once for every search of the turn.
-		an := retrieval.Analyze(query)
 		var err error
-		hits, err = e.search(ctx, t, retrieval.Query{Text: query, K: 5, Analysis: &an})
-		if err != nil {
+		if hits, err = e.found(ctx, t, query); err != nil {
 			return Answer{}, err
 		}
-		if len(hits) > 0 && t.medicine && !sameDomain(hits[0].Dataset, corpus.DatasetDrug) && !answerable(query, hits[0], true) {
-			// A medicine question is answered from the medicine records when they
-			// hold an answer, not from a city FAQ that shares some of its words («哺乳
-			// 可以吃斯斯嗎» and a FAQ on nursing rooms).
-			med, err := e.search(ctx, t, retrieval.Query{Text: query, K: 5, Datasets: medicineDatasets, Analysis: &an})
-			if err != nil {
-				return Answer{}, err
+		if len(hits) == 0 && e.restates && e.llm != nil && !isFollowUp(t.question) {
+			// Declined: the citizen may have asked in everyday words what a record
+			// states in official ones. The model restates the question once, and
+			// the restatement is searched and gated as the question was; it is never
+			// shown, quoted or kept, and the answer is composed for the citizen's
+			// own question.
+			restated := e.restate(ctx, t, query)
+			if restated != "" {
+				if hits, err = e.found(ctx, t, restated); err != nil {
+					return Answer{}, err
+				}
 			}
-			if len(med) > 0 && answerable(query, med[0], true) {
-				hits = med
+			outcome := "declined"
+			switch {
+			case restated == "":
+				outcome = "failed"
+			case len(hits) > 0:
+				outcome = "answered"
 			}
-		}
-		if len(hits) > 0 && !answerable(query, hits[0], t.medicine) && !clearlyAhead(query, hits, t.medicine) {
-			// The words found are too few, but the citizen may have asked a record's
-			// own question in other words (answerable.go).
-			matched, err := e.byQuestionMatch(ctx, query, hits, t.medicine)
-			if err != nil {
-				return Answer{}, err
+			span := oteltrace.SpanFromContext(ctx)
+			span.SetAttributes(attrRestated.String(outcome))
+			e.log.Info("declined question restated", "outcome", outcome)
+			if t.trace != nil {
+				t.trace.Restated = restated
 			}
-			hits = matched
 		}
 		if len(hits) == 0 {
 			return e.noAnswer(t)
@@ -556,6 +564,36 @@ func (e *Engine) retrieve(ctx context.Context, t *turn) (Answer, error) {
 		return g, err
 	}
 	return a, nil
+}
+
+// found searches for query and returns the hits to answer from, led by the one the
+// gate accepts (answerable, clearlyAhead or a record's own question matched); nil when
+// none is good enough evidence: the question is declined.
+func (e *Engine) found(ctx context.Context, t *turn, query string) ([]retrieval.Hit, error) {
+	// The question is analysed once for every search of the turn.
+	an := retrieval.Analyze(query)
+	hits, err := e.search(ctx, t, retrieval.Query{Text: query, K: 5, Analysis: &an})
+	if err != nil {
+		return nil, err
+	}
+	if len(hits) > 0 && t.medicine && !sameDomain(hits[0].Dataset, corpus.DatasetDrug) && !answerable(query, hits[0], true) {
+		// A medicine question is answered from the medicine records when they
+		// hold an answer, not from a city FAQ that shares some of its words («哺乳
+		// 可以吃斯斯嗎» and a FAQ on nursing rooms).
+		med, err := e.search(ctx, t, retrieval.Query{Text: query, K: 5, Datasets: medicineDatasets, Analysis: &an})
+		if err != nil {
+			return nil, err
+		}
+		if len(med) > 0 && answerable(query, med[0], true) {
+			hits = med
+		}
+	}
+	if len(hits) > 0 && !answerable(query, hits[0], t.medicine) && !clearlyAhead(query, hits, t.medicine) {
+		// The words found are too few, but the citizen may have asked a record's
+		// own question in other words (answerable.go).
+		return e.byQuestionMatch(ctx, query, hits, t.medicine)
+	}
+	return hits, nil
 }
 
 // answerStatuses are the records answers are made from: valid ones, cancelled licences

@@ -253,6 +253,40 @@ func (e *Engine) rewrite(ctx context.Context, t *turn) string {
 	return retrieval.Normalize(out)
 }
 
+// maxRestatedRunes bounds a restated question: a record's question is short, and a
+// longer reply is the model talking, not restating.
+const maxRestatedRunes = 80
+
+// restate asks the LLM once for question q in the words an official record would use,
+// to search again; "" on an error, a timeout, an empty reply, a reply of more than one
+// line or longer than maxRestatedRunes, or no change. The reply is searched, never
+// shown, quoted or logged.
+func (e *Engine) restate(ctx context.Context, t *turn, q string) string {
+	p, err := prompts.Restate(q)
+	if err != nil {
+		return ""
+	}
+	rctx, done := llmContext(ctx, t, 10*time.Second)
+	defer done()
+	if rctx.Err() != nil {
+		return ""
+	}
+	out, err := llms.GenerateFromSinglePrompt(rctx, e.llm, p, llms.WithTemperature(0), llms.WithMaxTokens(80))
+	if err != nil {
+		e.Stats.LLMFailures.Add(1)
+		return ""
+	}
+	out = strings.Trim(strings.TrimSpace(out), "「」『』\"'“”")
+	if out == "" || strings.ContainsAny(out, "\n\r") || utf8.RuneCountInString(out) > maxRestatedRunes {
+		return ""
+	}
+	out = retrieval.Normalize(out)
+	if !retrieval.HasContent(out) || out == q {
+		return ""
+	}
+	return out
+}
+
 // llmContext returns the context of one call to the model: it ends when what is left
 // of the turn's budget (t.llmLeft, at most limit if limit > 0) runs out, already ended
 // when nothing is left. done charges the call's time to the budget. Only the model's

@@ -30,6 +30,9 @@ const (
 	attrRedacted = attribute.Key("civicbot.redacted")
 	attrFallback = attribute.Key("civicbot.fallback")
 	attrSaved    = attribute.Key("civicbot.saved")
+	// attrRestated is what came of restating a declined question: "answered",
+	// "declined" or "failed" (the model gave no usable restatement).
+	attrRestated = attribute.Key("civicbot.restated")
 )
 
 func tracer(tp trace.TracerProvider) trace.Tracer {

@@ -116,6 +116,17 @@ type RewriteData struct {
 	Question string
 }
 
+// Restate renders the prompt that restates a question search found no answer to in
+// the words an official record would use (Traditional Chinese, one line), to search
+// again: the restated question is searched, never shown.
+func Restate(question string) (string, error) {
+	ts, err := load()
+	if err != nil {
+		return "", err
+	}
+	return execute(ts["rewrite."+Version+".tmpl"], "restate", struct{ Question string }{question})
+}
+
 // Exchange is one earlier turn of a conversation.
 type Exchange struct{ Question, Topic string }
 

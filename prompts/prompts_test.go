@@ -119,3 +119,14 @@ func TestCut(t *testing.T) {
 		}
 	}
 }
+
+func TestRestateGolden(t *testing.T) {
+	got, err := Restate("機車停在紅線被開單，要去哪裡繳錢")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(got, "機車停在紅線被開單，要去哪裡繳錢") != 1 {
+		t.Errorf("the question is not quoted once:\n%s", got)
+	}
+	golden(t, "restate.golden", got)
+}

@@ -40,7 +40,7 @@ func (a *app) engine(ctx context.Context) (*bot.Engine, store, error) {
 	if p, ok := s.(interface{ Pool() *pgxpool.Pool }); ok {
 		searches = int(p.Pool().Config().MaxConns)
 	}
-	e, err := bot.New(bot.Config{Store: s, LLM: model, Log: a.log, Retention: a.cfg.Retention, LLMTimeout: a.cfg.LLMTimeout, StoreTimeout: a.cfg.StoreTimeout, Allow: a.cfg.Allow,
+	e, err := bot.New(bot.Config{Store: s, LLM: model, Log: a.log, Retention: a.cfg.Retention, LLMTimeout: a.cfg.LLMTimeout, NoQueryRewrite: !a.cfg.LLMQueryRewrite, StoreTimeout: a.cfg.StoreTimeout, Allow: a.cfg.Allow,
 		CuratedThreshold: a.cfg.CuratedThreshold, TracerProvider: a.tracerProvider, MaxSearches: searches})
 	if err != nil {
 		s.Close()

@@ -34,6 +34,9 @@ type Config struct {
 	// LLMNoStreamUsage stops sending stream_options to servers that reject it (it is
 	// also dropped by itself after the first such refusal).
 	LLMNoStreamUsage bool
+	// LLMQueryRewrite: with an LLM, a question search declines is restated by the LLM
+	// in the words an official record would use and searched once more (default on).
+	LLMQueryRewrite bool
 
 	// Retention is how long conversations are kept.
 	Retention time.Duration
@@ -157,6 +160,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		if c.EmbeddingsDim, err = strconv.Atoi(v); err != nil || c.EmbeddingsDim <= 0 {
 			errs = append(errs, fmt.Errorf("EMBEDDINGS_DIM=%q: want a positive whole number of dimensions, such as 256", getenv("EMBEDDINGS_DIM")))
 		}
+	}
+	if c.LLMQueryRewrite, err = parseSwitch(env("LLM_QUERY_REWRITE", "on")); err != nil {
+		errs = append(errs, fmt.Errorf("LLM_QUERY_REWRITE=%q: %w", getenv("LLM_QUERY_REWRITE"), err))
 	}
 	if c.LinePushFallback, err = parseSwitch(env("LINE_PUSH_FALLBACK", "on")); err != nil {
 		errs = append(errs, fmt.Errorf("LINE_PUSH_FALLBACK=%q: %w", getenv("LINE_PUSH_FALLBACK"), err))
@@ -331,7 +337,7 @@ func (c Config) print(w io.Writer) {
 	}
 	fmt.Fprintf(w, "config: store=%s addr=%s llm=%s", store, c.Addr, c.LLMProvider)
 	if c.LLMProvider != "none" {
-		fmt.Fprintf(w, " llm_model=%s llm_base_url=%s llm_api_key=%s llm_timeout=%s", c.LLMModel, c.LLMBaseURL, mask(c.LLMAPIKey), c.LLMTimeout)
+		fmt.Fprintf(w, " llm_model=%s llm_base_url=%s llm_api_key=%s llm_timeout=%s llm_query_rewrite=%t", c.LLMModel, c.LLMBaseURL, mask(c.LLMAPIKey), c.LLMTimeout, c.LLMQueryRewrite)
 	}
 	fmt.Fprintf(w, " embeddings=%s", c.EmbeddingsProvider)
 	if c.EmbeddingsProvider != "hash" {

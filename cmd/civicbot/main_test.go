@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -198,5 +199,32 @@ func TestConfig(t *testing.T) {
 	}
 	if c.Addr != ":8080" || c.DataDir != "./data" || c.EmbeddingsProvider != "hash" || c.CuratedThreshold != 0.8 {
 		t.Errorf("defaults: %+v", c)
+	}
+}
+
+// LLM_QUERY_REWRITE is on by default, turned off by "off", and a value that is neither
+// is a configuration error; the config line says which.
+func TestConfigQueryRewrite(t *testing.T) {
+	load := func(v string) (Config, error) {
+		return loadConfig(func(k string) string {
+			return map[string]string{"LLM_PROVIDER": "openai", "LLM_MODEL": "m", "LLM_QUERY_REWRITE": v}[k]
+		})
+	}
+	for v, want := range map[string]bool{"": true, "on": true, "off": false} {
+		c, err := load(v)
+		if err != nil {
+			t.Fatalf("LLM_QUERY_REWRITE=%q: %v", v, err)
+		}
+		if c.LLMQueryRewrite != want {
+			t.Errorf("LLM_QUERY_REWRITE=%q: %t, want %t", v, c.LLMQueryRewrite, want)
+		}
+		var b bytes.Buffer
+		c.print(&b)
+		if !strings.Contains(b.String(), fmt.Sprintf(" llm_query_rewrite=%t", want)) {
+			t.Errorf("LLM_QUERY_REWRITE=%q: the config line does not say it: %s", v, b.String())
+		}
+	}
+	if _, err := load("sometimes"); err == nil || !strings.Contains(err.Error(), "LLM_QUERY_REWRITE") {
+		t.Errorf("LLM_QUERY_REWRITE=sometimes: err %v, want one naming it", err)
 	}
 }
