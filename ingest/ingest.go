@@ -50,6 +50,10 @@ type Emit struct {
 	Record func(Record) error
 	// Reject reports a malformed record that is skipped; line is the line or record number.
 	Reject func(line int, reason string)
+	// Again, when set, opens the same stream again from its start, for a reader that
+	// would otherwise hold the whole export (a first pass learns what a second needs).
+	// It is set when a streamed batch is read; close the stream after use.
+	Again func() (io.ReadCloser, error)
 }
 
 // Format reads one kind of export.

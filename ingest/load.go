@@ -498,6 +498,22 @@ func (l *Loader) read(ctx context.Context, u *unit) (*Batch, error) {
 
 // parse reads one unit into emit.
 func (l *Loader) parse(ctx context.Context, u *unit, emit Emit) error {
+	if l.Stream && u.dir == "" {
+		emit.Again = func() (io.ReadCloser, error) {
+			rc, err := u.open()
+			if err != nil {
+				return nil, err
+			}
+			br := bufio.NewReaderSize(rc, 64<<10)
+			if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
+				br.Discard(3)
+			}
+			return struct {
+				io.Reader
+				io.Closer
+			}{&utf8Reader{r: br}, rc}, nil
+		}
+	}
 	if u.dir != "" {
 		if err := u.format.ReadFS(ctx, os.DirFS(u.dir), emit); err != nil {
 			return fmt.Errorf("ingest: %s: %w: %w", u.name, ErrUnreadable, err)

@@ -43,8 +43,16 @@ func (b *Batch) Collect(ctx context.Context) error {
 		return nil
 	}
 	var recs []Record
-	idx := map[[3]string]int{}
+	// Readers emit a key once a file: only several files can repeat one.
+	var idx map[[3]string]int
+	if len(b.Files) > 1 {
+		idx = map[[3]string]int{}
+	}
 	err := b.Each(ctx, func(r Record) error {
+		if idx == nil {
+			recs = append(recs, r)
+			return nil
+		}
 		k := [3]string{r.Dataset, r.Key, r.Facet}
 		if i, ok := idx[k]; ok {
 			recs[i] = r

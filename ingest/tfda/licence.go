@@ -2,6 +2,7 @@ package tfda
 
 import (
 	"context"
+	"hash/fnv"
 	"io"
 	"slices"
 	"strings"
@@ -126,6 +127,9 @@ func unionCopy(dst, src []string) []string {
 }
 
 func readLicences(ctx context.Context, r io.Reader, emit ingest.Emit) error {
+	if emit.Again != nil {
+		return readLicencesTwice(ctx, r, emit)
+	}
 	byKey := map[string]*licence{}
 	var order []*licence
 	err := licenceTable.scan(ctx, r, emit, func(line int, vals []string) error {
@@ -152,6 +156,65 @@ func readLicences(ctx context.Context, r io.Reader, emit ingest.Emit) error {
 		}
 	}
 	return nil
+}
+
+// readLicencesTwice reads an export that can be read again in two passes, so as not to
+// hold it whole: the first counts the rows of every licence (by a hash of its key), the
+// second merges them and emits each licence at its last row. Only licences whose rows
+// are still to come are held. A licence emitted is the same as readLicences makes; they
+// come in the order of their last rows.
+func readLicencesTwice(ctx context.Context, r io.Reader, emit ingest.Emit) error {
+	rows := map[uint64]int32{}
+	quiet := ingest.Emit{Record: func(ingest.Record) error { return nil }, Reject: func(int, string) {}}
+	if err := licenceTable.scan(ctx, r, quiet, func(line int, vals []string) error {
+		rows[keyHash(vals[lKey])]++
+		return nil
+	}); err != nil {
+		return err
+	}
+	again, err := emit.Again()
+	if err != nil {
+		return err
+	}
+	defer again.Close()
+	byKey := map[string]*licence{}
+	var order []string // keys in the order first seen, for what a changed file leaves
+	err = licenceTable.scan(ctx, again, emit, func(line int, vals []string) error {
+		key := vals[lKey]
+		l := byKey[key]
+		if l == nil {
+			l = &licence{line: line}
+			key = strings.Clone(key)
+			byKey[key] = l
+			order = append(order, key)
+		}
+		l.merge(vals)
+		h := keyHash(key)
+		if rows[h]--; rows[h] > 0 {
+			return nil
+		}
+		delete(byKey, key)
+		return emit.Record(l.record())
+	})
+	if err != nil {
+		return err
+	}
+	// A file that changed between the passes (or two keys of one hash) leaves
+	// licences still waiting: they are complete now.
+	for _, key := range order {
+		if l := byKey[key]; l != nil {
+			if err := emit.Record(l.record()); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func keyHash(key string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(key))
+	return h.Sum64()
 }
 
 func (l *licence) record() ingest.Record {
