@@ -11,13 +11,13 @@ run:
 # Packages whose suites load the bundled corpus again and again (end-to-end answers,
 # evaluation sets, store parity, the console over 100,000 turns). Under the race detector
 # they pass, but take minutes each on a quiet 2-core machine (bot 239 s, cmd/civicbot
-# 428 s, retrieval/memstore 254 s, retrieval/pgstore 196 s, paritytest 334 s, console
+# 428 s, store/memstore 254 s, store/pgstore 196 s, paritytest 334 s, console
 # 217 s: 863 s in all) and 25 minutes or more each
 # under load (memstore 1,603 s, paritytest 1,578 s): `make test` runs them without it and
 # the race detector checks the packages that drive the concurrent code (the LINE workers
 # and outbox, the web server and its streams, the LLM client, ingest, the lexicons).
 # `make test-race` runs every package under it.
-SLOW_PKGS := bot cmd/civicbot retrieval/memstore retrieval/pgstore retrieval/paritytest staff/console
+SLOW_PKGS := bot cmd/civicbot store/memstore store/pgstore store/paritytest staff/console
 MODULE := github.com/civicbot/civicbot
 
 # Install and start PostgreSQL + pgvector where this machine allows, then run every test,

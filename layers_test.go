@@ -3,8 +3,8 @@
 // The rules, each checked on the import clauses of every Go file of the module
 // (tests included unless a rule says otherwise):
 //
-//  1. Nothing below the bot imports it: the packages under retrieval/ (the stores
-//     included), conversation/, corpus/ and staff/ never import bot or a package
+//  1. Nothing below the bot imports it: the packages under retrieval/, store/,
+//     conversation/, corpus/ and staff/ never import bot or a package
 //     under bot/. The one exception is staff/console, the staff side's HTTP adapter,
 //     which runs bot.Engine.Preview for "Try it".
 //  2. The bot does not import the parsers: bot and the packages under bot/ never
@@ -12,8 +12,11 @@
 //     fixture data with the readers). Datasets, statuses and facets come from corpus.
 //  3. The vocabularies are leaves: corpus and conversation import no package of the
 //     module (their tests and conformance suites may).
-//  4. Adapters do not import each other: retrieval/memstore and retrieval/pgstore
+//  4. Adapters do not import each other: store/memstore and store/pgstore
 //     never import one another.
+//  5. Only the command wires the stores: no package outside store/ and cmd/
+//     imports one outside its tests (search ranks in retrieval, and the stores,
+//     under store/, only fetch and keep).
 //
 // Only cmd/civicbot knows every piece and wires them.
 package civicbot_test
@@ -118,7 +121,7 @@ func TestLayers(t *testing.T) {
 	}{
 		{"nothing below the bot imports it", true,
 			func(pkg string) bool {
-				return under(pkg, "retrieval", "conversation", "corpus", "staff") && !under(pkg, "staff/console")
+				return under(pkg, "retrieval", "store", "conversation", "corpus", "staff") && !under(pkg, "staff/console")
 			},
 			func(path string) bool { return under(path, "bot") }},
 		{"the bot does not import the parsers", false,
@@ -128,11 +131,14 @@ func TestLayers(t *testing.T) {
 			func(pkg string) bool { return pkg == "corpus" || pkg == "conversation" },
 			func(string) bool { return true }},
 		{"adapters do not import each other", true,
-			func(pkg string) bool { return under(pkg, "retrieval/memstore") },
-			func(path string) bool { return under(path, "retrieval/pgstore") }},
+			func(pkg string) bool { return under(pkg, "store/memstore") },
+			func(path string) bool { return under(path, "store/pgstore") }},
 		{"adapters do not import each other", true,
-			func(pkg string) bool { return under(pkg, "retrieval/pgstore") },
-			func(path string) bool { return under(path, "retrieval/memstore") }},
+			func(pkg string) bool { return under(pkg, "store/pgstore") },
+			func(path string) bool { return under(path, "store/memstore") }},
+		{"only the command wires the stores", false,
+			func(pkg string) bool { return !under(pkg, "store", "cmd") },
+			func(path string) bool { return under(path, "store") }},
 	}
 	for _, r := range rules {
 		for _, i := range imps {

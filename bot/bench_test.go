@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/civicbot/civicbot/bot"
-	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
+	"github.com/civicbot/civicbot/store/pgstore/pgtest"
 )
 
 // BenchmarkAsk measures the whole pipeline in extractive mode on the bundled data —

@@ -64,7 +64,7 @@ const (
 
 // Store is what the engine keeps and reads: the documents it answers from and the
 // conversations it remembers. It is declared here, where it is used, from the
-// interfaces of the two domains below the bot; retrieval/pgstore implements it, and
+// interfaces of the two domains below the bot; store/pgstore implements it, and
 // so does the embedded store.
 type Store interface {
 	retrieval.Searcher

@@ -14,7 +14,7 @@ import (
 	"github.com/civicbot/civicbot/bot/llm"
 	"github.com/civicbot/civicbot/bot/llm/llmtest"
 	"github.com/civicbot/civicbot/conversation"
-	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
+	"github.com/civicbot/civicbot/store/pgstore/pgtest"
 )
 
 // syncBuffer is a log sink safe for concurrent writes.

@@ -10,7 +10,7 @@ import (
 	"github.com/civicbot/civicbot/bot/llm"
 	"github.com/civicbot/civicbot/bot/llm/llmtest"
 	"github.com/civicbot/civicbot/conversation"
-	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
+	"github.com/civicbot/civicbot/store/pgstore/pgtest"
 )
 
 // A model answering with a number or link that is not in the sources, however it

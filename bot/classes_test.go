@@ -10,8 +10,8 @@ import (
 	"github.com/civicbot/civicbot/bot"
 	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/corpus"
-	"github.com/civicbot/civicbot/retrieval/memstore/memtest"
-	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
+	"github.com/civicbot/civicbot/store/memstore/memtest"
+	"github.com/civicbot/civicbot/store/pgstore/pgtest"
 )
 
 // onBothStores runs a test of the answers on the bundled data in PostgreSQL and in

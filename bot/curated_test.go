@@ -10,8 +10,8 @@ import (
 	"github.com/civicbot/civicbot/bot"
 	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/retrieval/hashembed"
-	"github.com/civicbot/civicbot/retrieval/pgstore"
-	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
+	"github.com/civicbot/civicbot/store/pgstore"
+	"github.com/civicbot/civicbot/store/pgstore/pgtest"
 )
 
 // stuckCurated is a real store whose curated answers, once stuck, are read only when

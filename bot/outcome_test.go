@@ -17,7 +17,7 @@ import (
 	"github.com/civicbot/civicbot/bot"
 	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/corpus"
-	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
+	"github.com/civicbot/civicbot/store/pgstore/pgtest"
 )
 
 // outcomeCase is a question with the documents that answer it; none for a question the

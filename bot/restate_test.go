@@ -12,8 +12,8 @@ import (
 	"github.com/civicbot/civicbot/bot/llm"
 	"github.com/civicbot/civicbot/bot/llm/llmtest"
 	"github.com/civicbot/civicbot/conversation"
-	"github.com/civicbot/civicbot/retrieval/memstore/memtest"
-	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
+	"github.com/civicbot/civicbot/store/memstore/memtest"
+	"github.com/civicbot/civicbot/store/pgstore/pgtest"
 )
 
 // A question in everyday words that search declines («紅單», «錢要去哪裡付»), and

@@ -10,7 +10,7 @@ import (
 	"github.com/civicbot/civicbot/bot/llm"
 	"github.com/civicbot/civicbot/bot/llm/llmtest"
 	"github.com/civicbot/civicbot/conversation"
-	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
+	"github.com/civicbot/civicbot/store/pgstore/pgtest"
 )
 
 // Situations told in everyday words, through the whole engine: a self-harm intent

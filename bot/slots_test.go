@@ -11,7 +11,7 @@ import (
 	"github.com/civicbot/civicbot/bot"
 	"github.com/civicbot/civicbot/retrieval"
 	"github.com/civicbot/civicbot/retrieval/hashembed"
-	"github.com/civicbot/civicbot/retrieval/memstore"
+	"github.com/civicbot/civicbot/store/memstore"
 )
 
 // gatedSearch holds every search until its gate opens, and counts the searches

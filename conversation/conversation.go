@@ -136,8 +136,8 @@ const (
 )
 
 // Store is what the bot keeps and reads of conversations while it answers: the memory
-// of a session and the curated answers. retrieval/pgstore implements it, and so does
-// the embedded store (retrieval/memstore).
+// of a session and the curated answers. store/pgstore implements it, and so does
+// the embedded store (store/memstore).
 type Store interface {
 	SaveTurn(ctx context.Context, t Turn) error
 	// RecentTurns returns the last n turns of a session made after since, oldest first.

@@ -7,8 +7,8 @@ import (
 	"github.com/civicbot/civicbot/contact"
 )
 
-// SyncOptions tune how a store takes in a run's batches (Sync of retrieval/pgstore
-// and retrieval/memstore).
+// SyncOptions tune how a store takes in a run's batches (Sync of store/pgstore
+// and store/memstore).
 type SyncOptions struct {
 	// AllowShrink lets a source lose more than MaxShrink of its records in one run.
 	// Without it such a run fails: an export cut short at a row boundary parses cleanly.

@@ -15,7 +15,7 @@ import (
 	"github.com/civicbot/civicbot/bot/line"
 	"github.com/civicbot/civicbot/bot/line/linetest"
 	"github.com/civicbot/civicbot/conversation"
-	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
+	"github.com/civicbot/civicbot/store/pgstore/pgtest"
 )
 
 // benchRate is the load of BenchmarkWebhookAck: signed webhook requests a second.

@@ -20,9 +20,9 @@ import (
 	"github.com/civicbot/civicbot/bot/line/linetest"
 	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/retrieval/hashembed"
-	"github.com/civicbot/civicbot/retrieval/memstore"
-	"github.com/civicbot/civicbot/retrieval/pgstore"
-	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
+	"github.com/civicbot/civicbot/store/memstore"
+	"github.com/civicbot/civicbot/store/pgstore"
+	"github.com/civicbot/civicbot/store/pgstore/pgtest"
 	"github.com/prometheus/client_golang/prometheus"
 )
 

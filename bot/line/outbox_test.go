@@ -15,8 +15,8 @@ import (
 	"github.com/civicbot/civicbot/bot/line/linetest"
 	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/retrieval/hashembed"
-	"github.com/civicbot/civicbot/retrieval/pgstore"
-	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
+	"github.com/civicbot/civicbot/store/pgstore"
+	"github.com/civicbot/civicbot/store/pgstore/pgtest"
 	"github.com/jackc/pgx/v5"
 )
 

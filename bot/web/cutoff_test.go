@@ -11,7 +11,7 @@ import (
 	"github.com/civicbot/civicbot/bot/llm"
 	"github.com/civicbot/civicbot/bot/llm/llmtest"
 	"github.com/civicbot/civicbot/bot/web"
-	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
+	"github.com/civicbot/civicbot/store/pgstore/pgtest"
 )
 
 // Through HTTP: a model's stream cut off on the way reaches the widget as the deltas

@@ -15,7 +15,7 @@ import (
 	"github.com/civicbot/civicbot/bot/llm"
 	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/retrieval"
-	"github.com/civicbot/civicbot/retrieval/memstore"
+	"github.com/civicbot/civicbot/store/memstore"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/tmc/langchaingo/llms"
 )

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/civicbot/civicbot/bot/llm/llmtest"
-	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
+	"github.com/civicbot/civicbot/store/pgstore/pgtest"
 )
 
 type askResult struct {

@@ -11,7 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/civicbot/civicbot/retrieval/memstore"
+	"github.com/civicbot/civicbot/store/memstore"
 )
 
 // backupTimeout bounds a backup taken through the running server.

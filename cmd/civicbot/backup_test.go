@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
 	"github.com/civicbot/civicbot/staff"
+	"github.com/civicbot/civicbot/store/pgstore/pgtest"
 )
 
 // TestBackupWhileServingRoundTrip: while `civicbot serve` holds the embedded store,

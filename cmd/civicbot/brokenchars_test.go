@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
+	"github.com/civicbot/civicbot/store/pgstore/pgtest"
 )
 
 // TestIngestReportsBrokenCharacters: on either store, the ingest of a city FAQ with

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
+	"github.com/civicbot/civicbot/store/pgstore/pgtest"
 )
 
 // plantedPage is an agency page into which someone planted instructions for the

@@ -16,7 +16,7 @@ import (
 	"github.com/civicbot/civicbot/ingest/taipei"
 	"github.com/civicbot/civicbot/ingest/tfda"
 	"github.com/civicbot/civicbot/retrieval/eval"
-	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
+	"github.com/civicbot/civicbot/store/pgstore/pgtest"
 )
 
 // evalSets are the repository's development evaluation sets, run by CI against the

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/civicbot/civicbot/ingest/tfda"
-	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
+	"github.com/civicbot/civicbot/store/pgstore/pgtest"
 	"github.com/jackc/pgx/v5"
 )
 

@@ -14,7 +14,7 @@ import (
 
 	"github.com/civicbot/civicbot/bot/line/linetest"
 	"github.com/civicbot/civicbot/bot/llm/llmtest"
-	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
+	"github.com/civicbot/civicbot/store/pgstore/pgtest"
 )
 
 // child is `civicbot serve` in its own process, to be stopped with a signal.

@@ -33,8 +33,8 @@ import (
 	"github.com/civicbot/civicbot/ingest/taipei"
 	"github.com/civicbot/civicbot/ingest/tfda"
 	"github.com/civicbot/civicbot/retrieval/embedding"
-	"github.com/civicbot/civicbot/retrieval/memstore"
-	"github.com/civicbot/civicbot/retrieval/pgstore"
+	"github.com/civicbot/civicbot/store/memstore"
+	"github.com/civicbot/civicbot/store/pgstore"
 	"github.com/tmc/langchaingo/embeddings"
 	"go.opentelemetry.io/otel/trace"
 )

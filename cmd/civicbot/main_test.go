@@ -15,7 +15,7 @@ import (
 	"github.com/civicbot/civicbot/bot"
 	"github.com/civicbot/civicbot/bot/triage"
 	"github.com/civicbot/civicbot/retrieval"
-	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
+	"github.com/civicbot/civicbot/store/pgstore/pgtest"
 )
 
 // civicbot runs the command as a user would and returns its output.

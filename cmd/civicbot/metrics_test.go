@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
+	"github.com/civicbot/civicbot/store/pgstore/pgtest"
 )
 
 var metricsOn = regexp.MustCompile(`civicbot: metrics on (http://[^ ]+/metrics)\n`)

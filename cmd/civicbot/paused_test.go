@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
+	"github.com/civicbot/civicbot/store/pgstore/pgtest"
 	"github.com/jackc/pgx/v5"
 )
 

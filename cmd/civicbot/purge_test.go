@@ -9,8 +9,8 @@ import (
 
 	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/retrieval/hashembed"
-	"github.com/civicbot/civicbot/retrieval/memstore"
 	"github.com/civicbot/civicbot/staff"
+	"github.com/civicbot/civicbot/store/memstore"
 )
 
 // serve purges on its own schedule: a turn past the retention period goes at start, a

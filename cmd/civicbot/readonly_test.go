@@ -11,8 +11,8 @@ import (
 	"testing"
 
 	"github.com/civicbot/civicbot/bot/web"
-	"github.com/civicbot/civicbot/retrieval/pgstore"
-	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
+	"github.com/civicbot/civicbot/store/pgstore"
+	"github.com/civicbot/civicbot/store/pgstore/pgtest"
 	"github.com/jackc/pgx/v5"
 )
 

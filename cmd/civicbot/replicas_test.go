@@ -13,8 +13,8 @@ import (
 	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/ingest"
-	"github.com/civicbot/civicbot/retrieval/pgstore"
-	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
+	"github.com/civicbot/civicbot/store/pgstore"
+	"github.com/civicbot/civicbot/store/pgstore/pgtest"
 )
 
 // TestReplicasShareRateLimits runs two `civicbot serve` on one database, as two

@@ -13,9 +13,9 @@ import (
 	"github.com/civicbot/civicbot/bot/line"
 	"github.com/civicbot/civicbot/bot/web"
 	"github.com/civicbot/civicbot/retrieval"
-	"github.com/civicbot/civicbot/retrieval/memstore"
 	"github.com/civicbot/civicbot/staff"
 	"github.com/civicbot/civicbot/staff/console"
+	"github.com/civicbot/civicbot/store/memstore"
 	"github.com/prometheus/client_golang/prometheus"
 )
 

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/civicbot/civicbot/bot/line/linetest"
-	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
+	"github.com/civicbot/civicbot/store/pgstore/pgtest"
 )
 
 // syncBuffer collects the output of a server running in another goroutine.

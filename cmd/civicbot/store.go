@@ -9,10 +9,10 @@ import (
 	"github.com/civicbot/civicbot/bot/web"
 	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/ingest"
-	"github.com/civicbot/civicbot/retrieval/memstore"
-	"github.com/civicbot/civicbot/retrieval/pgstore"
 	"github.com/civicbot/civicbot/staff"
 	"github.com/civicbot/civicbot/staff/console"
+	"github.com/civicbot/civicbot/store/memstore"
+	"github.com/civicbot/civicbot/store/pgstore"
 )
 
 // store is what the commands need of a store. PostgreSQL with pgvector (pgstore) is the

@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/civicbot/civicbot/retrieval"
-	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
 	"github.com/civicbot/civicbot/staff"
+	"github.com/civicbot/civicbot/store/pgstore/pgtest"
 )
 
 // TestSynonymsCommand: `civicbot synonyms` lists, drafts and retires staff synonym

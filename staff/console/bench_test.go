@@ -13,11 +13,11 @@ import (
 	"github.com/civicbot/civicbot/bot"
 	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/retrieval/hashembed"
-	"github.com/civicbot/civicbot/retrieval/memstore"
-	"github.com/civicbot/civicbot/retrieval/pgstore"
-	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
 	"github.com/civicbot/civicbot/staff"
 	"github.com/civicbot/civicbot/staff/console"
+	"github.com/civicbot/civicbot/store/memstore"
+	"github.com/civicbot/civicbot/store/pgstore"
+	"github.com/civicbot/civicbot/store/pgstore/pgtest"
 )
 
 // BenchmarkConsole measures the console's lists at the size of a busy month: 100,000

@@ -27,11 +27,11 @@ import (
 	"github.com/civicbot/civicbot/ingest/taipei"
 	"github.com/civicbot/civicbot/ingest/tfda"
 	"github.com/civicbot/civicbot/retrieval/hashembed"
-	"github.com/civicbot/civicbot/retrieval/memstore"
-	"github.com/civicbot/civicbot/retrieval/pgstore"
-	"github.com/civicbot/civicbot/retrieval/pgstore/pgtest"
 	"github.com/civicbot/civicbot/staff"
 	"github.com/civicbot/civicbot/staff/console"
+	"github.com/civicbot/civicbot/store/memstore"
+	"github.com/civicbot/civicbot/store/pgstore"
+	"github.com/civicbot/civicbot/store/pgstore/pgtest"
 )
 
 // store is what the console's tests need of a store: both stores are one.

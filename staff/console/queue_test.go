@@ -9,7 +9,7 @@ import (
 
 	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/retrieval/hashembed"
-	"github.com/civicbot/civicbot/retrieval/memstore"
+	"github.com/civicbot/civicbot/store/memstore"
 )
 
 // The review queue is served from what it loaded, yet never hides what staff just

@@ -1,0 +1,27 @@
+package pgstore_test
+
+import (
+	"log/slog"
+	"testing"
+
+	"github.com/civicbot/civicbot/conversation"
+	"github.com/civicbot/civicbot/conversation/conversationtest"
+	"github.com/civicbot/civicbot/retrieval/hashembed"
+	"github.com/civicbot/civicbot/store/pgstore"
+	"github.com/civicbot/civicbot/store/pgstore/pgtest"
+)
+
+var _ conversation.Outbox = (*pgstore.Store)(nil)
+
+func TestOutboxConformance(t *testing.T) {
+	conversationtest.RunOutbox(t, func(t *testing.T) conversation.Outbox {
+		e := hashembed.New(64)
+		s, err := pgstore.Open(t.Context(), pgtest.New(t), e, pgstore.EmbedderInfo{Name: e.Name(), Dim: e.Dim()},
+			slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatalf("open: %v", err)
+		}
+		t.Cleanup(s.Close)
+		return s
+	})
+}
