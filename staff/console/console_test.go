@@ -454,7 +454,14 @@ func testLoop(t *testing.T, e *env) {
 	if err := e.store.SaveFeedback(ctx, conversation.Feedback{MessageID: first.MessageID, Rating: conversation.RatingDown, Comment: "沒有回答到"}); err != nil {
 		t.Fatal(err)
 	}
-	e.ask("市民卡掉了要去哪補辦?") // the same question in other words, to be grouped
+	// The same question in other words, disliked too: grouped with the first (answered
+	// or not, a disliked answer is in the queue).
+	second := e.ask("市民卡掉了要去哪補辦?")
+	if second.Mode != conversation.ModeNoAnswer {
+		if err := e.store.SaveFeedback(ctx, conversation.Feedback{MessageID: second.MessageID, Rating: conversation.RatingDown}); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	code, out := e.call("GET", "/api/v1/admin/review", e.tokens[staff.Viewer], nil)
 	if code != http.StatusOK {
