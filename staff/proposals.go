@@ -3,7 +3,10 @@ package staff
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
+
+	"github.com/civicbot/civicbot/corpus"
 )
 
 // Proposal is a change to a document's status that an editor proposes with a reason
@@ -73,3 +76,28 @@ var (
 	// ErrDecided is returned for a decision on a proposal already decided.
 	ErrDecided = errors.New("staff: already decided")
 )
+
+// ProposalStatus is the status a document gets when a proposal of an action is
+// approved.
+func ProposalStatus(action string) (corpus.Status, error) {
+	switch action {
+	case ActionSuppress:
+		return corpus.StatusSuppressed, nil
+	case ActionRestore:
+		return corpus.StatusActive, nil
+	}
+	return "", fmt.Errorf("%w: action %q: want suppress or restore", ErrConflict, action)
+}
+
+// Proposable checks that a document in a status may be the subject of an action.
+func Proposable(action, status string) error {
+	switch {
+	case status == string(corpus.StatusFlagged):
+		return fmt.Errorf("%w: the document is held since ingest: release it, or leave it held", ErrConflict)
+	case action == ActionSuppress && status == string(corpus.StatusSuppressed):
+		return fmt.Errorf("%w: the document is already suppressed", ErrConflict)
+	case action == ActionRestore && status != string(corpus.StatusSuppressed):
+		return fmt.Errorf("%w: only a suppressed document is restored; this one is %s", ErrConflict, status)
+	}
+	return nil
+}

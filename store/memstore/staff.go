@@ -572,34 +572,9 @@ var _ staff.Proposals = (*Store)(nil)
 // staff.Proposal (JSON). It is made by the first proposal.
 var bucketProposals = []byte("document_proposals")
 
-// proposalStatus is the status a document gets when a proposal of an action is
-// approved.
-func proposalStatus(action string) (corpus.Status, error) {
-	switch action {
-	case staff.ActionSuppress:
-		return corpus.StatusSuppressed, nil
-	case staff.ActionRestore:
-		return corpus.StatusActive, nil
-	}
-	return "", fmt.Errorf("%w: action %q: want suppress or restore", staff.ErrConflict, action)
-}
-
-// proposable checks that a document in a status may be the subject of an action.
-func proposable(action, status string) error {
-	switch {
-	case status == string(corpus.StatusFlagged):
-		return fmt.Errorf("%w: the document is held since ingest: release it, or leave it held", staff.ErrConflict)
-	case action == staff.ActionSuppress && status == string(corpus.StatusSuppressed):
-		return fmt.Errorf("%w: the document is already suppressed", staff.ErrConflict)
-	case action == staff.ActionRestore && status != string(corpus.StatusSuppressed):
-		return fmt.Errorf("%w: only a suppressed document is restored; this one is %s", staff.ErrConflict, status)
-	}
-	return nil
-}
-
 // Propose stores a pending proposal to suppress or restore a document.
 func (s *Store) Propose(ctx context.Context, p staff.Proposal) (staff.Proposal, error) {
-	if _, err := proposalStatus(p.Action); err != nil {
+	if _, err := staff.ProposalStatus(p.Action); err != nil {
 		return staff.Proposal{}, err
 	}
 	p.Dataset, p.Key, p.Reason, p.ProposedBy = cleanText(p.Dataset), cleanText(p.Key), cleanText(p.Reason), cleanText(p.ProposedBy)
@@ -617,7 +592,7 @@ func (s *Store) Propose(ctx context.Context, p staff.Proposal) (staff.Proposal, 
 		if err != nil {
 			return err
 		}
-		if err := proposable(p.Action, row.Status); err != nil {
+		if err := staff.Proposable(p.Action, row.Status); err != nil {
 			return err
 		}
 		p.Title = row.Title
@@ -715,7 +690,7 @@ func (s *Store) Decide(ctx context.Context, id string, d staff.Decision) (staff.
 			return staff.ErrFourEyes
 		}
 		if d.Approve {
-			status, err := proposalStatus(p.Action)
+			status, err := staff.ProposalStatus(p.Action)
 			if err != nil {
 				return err
 			}
@@ -728,7 +703,7 @@ func (s *Store) Decide(ctx context.Context, id string, d staff.Decision) (staff.
 				return err
 			}
 			if row.Status == string(corpus.StatusFlagged) {
-				return proposable(p.Action, row.Status)
+				return staff.Proposable(p.Action, row.Status)
 			}
 			if row.Status != string(status) {
 				change, _, err := setStatusTx(tx, p.Dataset, p.Key, status)

@@ -385,31 +385,6 @@ func (s *Store) IngestRuns(ctx context.Context, n int) ([]staff.IngestRun, error
 
 var _ staff.Proposals = (*Store)(nil)
 
-// proposalStatus is the status a document gets when a proposal of an action is
-// approved.
-func proposalStatus(action string) (corpus.Status, error) {
-	switch action {
-	case staff.ActionSuppress:
-		return corpus.StatusSuppressed, nil
-	case staff.ActionRestore:
-		return corpus.StatusActive, nil
-	}
-	return "", fmt.Errorf("%w: action %q: want suppress or restore", staff.ErrConflict, action)
-}
-
-// proposable checks that a document in a status may be the subject of an action.
-func proposable(action, status string) error {
-	switch {
-	case status == string(corpus.StatusFlagged):
-		return fmt.Errorf("%w: the document is held since ingest: release it, or leave it held", staff.ErrConflict)
-	case action == staff.ActionSuppress && status == string(corpus.StatusSuppressed):
-		return fmt.Errorf("%w: the document is already suppressed", staff.ErrConflict)
-	case action == staff.ActionRestore && status != string(corpus.StatusSuppressed):
-		return fmt.Errorf("%w: only a suppressed document is restored; this one is %s", staff.ErrConflict, status)
-	}
-	return nil
-}
-
 // proposalErr keeps the errors of the proposals' contract and wraps the rest.
 func proposalErr(op string, err error) error {
 	switch {
@@ -424,7 +399,7 @@ func proposalErr(op string, err error) error {
 
 // Propose stores a pending proposal to suppress or restore a document.
 func (s *Store) Propose(ctx context.Context, p staff.Proposal) (staff.Proposal, error) {
-	if _, err := proposalStatus(p.Action); err != nil {
+	if _, err := staff.ProposalStatus(p.Action); err != nil {
 		return staff.Proposal{}, err
 	}
 	p.Dataset, p.Key, p.Reason, p.ProposedBy = cleanText(p.Dataset), cleanText(p.Key), cleanText(p.Reason), cleanText(p.ProposedBy)
@@ -442,7 +417,7 @@ func (s *Store) Propose(ctx context.Context, p staff.Proposal) (staff.Proposal, 
 		if err != nil {
 			return err
 		}
-		if err := proposable(p.Action, status); err != nil {
+		if err := staff.Proposable(p.Action, status); err != nil {
 			return err
 		}
 		const q = `INSERT INTO document_proposals (id, dataset, key, title, action, reason, status, proposed_by, proposed_at)
@@ -509,7 +484,7 @@ func (s *Store) Decide(ctx context.Context, id string, d staff.Decision) (staff.
 		}
 		p.Status = staff.ProposalRejected
 		if d.Approve {
-			status, err := proposalStatus(p.Action)
+			status, err := staff.ProposalStatus(p.Action)
 			if err != nil {
 				return err
 			}
@@ -522,7 +497,7 @@ func (s *Store) Decide(ctx context.Context, id string, d staff.Decision) (staff.
 				return err
 			}
 			if now == string(corpus.StatusFlagged) {
-				return proposable(p.Action, now)
+				return staff.Proposable(p.Action, now)
 			}
 			if now != string(status) {
 				if _, err := tx.Exec(ctx, `UPDATE documents SET status = $3, updated_at = now() WHERE dataset = $1 AND key = $2`,
