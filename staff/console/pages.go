@@ -466,17 +466,15 @@ func (s *Server) handleCuratedForm(w http.ResponseWriter, r *http.Request, p sta
 	done(w, r, "/admin/curated", "drafted")
 }
 
-func (s *Server) handleCuratedStatusForm(action string) func(w http.ResponseWriter, r *http.Request, p staff.Principal) {
-	h := s.handleCuratedApprove
-	if action == "retire" {
-		h = s.handleCuratedRetire
-	}
+// form serves a console form whose staff API handler takes no body: it runs h and
+// returns to the page to with the flash message of that name.
+func (s *Server) form(h func(http.ResponseWriter, *http.Request, staff.Principal) (int, any, error), to, flash string) func(http.ResponseWriter, *http.Request, staff.Principal) {
 	return func(w http.ResponseWriter, r *http.Request, p staff.Principal) {
 		if _, _, err := h(w, r, p); err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		done(w, r, "/admin/curated", action+"d")
+		done(w, r, to, flash)
 	}
 }
 
@@ -574,14 +572,6 @@ func (s *Server) handleTokenForm(w http.ResponseWriter, r *http.Request, p staff
 		return
 	}
 	s.staffPage(w, r, http.StatusOK, page{Secret: v.(map[string]any)["token"].(string), Flash: translate(lang(w, r), "token_once")})
-}
-
-func (s *Server) handleTokenRevokeForm(w http.ResponseWriter, r *http.Request, p staff.Principal) {
-	if _, _, err := s.handleTokenRevoke(w, r, p); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	done(w, r, "/admin/staff", "revoked")
 }
 
 // exportQuery is the conversations page's filter, for its export links.

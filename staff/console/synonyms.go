@@ -214,17 +214,3 @@ func (s *Server) handleSynonymForm(w http.ResponseWriter, r *http.Request, p sta
 	}
 	done(w, r, "/admin/synonyms", "synonym_drafted")
 }
-
-func (s *Server) handleSynonymStatusForm(action string) func(w http.ResponseWriter, r *http.Request, p staff.Principal) {
-	h := s.handleSynonymApprove
-	if action == "retire" {
-		h = s.handleSynonymRetire
-	}
-	return func(w http.ResponseWriter, r *http.Request, p staff.Principal) {
-		if _, _, err := h(w, r, p); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		done(w, r, "/admin/synonyms", "synonym_"+action+"d")
-	}
-}
