@@ -126,7 +126,6 @@ func PillTerms(q string) (colors, shapes []string) {
 type appearanceTerm struct{ colors, shapes []string }
 
 func color(c ...string) appearanceTerm { return appearanceTerm{colors: c} }
-func shape(s ...string) appearanceTerm { return appearanceTerm{shapes: s} }
 func isASCIILetter(r rune) bool        { return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' }
 func isBareColor(r rune) bool          { _, ok := bareColors[r]; return ok }
 func isHan(r rune) bool                { return unicode.Is(unicode.Han, r) }

@@ -33,8 +33,6 @@ var ErrShrink = ingest.ErrShrink
 
 type docKey struct{ dataset, key string }
 
-type recKey struct{ dataset, key, facet string }
-
 // Sync makes the store hold exactly what batches say for their sources, in one
 // transaction: readers see the old data until it commits, and a run that fails or is
 // cancelled changes nothing. Only documents whose content changed are embedded again.
