@@ -25,3 +25,6 @@ func MigrateTo(ctx context.Context, url string, v int64) error {
 
 // SetSyncBatch makes s's syncs hold n records and n documents at a time.
 func SetSyncBatch(s *Store, n int) { s.syncBatch = n }
+
+// RaiseIndexMemory is raiseIndexMemory, for its test.
+var RaiseIndexMemory = raiseIndexMemory

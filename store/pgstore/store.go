@@ -308,11 +308,29 @@ func (s *Store) setEmbedder(ctx context.Context) error {
 // load is many times faster than maintaining it row by row.
 func ensureVectorIndex(ctx context.Context, tx pgx.Tx) error {
 	const q = `CREATE INDEX IF NOT EXISTS chunks_embedding ON chunks USING hnsw (embedding halfvec_cosine_ops) WITH (m = 16, ef_construction = 64)`
-	if _, err := tx.Exec(ctx, `SET LOCAL maintenance_work_mem = '512MB'`); err != nil {
+	if err := raiseIndexMemory(ctx, tx); err != nil {
 		return fmt.Errorf("pgstore: vector index: %w", err)
 	}
 	if _, err := tx.Exec(ctx, q); err != nil {
 		return fmt.Errorf("pgstore: vector index: %w", err)
+	}
+	return nil
+}
+
+// indexMemory is the least maintenance_work_mem an index build of a sync runs with.
+// An HNSW build whose graph outgrows it goes on far more slowly (pgvector's notice
+// "hnsw graph no longer fits into maintenance_work_mem"): about 1 KB a chunk here, so
+// 512 MB holds some 400,000 chunks. An operator whose database has a larger setting
+// (for a corpus of millions) keeps it: the build never lowers it.
+const indexMemory = "512MB"
+
+// raiseIndexMemory sets maintenance_work_mem, for the rest of tx, to indexMemory
+// unless the session's setting is already larger.
+func raiseIndexMemory(ctx context.Context, tx pgx.Tx) error {
+	const q = `SELECT set_config('maintenance_work_mem', $1, true)
+		WHERE pg_size_bytes(current_setting('maintenance_work_mem')) < pg_size_bytes($1)`
+	if _, err := tx.Exec(ctx, q, indexMemory); err != nil {
+		return fmt.Errorf("maintenance_work_mem: %w", err)
 	}
 	return nil
 }

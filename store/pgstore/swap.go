@@ -91,7 +91,7 @@ func swapChunks(ctx context.Context, tx pgx.Tx, load func(table string) error) (
 	if err := load("chunks_next"); err != nil {
 		return nil, err
 	}
-	if _, err := tx.Exec(ctx, `SET LOCAL maintenance_work_mem = '512MB'`); err != nil {
+	if err := raiseIndexMemory(ctx, tx); err != nil {
 		return nil, err
 	}
 	for _, q := range after.build {
