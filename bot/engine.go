@@ -83,11 +83,6 @@ type Engine struct {
 	now       func() time.Time
 	tracer    oteltrace.Tracer
 
-	// gateProbe, set by tests only, sees the evidence of every question the gate
-	// decides on and the word-level gate's verdict (gate_fit_test.go fits the model
-	// from it).
-	gateProbe func(q string, hits []retrieval.Hit, medicine, rules bool)
-
 	storeTimeout  time.Duration
 	answerTimeout time.Duration
 	searchSlots   chan struct{} // one token a search under way; nil: no bound
@@ -593,23 +588,9 @@ func (e *Engine) found(ctx context.Context, t *turn, query string) ([]retrieval.
 			hits = med
 		}
 	}
-	if len(hits) == 0 {
-		return hits, nil
-	}
-	rules := answerable(query, hits[0], t.medicine) || clearlyAhead(query, hits, t.medicine)
-	if e.gateProbe != nil {
-		e.gateProbe(query, hits, t.medicine, rules)
-	}
-	switch gateModelFile.decide(query, hits, t.medicine, rules) {
-	case gateAnswer:
-		// Search's evidence is what right first hits have (gate.go).
-		return hits, nil
-	case gateDecline:
-		rules = false
-	}
-	if !rules {
-		// The words found are too few, or the model doubts them, but the citizen
-		// may have asked a record's own question in other words (answerable.go).
+	if len(hits) > 0 && !answerable(query, hits[0], t.medicine) && !clearlyAhead(query, hits, t.medicine) {
+		// The words found are too few, but the citizen may have asked a record's
+		// own question in other words (answerable.go).
 		return e.byQuestionMatch(ctx, query, hits, t.medicine)
 	}
 	return hits, nil
