@@ -55,9 +55,27 @@ var chineseDigits = map[rune]rune{
 // the end).
 func fold(text string) (string, []int) {
 	var b strings.Builder
+	b.Grow(len(text))
 	offs := make([]int, 0, len(text)+1)
 	var buf [utf8.UTFMax]byte
 	for i, r := range text {
+		// ASCII and the unified ideographs read as themselves (but for the numerals):
+		// most of a source is one or the other.
+		if r < utf8.RuneSelf {
+			b.WriteByte(byte(r))
+			offs = append(offs, i)
+			continue
+		}
+		if isIdeograph(r) {
+			if d, ok := chineseDigits[r]; ok {
+				b.WriteByte(byte(d))
+				offs = append(offs, i)
+				continue
+			}
+			b.WriteString(text[i : i+3])
+			offs = append(offs, i, i, i)
+			continue
+		}
 		if unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Variation_Selector, r) {
 			continue
 		}
@@ -85,6 +103,10 @@ func fold(text string) (string, []int) {
 	offs = append(offs, len(text))
 	return b.String(), offs
 }
+
+// isIdeograph reports whether r is a CJK unified ideograph of the basic block, which
+// NFKC leaves as it is and which is neither a format character nor a dash.
+func isIdeograph(r rune) bool { return r >= 0x4E00 && r <= 0x9FFF }
 
 // Fold returns text as it is read for phone numbers and links: full-width forms as
 // ASCII, Chinese numerals as digits, dashes as '-', no invisible characters.
