@@ -131,7 +131,17 @@ func Find(text string) []Mention {
 	f, offs := fold(text)
 	var out []Mention
 	var linkSpans [][]int
-	for _, m := range linkRE.FindAllStringIndex(f, -1) {
+	// Every link holds a '.', every phone number an ASCII digit: most passages and
+	// answer pieces lack one or the other, and the expressions cost more than the
+	// look.
+	var links, phones [][]int
+	if strings.IndexByte(f, '.') >= 0 {
+		links = linkRE.FindAllStringIndex(f, -1)
+	}
+	if strings.ContainsAny(f, "0123456789") {
+		phones = phoneRE.FindAllStringIndex(f, -1)
+	}
+	for _, m := range links {
 		raw := strings.TrimRight(f[m[0]:m[1]], ".,:;!?'\"*~-_")
 		end := m[0] + len(raw)
 		u := NormalizeURL(raw)
@@ -146,7 +156,7 @@ func Find(text string) []Mention {
 		}
 		return false
 	}
-	for _, m := range phoneRE.FindAllStringIndex(f, -1) {
+	for _, m := range phones {
 		if inLink(m[0]) {
 			continue
 		}
