@@ -177,19 +177,19 @@ var legSQL = map[retrieval.LegKind]string{
 	// Scores summed in the order of the concepts' labels, so that equal documents
 	// get equal scores on every run. $5 labels the words of $1, $6 weighs them. Each
 	// word's query is made once (t materialized), not again at every chunk and title
-	// it is matched against.
+	// it is matched against; the dataset and key ride along from the first join to
+	// the documents (no second lookup of each document scored).
 	retrieval.LegWeighted: `WITH t AS MATERIALIZED (
 			SELECT w.word, w.concept, w.idf, to_tsquery('simple', w.word) AS q
 			FROM unnest($1::text[], $5::text[], $6::float8[]) AS w(word, concept, idf)),
 		m AS (
-			SELECT c.document_id, t.concept, max(t.idf) AS idf, max(CASE WHEN d.title_tsv @@ t.q THEN 2 ELSE 1 END) AS w FROM t
+			SELECT d.id, d.dataset, d.key, t.concept, max(t.idf) AS idf, max(CASE WHEN d.title_tsv @@ t.q THEN 2 ELSE 1 END) AS w FROM t
 			JOIN chunks c ON c.tsv @@ t.q
 			JOIN documents d ON d.id = c.document_id
 			WHERE ` + filter + `
-			GROUP BY c.document_id, t.concept),
-		s AS (SELECT document_id, sum(w * idf ORDER BY concept COLLATE "C") AS score FROM m GROUP BY document_id)
-		SELECT d.dataset, d.key FROM s JOIN documents d ON d.id = s.document_id
-		ORDER BY s.score DESC, ` + byKey + ` LIMIT $4`,
+			GROUP BY d.id, t.concept)
+		SELECT d.dataset, d.key FROM m d GROUP BY d.id, d.dataset, d.key
+		ORDER BY sum(d.w * d.idf ORDER BY d.concept COLLATE "C") DESC, ` + byKey + ` LIMIT $4`,
 	// A generic name is on thousands of licences: the shortest passages naming it (the
 	// product is mostly that name) come first, in the order of the narrow drug_words
 	// index (word, length, key), which breaks ties without reading the documents.
