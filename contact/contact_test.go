@@ -1,8 +1,12 @@
 package contact
 
 import (
+	"slices"
 	"strings"
 	"testing"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 func TestFind(t *testing.T) {
@@ -59,5 +63,62 @@ func TestParse(t *testing.T) {
 		if !d.Phone(n) {
 			t.Errorf("the default allow-list lacks %s", n)
 		}
+	}
+}
+
+// foldSlow is fold without its shortcuts for ASCII and the ideographs: every rune
+// through the general path.
+func foldSlow(text string) (string, []int) {
+	var b strings.Builder
+	var offs []int
+	for i, r := range text {
+		if unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Variation_Selector, r) {
+			continue
+		}
+		out := string(r)
+		switch {
+		case r >= 0xFF01 && r <= 0xFF5E && !fullWidthKept(r-0xFEE0):
+		case r >= 0x80:
+			out = norm.NFKC.String(out)
+		}
+		for _, o := range out {
+			if d, ok := chineseDigits[o]; ok {
+				o = d
+			} else if o != '-' && (unicode.Is(unicode.Pd, o) || o == 'ー' || o == '−') {
+				o = '-'
+			}
+			n := len(string(o))
+			b.WriteRune(o)
+			for range n {
+				offs = append(offs, i)
+			}
+		}
+	}
+	return b.String(), append(offs, len(text))
+}
+
+// TestFoldShortcuts: every rune, alone and between others, folds as through the
+// general path (the shortcuts change no output and no offset).
+func TestFoldShortcuts(t *testing.T) {
+	check := func(text string) {
+		t.Helper()
+		got, gotOffs := fold(text)
+		want, wantOffs := foldSlow(text)
+		if got != want || !slices.Equal(gotOffs, wantOffs) {
+			t.Fatalf("fold(%q) = %q %v, want %q %v", text, got, gotOffs, want, wantOffs)
+		}
+	}
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if r >= 0xD800 && r <= 0xDFFF {
+			continue
+		}
+		check(string(r))
+	}
+	for _, text := range []string{
+		"請撥〇九〇〇／〇〇〇／〇〇〇，或 02-2871-7121（一二三）",
+		"見 https://www.fda.gov.tw/TC/a.aspx?id=5，壹貳參肆伍陸柒捌玖零",
+		"a\u200bb\ufe0f九\xff十",
+	} {
+		check(text)
 	}
 }

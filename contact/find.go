@@ -55,9 +55,27 @@ var chineseDigits = map[rune]rune{
 // the end).
 func fold(text string) (string, []int) {
 	var b strings.Builder
+	b.Grow(len(text))
 	offs := make([]int, 0, len(text)+1)
 	var buf [utf8.UTFMax]byte
 	for i, r := range text {
+		// ASCII and the unified ideographs read as themselves (but for the numerals):
+		// most of a source is one or the other.
+		if r < utf8.RuneSelf {
+			b.WriteByte(byte(r))
+			offs = append(offs, i)
+			continue
+		}
+		if isIdeograph(r) {
+			if d, ok := chineseDigits[r]; ok {
+				b.WriteByte(byte(d))
+				offs = append(offs, i)
+				continue
+			}
+			b.WriteString(text[i : i+3])
+			offs = append(offs, i, i, i)
+			continue
+		}
 		if unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Variation_Selector, r) {
 			continue
 		}
@@ -86,6 +104,10 @@ func fold(text string) (string, []int) {
 	return b.String(), offs
 }
 
+// isIdeograph reports whether r is a CJK unified ideograph of the basic block, which
+// NFKC leaves as it is and which is neither a format character nor a dash.
+func isIdeograph(r rune) bool { return r >= 0x4E00 && r <= 0x9FFF }
+
 // Fold returns text as it is read for phone numbers and links: full-width forms as
 // ASCII, Chinese numerals as digits, dashes as '-', no invisible characters.
 func Fold(text string) string {
@@ -109,7 +131,17 @@ func Find(text string) []Mention {
 	f, offs := fold(text)
 	var out []Mention
 	var linkSpans [][]int
-	for _, m := range linkRE.FindAllStringIndex(f, -1) {
+	// Every link holds a '.', every phone number an ASCII digit: most passages and
+	// answer pieces lack one or the other, and the expressions cost more than the
+	// look.
+	var links, phones [][]int
+	if strings.IndexByte(f, '.') >= 0 {
+		links = linkRE.FindAllStringIndex(f, -1)
+	}
+	if strings.ContainsAny(f, "0123456789") {
+		phones = phoneRE.FindAllStringIndex(f, -1)
+	}
+	for _, m := range links {
 		raw := strings.TrimRight(f[m[0]:m[1]], ".,:;!?'\"*~-_")
 		end := m[0] + len(raw)
 		u := NormalizeURL(raw)
@@ -124,7 +156,7 @@ func Find(text string) []Mention {
 		}
 		return false
 	}
-	for _, m := range phoneRE.FindAllStringIndex(f, -1) {
+	for _, m := range phones {
 		if inLink(m[0]) {
 			continue
 		}

@@ -57,7 +57,7 @@ func coverageOf(cs []concept, text, subject string) (all, about float64) {
 	if len(cs) == 0 {
 		return 0, 0
 	}
-	text, subject = strings.ToLower(text), strings.ToLower(subject)
+	text, subject = lower(text), lower(subject)
 	holds := func(s string, c concept) bool {
 		for _, f := range c.forms {
 			if strings.Contains(s, f) {

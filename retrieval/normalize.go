@@ -231,3 +231,22 @@ func convert(s string) (string, bool) {
 	}
 	return out.String(), true
 }
+
+// lower is strings.ToLower without the copy when no rune changes: titles and
+// passages are mostly ideographs, which have no case, and strings.ToLower maps
+// every rune of a text that is not all ASCII.
+func lower(s string) string {
+	for _, r := range s {
+		switch {
+		case r < utf8.RuneSelf:
+			if 'A' <= r && r <= 'Z' {
+				return strings.ToLower(s)
+			}
+		case r >= 0x3000 && r <= 0x9FFF:
+			// Caseless: CJK symbols, kana, bopomofo, ideographs (TestLowerCaseless).
+		case r == utf8.RuneError || unicode.ToLower(r) != r:
+			return strings.ToLower(s)
+		}
+	}
+	return s
+}

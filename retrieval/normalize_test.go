@@ -338,3 +338,23 @@ func TestPillTerms(t *testing.T) {
 		}
 	}
 }
+
+// TestLowerCaseless: lower is strings.ToLower for every rune alone and in mixed texts
+// (the range it skips has no case).
+func TestLowerCaseless(t *testing.T) {
+	for r := rune(0x3000); r <= 0x9FFF; r++ {
+		if unicode.ToLower(r) != r {
+			t.Fatalf("%U has a lower case %U", r, unicode.ToLower(r))
+		}
+	}
+	var texts []string
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		texts = append(texts, string(r))
+	}
+	texts = append(texts, "普拿疼 Panadol 膜衣錠", "ＡＢＣ停車費", "acetaminophen 會傷腎嗎", "\xff停車", "ÉCOLE 學校", "")
+	for _, s := range texts {
+		if got, want := lower(s), strings.ToLower(s); got != want {
+			t.Fatalf("lower(%q) = %q, want %q", s, got, want)
+		}
+	}
+}

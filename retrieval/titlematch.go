@@ -133,7 +133,7 @@ func contentUnits(s string) map[string]bool {
 
 // contentUnitsOf is contentUnits of s already normalised.
 func contentUnitsOf(s string) map[string]bool {
-	s = strings.ToLower(questionWords.Replace(s))
+	s = lower(questionWords.Replace(s))
 	units := map[string]bool{}
 	var word []rune
 	flush := func() {
@@ -185,7 +185,7 @@ func SubjectMatch(q, title string) (titleShare, questionShare float64) {
 // withoutAspects returns s (normalised) with the words that ask an aspect (asks) or
 // that state one cut out.
 func withoutAspects(s string, asks bool) string {
-	s = strings.ToLower(Normalize(s))
+	s = lower(Normalize(s))
 	for _, a := range aspects {
 		forms := a.answers
 		if asks {

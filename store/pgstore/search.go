@@ -175,19 +175,21 @@ var legSQL = map[retrieval.LegKind]string{
 	retrieval.LegAllTerms: `SELECT d.dataset, d.key FROM chunks c JOIN documents d ON d.id = c.document_id, to_tsquery('simple', $1) AS q
 		WHERE c.tsv @@ q AND ` + filter + ` ORDER BY ts_rank(c.tsv, q) DESC, ` + byKey + ` LIMIT $4`,
 	// Scores summed in the order of the concepts' labels, so that equal documents
-	// get equal scores on every run. $5 labels the words of $1, $6 weighs them.
-	retrieval.LegWeighted: `WITH t AS (
+	// get equal scores on every run. $5 labels the words of $1, $6 weighs them. Each
+	// word's query is made once (t materialized), not again at every chunk and title
+	// it is matched against; the dataset and key ride along from the first join to
+	// the documents (no second lookup of each document scored).
+	retrieval.LegWeighted: `WITH t AS MATERIALIZED (
 			SELECT w.word, w.concept, w.idf, to_tsquery('simple', w.word) AS q
 			FROM unnest($1::text[], $5::text[], $6::float8[]) AS w(word, concept, idf)),
 		m AS (
-			SELECT c.document_id, t.concept, max(t.idf) AS idf, max(CASE WHEN d.title_tsv @@ t.q THEN 2 ELSE 1 END) AS w FROM t
+			SELECT d.id, d.dataset, d.key, t.concept, max(t.idf) AS idf, max(CASE WHEN d.title_tsv @@ t.q THEN 2 ELSE 1 END) AS w FROM t
 			JOIN chunks c ON c.tsv @@ t.q
 			JOIN documents d ON d.id = c.document_id
 			WHERE ` + filter + `
-			GROUP BY c.document_id, t.concept),
-		s AS (SELECT document_id, sum(w * idf ORDER BY concept COLLATE "C") AS score FROM m GROUP BY document_id)
-		SELECT d.dataset, d.key FROM s JOIN documents d ON d.id = s.document_id
-		ORDER BY s.score DESC, ` + byKey + ` LIMIT $4`,
+			GROUP BY d.id, t.concept)
+		SELECT d.dataset, d.key FROM m d GROUP BY d.id, d.dataset, d.key
+		ORDER BY sum(d.w * d.idf ORDER BY d.concept COLLATE "C") DESC, ` + byKey + ` LIMIT $4`,
 	// A generic name is on thousands of licences: the shortest passages naming it (the
 	// product is mostly that name) come first, in the order of the narrow drug_words
 	// index (word, length, key), which breaks ties without reading the documents.
@@ -266,17 +268,27 @@ func (s *Store) Candidates(ctx context.Context, legs []retrieval.Leg, f retrieva
 // searchSettings are the settings of a batch of legs, for its implicit transaction,
 // in one statement (%d: hnsw.ef_search, a number made in Go: a statement without
 // parameters is planned once per connection, where one with a parameter took
-// 0.3 ms to plan each time). Plans made for each query's own values: a
-// generic plan, which pgx's statement cache would get after five runs, ranks the same
-// query differently. hnsw.iterative_scan keeps a filtered scan of the HNSW index
-// returning enough rows. Searches are short: compiling a plan with JIT, which the
-// planner's cost of a long question's many name probes triggers, took 180 ms for
+// 0.3 ms to plan each time). hnsw.iterative_scan keeps a filtered scan of the HNSW
+// index returning enough rows. Searches are short: compiling a plan with JIT, which
+// the planner's cost of a long question's many name probes triggers, took 180 ms for
 // 2 ms of work.
-const searchSettings = `SELECT set_config('plan_cache_mode', 'force_custom_plan', true),
+//
+// Every leg but the dense one is planned once per connection (a generic plan): its
+// rows are fully ordered (score or length, then the key), so that any plan returns
+// the same ones, and its plan does not depend on the values (the indexes to probe
+// are those of its columns; the words' counts, which the planner would estimate
+// from statistics at every use, took 0.4–1.4 ms to plan a keyword leg). The dense
+// leg is planned for its own values (denseSettings): with its limit unknown, a
+// generic plan may scan every chunk exactly rather than walk the HNSW index, and
+// return other neighbours.
+const searchSettings = `SELECT set_config('plan_cache_mode', 'force_generic_plan', true),
 	set_config('hnsw.iterative_scan', 'relaxed_order', true),
 	set_config('work_mem', '32MB', true),
 	set_config('jit', 'off', true),
 	set_config('hnsw.ef_search', '%d', true)`
+
+// denseSettings precede a batch's dense legs, which come last in it.
+const denseSettings = `SELECT set_config('plan_cache_mode', 'force_custom_plan', true)`
 
 // candidates runs the legs' first batch on db and, while the pool has connections
 // free, the others on connections of their own at the same time.
@@ -308,6 +320,12 @@ func (s *Store) candidates(ctx context.Context, db queryDB, legs []retrieval.Leg
 	for i := range legs {
 		groups[i%len(groups)] = append(groups[i%len(groups)], i)
 	}
+	for _, group := range groups {
+		// The dense legs last, after denseSettings.
+		slices.SortStableFunc(group, func(a, b int) int {
+			return cmpBool(legs[a].Kind == retrieval.LegDense, legs[b].Kind == retrieval.LegDense)
+		})
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	for gi, group := range groups {
 		g.Go(func() error {
@@ -319,8 +337,13 @@ func (s *Store) candidates(ctx context.Context, db queryDB, legs []retrieval.Leg
 				limit = max(limit, legs[i].Limit)
 			}
 			b.Queue(fmt.Sprintf(searchSettings, max(s.EFSearch, limit)))
+			custom := false
 			for _, i := range group {
 				l := legs[i]
+				if l.Kind == retrieval.LegDense && !custom {
+					b.Queue(denseSettings)
+					custom = true
+				}
 				sql, first, rest, err := s.legArgs(l)
 				if err != nil {
 					return err
@@ -398,4 +421,15 @@ func cleanFilter(vs []string) []string {
 // UTF-8 nor NUL.
 func cleanText(v string) string {
 	return strings.ReplaceAll(strings.ToValidUTF8(v, "\uFFFD"), "\x00", "\uFFFD")
+}
+
+// cmpBool orders false before true.
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }
