@@ -103,7 +103,7 @@ func TestTraces(t *testing.T) {
 	attrs := map[string]string{}
 	for _, sp := range spans {
 		for _, kv := range sp.Attributes() {
-			v := kv.Value.Emit()
+			v := kv.Value.String()
 			attrs[sp.Name()+" "+string(kv.Key)] = v
 			for _, secret := range []string{question, "0912345678", "路邊停車", "停車費"} {
 				if strings.Contains(v, secret) {

@@ -64,9 +64,7 @@ func passages(text string) []string {
 			out = append(out, line)
 			continue
 		}
-		for _, s := range strings.FieldsFunc(line, func(r rune) bool { return r == '。' || r == '！' || r == '？' }) {
-			out = append(out, s)
-		}
+		out = append(out, strings.FieldsFunc(line, func(r rune) bool { return r == '。' || r == '！' || r == '？' })...)
 	}
 	return out
 }

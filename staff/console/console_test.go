@@ -495,7 +495,9 @@ func testLoop(t *testing.T, e *env) {
 		t.Fatalf("draft: %d %v", code, d)
 	}
 	id := d["id"].(string)
-	code, out = e.call("GET", "/api/v1/admin/review", e.tokens[staff.Viewer], nil)
+	if code, out = e.call("GET", "/api/v1/admin/review", e.tokens[staff.Viewer], nil); code != http.StatusOK {
+		t.Fatalf("review queue: %d %v", code, out)
+	}
 	for _, it := range out["items"].([]any) {
 		if strings.Contains(it.(map[string]any)["question"].(string), "市民卡") {
 			t.Errorf("the item is still in the review queue after a draft was made from it")

@@ -300,7 +300,7 @@ func (s *Store) Conversations(ctx context.Context, f staff.TurnFilter) ([]staff.
 				k, question = c.Prev()
 			}
 		case !f.To.IsZero():
-			if k, question = c.Seek(appendTime(nil, f.To)); k == nil {
+			if k, _ = c.Seek(appendTime(nil, f.To)); k == nil {
 				k, question = c.Last()
 			} else {
 				k, question = c.Prev()
