@@ -2,6 +2,7 @@ package tfda
 
 import (
 	"context"
+	"fmt"
 	"hash/fnv"
 	"io"
 	"slices"
@@ -192,6 +193,9 @@ func readLicencesTwice(ctx context.Context, r io.Reader, emit ingest.Emit) error
 		h := keyHash(key)
 		if rows[h]--; rows[h] > 0 {
 			return nil
+		} else if rows[h] < 0 {
+			// Emitted already: the export changed between the passes.
+			return fmt.Errorf("line %d: %w: licence %s has more rows than the first pass counted", line, ingest.ErrChanged, key)
 		}
 		delete(byKey, key)
 		return emit.Record(l.record())

@@ -3,6 +3,7 @@ package tfda
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"reflect"
 	"slices"
@@ -46,5 +47,34 @@ func TestReadLicencesTwice(t *testing.T) {
 	}
 	if !slices.Equal(onceRejects, twiceRejects) {
 		t.Errorf("rejects: one pass %v, two passes %v", onceRejects, twiceRejects)
+	}
+}
+
+// TestReadLicencesChangedBetweenPasses: an export whose second reading has more rows
+// of a licence than the first counted (it changed between the passes) fails with
+// ingest.ErrChanged when the extra row is read, before the licence is given twice.
+func TestReadLicencesChangedBetweenPasses(t *testing.T) {
+	var csv bytes.Buffer
+	if err := WriteSynthetic(&csv, 300, 3); err != nil {
+		t.Fatal(err)
+	}
+	first := csv.String()
+	// The second reading repeats its last row.
+	body := strings.TrimSuffix(first, "\n")
+	grown := first + body[strings.LastIndex(body, "\n")+1:] + "\n"
+	keys := map[string]int{}
+	emit := ingest.Emit{
+		Record: func(r ingest.Record) error { keys[r.Key]++; return nil },
+		Reject: func(int, string) {},
+		Again:  func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(grown)), nil },
+	}
+	err := readLicences(context.Background(), strings.NewReader(first), emit)
+	if !errors.Is(err, ingest.ErrChanged) {
+		t.Fatalf("err = %v, want ingest.ErrChanged", err)
+	}
+	for k, n := range keys {
+		if n > 1 {
+			t.Errorf("licence %s given %d times", k, n)
+		}
 	}
 }
