@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"math"
@@ -75,6 +76,11 @@ var ErrUnreadable = errors.New("unreadable file")
 // ErrBudget marks a source with more malformed records than its error budget.
 var ErrBudget = errors.New("too many malformed records")
 
+// ErrChanged marks a file whose bytes, as read, are not those planned (Load hashed
+// them first): it was modified or replaced during the run. The run fails and changes
+// nothing; the next run reads the file as it is then.
+var ErrChanged = errors.New("file changed during the ingest")
+
 // unit is one file to read: a bare file, a ZIP entry or a directory.
 type unit struct {
 	name    string // shown in messages: a path, or path!entry for a ZIP entry
@@ -88,6 +94,7 @@ type unit struct {
 	format  Format
 	source  string
 	digest  string
+	hashed  int64 // the bytes digest is of
 }
 
 // Load reads paths (files, ZIPs, folders of exports or folders of pages) and returns
@@ -462,7 +469,8 @@ func (l *Loader) detectUnit(u *unit) error {
 	}
 	defer rc.Close()
 	h := sha256.New()
-	br := bufio.NewReaderSize(io.TeeReader(rc, h), 64<<10)
+	cw := &countWriter{w: h}
+	br := bufio.NewReaderSize(io.TeeReader(rc, cw), 64<<10)
 	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
 		br.Discard(3)
 	}
@@ -480,6 +488,7 @@ func (l *Loader) detectUnit(u *unit) error {
 		return fmt.Errorf("ingest: %s: %w: %v", u.name, ErrUnreadable, err)
 	}
 	u.digest = hex.EncodeToString(h.Sum(nil))
+	u.hashed = cw.n
 	return nil
 }
 
@@ -496,40 +505,51 @@ func (l *Loader) read(ctx context.Context, u *unit) (*Batch, error) {
 	return b, nil
 }
 
-// parse reads one unit into emit.
-func (l *Loader) parse(ctx context.Context, u *unit, emit Emit) error {
-	if l.Stream && u.dir == "" {
-		emit.Again = func() (io.ReadCloser, error) {
-			rc, err := u.open()
-			if err != nil {
-				return nil, err
-			}
-			br := bufio.NewReaderSize(rc, 64<<10)
-			if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
-				br.Discard(3)
-			}
-			return struct {
-				io.Reader
-				io.Closer
-			}{&utf8Reader{r: br}, rc}, nil
-		}
-	}
+// parse reads one unit into emit. The bytes read (of every opening of the unit) are
+// hashed as they are read; once the format has read them without error, what it left
+// unread is hashed too, and a digest or size other than the plan's fails the reading
+// (ErrChanged): the records it gave came from another file than the one whose digest
+// the store will record.
+func (l *Loader) parse(ctx context.Context, u *unit, emit Emit) (err error) {
 	if u.dir != "" {
 		if err := u.format.ReadFS(ctx, os.DirFS(u.dir), emit); err != nil {
 			return fmt.Errorf("ingest: %s: %w: %w", u.name, ErrUnreadable, err)
 		}
 		return nil
 	}
-	rc, err := u.open()
+	var opened []*verified
+	defer func() {
+		for _, v := range opened {
+			v.rc.Close()
+		}
+	}()
+	open := func() (*verified, *utf8Reader, error) {
+		rc, err := u.open()
+		if err != nil {
+			return nil, nil, err
+		}
+		v := &verified{rc: rc, h: sha256.New()}
+		opened = append(opened, v)
+		br := bufio.NewReaderSize(v, 64<<10)
+		if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
+			br.Discard(3)
+		}
+		return v, &utf8Reader{r: br}, nil
+	}
+	if l.Stream {
+		emit.Again = func() (io.ReadCloser, error) {
+			_, in, err := open()
+			if err != nil {
+				return nil, err
+			}
+			// Closed, after its check, when the unit's reading ends.
+			return io.NopCloser(in), nil
+		}
+	}
+	_, in, err := open()
 	if err != nil {
 		return fmt.Errorf("ingest: %s: %w: %v", u.name, ErrUnreadable, err)
 	}
-	defer rc.Close()
-	br := bufio.NewReaderSize(rc, 64<<10)
-	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
-		br.Discard(3)
-	}
-	in := &utf8Reader{r: br}
 	var src io.Reader = in
 	if l.Progress != nil {
 		src = &progressReader{r: in, name: u.name, total: u.size, report: l.Progress}
@@ -538,12 +558,58 @@ func (l *Loader) parse(ctx context.Context, u *unit, emit Emit) error {
 		if in.err != nil {
 			err = in.err
 		}
+		if errors.Is(err, ErrChanged) {
+			return fmt.Errorf("ingest: %s (%s): %w; nothing was stored: run the ingest again once the file is complete", u.name, u.format.Name, err)
+		}
 		return fmt.Errorf("ingest: %s (%s): %w: %w", u.name, u.format.Name, ErrUnreadable, err)
 	}
 	if in.err != nil {
 		return fmt.Errorf("ingest: %s (%s): %w: %w", u.name, u.format.Name, ErrUnreadable, in.err)
 	}
+	for _, v := range opened {
+		if err := v.check(u); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// countWriter counts the bytes written to w.
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	c.n += int64(len(p))
+	return c.w.Write(p)
+}
+
+// verified hashes what is read from a unit.
+type verified struct {
+	rc io.ReadCloser
+	h  hash.Hash
+	n  int64
+}
+
+func (v *verified) Read(p []byte) (int, error) {
+	n, err := v.rc.Read(p)
+	v.h.Write(p[:n])
+	v.n += int64(n)
+	return n, err
+}
+
+// check reads what the format left unread, and compares the bytes with the plan's.
+func (v *verified) check(u *unit) error {
+	if _, err := io.Copy(io.Discard, v); err != nil {
+		return fmt.Errorf("ingest: %s: %w: %v", u.name, ErrUnreadable, err)
+	}
+	got := hex.EncodeToString(v.h.Sum(nil))
+	if got == u.digest && v.n == u.hashed {
+		return nil
+	}
+	return fmt.Errorf("ingest: %s: %w: %d bytes read, sha256 %.12s…, but %d bytes, sha256 %.12s… when the run began; nothing was stored: run the ingest again once the file is complete",
+		u.name, ErrChanged, v.n, got, u.hashed, u.digest)
 }
 
 func (l *Loader) detect(base string, head []byte) (Format, string, error) {

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -101,4 +102,133 @@ func TestLoadStream(t *testing.T) {
 			t.Fatalf("err = %v after %d records, want stop after 1", err, n)
 		}
 	})
+}
+
+// twice is the lines format read as the licence reader reads a streamed export: a
+// first pass over the stream, then the records from a second opening (emit.Again).
+// between, if set, runs between the passes; start, before the first.
+func twice(start, between func()) Format {
+	f := lines
+	f.Read = func(ctx context.Context, r io.Reader, emit Emit) error {
+		if start != nil {
+			start()
+		}
+		if emit.Again == nil {
+			return lines.Read(ctx, r, emit)
+		}
+		if _, err := io.Copy(io.Discard, r); err != nil {
+			return err
+		}
+		if between != nil {
+			between()
+		}
+		again, err := emit.Again()
+		if err != nil {
+			return err
+		}
+		defer again.Close()
+		return lines.Read(ctx, again, emit)
+	}
+	return f
+}
+
+// TestReadChangedFile checks that a file whose bytes change between the plan (which
+// hashes them) and the reading, or during it, fails the reading with ErrChanged
+// naming the file, whether the change is in place (same size) or a replacement, and
+// whether it comes before the reading, while the records are read or between the
+// passes of a reader that reads the file twice; and that a file replaced by a rename
+// while it is read once is read as planned (the open file is the old one).
+func TestReadChangedFile(t *testing.T) {
+	ctx := context.Background()
+	// Larger than the buffers between the file and the format, so that a change to
+	// its end made while the first records are read is seen by the reading.
+	const n = 60000
+	content := rows(n)
+	// The same size, another last title.
+	changed := content[:len(content)-2] + "8\n"
+	inPlace := func(path string) {
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if _, err := f.WriteAt([]byte("8\n"), int64(len(content)-2)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	replace := func(path, with string) {
+		tmp := path + ".new"
+		if err := os.WriteFile(tmp, []byte(with), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, path); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cases := []struct {
+		name string
+		// change runs on the file: "before" Each, at the "first" record, "between"
+		// the two passes of the twice format, or at its "start" (Load without Stream).
+		when, how string
+		stream    bool
+		wantErr   bool
+	}{
+		{"modified before the reading", "before", "in place", true, true},
+		{"replaced before the reading", "before", "rename", true, true},
+		{"modified while read", "first", "in place", true, true},
+		{"replaced while read once", "first", "rename", true, false},
+		{"replaced between two passes", "between", "rename", true, true},
+		{"modified between two passes", "between", "in place", true, true},
+		{"modified after the plan, without Stream", "start", "in place", false, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := writeFile(t, t.TempDir(), "a.csv", content)
+			change := func() {
+				if c.how == "rename" {
+					replace(path, changed)
+				} else {
+					inPlace(path)
+				}
+			}
+			hook := func(when string) func() {
+				if c.when != when {
+					return nil
+				}
+				return change
+			}
+			l := &Loader{Formats: []Format{twice(hook("start"), hook("between"))}, Stream: c.stream}
+			bs, err := l.Load(ctx, path)
+			if !c.stream {
+				if !errors.Is(err, ErrChanged) || !strings.Contains(err.Error(), "a.csv") {
+					t.Fatalf("Load: err = %v, want ErrChanged naming a.csv", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.when == "before" {
+				change()
+			}
+			got, last := 0, ""
+			err = bs[0].Each(ctx, func(r Record) error {
+				if got == 0 && c.when == "first" {
+					change()
+				}
+				got++
+				last = r.Title
+				return nil
+			})
+			if !c.wantErr {
+				if err != nil || got != n || last != fmt.Sprintf("標題%d", n-1) {
+					t.Fatalf("err = %v after %d records, last %q: want the %d records planned", err, got, last, n)
+				}
+				return
+			}
+			if !errors.Is(err, ErrChanged) || !strings.Contains(err.Error(), "a.csv") {
+				t.Fatalf("err = %v after %d records, want ErrChanged naming a.csv", err, got)
+			}
+		})
+	}
 }

@@ -3,6 +3,7 @@
 //
 //	go run ./cmd/tfdagen -rows 72000 -seed 1 -o /tmp/36_synthetic.csv
 //	go run ./cmd/tfdagen -zip -o /tmp/36.zip    # a ZIP holding 36_2.csv, as the platform serves it
+//	go run ./cmd/tfdagen -dataset 43 -rows 72000 -seed 1 -o /tmp/43_synthetic.csv # their ingredients
 package main
 
 import (
@@ -37,6 +38,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	seed := fs.Int64("seed", 1, "random seed: the same seed writes the same file")
 	out := fs.String("o", "-", "output file, - for standard output")
 	asZip := fs.Bool("zip", false, "wrap the CSV in a ZIP as "+zipEntry)
+	dataset := fs.String("dataset", "36", "36 (licences), or 43 (ingredients of the licences that -rows and -seed give dataset 36)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -48,6 +50,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	write, entryName := tfda.WriteSynthetic, zipEntry
+	switch *dataset {
+	case "36":
+	case "43":
+		write, entryName = tfda.WriteSyntheticIngredients, "43_2.csv"
+	default:
+		return fmt.Errorf("-dataset %q: want 36 or 43", *dataset)
 	}
 
 	var w io.Writer = stdout
@@ -64,14 +74,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		w = f
 	}
 	if !*asZip {
-		return tfda.WriteSynthetic(w, *rows, *seed)
+		return write(w, *rows, *seed)
 	}
 	zw := zip.NewWriter(w)
-	entry, err := zw.CreateHeader(&zip.FileHeader{Name: zipEntry, Method: zip.Deflate, Modified: time.Now()})
+	entry, err := zw.CreateHeader(&zip.FileHeader{Name: entryName, Method: zip.Deflate, Modified: time.Now()})
 	if err != nil {
 		return err
 	}
-	if err := tfda.WriteSynthetic(entry, *rows, *seed); err != nil {
+	if err := write(entry, *rows, *seed); err != nil {
 		return err
 	}
 	return zw.Close()

@@ -105,3 +105,16 @@ func TestRunRejectsBadArguments(t *testing.T) {
 		}
 	}
 }
+
+func TestRunWritesIngredients(t *testing.T) {
+	var stdout bytes.Buffer
+	if err := run(context.Background(), []string{"tfdagen", "-dataset", "43", "-rows", "600", "-seed", "4"}, &stdout, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(stdout.Bytes(), []byte("\uFEFF\"許可證字號\",\"處方標示\"")) {
+		t.Errorf("starts %q", stdout.Bytes()[:40])
+	}
+	if err := run(context.Background(), []string{"tfdagen", "-dataset", "38"}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "-dataset") {
+		t.Errorf("-dataset 38: err = %v", err)
+	}
+}

@@ -1,9 +1,12 @@
 package tfda
 
 import (
+	"cmp"
 	"context"
+	"fmt"
 	"hash/fnv"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 
@@ -178,7 +181,6 @@ func readLicencesTwice(ctx context.Context, r io.Reader, emit ingest.Emit) error
 	}
 	defer again.Close()
 	byKey := map[string]*licence{}
-	var order []string // keys in the order first seen, for what a changed file leaves
 	err = licenceTable.scan(ctx, again, emit, func(line int, vals []string) error {
 		key := vals[lKey]
 		l := byKey[key]
@@ -186,12 +188,14 @@ func readLicencesTwice(ctx context.Context, r io.Reader, emit ingest.Emit) error
 			l = &licence{line: line}
 			key = strings.Clone(key)
 			byKey[key] = l
-			order = append(order, key)
 		}
 		l.merge(vals)
 		h := keyHash(key)
 		if rows[h]--; rows[h] > 0 {
 			return nil
+		} else if rows[h] < 0 {
+			// Emitted already: the export changed between the passes.
+			return fmt.Errorf("line %d: %w: licence %s has more rows than the first pass counted", line, ingest.ErrChanged, key)
 		}
 		delete(byKey, key)
 		return emit.Record(l.record())
@@ -199,16 +203,21 @@ func readLicencesTwice(ctx context.Context, r io.Reader, emit ingest.Emit) error
 	if err != nil {
 		return err
 	}
-	// A file that changed between the passes (or two keys of one hash) leaves
-	// licences still waiting: they are complete now.
-	for _, key := range order {
-		if l := byKey[key]; l != nil {
-			if err := emit.Record(l.record()); err != nil {
-				return err
-			}
+	// Two keys of one hash leave licences waiting: they are complete now.
+	for _, key := range leftOver(byKey, func(l *licence) int { return l.line }) {
+		if err := emit.Record(byKey[key].record()); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// leftOver returns the keys of what a two-pass reading still holds at its end, in the
+// order of their first rows.
+func leftOver[T any](byKey map[string]T, line func(T) int) []string {
+	keys := slices.Collect(maps.Keys(byKey))
+	slices.SortFunc(keys, func(a, b string) int { return cmp.Compare(line(byKey[a]), line(byKey[b])) })
+	return keys
 }
 
 func keyHash(key string) uint64 {

@@ -50,6 +50,43 @@ func WriteSynthetic(w io.Writer, rows int, seed int64) error {
 	return nil
 }
 
+// WriteSyntheticIngredients writes a made-up dataset-43 export (詳細處方成分) that
+// goes with WriteSynthetic's export of the same rows and seed: one to four ingredient
+// rows for each of its licences, the rows of a licence together, in the official layout.
+func WriteSyntheticIngredients(w io.Writer, rows int, seed int64) error {
+	if rows < 0 {
+		return errors.New("tfda: synthetic: rows must not be negative")
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.WriteString("\uFEFF")
+	writeCSVRow(bw, ingredientsTable.cols)
+	g := &synth{rng: rand.New(rand.NewPCG(uint64(seed), 0x36a7f0d1c3b2e95d))}
+	keys := g.keys(rows - rows/12) // the licences of WriteSynthetic's export
+	units := []string{"MG", "MG", "MG", "G", "MCG", "ML", "IU"}
+	row := make([]string, len(ingredientsTable.cols))
+	for _, key := range keys {
+		for i := range 1 + g.rng.IntN(4) {
+			in := ingredients[g.rng.IntN(len(ingredients))]
+			amount := strconv.Itoa(5 * (1 + g.rng.IntN(100)))
+			unit := g.pick(units)
+			row[inKey], row[inLabel], row[inName] = key, "", in.name
+			if i == 0 {
+				row[inLabel] = g.pick([]string{"每錠含有", "每膠囊含有", "每毫升含有", "每公克含有"})
+			}
+			row[inCode] = fmt.Sprintf("%06d%04d", g.rng.IntN(1000000), g.rng.IntN(10000))
+			row[inAmountDesc], row[inAmount], row[inUnit] = "", amount, unit
+			if g.chance(0.2) {
+				row[inAmountDesc] = amount + " " + unit
+			}
+			writeCSVRow(bw, row)
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("tfda: synthetic: %w", err)
+	}
+	return nil
+}
+
 // writeCSVRow quotes every field as the official export does, except an empty last
 // field, which the export leaves bare ("...","",).
 func writeCSVRow(w *bufio.Writer, fields []string) {

@@ -174,3 +174,46 @@ func BenchmarkReadLicences(b *testing.B) {
 	}
 	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }
+
+// TestWriteSyntheticIngredients: the synthetic dataset-43 export is read cleanly as
+// dataset 43, and gives one to four ingredients to every licence of the dataset-36
+// export of the same rows and seed, and to no other.
+func TestWriteSyntheticIngredients(t *testing.T) {
+	const rows, seed = 3000, 4
+	var b bytes.Buffer
+	if err := tfda.WriteSyntheticIngredients(&b, rows, seed); err != nil {
+		t.Fatal(err)
+	}
+	out, err := read(t, "tfda-ingredients", bytes.NewReader(b.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.rejects) != 0 {
+		t.Fatalf("%d rejects, first %v", len(out.rejects), out.rejects[0])
+	}
+	if formats, sources := detect("43_2.csv", bytes.TrimPrefix(b.Bytes()[:4<<10], []byte("\uFEFF"))); !slices.Equal(sources, []string{"tfda-43"}) {
+		t.Errorf("detected by %v as %v", formats, sources)
+	}
+	licences, err := read(t, "tfda-licences", bytes.NewReader(synthetic(t, rows, seed)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want, got []string
+	for _, r := range licences.records {
+		want = append(want, r.Key)
+	}
+	most := 0
+	for _, r := range out.records {
+		got = append(got, r.Key)
+		n := len(r.Fields["items"].([]any))
+		if n < 1 || n > 4 {
+			t.Errorf("%s: %d ingredients", r.Key, n)
+		}
+		most = max(most, n)
+	}
+	slices.Sort(want)
+	slices.Sort(got)
+	if !slices.Equal(got, want) || most < 3 {
+		t.Errorf("%d licences with ingredients (at most %d), want the %d of dataset 36", len(got), most, len(want))
+	}
+}

@@ -356,15 +356,19 @@ func (ix *index) weighted(words, concepts []string, idf []float64, f filter, lim
 	return out[:min(len(out), limit)]
 }
 
-// drugWords is the drugs whose chunks hold any of the Latin names, shortest chunk
-// first (retrieval.LegDrugWords): a generic name is on thousands of licences, and the
-// shortest records are mostly that name.
+// drugWords is the drugs whose chunks hold any of the Latin names, valid licences
+// first, then the shortest chunk (retrieval.LegDrugWords): a generic name is on
+// thousands of licences, many cancelled, and the shortest records are mostly that name.
 func (ix *index) drugWords(names []string, f filter, limit int) []int32 {
 	type pair struct {
 		runes int32
 		doc   int32
 	}
+	cancelled := func(p pair) int { return boolRank(ix.docs[p.doc].status == string(corpus.StatusCancelled)) }
 	byLength := func(a, b pair) int {
+		if c := cmp.Compare(cancelled(a), cancelled(b)); c != 0 {
+			return c
+		}
 		if c := cmp.Compare(a.runes, b.runes); c != 0 {
 			return c
 		}

@@ -61,19 +61,19 @@ func rederive(ctx context.Context, tx pgx.Tx) (int, error) {
 	fail := func(err error) (int, error) { return 0, fmt.Errorf("pgstore: derive the index again: %w", err) }
 
 	// Documents: the title's keyword vector and the licence facts.
-	rows, err := tx.Query(ctx, `SELECT id, dataset, key, title FROM documents`)
+	rows, err := tx.Query(ctx, `SELECT id, dataset, key, title, status FROM documents`)
 	if err != nil {
 		return fail(err)
 	}
 	var docRows [][]any
 	titles := map[int64]string{}
-	drugs := map[int64]string{} // id → key
+	drugs := map[int64][2]string{} // id → key, status
 	var id int64
-	var dataset, key, title string
-	if _, err := pgx.ForEachRow(rows, []any{&id, &dataset, &key, &title}, func() error {
+	var dataset, key, title, status string
+	if _, err := pgx.ForEachRow(rows, []any{&id, &dataset, &key, &title, &status}, func() error {
 		titles[id] = title
 		if dataset == corpus.DatasetDrug {
-			drugs[id] = key
+			drugs[id] = [2]string{key, status}
 		}
 		docRows = append(docRows, append([]any{id, tsvector(title, "")}, licenceFacts(dataset, title, key)...))
 		return nil
@@ -119,8 +119,8 @@ func rederive(ctx context.Context, tx pgx.Tx) (int, error) {
 	var words [][]any
 	for i, c := range cs {
 		chunkRows[i] = []any{c.id, tsvs[i]}
-		if key, ok := drugs[c.doc]; ok {
-			words = appendDrugWords(words, c.doc, key, c.text, tsvs[i])
+		if d, ok := drugs[c.doc]; ok {
+			words = appendDrugWords(words, c.doc, d[0], d[1], c.text, tsvs[i])
 		}
 	}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"chunk_derived"}, []string{"id", "tsv"}, pgx.CopyFromRows(chunkRows)); err != nil {
@@ -134,7 +134,7 @@ func rederive(ctx context.Context, tx pgx.Tx) (int, error) {
 			return fail(err)
 		}
 	}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"drug_words"}, []string{"word", "len", "document_id", "key"}, pgx.CopyFromRows(words)); err != nil {
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"drug_words"}, drugWordColumns, pgx.CopyFromRows(words)); err != nil {
 		return fail(err)
 	}
 	if err := refreshLexemes(ctx, tx, "chunks"); err != nil {

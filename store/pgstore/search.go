@@ -190,14 +190,15 @@ var legSQL = map[retrieval.LegKind]string{
 			GROUP BY d.id, t.concept)
 		SELECT d.dataset, d.key FROM m d GROUP BY d.id, d.dataset, d.key
 		ORDER BY sum(d.w * d.idf ORDER BY d.concept COLLATE "C") DESC, ` + byKey + ` LIMIT $4`,
-	// A generic name is on thousands of licences: the shortest passages naming it (the
-	// product is mostly that name) come first, in the order of the narrow drug_words
-	// index (word, length, key), which breaks ties without reading the documents.
+	// A generic name is on thousands of licences: valid licences first, then the
+	// shortest passages naming it (the product is mostly that name), in the order of
+	// the narrow drug_words index (word, cancelled, length, key), which breaks ties
+	// without reading the documents.
 	retrieval.LegDrugWords: `SELECT d.dataset, d.key FROM unnest($1::text[]) AS n(word) CROSS JOIN LATERAL (
-			SELECT w.len, d.dataset, d.key FROM drug_words w JOIN documents d ON d.id = w.document_id
+			SELECT w.status = 'cancelled' AS cancelled, w.len, d.dataset, d.key FROM drug_words w JOIN documents d ON d.id = w.document_id
 			WHERE w.word = n.word AND d.dataset = 'tfda_drug' AND ` + filter + `
-			ORDER BY w.len, w.key COLLATE "C" LIMIT $4) d
-		ORDER BY d.len, ` + byKey + ` LIMIT $4`,
+			ORDER BY w.status = 'cancelled', w.len, w.key COLLATE "C" LIMIT $4) d
+		ORDER BY d.cancelled, d.len, ` + byKey + ` LIMIT $4`,
 	// Common colours and shapes match thousands of pills alike: ranking them is wasted
 	// work, the other legs order them. The matching chunks are gathered first (the
 	// GIN index), then cut: with a bare LIMIT the planner reads the table in order

@@ -626,10 +626,10 @@ func (s *Store) writeDocuments(ctx context.Context, tx pgx.Tx, docs []ingest.Doc
 	for i, p := range chunks {
 		crow[i] = []any{ids[p.doc], p.chunk.Ord, p.chunk.Text, pgvector.NewHalfVector(vecs[i]), tsvs[i]}
 		if docs[p.doc].Dataset == corpus.DatasetDrug {
-			words = appendDrugWords(words, ids[p.doc], docs[p.doc].Key, p.chunk.Text, tsvs[i])
+			words = appendDrugWords(words, ids[p.doc], docs[p.doc].Key, string(docs[p.doc].Status), p.chunk.Text, tsvs[i])
 		}
 	}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"drug_words"}, []string{"word", "len", "document_id", "key"}, pgx.CopyFromRows(words)); err != nil {
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"drug_words"}, drugWordColumns, pgx.CopyFromRows(words)); err != nil {
 		return 0, fmt.Errorf("pgstore: write drug words: %w", err)
 	}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{table}, chunkColumns, pgx.CopyFromRows(crow)); err != nil {
@@ -820,14 +820,18 @@ func deref(t *time.Time) time.Time {
 	return *t
 }
 
+// drugWordColumns are the columns appendDrugWords fills.
+var drugWordColumns = []string{"word", "len", "document_id", "key", "status"}
+
 // appendDrugWords adds the drug_words rows of a drug passage: each Latin word of four
-// letters or more in its lexemes, with the passage's length in characters and the
-// document's key (the tie-break of retrieval.LegDrugWords, read from the index alone).
-func appendDrugWords(rows [][]any, docID int64, key, text string, tsv pgtype.TSVector) [][]any {
+// letters or more in its lexemes, with the passage's length in characters, the
+// document's key and status (the order of retrieval.LegDrugWords, read from the index
+// alone: valid licences first, then the shortest passage, then by key).
+func appendDrugWords(rows [][]any, docID int64, key, status, text string, tsv pgtype.TSVector) [][]any {
 	n := utf8.RuneCountInString(text)
 	for _, l := range tsv.Lexemes {
 		if len(l.Word) >= 4 && retrieval.IsLatin(l.Word) {
-			rows = append(rows, []any{l.Word, n, docID, key})
+			rows = append(rows, []any{l.Word, n, docID, key, status})
 		}
 	}
 	return rows
