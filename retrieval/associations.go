@@ -51,6 +51,8 @@ type Associations struct {
 	// LegWeight, when above 0, puts the associates in a weighted leg of their own with
 	// this weight instead.
 	LegWeight float64
+	// Widens makes that leg count only for documents no other leg found.
+	Widens bool
 }
 
 // Len is how many terms have associates.

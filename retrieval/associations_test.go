@@ -90,14 +90,14 @@ func TestPlanAssociations(t *testing.T) {
 		t.Errorf("associations in the weighted leg: %v, want one leg holding 攤商", shared)
 	}
 	as.LegWeight = 0.3
-	legs := legsOf()
-	own := weightedWords(legs)
+	own := weightedWords(legsOf())
 	if len(own) != 2 || slices.Contains(own[0], "攤商") || !slices.Equal(own[1], []string{"攤商"}) {
 		t.Errorf("associations in a leg of their own: %v, want the question's leg without 攤商 and a leg of 攤商", own)
 	}
-	for _, l := range legs {
-		if l.Kind == LegWeighted && slices.Equal(l.Words, []string{"攤商"}) && l.Weight != 0.3 {
-			t.Errorf("the associates' leg weighs %g, want 0.3", l.Weight)
+	as.Widens = true
+	for _, l := range legsOf() {
+		if l.Kind == LegWeighted && slices.Equal(l.Words, []string{"攤商"}) && (l.Weight != 0.3 || !l.Widens) {
+			t.Errorf("the associates' leg weighs %g, widens %v; want 0.3, true", l.Weight, l.Widens)
 		}
 	}
 }

@@ -137,6 +137,8 @@ type Leg struct {
 	// Names is set for legs that match a document's key: a query that names a
 	// cancelled licence wants that licence, not the valid one of the same name.
 	Names bool
+	// Widens is set for legs that only bring documents no other leg found (Fuse).
+	Widens bool
 }
 
 // candidates is how many passages or documents each leg contributes before fusion.
@@ -485,7 +487,7 @@ func associatedLeg(a *Analysis, v Vocabulary) (Leg, bool) {
 	}
 	total := float64(max(v.Chunks, 1))
 	limit := float64(wordLimit(v))
-	l := Leg{Kind: LegWeighted, Evidence: EvidenceTerms, Weight: as.LegWeight}
+	l := Leg{Kind: LegWeighted, Evidence: EvidenceTerms, Weight: as.LegWeight, Widens: as.Widens}
 	for _, x := range a.Associated {
 		n := float64(v.Freq[x.Term])
 		if n == 0 || n > limit || slices.Contains(l.Words, x.Term) {

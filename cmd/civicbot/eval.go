@@ -33,7 +33,7 @@ func (a *app) eval(ctx context.Context, args []string) error {
 	minRecall5 := fs.Float64("min-recall5", 0, "fail when recall@5 is below this (0 to 1)")
 	minMRR := fs.Float64("min-mrr", 0, "fail when MRR is below this (0 to 1)")
 	denseOnly := fs.Bool("dense-only", false, "search by embedding alone: the baseline for the hybrid search")
-	assoc := fs.String("associations", "", "experiment, off by default: learn term associations from the bundled city FAQs and myths and search with them; SPEC is weight,minPairs,minNPMI,perTerm,maxShare[,flags] with flags any of whole (pairs within a document, not text to title), kw (keyword-field terms only), leg (a leg of their own of that weight, not a share of the weighted leg's IDF)")
+	assoc := fs.String("associations", "", "experiment, off by default: learn term associations from the bundled city FAQs and myths and search with them; SPEC is weight,minPairs,minNPMI,perTerm,maxShare[,flags] with flags any of whole (pairs within a document, not text to title), kw (keyword-field terms only), leg (a leg of their own of that weight, not a share of the weighted leg's IDF), new (that leg counts only for documents no other leg found)")
 	showHeldOut := fs.Bool("show-held-out", false, "list the misses of files in a heldout directory too (a held-out question seen is no longer held out)")
 	files, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -170,6 +170,7 @@ func (a *app) learnAssociations(ctx context.Context, spec string) (*retrieval.As
 	as.Weight = weight
 	if leg {
 		as.LegWeight = weight
+		as.Widens = strings.Contains(whole, "new")
 	}
 	return as, nil
 }
