@@ -166,6 +166,7 @@ func (a *app) learnAssociations(ctx context.Context, spec string) (*retrieval.As
 	for _, k := range order {
 		list = append(list, *docs[k])
 	}
+	fmt.Fprintf(a.stderr, "eval: learning term associations from %d documents\n", len(list))
 	as := retrieval.LearnAssociations(list, opt)
 	as.Weight = weight
 	if leg {
