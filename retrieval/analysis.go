@@ -1,5 +1,7 @@
 package retrieval
 
+import "slices"
+
 // Analysis is what a search reads of a question, made once (Analyze) and passed down:
 // the stores never read the question themselves.
 type Analysis struct {
@@ -10,6 +12,9 @@ type Analysis struct {
 	// Synonyms are the tokens of the everyday and official words for what it says
 	// (Expand), which widen the weighted keyword leg only.
 	Synonyms []string
+	// Associated are terms the corpus associates with its tokens (UseAssociations),
+	// which widen the weighted keyword leg at a reduced weight.
+	Associated []Associate
 	// Appearance are the colour and shape tokens of a pill it describes
 	// (AppearanceTokens).
 	Appearance []string
@@ -34,6 +39,7 @@ func Analyze(question string) Analysis {
 		if syn := Expand(text); syn != "" {
 			a.Synonyms = Tokens(syn)
 		}
+		a.Associated = associated(a.Tokens, slices.Concat(a.Tokens, a.Synonyms))
 	}
 	a.Appearance = AppearanceTokens(text)
 	if len(a.Appearance) > 0 {

@@ -137,6 +137,8 @@ type Leg struct {
 	// Names is set for legs that match a document's key: a query that names a
 	// cancelled licence wants that licence, not the valid one of the same name.
 	Names bool
+	// Widens is set for legs that only bring documents no other leg found (Fuse).
+	Widens bool
 }
 
 // candidates is how many passages or documents each leg contributes before fusion.
@@ -176,6 +178,9 @@ func Search(ctx context.Context, ix Index, q Query) ([]Hit, error) {
 	}
 	var v Vocabulary
 	words := slices.Concat(a.Tokens, a.Synonyms, a.Appearance)
+	for _, x := range a.Associated {
+		words = append(words, x.Term)
+	}
 	if !q.DenseOnly && len(words) > 0 {
 		var misspelt []string
 		for _, w := range words {
@@ -265,7 +270,10 @@ func Plan(a *Analysis, vec []float32, dense float64, v Vocabulary, denseOnly boo
 		// drug names, join the weighted leg only.
 		tokens := slices.Concat(a.Tokens, a.Synonyms)
 		tokens = append(tokens, v.corrections(tokens)...)
-		if l, ok := weighted(a.Text, tokens, v); ok {
+		if l, ok := weighted(a.Text, tokens, a.Associated, v); ok {
+			legs = append(legs, l)
+		}
+		if l, ok := associatedLeg(a, v); ok {
 			legs = append(legs, l)
 		}
 		// Latin words that are not everyday English are, here, drug names: generic or
@@ -321,7 +329,7 @@ func Plan(a *Analysis, vec []float32, dense float64, v Vocabulary, denseOnly boo
 // each query concept a document holds, its inverse document frequency once (title
 // words count twice). A concept is a token, or a synonym group counted once with the
 // weight of its most common word. Tokens in too many passages are left out.
-func weighted(text string, tokens []string, v Vocabulary) (Leg, bool) {
+func weighted(text string, tokens []string, assoc []Associate, v Vocabulary) (Leg, bool) {
 	words, concepts := LabelConcepts(text, tokens)
 	stray := strayBigrams(words, concepts, v)
 	total := float64(max(v.Chunks, 1))
@@ -344,6 +352,19 @@ func weighted(text string, tokens []string, v Vocabulary) (Leg, bool) {
 		l.Words = append(l.Words, words[i])
 		l.Concepts = append(l.Concepts, concepts[i])
 		l.IDF = append(l.IDF, idf[concepts[i]])
+	}
+	// A term the corpus associates with the question's adds a share of its own IDF,
+	// as a concept of its own.
+	if as := associations.Load(); as != nil && as.LegWeight == 0 {
+		for _, x := range assoc {
+			n := float64(v.Freq[x.Term])
+			if n == 0 || n > limit || slices.Contains(l.Words, x.Term) {
+				continue
+			}
+			l.Words = append(l.Words, x.Term)
+			l.Concepts = append(l.Concepts, "~"+x.Term)
+			l.IDF = append(l.IDF, as.Weight*x.Strength*math.Log((total-n+0.5)/(n+0.5)+1))
+		}
 	}
 	return l, len(l.Words) > 0
 }
@@ -455,4 +476,26 @@ func distinct(words []string) []string {
 		}
 	}
 	return out
+}
+
+// associatedLeg is a weighted leg of the terms the corpus associates with the
+// question's (Associations.LegWeight), each weighed by its IDF and strength.
+func associatedLeg(a *Analysis, v Vocabulary) (Leg, bool) {
+	as := associations.Load()
+	if as == nil || as.LegWeight == 0 {
+		return Leg{}, false
+	}
+	total := float64(max(v.Chunks, 1))
+	limit := float64(wordLimit(v))
+	l := Leg{Kind: LegWeighted, Evidence: EvidenceTerms, Weight: as.LegWeight, Widens: as.Widens}
+	for _, x := range a.Associated {
+		n := float64(v.Freq[x.Term])
+		if n == 0 || n > limit || slices.Contains(l.Words, x.Term) {
+			continue
+		}
+		l.Words = append(l.Words, x.Term)
+		l.Concepts = append(l.Concepts, x.Term)
+		l.IDF = append(l.IDF, x.Strength*math.Log((total-n+0.5)/(n+0.5)+1))
+	}
+	return l, len(l.Words) > 0
 }

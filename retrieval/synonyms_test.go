@@ -179,7 +179,7 @@ func TestWeightedLongSynonymByItsRarestBigram(t *testing.T) {
 	v := Vocabulary{Chunks: 10000, Freq: map[string]int{
 		"健保": 20, "保費": 30, "全民": 60, "民健": 8, "健康": 200, "康保": 9, "保險": 150,
 	}}
-	l, ok := weighted(a.Text, append(a.Tokens, a.Synonyms...), v)
+	l, ok := weighted(a.Text, append(a.Tokens, a.Synonyms...), nil, v)
 	if !ok {
 		t.Fatal("no weighted leg")
 	}
