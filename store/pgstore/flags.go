@@ -124,5 +124,6 @@ func (s *Store) Release(ctx context.Context, dataset, key string) (ingest.Flag, 
 	case err != nil:
 		return ingest.Flag{}, fmt.Errorf("pgstore: release: %w", err)
 	}
+	s.gen.Add(1)
 	return f, nil
 }

@@ -300,6 +300,7 @@ func (s *Store) SetStatus(ctx context.Context, dataset, key string, status corpu
 	if err != nil {
 		return fmt.Errorf("pgstore: set status: %w", err)
 	}
+	s.gen.Add(1) // this process at once; the others at the announcement (00022)
 	if tag.RowsAffected() == 0 {
 		return retrieval.ErrNotFound
 	}
@@ -514,6 +515,9 @@ func (s *Store) Decide(ctx context.Context, id string, d staff.Decision) (staff.
 	})
 	if err != nil {
 		return staff.Proposal{}, proposalErr("decide", err)
+	}
+	if p.Status == staff.ProposalApproved {
+		s.gen.Add(1)
 	}
 	return p, nil
 }

@@ -53,6 +53,7 @@ func (s *Store) Sync(ctx context.Context, batches []*ingest.Batch, opt ingest.Sy
 	// This process forgets its word counts at once; the others when the
 	// announcement reaches them (refreshLexemes).
 	s.vocab.reset()
+	s.gen.Add(1)
 	if err != nil {
 		// The run's own transaction rolled back; record the failure outside it so
 		// that staff see it, unless the context is what failed.
