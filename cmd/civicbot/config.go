@@ -361,7 +361,7 @@ func (c Config) print(w io.Writer) {
 	if c.LineAPIBaseURL != "" {
 		fmt.Fprintf(w, " line_api_base_url=%s", c.LineAPIBaseURL)
 	}
-	fmt.Fprintf(w, " retention=%s store_timeout=%s curated_threshold=%g", c.Retention, c.StoreTimeout, c.CuratedThreshold)
+	fmt.Fprintf(w, " retention=%s store_timeout=%s curated_threshold=%g search_cache=%d", c.Retention, c.StoreTimeout, c.CuratedThreshold, c.SearchCache)
 	if c.OIDCIssuer != "" {
 		fmt.Fprintf(w, " oidc_issuer=%s oidc_client_id=%s oidc_client_secret=%s oidc_redirect_url=%s", c.OIDCIssuer, c.OIDCClientID, mask(c.OIDCClientSecret), c.OIDCRedirectURL)
 	}
