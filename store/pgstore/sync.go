@@ -48,6 +48,11 @@ func (s *Store) Sync(ctx context.Context, batches []*ingest.Batch, opt ingest.Sy
 		if err != nil {
 			return err
 		}
+		// Every process forgets the searches it kept (snapshots change even when
+		// nothing else does), at the commit.
+		if err := announceDocuments(ctx, tx); err != nil {
+			return err
+		}
 		return s.recordRun(ctx, tx, batches, started, st, nil)
 	})
 	// This process forgets its word counts at once; the others when the

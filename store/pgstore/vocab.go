@@ -1,7 +1,10 @@
 package pgstore
 
 import (
+	"context"
 	"sync"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/civicbot/civicbot/retrieval"
 )
@@ -16,9 +19,17 @@ import (
 // recounted (refreshLexemes).
 const corpusChannel = "civicbot_corpus"
 
-// documentsChanged is the payload of corpusChannel when documents changed (a trigger,
-// migration 00022), which leaves the word counts as they were.
+// documentsChanged is the payload of corpusChannel when documents changed (a status
+// set, a proposal approved, a flag released, a sync committed), which leaves the word
+// counts as they were.
 const documentsChanged = "documents"
+
+// announceDocuments tells every process, at the commit of tx, that documents changed
+// (SearchGeneration).
+func announceDocuments(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `SELECT pg_notify('`+corpusChannel+`', '`+documentsChanged+`')`)
+	return err
+}
 
 // SearchGeneration changes after every change of what searches read (documents, their
 // statuses, the passages) made by this store, and when another process's change is
