@@ -36,6 +36,9 @@ const MaxMessageRunes = 1000
 // Config configures an Engine.
 type Config struct {
 	Store Store
+	// Searcher, when set, is searched instead of Store (a retrieval.SearchCache in
+	// front of it).
+	Searcher retrieval.Searcher
 	// LLM writes answers when set; nil means extractive answers only.
 	LLM llms.Model
 	Log *slog.Logger
@@ -73,6 +76,7 @@ type Config struct {
 // Engine answers messages. It is safe for concurrent use.
 type Engine struct {
 	store     Store
+	searcher  retrieval.Searcher // Store, or a cache in front of it
 	llm       llms.Model
 	restates  bool // a declined question is restated by the LLM and searched again
 	log       *slog.Logger
@@ -139,6 +143,7 @@ func New(cfg Config) (*Engine, error) {
 	}
 	e := &Engine{
 		store:     cfg.Store,
+		searcher:  cfg.Searcher,
 		llm:       cfg.LLM,
 		restates:  !cfg.NoQueryRewrite,
 		log:       cfg.Log,
@@ -154,6 +159,9 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if e.allow == nil {
 		e.allow = contact.Default()
+	}
+	if e.searcher == nil {
+		e.searcher = cfg.Store
 	}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
@@ -659,7 +667,7 @@ func (e *Engine) search(ctx context.Context, t *turn, q retrieval.Query) (hits [
 	}
 	defer release()
 	err = e.storeCall(ctx, "search", func(ctx context.Context) (err error) {
-		hits, err = e.store.Search(ctx, q)
+		hits, err = e.searcher.Search(ctx, q)
 		return err
 	})
 	if t.trace != nil && err == nil {

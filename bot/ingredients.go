@@ -69,7 +69,7 @@ func withoutForm(name string) string {
 func (e *Engine) statementOf(ctx context.Context, name string, words []string) (*statement, error) {
 	var hits []retrieval.Hit
 	err := e.storeCall(ctx, "search statements", func(ctx context.Context) (err error) {
-		hits, err = e.store.Search(ctx, retrieval.Query{Text: name + " " + words[0], K: 5, Datasets: []string{corpus.DatasetMyth, corpus.DatasetArticle}})
+		hits, err = e.searcher.Search(ctx, retrieval.Query{Text: name + " " + words[0], K: 5, Datasets: []string{corpus.DatasetMyth, corpus.DatasetArticle}})
 		return err
 	})
 	if err != nil {

@@ -171,6 +171,7 @@ func UseStaffSynonyms(staff []SynonymGroup) error {
 		return err
 	}
 	synonyms.Store(t)
+	lexiconGen.Add(1) // kept searches used the synonyms before (SearchCache)
 	return nil
 }
 

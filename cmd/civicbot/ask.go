@@ -40,7 +40,15 @@ func (a *app) engine(ctx context.Context) (*bot.Engine, store, error) {
 	if p, ok := s.(interface{ Pool() *pgxpool.Pool }); ok {
 		searches = int(p.Pool().Config().MaxConns)
 	}
-	e, err := bot.New(bot.Config{Store: s, LLM: model, Log: a.log, Retention: a.cfg.Retention, LLMTimeout: a.cfg.LLMTimeout, NoQueryRewrite: !a.cfg.LLMQueryRewrite, StoreTimeout: a.cfg.StoreTimeout, Allow: a.cfg.Allow,
+	// Searches are kept while the store can tell that what they read has not
+	// changed (a PostgreSQL store only while it listens for other processes'
+	// changes, which serve starts).
+	var searcher retrieval.Searcher
+	if g, ok := s.(retrieval.Generational); ok && a.cfg.SearchCache > 0 {
+		a.searchCache = retrieval.NewSearchCache(s, g, a.cfg.SearchCache, 0)
+		searcher = a.searchCache
+	}
+	e, err := bot.New(bot.Config{Store: s, Searcher: searcher, LLM: model, Log: a.log, Retention: a.cfg.Retention, LLMTimeout: a.cfg.LLMTimeout, NoQueryRewrite: !a.cfg.LLMQueryRewrite, StoreTimeout: a.cfg.StoreTimeout, Allow: a.cfg.Allow,
 		CuratedThreshold: a.cfg.CuratedThreshold, TracerProvider: a.tracerProvider, MaxSearches: searches})
 	if err != nil {
 		s.Close()

@@ -90,6 +90,10 @@ type Config struct {
 	MetricsAddr  string
 	MetricsToken string
 
+	// SearchCache is how many search results are kept between changes of what
+	// searches read (CIVICBOT_SEARCH_CACHE, default 4096; "off" or 0 keeps none).
+	SearchCache int
+
 	// OTLPEndpoint receives OpenTelemetry traces by OTLP/HTTP, e.g.
 	// http://otel-collector:4318 (OTEL_EXPORTER_OTLP_ENDPOINT); unset: no tracing.
 	OTLPEndpoint string
@@ -146,6 +150,13 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	var err error
 	if c.LLMTimeout, err = time.ParseDuration(env("LLM_TIMEOUT", "30s")); err != nil || c.LLMTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("LLM_TIMEOUT=%q: want a duration such as 30s", getenv("LLM_TIMEOUT")))
+	}
+	switch v := env("CIVICBOT_SEARCH_CACHE", strconv.Itoa(retrieval.DefaultCacheEntries)); v {
+	case "off":
+	default:
+		if c.SearchCache, err = strconv.Atoi(v); err != nil || c.SearchCache < 0 || c.SearchCache > 1_000_000 {
+			errs = append(errs, fmt.Errorf("CIVICBOT_SEARCH_CACHE=%q: want a number of results from 0 to 1000000, or off", v))
+		}
 	}
 	if c.StoreTimeout, err = time.ParseDuration(env("CIVICBOT_STORE_TIMEOUT", "3s")); err != nil || c.StoreTimeout <= 0 || c.StoreTimeout > time.Minute {
 		errs = append(errs, fmt.Errorf("CIVICBOT_STORE_TIMEOUT=%q: want a duration such as 3s, more than 0 and at most 1m", getenv("CIVICBOT_STORE_TIMEOUT")))
@@ -350,7 +361,7 @@ func (c Config) print(w io.Writer) {
 	if c.LineAPIBaseURL != "" {
 		fmt.Fprintf(w, " line_api_base_url=%s", c.LineAPIBaseURL)
 	}
-	fmt.Fprintf(w, " retention=%s store_timeout=%s curated_threshold=%g", c.Retention, c.StoreTimeout, c.CuratedThreshold)
+	fmt.Fprintf(w, " retention=%s store_timeout=%s curated_threshold=%g search_cache=%d", c.Retention, c.StoreTimeout, c.CuratedThreshold, c.SearchCache)
 	if c.OIDCIssuer != "" {
 		fmt.Fprintf(w, " oidc_issuer=%s oidc_client_id=%s oidc_client_secret=%s oidc_redirect_url=%s", c.OIDCIssuer, c.OIDCClientID, mask(c.OIDCClientSecret), c.OIDCRedirectURL)
 	}

@@ -32,6 +32,7 @@ import (
 	"github.com/civicbot/civicbot/ingest/pages"
 	"github.com/civicbot/civicbot/ingest/taipei"
 	"github.com/civicbot/civicbot/ingest/tfda"
+	"github.com/civicbot/civicbot/retrieval"
 	"github.com/civicbot/civicbot/retrieval/embedding"
 	"github.com/civicbot/civicbot/store/memstore"
 	"github.com/civicbot/civicbot/store/pgstore"
@@ -85,6 +86,8 @@ type app struct {
 	log    *slog.Logger
 	// tracerProvider records traces when OTEL_EXPORTER_OTLP_ENDPOINT is set (serve); nil otherwise.
 	tracerProvider trace.TracerProvider
+	// searchCache keeps searches between changes of the corpus (engine); nil when off.
+	searchCache *retrieval.SearchCache
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {

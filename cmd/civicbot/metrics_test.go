@@ -52,6 +52,32 @@ func TestServeMetricsOffTheCitizensPort(t *testing.T) {
 			t.Errorf("%s: %d\n%s", m[1], code, body)
 		}
 	})
+	t.Run("search cache", func(t *testing.T) {
+		srv := startServe(t, map[string]string{"DATABASE_URL": db, "CIVICBOT_ADDR": "127.0.0.1:0", "CIVICBOT_RATE_LIMIT": "off"})
+		defer srv.stop(t)
+		// The same question again is answered from the kept search once the store
+		// listens for other replicas' changes (it starts listening as it serves).
+		hits := regexp.MustCompile(`(?m)^civicbot_search_cache_hits_total ([0-9]+)$`)
+		for deadline := time.Now().Add(20 * time.Second); ; {
+			resp, err := http.Post(srv.base+"api/v1/chat", "application/json", strings.NewReader(`{"message":"路邊停車費要怎麼繳"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			_, body := httpGet(t, srv.base+"metrics", "")
+			if m := hits.FindStringSubmatch(body); m != nil && m[1] != "0" {
+				if !strings.Contains(body, "civicbot_search_cache_misses_total ") {
+					t.Errorf("/metrics has no misses counter:\n%s", grepLines(body, "search_cache"))
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no search served from the cache:\n%s", grepLines(body, "search_cache"))
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
 	t.Run("token", func(t *testing.T) {
 		const token = "0123456789abcdef0123456789abcdef"
 		srv := startServe(t, map[string]string{"DATABASE_URL": db, "CIVICBOT_ADDR": "127.0.0.1:0", "CIVICBOT_METRICS_TOKEN": token})
@@ -78,6 +104,10 @@ func TestMetricsConfig(t *testing.T) {
 		{map[string]string{"CIVICBOT_METRICS_ADDR": ":8080"}, "another address"},
 		{map[string]string{"CIVICBOT_METRICS_TOKEN": "short"}, "at least 16"},
 		{map[string]string{"CIVICBOT_METRICS_TOKEN": strings.Repeat("x", 16)}, ""},
+		{map[string]string{"CIVICBOT_SEARCH_CACHE": "off"}, ""},
+		{map[string]string{"CIVICBOT_SEARCH_CACHE": "100"}, ""},
+		{map[string]string{"CIVICBOT_SEARCH_CACHE": "-1"}, "CIVICBOT_SEARCH_CACHE"},
+		{map[string]string{"CIVICBOT_SEARCH_CACHE": "on"}, "CIVICBOT_SEARCH_CACHE"},
 	} {
 		_, err := loadConfig(func(k string) string { return tc.env[k] })
 		if (tc.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.want)) {

@@ -126,7 +126,10 @@ func TestServePausedDatabase(t *testing.T) {
 	for i := range 12 {
 		wg.Go(func() {
 			stream := i%2 == 1
-			r := chatOnce(t, client, srv.base, fmt.Sprint("paused", i), question, stream)
+			// Questions not asked before: a search kept from before the pause is
+			// still current (nothing can change while the database is paused), and
+			// its answer is given without a stored turn, as on a read-only database.
+			r := chatOnce(t, client, srv.base, fmt.Sprint("paused", i), fmt.Sprintf("%s（第%d次）", question, i), stream)
 			switch {
 			case !stream && (r.status != http.StatusServiceUnavailable || !strings.Contains(r.errText, "1999")):
 				t.Errorf("JSON chat with the database paused: %+v, want 503 and the friendly error with 1999", r)

@@ -54,6 +54,13 @@ func (a *app) serve(ctx context.Context, args []string) error {
 		go retrieval.StaffSynonyms{Store: store, Log: a.log}.Watch(ctx, w)
 	}
 	collectors := engineCollectors(&engine.Stats)
+	if c := a.searchCache; c != nil {
+		collectors = append(collectors,
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "civicbot_search_cache_hits_total", Help: "Searches answered from the results kept since the corpus last changed."},
+				func() float64 { return float64(c.Hits.Load()) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "civicbot_search_cache_misses_total", Help: "Searches made in the store while the cache was in use (not kept, or kept before a change)."},
+				func() float64 { return float64(c.Misses.Load()) }))
+	}
 	channels := []string{"web"}
 	if a.cfg.LineChannelSecret != "" {
 		channels = append(channels, "line")

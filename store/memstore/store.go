@@ -37,6 +37,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/civicbot/civicbot/retrieval"
 	"github.com/tmc/langchaingo/embeddings"
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
@@ -129,6 +130,8 @@ type Store struct {
 
 	// idx is what search reads: replaced, never changed, after a sync commits.
 	idx atomic.Pointer[index]
+	// gen counts the indexes published (retrieval.Generational).
+	gen atomic.Uint64
 	// docMu serialises the changes of documents (Sync, SetStatus): a sync plans from
 	// what it read, and nothing else may change that before it commits.
 	docMu  sync.Mutex
@@ -272,6 +275,12 @@ func (s *Store) Close() {
 		s.log.Warn("close embedded store", "err", err)
 	}
 }
+
+// SearchGeneration changes after every change that searches see (a sync, a status
+// set): one process owns the file, so the store always knows.
+func (s *Store) SearchGeneration() (uint64, bool) { return s.gen.Load(), true }
+
+var _ retrieval.Generational = (*Store)(nil)
 
 // Path is the store's file.
 func (s *Store) Path() string { return s.db.Path() }

@@ -602,6 +602,7 @@ func (s *Store) publish(changes []docChange) {
 		}
 	}
 	s.idx.Store(nx)
+	s.gen.Add(1) // after the index: a search that read the old one is not kept
 }
 
 // maxStoredRejects bounds the rejects kept with a run; the count is always exact.

@@ -115,8 +115,10 @@ func (s *Store) Release(ctx context.Context, dataset, key string) (ingest.Flag, 
 			return err
 		}
 		f.Dataset, f.Key, f.ReleasedAt, f.FlaggedAt = dataset, key, released.UTC(), f.FlaggedAt.UTC()
-		_, err = tx.Exec(ctx, `UPDATE documents SET status = $3, updated_at = now() WHERE dataset = $1 AND key = $2`, dataset, key, status)
-		return err
+		if _, err = tx.Exec(ctx, `UPDATE documents SET status = $3, updated_at = now() WHERE dataset = $1 AND key = $2`, dataset, key, status); err != nil {
+			return err
+		}
+		return announceDocuments(ctx, tx)
 	})
 	switch {
 	case errors.Is(err, retrieval.ErrNotFound), errors.Is(err, ingest.ErrNotFlagged):
@@ -124,5 +126,6 @@ func (s *Store) Release(ctx context.Context, dataset, key string) (ingest.Flag, 
 	case err != nil:
 		return ingest.Flag{}, fmt.Errorf("pgstore: release: %w", err)
 	}
+	s.gen.Add(1)
 	return f, nil
 }

@@ -168,7 +168,11 @@ func (s *Store) listen(ctx context.Context, channel string, changed func()) erro
 		return err
 	}
 	s.vocab.listening(true)
-	defer s.vocab.listening(false)
+	s.gen.Add(1)
+	defer func() {
+		s.vocab.listening(false)
+		s.gen.Add(1)
+	}()
 	// Anything changed before LISTEN took effect.
 	changed()
 	for {
@@ -177,7 +181,12 @@ func (s *Store) listen(ctx context.Context, channel string, changed func()) erro
 			return err
 		}
 		if n.Channel == corpusChannel {
-			s.vocab.reset()
+			// Documents changed (a status, a sync's rows), or the lexemes were
+			// recounted: kept searches are forgotten; word counts only at a recount.
+			s.gen.Add(1)
+			if n.Payload != documentsChanged {
+				s.vocab.reset()
+			}
 			continue
 		}
 		changed()

@@ -295,14 +295,24 @@ func (s *Store) SetStatus(ctx context.Context, dataset, key string, status corpu
 	default:
 		return fmt.Errorf("pgstore: set status: %q is not a document status", status)
 	}
-	tag, err := s.pool.Exec(ctx, `UPDATE documents SET status = $3, updated_at = now() WHERE dataset = $1 AND key = $2`,
-		cleanText(dataset), cleanText(key), string(status))
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE documents SET status = $3, updated_at = now() WHERE dataset = $1 AND key = $2`,
+			cleanText(dataset), cleanText(key), string(status))
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return retrieval.ErrNotFound
+		}
+		return announceDocuments(ctx, tx)
+	})
+	if errors.Is(err, retrieval.ErrNotFound) {
+		return err
+	}
 	if err != nil {
 		return fmt.Errorf("pgstore: set status: %w", err)
 	}
-	if tag.RowsAffected() == 0 {
-		return retrieval.ErrNotFound
-	}
+	s.gen.Add(1) // this process at once; the others at the announcement
 	return nil
 }
 
@@ -504,6 +514,9 @@ func (s *Store) Decide(ctx context.Context, id string, d staff.Decision) (staff.
 					p.Dataset, p.Key, string(status)); err != nil {
 					return err
 				}
+				if err := announceDocuments(ctx, tx); err != nil {
+					return err
+				}
 			}
 			p.Status = staff.ProposalApproved
 		}
@@ -514,6 +527,9 @@ func (s *Store) Decide(ctx context.Context, id string, d staff.Decision) (staff.
 	})
 	if err != nil {
 		return staff.Proposal{}, proposalErr("decide", err)
+	}
+	if p.Status == staff.ProposalApproved {
+		s.gen.Add(1)
 	}
 	return p, nil
 }

@@ -64,6 +64,9 @@ type Store struct {
 	rateSweep atomic.Int64 // when to delete refilled rate buckets next (Unix ns)
 
 	vocab vocabCache // what Words was told, while current (vocab.go)
+	// gen changes with every change of what searches read that this store made or
+	// heard of (SearchGeneration).
+	gen atomic.Uint64
 
 	syncBatch int // records and documents a sync holds at once; 0 means the constant syncBatch
 

@@ -48,11 +48,17 @@ func (s *Store) Sync(ctx context.Context, batches []*ingest.Batch, opt ingest.Sy
 		if err != nil {
 			return err
 		}
+		// Every process forgets the searches it kept (snapshots change even when
+		// nothing else does), at the commit.
+		if err := announceDocuments(ctx, tx); err != nil {
+			return err
+		}
 		return s.recordRun(ctx, tx, batches, started, st, nil)
 	})
 	// This process forgets its word counts at once; the others when the
 	// announcement reaches them (refreshLexemes).
 	s.vocab.reset()
+	s.gen.Add(1)
 	if err != nil {
 		// The run's own transaction rolled back; record the failure outside it so
 		// that staff see it, unless the context is what failed.

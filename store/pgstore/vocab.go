@@ -1,7 +1,10 @@
 package pgstore
 
 import (
+	"context"
 	"sync"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/civicbot/civicbot/retrieval"
 )
@@ -15,6 +18,36 @@ import (
 // corpusChannel is where a sync announces, at its commit, that the lexemes were
 // recounted (refreshLexemes).
 const corpusChannel = "civicbot_corpus"
+
+// documentsChanged is the payload of corpusChannel when documents changed (a status
+// set, a proposal approved, a flag released, a sync committed), which leaves the word
+// counts as they were.
+const documentsChanged = "documents"
+
+// announceDocuments tells every process, at the commit of tx, that documents changed
+// (SearchGeneration).
+func announceDocuments(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `SELECT pg_notify('`+corpusChannel+`', '`+documentsChanged+`')`)
+	return err
+}
+
+// SearchGeneration changes after every change of what searches read (documents, their
+// statuses, the passages) made by this store, and when another process's change is
+// announced. ok is false while no connection listens for those announcements (the
+// command line, a lost connection): nothing a search found may then be kept.
+func (s *Store) SearchGeneration() (gen uint64, ok bool) {
+	gen = s.gen.Load()
+	return gen, s.vocab.current()
+}
+
+var _ retrieval.Generational = (*Store)(nil)
+
+// current says whether some connection listens on corpusChannel.
+func (c *vocabCache) current() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.valid
+}
 
 // maxVocabWords bounds the words remembered; past it the cache starts again.
 const maxVocabWords = 200_000

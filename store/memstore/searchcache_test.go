@@ -1,0 +1,85 @@
+package memstore_test
+
+import (
+	"context"
+	"slices"
+	"sync/atomic"
+	"testing"
+
+	"github.com/civicbot/civicbot/corpus"
+	"github.com/civicbot/civicbot/ingest"
+	"github.com/civicbot/civicbot/retrieval"
+	"github.com/civicbot/civicbot/retrieval/retrievaltest"
+	"github.com/civicbot/civicbot/staff"
+	"github.com/civicbot/civicbot/store/memstore"
+)
+
+// counted counts the searches that reach a store.
+type counted struct {
+	s *memstore.Store
+	n atomic.Int64
+}
+
+func (c *counted) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit, error) {
+	c.n.Add(1)
+	return c.s.Search(ctx, q)
+}
+
+// TestSearchCacheFollowsChanges: searches kept in front of the embedded store are
+// forgotten at once when a status is set, a proposal approved or a sync made.
+func TestSearchCacheFollowsChanges(t *testing.T) {
+	ctx := t.Context()
+	s := open(t, t.TempDir(), &retrievaltest.CountingEmbedder{Dim: 16})
+	if _, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", licences(20)...)}, ingest.SyncOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	const key = "衛署藥製字第000003號"
+	store := &counted{s: s}
+	c := retrieval.NewSearchCache(store, s, 0, 0)
+	q := retrieval.Query{Text: "測試藥品3號錠"}
+	found := func(key string) bool {
+		t.Helper()
+		hits, err := c.Search(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return slices.ContainsFunc(hits, func(h retrieval.Hit) bool { return h.Key == key })
+	}
+	if !found(key) || !found(key) {
+		t.Fatalf("%s not found", key)
+	}
+	if n := store.n.Load(); n != 1 {
+		t.Fatalf("%d searches reached the store, want 1 (the second kept)", n)
+	}
+	if err := s.SetStatus(ctx, corpus.DatasetDrug, key, corpus.StatusSuppressed); err != nil {
+		t.Fatal(err)
+	}
+	if found(key) {
+		t.Fatal("suppressed: still found")
+	}
+	if err := s.SetStatus(ctx, corpus.DatasetDrug, key, corpus.StatusActive); err != nil {
+		t.Fatal(err)
+	}
+	if !found(key) {
+		t.Fatal("restored: not found")
+	}
+	p, err := s.Propose(ctx, staff.Proposal{ID: "p1", Dataset: corpus.DatasetDrug, Key: key, Action: staff.ActionSuppress,
+		Reason: "wrong indication", ProposedBy: "ed@city.gov.tw"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Decide(ctx, p.ID, staff.Decision{Approve: true, By: "ap@city.gov.tw"}); err != nil {
+		t.Fatal(err)
+	}
+	if found(key) {
+		t.Fatal("suppression approved: still found")
+	}
+	const newKey = "衛署藥製字第000099號"
+	recs := append(licences(20), licence(newKey, "測試藥品3號錠", false))
+	if _, err := s.Sync(ctx, []*ingest.Batch{batch("tfda-36", recs...)}, ingest.SyncOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !found(newKey) {
+		t.Fatal("synced: the new licence not found")
+	}
+}
