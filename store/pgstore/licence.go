@@ -22,9 +22,18 @@ func licenceFacts(dataset, title, key string) []any {
 }
 
 // fillLicenceFacts derives the licence facts of the drugs written before they were
-// stored (migration 00018), in batches; afterwards it finds nothing to do.
-func (s *Store) fillLicenceFacts(ctx context.Context) error {
+// stored (migration 00018), in batches; afterwards it finds nothing to do. When it
+// changed some, every process forgets the searches it kept (SearchGeneration).
+func (s *Store) fillLicenceFacts(ctx context.Context) (err error) {
 	const batch = 5000
+	filled := false
+	defer func() {
+		if err == nil && filled {
+			if _, err = s.pool.Exec(ctx, `SELECT pg_notify($1, $2)`, corpusChannel, documentsChanged); err != nil {
+				err = fmt.Errorf("pgstore: licence facts: %w", err)
+			}
+		}
+	}()
 	for {
 		rows, err := s.pool.Query(ctx, `SELECT id, title, key FROM documents
 			WHERE dataset = 'tfda_drug' AND key_prefix IS NULL ORDER BY id LIMIT $1`, batch)
@@ -53,6 +62,7 @@ func (s *Store) fillLicenceFacts(ctx context.Context) error {
 		if _, err := s.pool.Exec(ctx, q, ids, names, serials, prefixes); err != nil {
 			return fmt.Errorf("pgstore: licence facts: %w", err)
 		}
+		filled = true
 		if len(ids) < batch {
 			return nil
 		}
