@@ -2,11 +2,13 @@ package bot_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/civicbot/civicbot/bot"
 	"github.com/civicbot/civicbot/conversation"
 	"github.com/civicbot/civicbot/corpus"
+	"github.com/civicbot/civicbot/prompts"
 )
 
 // devExpect returns the documents that answer q by the development sets
@@ -141,6 +143,34 @@ func TestClassBrandInASentence(t *testing.T) {
 					t.Errorf("%q: answered (%s) from the licence %q, want no licence", q, a.Mode, s.Title)
 				}
 			}
+		}
+	})
+}
+
+// TestClassNameIsNotAnImprint: a medicine named by its Latin generic name in a question
+// about it («famotidine 是胃藥嗎») is answered from a licence of that name, not with a
+// list of pills that look alike (the name read as an imprint, «藥» read as a pill); a
+// pill described by its look and imprint still gets the list.
+func TestClassNameIsNotAnImprint(t *testing.T) {
+	list, err := prompts.Render("zh-TW", "pill", bot.PillList{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opening, _, _ := strings.Cut(list, "\n")
+	onBothStores(t, func(t *testing.T, e *bot.Engine) {
+		for _, q := range []string{"famotidine 是胃藥嗎", "ibuprofen 是止痛藥嗎", "請問 acetaminophen 是退燒藥嗎"} {
+			a := askOn(t, e, q)
+			if a.Mode != conversation.ModeExtractive || len(a.Sources) == 0 || a.Sources[0].Dataset != corpus.DatasetDrug {
+				t.Errorf("%q: %s from %v, want an answer from a licence", q, a.Mode, a.Sources)
+				continue
+			}
+			if strings.HasPrefix(a.Text, opening) {
+				t.Errorf("%q answered with a list of pills that look alike:\n%s", q, a.Text)
+			}
+		}
+		q := "白色長方形藥錠 TKP 029 是什麼藥"
+		if a := askOn(t, e, q); !strings.HasPrefix(a.Text, opening) {
+			t.Errorf("%q: want the list of pills that look alike, got %s:\n%s", q, a.Mode, a.Text)
 		}
 	})
 }

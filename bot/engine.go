@@ -820,7 +820,7 @@ func (e *Engine) extractive(t *turn, q string, hits []retrieval.Hit, stated *sta
 	)
 	medication := false
 	switch {
-	case top.Dataset == corpus.DatasetDrug && isPillQuestion(q) && len(hits) > 1:
+	case top.Dataset == corpus.DatasetDrug && describesPill(q, top) && len(hits) > 1:
 		var list PillList
 		used = used[:0]
 		for _, h := range hits {

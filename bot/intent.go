@@ -103,6 +103,18 @@ func isFollowUp(q string) bool {
 	return n <= 1
 }
 
+// describesPill says whether q describes a pill by its look or imprint rather than
+// naming the licence h: a Latin word that looks like an imprint to isPillQuestion but
+// is a name h holds («famotidine 是胃藥嗎», «ibuprofen 是止痛藥嗎») names the medicine,
+// and is answered from its licence, not with a list of pills that look alike. A colour or
+// a shape always describes.
+func describesPill(q string, h retrieval.Hit) bool {
+	if colors, shapes := retrieval.PillTerms(q); len(colors)+len(shapes) > 0 {
+		return true
+	}
+	return isPillQuestion(q) && !namesGeneric(q, h)
+}
+
 // isPillQuestion says whether a question describes a pill by its look or imprint.
 func isPillQuestion(q string) bool {
 	colors, shapes := retrieval.PillTerms(q)
