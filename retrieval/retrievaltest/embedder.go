@@ -7,6 +7,8 @@ import (
 	"math"
 	"sync"
 	"sync/atomic"
+
+	"github.com/civicbot/civicbot/retrieval"
 )
 
 // CountingEmbedder is a small deterministic embedder for store tests: it counts and
@@ -78,4 +80,16 @@ func (e *CountingEmbedder) vec(t string) []float32 {
 		v[i] /= float32(math.Sqrt(n))
 	}
 	return v
+}
+
+// CountingSearcher counts the searches that reach the Searcher it wraps.
+type CountingSearcher struct {
+	retrieval.Searcher
+	N atomic.Int64
+}
+
+// Search counts the search and passes it on.
+func (c *CountingSearcher) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit, error) {
+	c.N.Add(1)
+	return c.Searcher.Search(ctx, q)
 }

@@ -1,9 +1,7 @@
 package memstore_test
 
 import (
-	"context"
 	"slices"
-	"sync/atomic"
 	"testing"
 
 	"github.com/civicbot/civicbot/corpus"
@@ -11,19 +9,7 @@ import (
 	"github.com/civicbot/civicbot/retrieval"
 	"github.com/civicbot/civicbot/retrieval/retrievaltest"
 	"github.com/civicbot/civicbot/staff"
-	"github.com/civicbot/civicbot/store/memstore"
 )
-
-// counted counts the searches that reach a store.
-type counted struct {
-	s *memstore.Store
-	n atomic.Int64
-}
-
-func (c *counted) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit, error) {
-	c.n.Add(1)
-	return c.s.Search(ctx, q)
-}
 
 // TestSearchCacheFollowsChanges: searches kept in front of the embedded store are
 // forgotten at once when a status is set, a proposal approved or a sync made.
@@ -34,7 +20,7 @@ func TestSearchCacheFollowsChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	const key = "衛署藥製字第000003號"
-	store := &counted{s: s}
+	store := &retrievaltest.CountingSearcher{Searcher: s}
 	c := retrieval.NewSearchCache(store, s, 0, 0)
 	q := retrieval.Query{Text: "測試藥品3號錠"}
 	found := func(key string) bool {
@@ -48,7 +34,7 @@ func TestSearchCacheFollowsChanges(t *testing.T) {
 	if !found(key) || !found(key) {
 		t.Fatalf("%s not found", key)
 	}
-	if n := store.n.Load(); n != 1 {
+	if n := store.N.Load(); n != 1 {
 		t.Fatalf("%d searches reached the store, want 1 (the second kept)", n)
 	}
 	if err := s.SetStatus(ctx, corpus.DatasetDrug, key, corpus.StatusSuppressed); err != nil {

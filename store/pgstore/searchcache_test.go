@@ -3,28 +3,17 @@ package pgstore_test
 import (
 	"context"
 	"slices"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/ingest"
 	"github.com/civicbot/civicbot/retrieval"
+	"github.com/civicbot/civicbot/retrieval/retrievaltest"
 	"github.com/civicbot/civicbot/staff"
 	"github.com/civicbot/civicbot/store/pgstore"
 	"github.com/civicbot/civicbot/store/pgstore/pgtest"
 )
-
-// counted counts the searches that reach a store.
-type counted struct {
-	s *pgstore.Store
-	n atomic.Int64
-}
-
-func (c *counted) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit, error) {
-	c.n.Add(1)
-	return c.s.Search(ctx, q)
-}
 
 // TestSearchCacheFollowsEveryReplica: searches kept in one replica are forgotten when
 // documents change in it or in another replica (a status set, an approved proposal,
@@ -56,7 +45,7 @@ func TestSearchCacheFollowsEveryReplica(t *testing.T) {
 		t.Fatal(err)
 	}
 	const key = "衛署藥製字第000003號"
-	store := &counted{s: a}
+	store := &retrievaltest.CountingSearcher{Searcher: a}
 	c := retrieval.NewSearchCache(store, a, 0, 0)
 	q := retrieval.Query{Text: "測試藥品3號錠"}
 	found := func(key string) bool {
@@ -86,9 +75,9 @@ func TestSearchCacheFollowsEveryReplica(t *testing.T) {
 		deadline := time.Now().Add(10 * time.Second)
 		for {
 			found(key)
-			before := store.n.Load()
+			before := store.N.Load()
 			found(key)
-			if store.n.Load() == before {
+			if store.N.Load() == before {
 				return
 			}
 			if time.Now().After(deadline) {
@@ -133,14 +122,14 @@ func TestSearchCacheFollowsEveryReplica(t *testing.T) {
 
 	// Staff synonyms approved in b are in use in a, and a's searches follow.
 	settled(newKey)
-	before := store.n.Load()
+	before := store.N.Load()
 	g := retrieval.StaffSynonym{ID: "s1", Name: "test-drug", Words: []string{"測試藥品", "實驗藥劑"}, Status: retrieval.SynonymApproved,
 		Author: "ed@city.gov.tw", ApprovedBy: "ap@city.gov.tw"}
 	if err := b.PutStaffSynonym(ctx, g); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	for found(newKey); store.n.Load() == before; found(newKey) {
+	for found(newKey); store.N.Load() == before; found(newKey) {
 		if time.Now().After(deadline) {
 			t.Fatal("synonyms approved in b: a's kept search still served after 10 s")
 		}
@@ -151,14 +140,14 @@ func TestSearchCacheFollowsEveryReplica(t *testing.T) {
 	if _, ok := deaf.SearchGeneration(); ok {
 		t.Fatal("a store that does not listen says its generation is known")
 	}
-	other := &counted{s: deaf}
+	other := &retrievaltest.CountingSearcher{Searcher: deaf}
 	dc := retrieval.NewSearchCache(other, deaf, 0, 0)
 	for range 3 {
 		if _, err := dc.Search(ctx, q); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if n := other.n.Load(); n != 3 {
+	if n := other.N.Load(); n != 3 {
 		t.Errorf("a store that does not listen: %d of 3 searches reached it", n)
 	}
 	// Nor one that stopped listening.
