@@ -98,15 +98,23 @@ func readFacets(ctx context.Context, r io.Reader, emit ingest.Emit, t *table, ad
 	return nil
 }
 
+// rowsByKey is the first pass of a reading in two: how many rows of t each licence
+// has, by a hash of its key (column key). Rejects are the second pass's to report.
+func rowsByKey(ctx context.Context, r io.Reader, t *table, key int) (map[uint64]int32, error) {
+	rows := map[uint64]int32{}
+	quiet := ingest.Emit{Record: func(ingest.Record) error { return nil }, Reject: func(int, string) {}}
+	err := t.scan(ctx, r, quiet, func(line int, vals []string) error {
+		rows[keyHash(vals[key])]++
+		return nil
+	})
+	return rows, err
+}
+
 // readFacetsTwice counts the rows of every licence (by a hash of its key) in a first
 // pass, and emits each licence's facet at its last row in the second.
 func readFacetsTwice(ctx context.Context, r io.Reader, emit ingest.Emit, t *table, add func(f *facet, vals []string), record func(key string, f *facet) error) error {
-	rows := map[uint64]int32{}
-	quiet := ingest.Emit{Record: func(ingest.Record) error { return nil }, Reject: func(int, string) {}}
-	if err := t.scan(ctx, r, quiet, func(line int, vals []string) error {
-		rows[keyHash(vals[t.key])]++
-		return nil
-	}); err != nil {
+	rows, err := rowsByKey(ctx, r, t, t.key)
+	if err != nil {
 		return err
 	}
 	again, err := emit.Again()

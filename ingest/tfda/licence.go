@@ -167,12 +167,8 @@ func readLicences(ctx context.Context, r io.Reader, emit ingest.Emit) error {
 // are still to come are held. A licence emitted is the same as readLicences makes; they
 // come in the order of their last rows.
 func readLicencesTwice(ctx context.Context, r io.Reader, emit ingest.Emit) error {
-	rows := map[uint64]int32{}
-	quiet := ingest.Emit{Record: func(ingest.Record) error { return nil }, Reject: func(int, string) {}}
-	if err := licenceTable.scan(ctx, r, quiet, func(line int, vals []string) error {
-		rows[keyHash(vals[lKey])]++
-		return nil
-	}); err != nil {
+	rows, err := rowsByKey(ctx, r, licenceTable, lKey)
+	if err != nil {
 		return err
 	}
 	again, err := emit.Again()
