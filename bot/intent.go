@@ -112,7 +112,18 @@ func describesPill(q string, h retrieval.Hit) bool {
 	if colors, shapes := retrieval.PillTerms(q); len(colors)+len(shapes) > 0 {
 		return true
 	}
-	return isPillQuestion(q) && !namesGeneric(q, h)
+	if !isPillQuestion(q) || namesGeneric(q, h) {
+		return false
+	}
+	if strings.ContainsAny(q, "寫刻") || strings.Contains(strings.ToLower(q), "imprint") {
+		return true
+	}
+	// Only «藥» or «錠» made it a pill: a code then has a digit or is short; a Latin word
+	// of six letters or more is a medicine's name, whether or not this licence writes it
+	// in Latin (非潰膜衣錠(啡莫替定) for famotidine).
+	return slices.ContainsFunc(retrieval.ImprintCandidates(q), func(c string) bool {
+		return len(c) < 6 || strings.ContainsFunc(c, func(r rune) bool { return r < 'A' || r > 'Z' })
+	})
 }
 
 // isPillQuestion says whether a question describes a pill by its look or imprint.
