@@ -2,7 +2,6 @@ package tfda
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -60,8 +59,7 @@ func (f *facet) names(zh, en string) {
 }
 
 // readFacets scans a facet dataset and emits one record per licence, built by build.
-// An export that can be read again is read in two passes, as readLicencesTwice reads
-// one, so that only the licences whose rows are still to come are held.
+// An export that can be read again is read in two passes (readTwice), so that only the licences whose rows are still to come are held.
 func readFacets(ctx context.Context, r io.Reader, emit ingest.Emit, t *table, add func(f *facet, vals []string), build func(key string, f *facet) ingest.Record) error {
 	record := func(key string, f *facet) error {
 		rec := build(key, f)
@@ -72,7 +70,14 @@ func readFacets(ctx context.Context, r io.Reader, emit ingest.Emit, t *table, ad
 		return emit.Record(rec)
 	}
 	if emit.Again != nil {
-		return readFacetsTwice(ctx, r, emit, t, add, record)
+		return readTwice(ctx, r, emit, t, t.key,
+			func(line int) *facet { return &facet{line: line, seen: map[string]bool{}} },
+			func(f *facet, vals []string) {
+				if f.once(vals) {
+					add(f, vals)
+				}
+			},
+			func(f *facet) int { return f.line }, record)
 	}
 	var fs facets
 	err := t.scan(ctx, r, emit, func(line int, vals []string) error {
@@ -92,63 +97,6 @@ func readFacets(ctx context.Context, r io.Reader, emit ingest.Emit, t *table, ad
 			}
 		}
 		if err := record(key, fs.byKey[key]); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// rowsByKey is the first pass of a reading in two: how many rows of t each licence
-// has, by a hash of its key (column key). Rejects are the second pass's to report.
-func rowsByKey(ctx context.Context, r io.Reader, t *table, key int) (map[uint64]int32, error) {
-	rows := map[uint64]int32{}
-	quiet := ingest.Emit{Record: func(ingest.Record) error { return nil }, Reject: func(int, string) {}}
-	err := t.scan(ctx, r, quiet, func(line int, vals []string) error {
-		rows[keyHash(vals[key])]++
-		return nil
-	})
-	return rows, err
-}
-
-// readFacetsTwice counts the rows of every licence (by a hash of its key) in a first
-// pass, and emits each licence's facet at its last row in the second.
-func readFacetsTwice(ctx context.Context, r io.Reader, emit ingest.Emit, t *table, add func(f *facet, vals []string), record func(key string, f *facet) error) error {
-	rows, err := rowsByKey(ctx, r, t, t.key)
-	if err != nil {
-		return err
-	}
-	again, err := emit.Again()
-	if err != nil {
-		return err
-	}
-	defer again.Close()
-	byKey := map[string]*facet{}
-	err = t.scan(ctx, again, emit, func(line int, vals []string) error {
-		key := vals[t.key]
-		f := byKey[key]
-		if f == nil {
-			key = strings.Clone(key)
-			f = &facet{line: line, seen: map[string]bool{}}
-			byKey[key] = f
-		}
-		if f.once(vals) {
-			add(f, vals)
-		}
-		h := keyHash(key)
-		if rows[h]--; rows[h] > 0 {
-			return nil
-		} else if rows[h] < 0 {
-			return fmt.Errorf("line %d: %w: licence %s has more rows than the first pass counted", line, ingest.ErrChanged, key)
-		}
-		delete(byKey, key)
-		return record(key, f)
-	})
-	if err != nil {
-		return err
-	}
-	// Two keys of one hash leave facets waiting: they are complete now.
-	for _, key := range leftOver(byKey, func(f *facet) int { return f.line }) {
-		if err := record(key, byKey[key]); err != nil {
 			return err
 		}
 	}

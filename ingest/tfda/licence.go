@@ -131,7 +131,11 @@ func unionCopy(dst, src []string) []string {
 
 func readLicences(ctx context.Context, r io.Reader, emit ingest.Emit) error {
 	if emit.Again != nil {
-		return readLicencesTwice(ctx, r, emit)
+		// A licence given is the same as the one-pass reading below makes.
+		return readTwice(ctx, r, emit, licenceTable, lKey,
+			func(line int) *licence { return &licence{line: line} }, (*licence).merge,
+			func(l *licence) int { return l.line },
+			func(_ string, l *licence) error { return emit.Record(l.record()) })
 	}
 	byKey := map[string]*licence{}
 	var order []*licence
@@ -161,14 +165,19 @@ func readLicences(ctx context.Context, r io.Reader, emit ingest.Emit) error {
 	return nil
 }
 
-// readLicencesTwice reads an export that can be read again in two passes, so as not to
-// hold it whole: the first counts the rows of every licence (by a hash of its key), the
-// second merges them and emits each licence at its last row. Only licences whose rows
-// are still to come are held. A licence emitted is the same as readLicences makes; they
-// come in the order of their last rows.
-func readLicencesTwice(ctx context.Context, r io.Reader, emit ingest.Emit) error {
-	rows, err := rowsByKey(ctx, r, licenceTable, lKey)
-	if err != nil {
+// readTwice reads an export of t that can be read again in two passes, so as not to
+// hold it whole: the first counts the rows of every licence (by a hash of its key, column
+// key), the second merges each licence's rows (start makes what a licence's first row
+// begins, add merges a row into it) and hands it to done at its last row. Only licences
+// whose rows are still to come are held; they come in the order of their last rows.
+// Rejects are reported by the second pass.
+func readTwice[T any](ctx context.Context, r io.Reader, emit ingest.Emit, t *table, key int, start func(line int) T, add func(T, []string), lineOf func(T) int, done func(key string, v T) error) error {
+	rows := map[uint64]int32{}
+	quiet := ingest.Emit{Record: func(ingest.Record) error { return nil }, Reject: func(int, string) {}}
+	if err := t.scan(ctx, r, quiet, func(line int, vals []string) error {
+		rows[keyHash(vals[key])]++
+		return nil
+	}); err != nil {
 		return err
 	}
 	again, err := emit.Again()
@@ -176,32 +185,31 @@ func readLicencesTwice(ctx context.Context, r io.Reader, emit ingest.Emit) error
 		return err
 	}
 	defer again.Close()
-	byKey := map[string]*licence{}
-	err = licenceTable.scan(ctx, again, emit, func(line int, vals []string) error {
-		key := vals[lKey]
-		l := byKey[key]
-		if l == nil {
-			l = &licence{line: line}
-			key = strings.Clone(key)
-			byKey[key] = l
+	byKey := map[string]T{}
+	err = t.scan(ctx, again, emit, func(line int, vals []string) error {
+		k := vals[key]
+		v, ok := byKey[k]
+		if !ok {
+			v, k = start(line), strings.Clone(k)
+			byKey[k] = v
 		}
-		l.merge(vals)
-		h := keyHash(key)
+		add(v, vals)
+		h := keyHash(k)
 		if rows[h]--; rows[h] > 0 {
 			return nil
 		} else if rows[h] < 0 {
-			// Emitted already: the export changed between the passes.
-			return fmt.Errorf("line %d: %w: licence %s has more rows than the first pass counted", line, ingest.ErrChanged, key)
+			// Given already: the export changed between the passes.
+			return fmt.Errorf("line %d: %w: licence %s has more rows than the first pass counted", line, ingest.ErrChanged, k)
 		}
-		delete(byKey, key)
-		return emit.Record(l.record())
+		delete(byKey, k)
+		return done(k, v)
 	})
 	if err != nil {
 		return err
 	}
 	// Two keys of one hash leave licences waiting: they are complete now.
-	for _, key := range leftOver(byKey, func(l *licence) int { return l.line }) {
-		if err := emit.Record(byKey[key].record()); err != nil {
+	for _, k := range leftOver(byKey, lineOf) {
+		if err := done(k, byKey[k]); err != nil {
 			return err
 		}
 	}
