@@ -1,6 +1,7 @@
 package retrieval
 
 import (
+	"cmp"
 	"container/list"
 	"context"
 	"strconv"
@@ -68,16 +69,9 @@ type cacheEntry struct {
 func NewSearchCache(next Searcher, gens Generational, entries, maxBytes int) *SearchCache {
 	return &SearchCache{
 		next: next, gens: gens,
-		maxEntries: cmpOr(entries, DefaultCacheEntries), maxBytes: cmpOr(maxBytes, DefaultCacheBytes),
+		maxEntries: cmp.Or(max(entries, 0), DefaultCacheEntries), maxBytes: cmp.Or(max(maxBytes, 0), DefaultCacheBytes),
 		lru: list.New(), byKey: map[string]*list.Element{},
 	}
-}
-
-func cmpOr(v, def int) int {
-	if v <= 0 {
-		return def
-	}
-	return v
 }
 
 // Len returns how many results are kept, and their estimated size in bytes.
