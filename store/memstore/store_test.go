@@ -20,6 +20,7 @@ import (
 	"github.com/civicbot/civicbot/retrieval"
 	"github.com/civicbot/civicbot/retrieval/retrievaltest"
 	"github.com/civicbot/civicbot/store/memstore"
+	"github.com/civicbot/civicbot/store/storetest"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -40,33 +41,16 @@ func open(tb testing.TB, dir string, e *retrievaltest.CountingEmbedder) *memstor
 	return s
 }
 
-var snap = time.Date(2026, 9, 29, 0, 0, 0, 0, time.UTC)
-
-func licence(key, name string, cancelled bool) ingest.Record {
-	st := corpus.StatusActive
-	if cancelled {
-		st = corpus.StatusCancelled
-	}
-	return ingest.Record{Dataset: corpus.DatasetDrug, Key: key, Facet: corpus.FacetLicence, Title: name,
-		URL: "https://mcp.fda.gov.tw/im_detail_1/" + key, Text: "中文品名：" + name, Status: st,
-		Fields: map[string]any{"name_zh": name}, Snapshot: snap}
-}
-
-func appearance(key, text string) ingest.Record {
-	return ingest.Record{Dataset: corpus.DatasetDrug, Key: key, Facet: corpus.FacetAppearance, Text: text,
-		Fields: map[string]any{"items": []any{map[string]any{"mark1": text}}}, Snapshot: snap}
-}
+// The records of the tests (storetest).
+var (
+	snap       = storetest.Snapshot
+	licence    = storetest.Licence
+	appearance = storetest.Appearance
+	licences   = storetest.Licences
+)
 
 func batch(source string, rs ...ingest.Record) *ingest.Batch {
 	return &ingest.Batch{Source: source, Format: "test", Files: []string{source + ".csv"}, Snapshot: snap, Records: rs, Seen: len(rs), Digest: source + "-digest"}
-}
-
-func licences(n int) []ingest.Record {
-	rs := make([]ingest.Record, n)
-	for i := range rs {
-		rs[i] = licence(fmt.Sprintf("衛署藥製字第%06d號", i), fmt.Sprintf("測試藥品%d號錠", i), i%10 == 0)
-	}
-	return rs
 }
 
 func sync1(tb testing.TB, s *memstore.Store, bs ...*ingest.Batch) ingest.SyncStats {

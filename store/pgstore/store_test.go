@@ -15,12 +15,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/ingest"
 	"github.com/civicbot/civicbot/retrieval"
 	"github.com/civicbot/civicbot/retrieval/retrievaltest"
 	"github.com/civicbot/civicbot/store/pgstore"
 	"github.com/civicbot/civicbot/store/pgstore/pgtest"
+	"github.com/civicbot/civicbot/store/storetest"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -41,33 +41,16 @@ func open(tb testing.TB, url string, e *retrievaltest.CountingEmbedder) *pgstore
 	return s
 }
 
-var snap = time.Date(2026, 9, 29, 0, 0, 0, 0, time.UTC)
-
-func licence(key, name string, cancelled bool) ingest.Record {
-	st := corpus.StatusActive
-	if cancelled {
-		st = corpus.StatusCancelled
-	}
-	return ingest.Record{Dataset: corpus.DatasetDrug, Key: key, Facet: corpus.FacetLicence, Title: name,
-		URL: "https://mcp.fda.gov.tw/im_detail_1/" + key, Text: "中文品名：" + name, Status: st,
-		Fields: map[string]any{"name_zh": name}, Snapshot: snap}
-}
-
-func appearance(key, text string) ingest.Record {
-	return ingest.Record{Dataset: corpus.DatasetDrug, Key: key, Facet: corpus.FacetAppearance, Text: text,
-		Fields: map[string]any{"items": []any{map[string]any{"mark1": text}}}, Snapshot: snap}
-}
+// The records of the tests (storetest).
+var (
+	snap       = storetest.Snapshot
+	licence    = storetest.Licence
+	appearance = storetest.Appearance
+	licences   = storetest.Licences
+)
 
 func batch(source string, rs ...ingest.Record) *ingest.Batch {
 	return &ingest.Batch{Source: source, Format: "test", Files: []string{source + ".csv"}, Snapshot: snap, Records: rs, Seen: len(rs)}
-}
-
-func licences(n int) []ingest.Record {
-	rs := make([]ingest.Record, n)
-	for i := range rs {
-		rs[i] = licence(fmt.Sprintf("衛署藥製字第%06d號", i), fmt.Sprintf("測試藥品%d號錠", i), i%10 == 0)
-	}
-	return rs
 }
 
 func count(tb testing.TB, s *pgstore.Store, q string, args ...any) int {
