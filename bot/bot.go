@@ -31,6 +31,10 @@ type Answer struct {
 	Text      string                `json:"answer"`
 	Mode      conversation.Mode     `json:"mode"`
 	Sources   []conversation.Source `json:"sources"`
+	// Suggestions are the records' own questions a declined answer offers
+	// (suggest.go); omitted otherwise (an addition to the contract: clients that do
+	// not know it keep working, and the answer's text lists them too).
+	Suggestions []Suggestion `json:"suggestions,omitempty"`
 	// Redacted lists the kinds of personal data removed from the question (never
 	// the data itself).
 	Redacted []string `json:"-"`

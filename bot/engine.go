@@ -223,6 +223,9 @@ type turn struct {
 	// llmLeft is what is left of the turn's budget for calls to the model
 	// (Config.LLMTimeout in all; see llmContext).
 	llmLeft time.Duration
+	// declined holds the candidates of the last search the gate declined, for the
+	// questions a declined answer offers (suggestions).
+	declined []retrieval.Hit
 }
 
 func (t *turn) delta(s string) {
@@ -599,7 +602,11 @@ func (e *Engine) found(ctx context.Context, t *turn, query string) ([]retrieval.
 	if len(hits) > 0 && !answerable(query, hits[0], t.medicine) && !clearlyAhead(query, hits, t.medicine) {
 		// The words found are too few, but the citizen may have asked a record's
 		// own question in other words (answerable.go).
-		return e.byQuestionMatch(ctx, query, hits, t.medicine)
+		matched, err := e.byQuestionMatch(ctx, query, hits, t.medicine)
+		if err == nil && matched == nil {
+			t.declined = hits
+		}
+		return matched, err
 	}
 	return hits, nil
 }
@@ -779,12 +786,30 @@ func answerable(q string, h retrieval.Hit, medicine bool) bool {
 }
 
 func (e *Engine) noAnswer(t *turn) (Answer, error) {
-
-	text, err := prompts.Render(t.locale, "no_answer", nil)
+	offered := suggestions(t.question, t.declined, t.medicine)
+	titles := make([]string, len(offered))
+	for i, h := range offered {
+		titles[i] = h.Title
+	}
+	text, err := prompts.Render(t.locale, "no_answer", titles)
 	if err != nil {
 		return Answer{}, err
 	}
-	return Answer{Text: text, Mode: conversation.ModeNoAnswer}, nil
+	a := Answer{Text: text, Mode: conversation.ModeNoAnswer}
+	if len(offered) == 0 {
+		return a, nil
+	}
+	// A title is a record's text like any other: a number or link in it that the
+	// allow-list does not allow is left out, as in an answer.
+	chk := newChecker(offered, "", e.allow)
+	if scrubbed, n := chk.scrub(a.Text, removedMark(t.english)); n > 0 {
+		e.log.Warn("declined answer: numbers or links left out of the questions offered", "count", n)
+		a.Text = scrubbed
+	}
+	for _, h := range offered {
+		a.Suggestions = append(a.Suggestions, Suggestion{Dataset: h.Dataset, Key: h.Key, Title: h.Title})
+	}
+	return a, nil
 }
 
 // lastTopic returns what the session's recent turns were about, nil if nothing. A

@@ -70,6 +70,41 @@ const (
 	outcomeDeclined                // no answer or a refusal
 )
 
+// offers tallies what declined answers offered (bot.Suggestion): of the answerable
+// questions declined, how many were offered a right record and how many only others;
+// of the questions the data cannot answer that were declined, how many were offered
+// anything (noise a citizen has to read past).
+type offers struct {
+	declined, right, others    int
+	unanswerable, unansOffered int
+}
+
+func (o *offers) add(a bot.Answer, expect []string) {
+	if !isDeclined(a) {
+		return
+	}
+	offered := len(a.Suggestions) > 0
+	if len(expect) == 0 {
+		o.unanswerable++
+		if offered {
+			o.unansOffered++
+		}
+		return
+	}
+	o.declined++
+	switch {
+	case slices.ContainsFunc(a.Suggestions, func(s bot.Suggestion) bool { return slices.Contains(expect, s.Key) }):
+		o.right++
+	case offered:
+		o.others++
+	}
+}
+
+func (o offers) String() string {
+	return fmt.Sprintf("declined %d: a right record offered %d, only others %d; declined without a source %d: something offered %d",
+		o.declined, o.right, o.others, o.unanswerable, o.unansOffered)
+}
+
 func isDeclined(a bot.Answer) bool {
 	return a.Mode == conversation.ModeNoAnswer || a.Mode == conversation.ModeRefusal
 }
@@ -104,9 +139,11 @@ func answerOutcomes(t *testing.T, e *bot.Engine) {
 		return a
 	}
 	var right, near, wrong, declined int
+	var offered offers
 	answerable := readCases(t, "../testdata/eval/*.jsonl")
 	for _, c := range answerable {
 		a := ask(c.Question)
+		offered.add(a, c.Expect)
 		switch outcomeOf(a, c.Expect) {
 		case outcomeDeclined:
 			declined++
@@ -128,6 +165,7 @@ func answerOutcomes(t *testing.T, e *bot.Engine) {
 	answered := 0
 	for _, c := range unanswerable {
 		a := ask(c.Question)
+		offered.add(a, nil)
 		if !isDeclined(a) {
 			answered++
 			first := ""
@@ -156,6 +194,7 @@ func answerOutcomes(t *testing.T, e *bot.Engine) {
 	}
 	t.Logf("answerable %d: right %.3f, right among the sources %.3f, wrong %.3f, declined %.3f; unanswerable %d: answered %d",
 		len(answerable), float64(right)/n, float64(near)/n, float64(wrong)/n, float64(declined)/n, len(unanswerable), answered)
+	t.Logf("offered with declined answers: %v", offered)
 	unlikeOutcomes(t, ask)
 }
 
@@ -172,8 +211,10 @@ func answerOutcomes(t *testing.T, e *bot.Engine) {
 func unlikeOutcomes(t *testing.T, ask func(string) bot.Answer) {
 	var n, unanswerable, answered int
 	counts := map[outcome]int{}
+	var offered offers
 	for _, c := range readCases(t, "testdata/unlike.jsonl") {
 		a := ask(c.Question)
+		offered.add(a, c.Expect)
 		if len(c.Expect) == 0 {
 			unanswerable++
 			if !isDeclined(a) {
@@ -187,6 +228,7 @@ func unlikeOutcomes(t *testing.T, ask func(string) bot.Answer) {
 	share := func(o outcome) float64 { return float64(counts[o]) / float64(max(n, 1)) }
 	t.Logf("unlike the data, answerable %d: right %.3f, right among the sources %.3f, wrong %.3f, declined %.3f; unanswerable %d: answered %d",
 		n, share(outcomeRight), share(outcomeAmong), share(outcomeWrong), share(outcomeDeclined), unanswerable, answered)
+	t.Logf("unlike the data, offered with declined answers: %v", offered)
 	if r := share(outcomeRight) + share(outcomeAmong); r < unlikeFloors.rightOrAmong {
 		t.Errorf("unlike the data: answered from a right document %.3f, want ≥ %.2f", r, unlikeFloors.rightOrAmong)
 	}
@@ -257,12 +299,19 @@ func TestAnswerOutcomesHeldOut(t *testing.T) {
 	}
 	type unanswerableRow struct{ n, answered int }
 	unanswerable := map[string]*unanswerableRow{}
+	offered := map[string]*offers{}
 	for _, c := range readCases(t, "../testdata/eval/heldout/*.jsonl") {
 		a, err := e.Ask(context.Background(), bot.Request{Message: c.Question}, nil)
 		if err != nil {
 			t.Fatalf("%s: %v", c.Set, err)
 		}
 		k := heldoutKind(c)
+		for _, g := range []string{"all", k} {
+			if offered[g] == nil {
+				offered[g] = &offers{}
+			}
+			offered[g].add(a, c.Expect)
+		}
 		if len(c.Expect) == 0 {
 			for _, g := range []string{"all", k} {
 				if unanswerable[g] == nil {
@@ -306,6 +355,9 @@ func TestAnswerOutcomesHeldOut(t *testing.T) {
 		fmt.Fprintf(tw, "%s\t%d\t%d (%.3f)\t\t\t\t\t\n", g, u.n, u.answered, share(u.answered, u.n))
 	}
 	tw.Flush()
+	for _, g := range slices.Sorted(maps.Keys(offered)) {
+		fmt.Fprintf(&b, "offered with declined answers, %s: %v\n", g, *offered[g])
+	}
 	t.Logf("held-out answer outcomes:\n%s", b.String())
 
 	all := rows["all"]

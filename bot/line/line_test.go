@@ -815,3 +815,54 @@ func TestAnswersCountedByMode(t *testing.T) {
 		t.Errorf("answers by mode = %v, want %v", got, want)
 	}
 }
+
+// TestDeclinedOffersQuestions checks that a declined answer's suggestions are quick
+// replies that ask them: one tap sends the record's own question to the engine, a
+// title too long for a postback is left out, and a title is sent as text, never as
+// markup.
+func TestDeclinedOffersQuestions(t *testing.T) {
+	hostile := `<img src=x onerror=alert(1)>罰單要怎麼繳？`
+	long := strings.Repeat("很長的問題", 80)
+	var mu sync.Mutex
+	var asked []string
+	engine := fakeEngine(func(ctx context.Context, r bot.Request) (bot.Answer, error) {
+		mu.Lock()
+		asked = append(asked, r.Message)
+		mu.Unlock()
+		if r.Message == hostile {
+			return bot.Answer{Text: "罰單可以在超商繳。", Mode: conversation.ModeExtractive}, nil
+		}
+		return bot.Answer{Text: "抱歉，我找不到足夠可靠的答案。", Mode: conversation.ModeNoAnswer, Suggestions: []bot.Suggestion{
+			{Dataset: "taipei_faq", Key: "GIP_1", Title: hostile},
+			{Dataset: "taipei_faq", Key: "GIP_2", Title: long},
+			{Dataset: "taipei_faq", Key: "GIP_3", Title: "  我沒有收到罰單，卻收到裁決書？ "},
+		}}, nil
+	})
+	f := newFixture(t, engine, newMemStore(t))
+	user := linetest.NewUserID()
+	f.post(t, f.api.Text(user, "收到一張紅單，我要去哪裡繳錢"))
+	first := f.api.WaitDelivered(t, 1)[0]
+	last := first.Messages[len(first.Messages)-1]
+	var offered []linetest.Action
+	for _, a := range last.QuickReplies() {
+		if !strings.HasPrefix(a.Label(), "👍") && !strings.HasPrefix(a.Label(), "👎") {
+			offered = append(offered, a)
+		}
+	}
+	if len(offered) != 2 {
+		t.Fatalf("quick replies %q: want the two suggestions that fit a postback", quickLabels(last))
+	}
+	if got := offered[1].Label(); got != "我沒有收到罰單，卻收到裁決書？" {
+		t.Errorf("second suggestion labelled %q: want the title, trimmed", got)
+	}
+	f.post(t, f.api.Postback(user, offered[0].Data()))
+	second := f.api.WaitDelivered(t, 2)[1]
+	if second.Text() != "罰單可以在超商繳。" {
+		t.Errorf("the tapped suggestion was answered %q", second.Text())
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(asked) != 2 || asked[1] != hostile {
+		t.Errorf("the engine was asked %q: want the question, then the suggestion's title as it is", asked)
+	}
+}

@@ -370,7 +370,8 @@ func emergencyCard(text string, english bool) mapi.MessageInterface {
 }
 
 // quickReplies offers what a citizen may want next: for a medicine, its look, storage,
-// side effects and a pharmacist; for other answers, the related questions; and 👍/👎
+// side effects and a pharmacist; for other answers, the related questions; for a
+// declined one, the questions it offers (bot.Suggestion); and 👍/👎
 // on every stored answer.
 func quickReplies(a bot.Answer, english bool) *mapi.QuickReply {
 	var items []mapi.QuickReplyItem
@@ -391,6 +392,18 @@ func quickReplies(a bot.Answer, english bool) *mapi.QuickReply {
 				ask("怎麼保存", "怎麼保存？"),
 				ask("副作用", "副作用呢？"),
 				postback("找藥師", postbackPharmacist, "找藥師"))
+		}
+	case a.Mode == conversation.ModeNoAnswer && len(a.Suggestions) > 0:
+		// A declined answer offers the records' own questions found: one tap asks one.
+		for _, sg := range a.Suggestions {
+			t := strings.TrimSpace(strings.ToValidUTF8(sg.Title, ""))
+			if t == "" || units(postbackQuestion+t) > maxData {
+				continue
+			}
+			items = append(items, ask(t, t))
+			if len(items) == maxRelated {
+				break
+			}
 		}
 	case answered && len(a.Sources) > 1:
 		seen := map[string]bool{cardTitle(a.Sources[0]): true}

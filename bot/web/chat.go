@@ -30,6 +30,8 @@ type chatResponse struct {
 	Mode      conversation.Mode     `json:"mode"`
 	Sources   []conversation.Source `json:"sources"`
 	MessageID string                `json:"message_id"`
+	// Suggestions: see bot.Answer.
+	Suggestions []bot.Suggestion `json:"suggestions,omitempty"`
 }
 
 // sessionPrefix keeps web sessions apart from other channels' (LINE's are hashed user
@@ -64,7 +66,7 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	}
 	s.answered(r.Context(), req.SessionID, a, start, false)
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(writeTimeout))
-	s.writeJSON(w, http.StatusOK, chatResponse{Answer: a.Text, Mode: a.Mode, Sources: nonNil(a.Sources), MessageID: a.MessageID})
+	s.writeJSON(w, http.StatusOK, chatResponse{Answer: a.Text, Mode: a.Mode, Sources: nonNil(a.Sources), MessageID: a.MessageID, Suggestions: a.Suggestions})
 }
 
 // chatRequest checks a chat body and turns it into the engine's request.

@@ -20,8 +20,9 @@ type (
 		Sources []conversation.Source `json:"sources"`
 	}
 	doneData struct {
-		MessageID string            `json:"message_id"`
-		Mode      conversation.Mode `json:"mode"`
+		MessageID   string            `json:"message_id"`
+		Mode        conversation.Mode `json:"mode"`
+		Suggestions []bot.Suggestion  `json:"suggestions,omitempty"`
 	}
 	errorData struct {
 		Message string `json:"message"`
@@ -57,7 +58,7 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, req bot.Requ
 			sw.event("sources", sourcesData{nonNil(ev.Sources)})
 		case bot.EventDone:
 			if ev.Answer != nil {
-				sw.event("done", doneData{ev.Answer.MessageID, ev.Answer.Mode})
+				sw.event("done", doneData{ev.Answer.MessageID, ev.Answer.Mode, ev.Answer.Suggestions})
 			}
 		}
 	})

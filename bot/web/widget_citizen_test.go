@@ -23,6 +23,9 @@ type scripted struct {
 	sources []source
 }
 
+// declinedHostile is an offered question that is markup: it must show as text.
+const declinedHostile = `<img src=x onerror="window.__xss=7">罰單怎麼繳`
+
 const (
 	pillAlt    = "普拿疼膜衣錠，外觀：白色 橢圓形，刻痕：直線，標註：P"
 	missingAlt = "感冒糖漿，外觀：紅色 液劑"
@@ -148,6 +151,31 @@ func TestWidgetCitizen(t *testing.T) {
 		}
 		if q := shadowEval[string](p, `[...R.querySelectorAll('.m.u')].pop().textContent`); q != "您說：愛心悠遊卡借人使用會處罰嗎？" {
 			t.Errorf("the question shown: %q", q)
+		}
+	})
+
+	t.Run("a declined answer's offered questions ask themselves, as text", func(t *testing.T) {
+		api := &fakeAPI{}
+		p := newPage(t, browser, api)
+		p.open("/")
+		p.do(chromedp.Click(el(".bb")))
+		p.ask("DECLINED")
+		p.answered(1)
+		chips := shadowEval[[]string](p, `[...R.querySelectorAll('.m.b .rq button')].map(b => b.textContent)`)
+		if !slices.Equal(chips, []string{declinedHostile, "罰單要怎麼繳？"}) {
+			t.Fatalf("offered questions as buttons: %q, want the two offered (the help lines stay text)", chips)
+		}
+		txt := shadowEval[string](p, `[...R.querySelectorAll('.m.b')].pop().querySelector('.bd').innerText`)
+		if !strings.Contains(txt, "1999") || !strings.Contains(txt, "藥師") {
+			t.Errorf("the help lines are gone:\n%s", txt)
+		}
+		if n := shadowEval[float64](p, `R.querySelectorAll('.m.b .bd img').length`); n != 0 || shadowEval[bool](p, `!!window.__xss`) {
+			t.Errorf("an offered title was read as markup: %v images, __xss %v", n, shadowEval[bool](p, `!!window.__xss`))
+		}
+		p.do(chromedp.Click(chromedp.JSPath(shadow + `.querySelectorAll('.m.b .rq button')[1]`)))
+		p.answered(2)
+		if calls := api.calls(); len(calls) != 2 || calls[1].Message != "罰單要怎麼繳？" {
+			t.Errorf("after clicking the offered question the API got %+v", calls)
 		}
 	})
 

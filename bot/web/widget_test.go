@@ -27,6 +27,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+	"github.com/civicbot/civicbot/prompts"
 )
 
 // The widget's tests drive the real widget.js and demo page in a headless Chromium
@@ -188,6 +189,15 @@ func (f *fakeAPI) handleChat(w http.ResponseWriter, r *http.Request) {
 		deltas(a.text, 0)
 		send("sources", map[string]any{"sources": a.sources})
 		done("extractive")
+	case strings.Contains(q, "DECLINED"):
+		// The real template's declined answer, offering two records' questions, one of
+		// them hostile.
+		text, err := prompts.Render("zh-TW", "no_answer", []string{declinedHostile, "罰單要怎麼繳？"})
+		if err != nil {
+			panic(err)
+		}
+		deltas(text, 0)
+		done("no_answer")
 	case strings.Contains(q, "EMERGENCY"):
 		deltas("這可能是緊急狀況。請立即撥打 119。\n毒藥物諮詢中心：(02) 2871-7121", 0)
 		done("emergency")

@@ -112,7 +112,7 @@ func (a *app) ask(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	return a.printAnswer(askOutput{ans.Text, ans.Mode, ans.Sources}, *asJSON)
+	return a.printAnswer(askOutput{ans.Text, ans.Mode, ans.Sources, ans.Suggestions}, *asJSON)
 }
 
 // askOutput is what ask prints, and with --json its contract.
@@ -120,6 +120,9 @@ type askOutput struct {
 	Answer  string                `json:"answer"`
 	Mode    conversation.Mode     `json:"mode"`
 	Sources []conversation.Source `json:"sources"`
+	// Suggestions are what a declined answer offers (bot.Suggestion), omitted
+	// otherwise: an addition to the contract.
+	Suggestions []bot.Suggestion `json:"suggestions,omitempty"`
 }
 
 func (a *app) printAnswer(ans askOutput, asJSON bool) error {

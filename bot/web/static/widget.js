@@ -33,7 +33,7 @@
     bad: 'The question could not be sent: ', srv: 'Sorry, the service cannot answer right now. Please try again later, or call 1999.',
     cut: 'The answer was cut off. Please try again.',
     disc: 'From government open data; not a substitute for a doctor or pharmacist. In an emergency call 119.',
-    rel: /^You (?:may|might) also (?:mean|ask|want to ask)/i, photo: 'Pill photo', jump: 'Sources ({n}) and feedback',
+    rel: /^(?:You (?:may|might) also (?:mean|ask|want to ask)|Did you mean)/i, photo: 'Pill photo', jump: 'Sources ({n}) and feedback',
     ds: { tfda_drug: 'TFDA drug licence', tfda_myth: 'TFDA myth-busting', tfda_article: 'TFDA health articles', taipei_faq: 'Taipei City FAQ', agency_page: 'Agency web page' }
   } : {
     lang: 'zh-Hant-TW', title: '用藥與市政小幫手', sub: '回答皆附政府開放資料來源',
@@ -50,7 +50,7 @@
     bad: '無法送出這個問題：', srv: '抱歉，系統暫時無法回答，請稍後再試，或撥打 1999 市民熱線。',
     cut: '回答中斷了，請再試一次。',
     disc: '資料來自政府開放資料，不能取代醫師或藥師；緊急狀況請撥 119',
-    rel: /^您可能也想問/, photo: '外觀照片', jump: '資料來源（{n}）與回饋',
+    rel: /^(?:您可能也想問|您是不是想問)/, photo: '外觀照片', jump: '資料來源（{n}）與回饋',
     ds: { tfda_drug: '食藥署藥品許可證', tfda_myth: '食藥署闢謠專區', tfda_article: '食藥好文網', taipei_faq: '臺北市政府常見問答', agency_page: '機關網頁' }
   };
   var title = ds.title || L.title;

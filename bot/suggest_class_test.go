@@ -1,0 +1,53 @@
+package bot_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/civicbot/civicbot/bot"
+	"github.com/civicbot/civicbot/conversation"
+)
+
+// TestClassDeclinedOffersWhatWasFound: a question in other words than its record's,
+// which the gate declines although search found the record, is not a dead end: the
+// declined answer offers the record's own question, in the answer's text and as
+// Suggestions, and asking that question is answered from the record. (Answered
+// outright is as good: the test asks only that the record is one step away.) A
+// question nothing in the data is about is offered nothing.
+func TestClassDeclinedOffersWhatWasFound(t *testing.T) {
+	cases := []struct{ q, key string }{
+		{"家人辦喪事，對治喪服務有意見要找誰反映", "GIP_119681671"},
+		{"在天母古道看到有人拿東西餵猴子，可以跟誰講", "GIP_233670905"},
+		{"我是中度身障，健保費市政府會幫忙出一部分嗎", "GIP_123098579"},
+		{"泡茶的時候茶包那張小紙片泡到水裡會有毒嗎", "茶包標籤勿泡茶水，以免標籤上的色素溶入茶中，是真的嗎？"},
+	}
+	onBothStores(t, func(t *testing.T, e *bot.Engine) {
+		for _, c := range cases {
+			a := askOn(t, e, c.q)
+			if a.Mode != conversation.ModeNoAnswer {
+				if len(a.Sources) == 0 || a.Sources[0].Key != c.key {
+					t.Errorf("%q: %s from %v, want the answer from %s or a decline offering it", c.q, a.Mode, a.Sources, c.key)
+				}
+				continue
+			}
+			i := slices.IndexFunc(a.Suggestions, func(s bot.Suggestion) bool { return s.Key == c.key })
+			if i < 0 {
+				t.Errorf("%q declined offering %v: want %s among them", c.q, a.Suggestions, c.key)
+				continue
+			}
+			title := a.Suggestions[i].Title
+			if len(a.Sources) != 0 || !strings.Contains(a.Text, "• "+title) {
+				t.Errorf("%q: sources %v, text:\n%s\nwant no source and the offered question listed", c.q, a.Sources, a.Text)
+			}
+			if again := askOn(t, e, title); again.Mode != conversation.ModeExtractive || len(again.Sources) == 0 || again.Sources[0].Key != c.key {
+				t.Errorf("the offered %q: %s from %v, want the answer from %s", title, again.Mode, again.Sources, c.key)
+			}
+		}
+		for _, q := range []string{"qwxz vbnm 嗯嗯", "我想問一下火星上的天氣"} {
+			if a := askOn(t, e, q); len(a.Suggestions) != 0 {
+				t.Errorf("%q (%s) offered %v: want nothing", q, a.Mode, a.Suggestions)
+			}
+		}
+	})
+}
