@@ -51,3 +51,24 @@ func TestClassDeclinedOffersWhatWasFound(t *testing.T) {
 		}
 	})
 }
+
+// TestClassEnglishInEverydayWords: a question in English about a city service or a
+// myth, in words the hand-made glossary lacks, reaches its Chinese record through the
+// dictionary (retrieval/lexicons/cedict*.tsv): answered from it, or declined offering it.
+func TestClassEnglishInEverydayWords(t *testing.T) {
+	cases := []struct{ q, key string }{
+		{"My pet died, what should I do with the body?", "GIP_125271514"},
+		{"Where is the Shezidao wetland visitor hut and is it open to the public?", "GIP_181058722"},
+		{"Is puffer fish really poisonous?", "請問河豚有毒，是真的嗎？"},
+	}
+	onBothStores(t, func(t *testing.T, e *bot.Engine) {
+		for _, c := range cases {
+			a := askOn(t, e, c.q)
+			answered := len(a.Sources) > 0 && a.Sources[0].Key == c.key
+			offered := slices.ContainsFunc(a.Suggestions, func(s bot.Suggestion) bool { return s.Key == c.key })
+			if !answered && !offered {
+				t.Errorf("%q: %s from %v offering %v, want %s answered or offered", c.q, a.Mode, a.Sources, a.Suggestions, c.key)
+			}
+		}
+	})
+}

@@ -37,7 +37,12 @@ func questionConcepts(q string) []concept {
 		}
 		c := concept{forms: []string{t}, action: actionWords[t]}
 		if IsLatin(t) {
-			c.forms = append(c.forms, glossary[t]...)
+			// An English word stands for its Chinese words, and is an action when they
+			// are («apply» is 申請).
+			for _, zh := range chineseFor(t) {
+				c.forms = append(c.forms, zh)
+				c.action = c.action || actionWords[zh]
+			}
 		}
 		out = append(out, c)
 	}

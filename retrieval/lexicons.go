@@ -227,12 +227,17 @@ var charWords = func() map[rune][]string {
 	return m
 }()
 
-// The English glossary (glossary.tsv, glossaryphrases.tsv) and English function words.
+// The English glossary (glossary.tsv, glossaryphrases.tsv), the dictionary's English
+// (cedict*.tsv) and English function words.
 var (
 	glossary        = lowerKeys("glossary.tsv", lexMap("glossary.tsv"))
 	glossaryPhrases = lowerKeys("glossaryphrases.tsv", lexMap("glossaryphrases.tsv"))
-	englishStop     = lexSet("englishstop.tsv")
-	englishFiller   = lexSet("englishfiller.tsv")
+	// The dictionary's words and phrases (cedictwords.tsv, cedictphrases.tsv) widen an
+	// English question's search only (translateWider, widerLeg).
+	dictionary        = lowerKeys("cedictwords.tsv", lexMap("cedictwords.tsv"))
+	dictionaryPhrases = lowerKeys("cedictphrases.tsv", lexMap("cedictphrases.tsv"))
+	englishStop       = lexSet("englishstop.tsv")
+	englishFiller     = lexSet("englishfiller.tsv")
 )
 
 // lowerKeys checks that the English keys of a glossary are lower case words separated by

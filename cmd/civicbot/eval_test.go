@@ -235,10 +235,12 @@ var evalFloors = map[string]struct{ recall5, mrr float64 }{
 	"colloquial.jsonl":       {0.84, 0.68},
 	"colloquial_drugs.jsonl": {0.92, 0.87},
 	"drugs.jsonl":            {0.92, 0.89}, // measured 0.961, 0.938
-	"mixed.jsonl":            {0.94, 0.86}, // 1.000, 0.922
-	"myths.jsonl":            {0.94, 0.86}, // 1.000, 0.916
-	"pills.jsonl":            {0.94, 0.92}, // 0.976, 0.976
-	"services.jsonl":         {0.86, 0.73}, // 0.902, 0.788
+	// English questions written for issue 15's eighth round; see memstore's floors.
+	"english.jsonl":  {0.68, 0.50},
+	"mixed.jsonl":    {0.94, 0.86}, // 1.000, 0.922
+	"myths.jsonl":    {0.94, 0.86}, // 1.000, 0.916
+	"pills.jsonl":    {0.94, 0.92}, // 0.976, 0.976
+	"services.jsonl": {0.86, 0.73}, // 0.902, 0.788
 }
 
 // allFloor is the floor of all the sets together; the hybrid search must also beat

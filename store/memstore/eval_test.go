@@ -85,16 +85,19 @@ var evalFloors = map[string]struct{ recall5, mrr float64 }{
 	"colloquial.jsonl":       {0.88, 0.74},
 	"colloquial_drugs.jsonl": {0.92, 0.90},
 	"drugs.jsonl":            {0.94, 0.91}, // measured 0.961, 0.938
-	"mixed.jsonl":            {0.97, 0.93}, // 1.000, 0.958
-	"myths.jsonl":            {0.97, 0.94}, // 1.000, 0.961
-	"pills.jsonl":            {0.97, 0.97}, // 1.000, 1.000
-	"services.jsonl":         {0.95, 0.90}, // 0.980, 0.920 (0.909 before the aspects of TitleMatch)
+	// English questions on randomly drawn city FAQs and myths (issue 15's eighth round):
+	// 0.280, 0.141 with the hand-made glossary alone; 0.760, 0.582 with the dictionary.
+	"english.jsonl":  {0.70, 0.54},
+	"mixed.jsonl":    {0.97, 0.93}, // 1.000, 0.958
+	"myths.jsonl":    {0.97, 0.94}, // 1.000, 0.961
+	"pills.jsonl":    {0.97, 0.97}, // 1.000, 1.000
+	"services.jsonl": {0.95, 0.90}, // 0.980, 0.920 (0.909 before the aspects of TitleMatch)
 }
 
 // allFloor is the floor of all the sets together (measured 0.967, 0.927 on the 276
 // questions before the colloquial sets; 0.948, 0.892 on the 404 with them; 0.953, 0.901
-// with siblings ordered by the title match).
-var allFloor = struct{ recall5, mrr float64 }{0.94, 0.89}
+// with siblings ordered by the title match; 0.953, 0.897 on the 429 with english.jsonl).
+var allFloor = struct{ recall5, mrr float64 }{0.94, 0.88}
 
 func TestEvalSetsFloor(t *testing.T) {
 	s, _ := openBundled(t, t.TempDir())
