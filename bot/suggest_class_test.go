@@ -72,3 +72,20 @@ func TestClassEnglishInEverydayWords(t *testing.T) {
 		}
 	})
 }
+
+// TestClassSameSoundTypos: a question with a word typed with a character of the same
+// sound and tone (加質 for 加值, 津帖 for 津貼) is answered from the record of the word
+// meant, as the question typed right is.
+func TestClassSameSoundTypos(t *testing.T) {
+	cases := []struct{ q, key string }{
+		{"敬老卡要去哪裡加質", "GIP_221326628"},
+		{"育兒津帖要準備什麼", "GIP_170736739"},
+	}
+	onBothStores(t, func(t *testing.T, e *bot.Engine) {
+		for _, c := range cases {
+			if a := askOn(t, e, c.q); a.Mode != conversation.ModeExtractive || a.Sources[0].Key != c.key {
+				t.Errorf("%q: %s from %v, want the answer from %s", c.q, a.Mode, a.Sources, c.key)
+			}
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -193,6 +194,25 @@ func Search(ctx context.Context, ix Index, q Query) ([]Hit, error) {
 		ws.End()
 		if err != nil {
 			return nil, err
+		}
+		// A word no passage holds may have been typed with a character of the same
+		// sound (加質 for 加值): the sound-alike that passages hold joins the question's
+		// other words, as a corrected drug name does.
+		if alikes := soundAlikes(a.Tokens, v); len(alikes) > 0 {
+			sctx, ss := span(ctx, "search.sounds", attribute.Int("words", len(alikes)))
+			more, err := ix.Words(sctx, slices.Sorted(maps.Keys(alikes)), nil)
+			ss.End()
+			if err != nil {
+				return nil, err
+			}
+			if fixes := soundFixes(a.Tokens, alikes, more); len(fixes) > 0 {
+				fixed := *a
+				fixed.Synonyms = append(slices.Clone(a.Synonyms), fixes...)
+				for _, w := range fixes {
+					v.Freq[w] = more.Freq[w]
+				}
+				a = &fixed
+			}
 		}
 	}
 	legs := Plan(a, vec, DenseWeight(name), v, q.DenseOnly)
