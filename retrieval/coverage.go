@@ -54,15 +54,11 @@ func questionConcepts(q string) []concept {
 // what was asked a record talks about, and whether its title is about the same thing.
 // A question of actions only ("怎麼申請") has a subject share of 1.
 func Coverage(q, text, subject string) (all, about float64) {
-	return coverageOf(questionConcepts(q), text, subject, true)
+	return coverageOf(questionConcepts(q), text, subject)
 }
 
-// coverageOf is Coverage with the question's concepts already found; with sounds, a
-// word typed with a character of the same sound is held by the text holding the word
-// meant (soundAlikeIn: a scan of the text for each word not found, which Coverage can
-// afford for the few records it is asked about, and the rerank of every candidate's
-// opening does without).
-func coverageOf(cs []concept, text, subject string, sounds bool) (all, about float64) {
+// coverageOf is Coverage with the question's concepts already found.
+func coverageOf(cs []concept, text, subject string) (all, about float64) {
 	if len(cs) == 0 {
 		return 0, 0
 	}
@@ -70,13 +66,6 @@ func coverageOf(cs []concept, text, subject string, sounds bool) (all, about flo
 	holds := func(s string, c concept) bool {
 		for _, f := range c.forms {
 			if strings.Contains(s, f) {
-				return true
-			}
-		}
-		// A word typed with a character of the same sound (加質 for 加值) is held by
-		// the text that holds the word meant.
-		for _, f := range c.forms {
-			if sounds && soundAlikeIn(s, f) {
 				return true
 			}
 		}
@@ -121,7 +110,7 @@ func WeighByCoverage(q string, hits []Hit) {
 			// A licence holds these fields whether or not its opening shows them.
 			text += "\n" + licenceFields
 		}
-		all, _ := coverageOf(cs, text, hits[i].Title, false)
+		all, _ := coverageOf(cs, text, hits[i].Title)
 		hits[i].Score *= 1 - coverageWeight + coverageWeight*all
 	}
 }

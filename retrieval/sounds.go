@@ -9,10 +9,11 @@ import (
 
 // Typing Chinese is choosing, among the characters of a sound, the one meant; the
 // commonest slip is a neighbour of the same sound and tone: 加質 for 加值, 津帖 for 津貼,
-// 普拿騰 for 普拿疼. soundsAlike reads two words as the same when each character of
-// one has a reading (with its tone, Taiwan's where it differs) of the character in the
-// same place of the other (cedictsounds.tsv, generated from CC-CEDICT). The tone is
-// kept: without it 時間 would be 事件.
+// 普拿騰 for 普拿疼. Search asks the store about the sound-alikes of the question's
+// words that no passage holds (soundAlikes) and takes the commonest (soundFixes). Two
+// characters sound alike when they share a reading with its tone, Taiwan's where it
+// differs (cedictsounds.tsv, generated from CC-CEDICT): without the tone 時間 would be
+// 事件.
 
 // readings maps a character to its syllables («值»: zhi2).
 var readings = func() map[rune][]string {
@@ -24,46 +25,6 @@ var readings = func() map[rune][]string {
 	}
 	return m
 }()
-
-// sameSound reports whether a and b share a reading.
-func sameSound(a, b rune) bool {
-	if a == b {
-		return true
-	}
-	for _, x := range readings[a] {
-		for _, y := range readings[b] {
-			if x == y {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// soundAlikeIn reports whether text holds a word of two Han characters that sounds
-// like w (two Han characters), character by character, and is not w.
-func soundAlikeIn(text, w string) bool {
-	var ws [2]rune
-	n := 0
-	for _, r := range w {
-		if n == 2 || !unicode.Is(unicode.Han, r) || len(readings[r]) == 0 {
-			return false
-		}
-		ws[n] = r
-		n++
-	}
-	if n != 2 {
-		return false
-	}
-	prev := rune(0)
-	for _, r := range text {
-		if prev != 0 && sameSound(prev, ws[0]) && sameSound(r, ws[1]) && (prev != ws[0] || r != ws[1]) {
-			return true
-		}
-		prev = r
-	}
-	return false
-}
 
 // byReading maps a syllable to the characters read so.
 var byReading = func() map[string][]rune {
@@ -77,17 +38,23 @@ var byReading = func() map[string][]rune {
 // maxSoundAlikes bounds the words asked about for one question's sound-alikes.
 const maxSoundAlikes = 400
 
-// soundAlikes returns, for each word of two Han characters among tokens that no passage
-// holds (v), the words that sound like it with one character changed (what was meant,
-// if it was typed with a neighbour of the same sound), each with the word it stands for.
+// soundAlikes returns, for each word of two Han characters among tokens (a question's
+// bigrams, in order) that no passage holds (v), the words that sound like it with one
+// character changed (what was meant, if it was typed with a neighbour of the same
+// sound), each with the word it stands for. Only a character that no passage holds in
+// either of the question's bigrams is changed: a bigram across two words (有合 in
+// 有合法的) is unknown although both its characters are right, and 合法 says so.
 func soundAlikes(tokens []string, v Vocabulary) map[string]string {
 	out := map[string]string{}
-	for _, t := range tokens {
+	for k, t := range tokens {
 		rs := []rune(t)
 		if len(rs) != 2 || v.Freq[t] > 0 || !unicode.Is(unicode.Han, rs[0]) || !unicode.Is(unicode.Han, rs[1]) {
 			continue
 		}
 		for i := range rs {
+			if known(tokens, k, i, v) {
+				continue
+			}
 			for _, syl := range readings[rs[i]] {
 				for _, r := range byReading[syl] {
 					c := [2]rune{rs[0], rs[1]}
@@ -105,6 +72,24 @@ func soundAlikes(tokens []string, v Vocabulary) map[string]string {
 		}
 	}
 	return out
+}
+
+// known reports whether the question's other bigram holding character i of its bigram
+// k (the one before for the first character, after for the second) is held by passages.
+func known(tokens []string, k, i int, v Vocabulary) bool {
+	rs := []rune(tokens[k])
+	j := k + 1
+	if i == 0 {
+		j = k - 1
+	}
+	if j < 0 || j >= len(tokens) {
+		return false
+	}
+	n := []rune(tokens[j])
+	if len(n) != 2 || i == 0 && n[1] != rs[0] || i == 1 && n[0] != rs[1] {
+		return false
+	}
+	return v.Freq[tokens[j]] > 0
 }
 
 // soundFixes picks, for each word that alikes stand for, the sound-alike that the most
