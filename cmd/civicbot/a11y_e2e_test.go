@@ -84,8 +84,19 @@ func TestAccessibilityEndToEnd(t *testing.T) {
 	}
 	waitFor := func(expr, what string) {
 		t.Helper()
-		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](inShadow(`!!(`+expr+`)`), chromedp.WithPollingTimeout(30*time.Second))); err != nil {
-			t.Fatalf("waiting for %s: %v", what, err)
+		// A poll begun while a reload replaces the page can ask a context the reload has
+		// just destroyed ("Cannot find context with specified id"): it is begun again, in
+		// the new page, within the same 30 s.
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			_, err := chromedp.Run(ctx, chromedp.Poll[bool](inShadow(`!!(`+expr+`)`), chromedp.WithPollingTimeout(time.Until(deadline))))
+			if err == nil {
+				return
+			}
+			if !strings.Contains(err.Error(), "Cannot find context with specified id") && !strings.Contains(err.Error(), "Execution context was destroyed") || time.Now().After(deadline) {
+				t.Fatalf("waiting for %s: %v", what, err)
+			}
+			time.Sleep(50 * time.Millisecond)
 		}
 	}
 	// audit runs axe on the page and fails on serious or critical violations.
