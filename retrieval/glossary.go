@@ -7,48 +7,65 @@ import (
 	"unicode"
 )
 
-// phraseOrder is the phrases of the glossary, then the dictionary's phrases the glossary
-// lacks, each in a fixed order, so that a query expands the same way every time.
-var phraseOrder = append(slices.Sorted(maps.Keys(glossaryPhrases)), slices.Sorted(func(yield func(string) bool) {
-	for p := range dictionaryPhrases {
-		if _, ok := glossaryPhrases[p]; !ok && !yield(p) {
-			return
+// maxPhraseWords is the most words of a phrase of the glossary or the dictionary.
+var maxPhraseWords = func() int {
+	n := 1
+	for _, m := range []map[string][]string{glossaryPhrases, dictionaryPhrases} {
+		for p := range m {
+			n = max(n, len(strings.Fields(p)))
 		}
 	}
-})...)
+	return n
+}()
 
 // translate returns the Chinese words for the English words and phrases of q: the
-// glossary's, and for what it lacks the dictionary's (chineseFor).
+// glossary's, and for what it lacks the dictionary's (chineseFor); then those of its
+// phrases, the glossary's then the dictionary's, each bytewise, so that a query expands
+// the same way every time.
 func translate(q string) []string {
-	var out []string
-	lower := strings.ToLower(q)
-	words := strings.FieldsFunc(lower, func(r rune) bool { return !unicode.IsLetter(r) && r != '-' })
-	// A phrase the dictionary names (sweet potato: 地瓜) is not also its words
-	// (potato: 馬鈴薯); the glossary's phrases add to their words, as they always have.
-	joined := " " + strings.Join(words, " ") + " "
+	if !strings.ContainsFunc(q, func(r rune) bool { return r < unicode.MaxASCII && unicode.IsLetter(r) }) {
+		return nil // no English
+	}
+	words := strings.FieldsFunc(strings.ToLower(q), func(r rune) bool { return !unicode.IsLetter(r) && r != '-' })
 	singulars := make([]string, len(words))
 	for i, w := range words {
 		singulars[i] = singular(w)
 	}
-	joinedSingular := " " + strings.Join(singulars, " ") + " "
-	inPhrase := map[string]bool{}
-	var phrases []string
-	for _, p := range phraseOrder {
-		if strings.Contains(joined, " "+p+" ") || strings.Contains(joinedSingular, " "+p+" ") {
-			phrases = append(phrases, phraseFor(p)...)
-			if _, hand := glossaryPhrases[p]; !hand {
-				for _, w := range strings.Fields(p) {
-					inPhrase[w] = true
+	// The phrases are the question's runs of two words or more, as written or singular.
+	hand, dict := map[string]bool{}, map[string]bool{}
+	for n := 2; n <= maxPhraseWords; n++ {
+		for i := 0; i+n <= len(words); i++ {
+			for _, ws := range [][]string{words, singulars} {
+				p := strings.Join(ws[i:i+n], " ")
+				if _, ok := glossaryPhrases[p]; ok {
+					hand[p] = true
+				} else if _, ok := dictionaryPhrases[p]; ok {
+					dict[p] = true
 				}
 			}
 		}
 	}
+	// A phrase the dictionary names (sweet potato: 地瓜) is not also its words
+	// (potato: 馬鈴薯); the glossary's phrases add to their words, as they always have.
+	inPhrase := map[string]bool{}
+	for p := range dict {
+		for _, w := range strings.Fields(p) {
+			inPhrase[w] = true
+		}
+	}
+	var out []string
 	for i, w := range words {
 		if _, hand := glossary[w]; hand || !inPhrase[w] && !inPhrase[singulars[i]] {
 			out = append(out, chineseFor(w)...)
 		}
 	}
-	return append(out, phrases...)
+	for _, p := range slices.Sorted(maps.Keys(hand)) {
+		out = append(out, glossaryPhrases[p]...)
+	}
+	for _, p := range slices.Sorted(maps.Keys(dict)) {
+		out = append(out, dictionaryPhrases[p]...)
+	}
+	return out
 }
 
 // chineseFor is the Chinese words of the data for an English word (lower case): the
@@ -64,13 +81,6 @@ func chineseFor(w string) []string {
 		return nil
 	}
 	return dictionary[singular(w)]
-}
-
-func phraseFor(p string) []string {
-	if zh, ok := glossaryPhrases[p]; ok {
-		return zh
-	}
-	return dictionaryPhrases[p]
 }
 
 // InGlossary reports whether an English word is an everyday word of the glossary,
