@@ -36,7 +36,7 @@ var byReading = func() map[string][]rune {
 }()
 
 // maxSoundAlikes bounds the words asked about for one question's sound-alikes.
-const maxSoundAlikes = 400
+const maxSoundAlikes = 150
 
 // soundAlikes returns, for each word of two Han characters among tokens (a question's
 // bigrams, in order) that no passage holds (v), the words that sound like it with one

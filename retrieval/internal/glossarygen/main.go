@@ -162,9 +162,19 @@ func main() {
 	sounds := Sounds(entries)
 	var soundLines []string
 	for _, syl := range slices.Sorted(maps.Keys(sounds)) {
-		soundLines = append(soundLines, syl+"\t"+string(slices.Sorted(maps.Keys(sounds[syl]))))
+		// Only the characters the bundled data writes: a word meant is a word of the
+		// data, and search asks the store about fewer sound-alikes.
+		var used []rune
+		for _, r := range slices.Sorted(maps.Keys(sounds[syl])) {
+			if uses[string(r)] > 0 {
+				used = append(used, r)
+			}
+		}
+		if len(used) > 0 {
+			soundLines = append(soundLines, syl+"\t"+string(used))
+		}
 	}
-	write(filepath.Join(*out, "cedictsounds.tsv"), head+"# The readings of characters, with their tone (Taiwan's too, where CC-CEDICT notes it):\n# a syllable, then every traditional character read so.\n", soundLines)
+	write(filepath.Join(*out, "cedictsounds.tsv"), head+"# The readings of the characters the bundled data writes, with their tone (Taiwan's too,\n# where CC-CEDICT notes it): a syllable, then every such character read so.\n", soundLines)
 	fmt.Fprintf(os.Stderr, "glossarygen: %d words, %d phrases, %d syllables from %d entries\n", len(wordLines), len(phraseLines), len(soundLines), len(entries))
 }
 
@@ -202,7 +212,7 @@ func Sounds(entries []Entry) map[string]map[rune]bool {
 	return out
 }
 
-// bundled counts, in the bundled records' titles and text, every run of two to four
+// bundled counts, in the bundled records' titles and text, every run of one to four
 // Han characters, and collects the Latin words of the licences' and pills' records.
 func bundled() (uses map[string]int, names map[string]bool, err error) {
 	batches, err := opendata.Load(context.Background(), append(tfda.Formats(), taipei.Formats(time.Now)...), nil)
@@ -220,7 +230,7 @@ func bundled() (uses map[string]int, names map[string]bool, err error) {
 			}
 			for _, run := range strings.FieldsFunc(text, func(c rune) bool { return !unicode.Is(unicode.Han, c) }) {
 				rs := []rune(run)
-				for n := 2; n <= 4; n++ {
+				for n := 1; n <= 4; n++ {
 					for i := 0; i+n <= len(rs); i++ {
 						uses[string(rs[i:i+n])]++
 					}
