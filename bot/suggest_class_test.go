@@ -35,7 +35,7 @@ func TestClassDeclinedOffersWhatWasFound(t *testing.T) {
 				}
 				continue
 			}
-			i := slices.IndexFunc(a.Suggestions, func(s bot.Suggestion) bool { return s.Key == c.key })
+			i := offerOf(a, c.key)
 			if i < 0 {
 				t.Errorf("%q declined offering %v: want %s among them", c.q, a.Suggestions, c.key)
 				continue
@@ -56,6 +56,11 @@ func TestClassDeclinedOffersWhatWasFound(t *testing.T) {
 	})
 }
 
+// offerOf is the index of the record key among a's suggestions, -1 when not offered.
+func offerOf(a bot.Answer, key string) int {
+	return slices.IndexFunc(a.Suggestions, func(s bot.Suggestion) bool { return s.Key == key })
+}
+
 // TestClassEnglishInEverydayWords: a question in English about a city service or a
 // myth, in words the hand-made glossary lacks, reaches its Chinese record through the
 // dictionary (retrieval/lexicons/cedict*.tsv): answered from it, or declined offering it.
@@ -69,8 +74,7 @@ func TestClassEnglishInEverydayWords(t *testing.T) {
 		for _, c := range cases {
 			a := askOn(t, e, c.q)
 			answered := len(a.Sources) > 0 && a.Sources[0].Key == c.key
-			offered := slices.ContainsFunc(a.Suggestions, func(s bot.Suggestion) bool { return s.Key == c.key })
-			if !answered && !offered {
+			if !answered && offerOf(a, c.key) < 0 {
 				t.Errorf("%q: %s from %v offering %v, want %s answered or offered", c.q, a.Mode, a.Sources, a.Suggestions, c.key)
 			}
 		}
