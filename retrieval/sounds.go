@@ -15,24 +15,23 @@ import (
 // differs (cedictsounds.tsv, generated from CC-CEDICT): without the tone 時間 would be
 // 事件.
 
-// readings maps a character to its syllables («值»: zhi2).
-var readings = func() map[rune][]string {
-	m := map[rune][]string{}
-	for syl, chars := range lexMap("cedictsounds.tsv") {
-		for _, r := range strings.Join(chars, "") {
-			m[r] = append(m[r], syl)
+// readings maps a character to its syllables («值»: zhi2), and byReading a syllable to
+// its characters: cedictsounds.tsv, read once, in its order, so that a character's
+// syllables (and so the sound-alikes asked about, at most maxSoundAlikes) are the same in
+// every process.
+var readings, byReading = func() (map[rune][]string, map[string][]rune) {
+	chars, syls := map[rune][]string{}, map[string][]rune{}
+	for _, l := range lexLines("cedictsounds.tsv", 2) {
+		syl, rs := l.Fields[0], []rune(strings.Join(l.Fields[1:], ""))
+		if _, dup := syls[syl]; dup {
+			panic(l.Errorf("%q is listed twice", syl))
+		}
+		syls[syl] = rs
+		for _, r := range rs {
+			chars[r] = append(chars[r], syl)
 		}
 	}
-	return m
-}()
-
-// byReading maps a syllable to the characters read so.
-var byReading = func() map[string][]rune {
-	m := map[string][]rune{}
-	for syl, chars := range lexMap("cedictsounds.tsv") {
-		m[syl] = []rune(strings.Join(chars, ""))
-	}
-	return m
+	return chars, syls
 }()
 
 // maxSoundAlikes bounds the words asked about for one question's sound-alikes.
