@@ -36,6 +36,7 @@ import (
 	"github.com/civicbot/civicbot/ingest/opendata"
 	"github.com/civicbot/civicbot/ingest/taipei"
 	"github.com/civicbot/civicbot/ingest/tfda"
+	"github.com/civicbot/civicbot/lexicon"
 )
 
 // Entry is one line of CC-CEDICT.
@@ -114,14 +115,14 @@ func main() {
 	}
 	skip := map[string]bool{"sb": true, "sth": true, "something": true, "somebody": true, "oneself": true, "one": true}
 	for _, name := range []string{"englishstop.tsv", "englishfiller.tsv"} {
-		for _, w := range fields(filepath.Join(*out, name)) {
+		for _, w := range lexicon.Words(lines(filepath.Join(*out, name))) {
 			skip[w] = true
 		}
 	}
 	hand := map[string]bool{}
 	for _, name := range []string{"glossary.tsv", "glossaryphrases.tsv"} {
-		for _, k := range firstFields(filepath.Join(*out, name)) {
-			hand[k] = true
+		for _, l := range lines(filepath.Join(*out, name)) {
+			hand[l.Fields[0]] = true
 		}
 	}
 	zh := map[string]map[string]bool{}
@@ -250,36 +251,17 @@ func allHan(s string) bool {
 	return true
 }
 
-// fields returns every tab-separated field of a lexicon's lines that are not comments.
-func fields(path string) []string {
-	var out []string
-	for _, l := range lines(path) {
-		out = append(out, strings.Split(l, "\t")...)
-	}
-	return out
-}
-
-// firstFields returns the first field of each of a lexicon's lines.
-func firstFields(path string) []string {
-	var out []string
-	for _, l := range lines(path) {
-		out = append(out, strings.Split(l, "\t")[0])
-	}
-	return out
-}
-
-func lines(path string) []string {
+// lines reads a lexicon of the folder (package lexicon's format).
+func lines(path string) []lexicon.Line {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		log.Fatal(err)
 	}
-	var out []string
-	for _, l := range strings.Split(string(b), "\n") {
-		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
-			out = append(out, l)
-		}
+	ls, err := lexicon.Parse(filepath.Base(path), string(b), 1)
+	if err != nil {
+		log.Fatal(err)
 	}
-	return out
+	return ls
 }
 
 func write(path, head string, ls []string) {
