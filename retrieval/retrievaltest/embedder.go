@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math"
+	"slices"
 	"sync"
 	"sync/atomic"
+	"testing"
 
 	"github.com/civicbot/civicbot/retrieval"
 )
@@ -92,4 +94,30 @@ type CountingSearcher struct {
 func (c *CountingSearcher) Search(ctx context.Context, q retrieval.Query) ([]retrieval.Hit, error) {
 	c.N.Add(1)
 	return c.Searcher.Search(ctx, q)
+}
+
+// CachedSearch is a search cache in front of a store, with the searches that reach the
+// store counted (Store.N), for the stores' cache tests.
+type CachedSearch struct {
+	Cache *retrieval.SearchCache
+	Store *CountingSearcher
+	tb    testing.TB
+	q     retrieval.Query
+}
+
+// NewCachedSearch puts a cache of default bounds in front of s, whose generations are
+// gens, for the question q.
+func NewCachedSearch(tb testing.TB, s retrieval.Searcher, gens retrieval.Generational, q retrieval.Query) *CachedSearch {
+	store := &CountingSearcher{Searcher: s}
+	return &CachedSearch{Cache: retrieval.NewSearchCache(store, gens, 0, 0), Store: store, tb: tb, q: q}
+}
+
+// Found reports whether the question, searched through the cache, finds key.
+func (c *CachedSearch) Found(key string) bool {
+	c.tb.Helper()
+	hits, err := c.Cache.Search(c.tb.Context(), c.q)
+	if err != nil {
+		c.tb.Fatal(err)
+	}
+	return slices.ContainsFunc(hits, func(h retrieval.Hit) bool { return h.Key == key })
 }

@@ -1,7 +1,6 @@
 package memstore_test
 
 import (
-	"slices"
 	"testing"
 
 	"github.com/civicbot/civicbot/corpus"
@@ -20,17 +19,9 @@ func TestSearchCacheFollowsChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	const key = "衛署藥製字第000003號"
-	store := &retrievaltest.CountingSearcher{Searcher: s}
-	c := retrieval.NewSearchCache(store, s, 0, 0)
 	q := retrieval.Query{Text: "測試藥品3號錠"}
-	found := func(key string) bool {
-		t.Helper()
-		hits, err := c.Search(ctx, q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return slices.ContainsFunc(hits, func(h retrieval.Hit) bool { return h.Key == key })
-	}
+	cs := retrievaltest.NewCachedSearch(t, s, s, q)
+	store, found := cs.Store, cs.Found
 	for range 2 { // the second is kept
 		if !found(key) {
 			t.Fatalf("%s not found", key)

@@ -2,7 +2,6 @@ package pgstore_test
 
 import (
 	"context"
-	"slices"
 	"testing"
 	"time"
 
@@ -45,17 +44,9 @@ func TestSearchCacheFollowsEveryReplica(t *testing.T) {
 		t.Fatal(err)
 	}
 	const key = "衛署藥製字第000003號"
-	store := &retrievaltest.CountingSearcher{Searcher: a}
-	c := retrieval.NewSearchCache(store, a, 0, 0)
 	q := retrieval.Query{Text: "測試藥品3號錠"}
-	found := func(key string) bool {
-		t.Helper()
-		hits, err := c.Search(ctx, q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return slices.ContainsFunc(hits, func(h retrieval.Hit) bool { return h.Key == key })
-	}
+	cs := retrievaltest.NewCachedSearch(t, a, a, q)
+	store, found := cs.Store, cs.Found
 	eventually := func(key string, want bool, what string) {
 		t.Helper()
 		deadline := time.Now().Add(10 * time.Second)
