@@ -27,14 +27,7 @@ func TestSearchCacheFollowsEveryReplica(t *testing.T) {
 	t.Cleanup(func() { cancel(); <-done })
 	// a and b listen, as serving replicas do; a follows the staff synonyms.
 	for _, s := range []*pgstore.Store{a, b} {
-		listening := make(chan struct{}, 1)
-		go s.WatchCurated(ctx, func() {
-			select {
-			case listening <- struct{}{}:
-			default:
-			}
-		})
-		<-listening
+		watch(ctx, s)
 	}
 	go func() {
 		defer close(done)

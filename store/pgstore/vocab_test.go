@@ -20,14 +20,7 @@ func TestWordsFollowSyncInEveryReplica(t *testing.T) {
 	defer cancel()
 	// Both watch, as serving replicas do: from then on Words is kept between syncs.
 	for _, s := range rs {
-		listening := make(chan struct{}, 1)
-		go s.WatchCurated(ctx, func() {
-			select {
-			case listening <- struct{}{}:
-			default:
-			}
-		})
-		<-listening
+		watch(ctx, s)
 	}
 	sync := func(s *pgstore.Store, n int) {
 		t.Helper()
@@ -102,4 +95,17 @@ func TestWordsFollowSyncInEveryReplica(t *testing.T) {
 	if f, _ := words(a); f != n3 {
 		t.Errorf("after its own sync: %d, want %d at once", f, n3)
 	}
+}
+
+// watch starts s watching for changes, as a serving replica does, and returns once it
+// listens.
+func watch(ctx context.Context, s *pgstore.Store) {
+	listening := make(chan struct{}, 1)
+	go s.WatchCurated(ctx, func() {
+		select {
+		case listening <- struct{}{}:
+		default:
+		}
+	})
+	<-listening
 }
