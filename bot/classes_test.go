@@ -288,3 +288,52 @@ func TestClassServiceFollowUpKeepsSubject(t *testing.T) {
 		}
 	})
 }
+
+// TestClassFollowUpAsksAnAspect: in a conversation, a question that asks only an aspect
+// of a service («什麼時候發錢», «要怎麼申請») or only whether the last medicine suits
+// someone («小孩可以吃嗎», «那老人呢») is about the last topic: a medicine's card with the
+// note for those people, or the FAQ on the same service that states what was asked; never
+// another service's FAQ that shares the words of asking. A question naming a subject of
+// its own is searched as itself.
+func TestClassFollowUpAsksAnAspect(t *testing.T) {
+	onBothStores(t, func(t *testing.T, e *bot.Engine) {
+		ctx := context.Background()
+		ask := func(session, q string) bot.Answer {
+			t.Helper()
+			a, err := e.Ask(ctx, bot.Request{Message: q, SessionID: session}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return a
+		}
+		first := ask("medicine", "普拿疼是什麼藥")
+		if len(first.Sources) == 0 || first.Sources[0].Dataset != corpus.DatasetDrug {
+			t.Fatalf("普拿疼是什麼藥: %s from %v, want a licence", first.Mode, first.Sources)
+		}
+		for _, c := range []struct{ q, note string }{{"小孩可以吃嗎", "兒童"}, {"孕婦可以吃嗎", "懷孕"}, {"那老人呢", "年長者"}} {
+			a := ask("medicine", c.q)
+			if len(a.Sources) == 0 || a.Sources[0].Key != first.Sources[0].Key || !strings.Contains(a.Text, c.note) {
+				t.Errorf("%q after 普拿疼是什麼藥: %s from %v, want %s again with the note on %s:\n%s", c.q, a.Mode, a.Sources, first.Sources[0].Key, c.note, a.Text)
+			}
+		}
+		for _, c := range []struct{ session, first, firstKey, follow, want string }{
+			{"rent", "身心障礙者房屋租金補貼申請資格", "GIP_296803154", "什麼時候發錢", "GIP_296803164"},
+			{"sea", "海葬要錢嗎", "GIP_179763448", "要怎麼申請", "GIP_119690947"},
+		} {
+			if a := ask(c.session, c.first); len(a.Sources) == 0 || a.Sources[0].Key != c.firstKey {
+				t.Fatalf("%q: %s from %v, want %s", c.first, a.Mode, a.Sources, c.firstKey)
+			}
+			if a := ask(c.session, c.follow); len(a.Sources) == 0 || a.Sources[0].Key != c.want {
+				t.Errorf("%q after %q: %s from %v, want %s", c.follow, c.first, a.Mode, a.Sources, c.want)
+			}
+		}
+		// A subject of its own is no follow-up.
+		if a := ask("sea", "戒菸專線"); len(a.Sources) == 0 || strings.Contains(a.Sources[0].Title, "海葬") {
+			t.Errorf("戒菸專線 after the sea-burial FAQs: %s from %v", a.Mode, a.Sources)
+		}
+		// Without a conversation there is nothing to follow: never the medicine above.
+		if a := askOn(t, e, "小孩可以吃嗎"); len(a.Sources) > 0 && a.Sources[0].Key == first.Sources[0].Key {
+			t.Errorf("no session: answered from %v", a.Sources)
+		}
+	})
+}

@@ -511,7 +511,10 @@ func (e *Engine) retrieve(ctx context.Context, t *turn) (Answer, error) {
 
 	var hits []retrieval.Hit
 	if topic != nil {
-		hits = []retrieval.Hit{*topic}
+		var err error
+		if hits, err = e.aboutTopic(ctx, t, *topic, query); err != nil {
+			return Answer{}, err
+		}
 	} else {
 		var err error
 		if hits, err = e.found(ctx, t, query); err != nil {
@@ -609,6 +612,75 @@ func (e *Engine) found(ctx context.Context, t *turn, query string) ([]retrieval.
 		return matched, err
 	}
 	return hits, nil
+}
+
+// sameService is the least share of one title's subject that the other holds
+// (retrieval.SubjectMatch, either way) for a city FAQ or myth to answer a follow-up in
+// the topic's place: «請問如何申請海葬？» is about what «請問參加海葬需要繳交費用嗎？» is
+// about, a FAQ on hot-spring fees is not.
+const sameService = 0.6
+
+// siblingsSearched is how many records the search for a topic's sibling reads: the
+// topic's own words rank it and its closest look-alikes first.
+const siblingsSearched = 10
+
+// aboutTopic returns the hits that answer q, a follow-up of the conversation's topic (a
+// record it was answered from), led by that record. A licence answers every aspect asked
+// of it (its card). A city FAQ or a myth is one question of several on its subject: when
+// q asks an aspect of a service (retrieval's aspects: when, where, cost, documents...)
+// that the topic's own question does not state, the topic's question with q is
+// searched, and of the records of the same kind among the best (siblingsSearched) that
+// are about the topic's subject (sameService) and state that aspect, the one whose question is most the
+// topic's with q (TitleMatch) answers («要多久才拿得到» after a FAQ on a lost card: the
+// FAQ on how long a new card takes). Otherwise the topic again, whose text often says
+// it.
+func (e *Engine) aboutTopic(ctx context.Context, t *turn, topic retrieval.Hit, q string) ([]retrieval.Hit, error) {
+	same := []retrieval.Hit{topic}
+	if topic.Dataset == corpus.DatasetDrug {
+		return same, nil
+	}
+	_, asked := retrieval.CutAskedAspects(q)
+	stated := retrieval.StatedAspects(topic.Title)
+	asked = slices.DeleteFunc(asked, func(a string) bool { return slices.Contains(stated, a) })
+	if len(asked) == 0 {
+		return same, nil
+	}
+	an := retrieval.Analyze(topic.Title + " " + q)
+	hits, err := e.search(ctx, t, retrieval.Query{Text: an.Text, K: siblingsSearched, Analysis: &an})
+	if err != nil {
+		return nil, err
+	}
+	best, bestMatch := -1, 0.0
+	for i, h := range hits {
+		if h.Dataset != topic.Dataset || h.Key == topic.Key || h.Confidence <= 0 {
+			continue
+		}
+		if ts, qs := retrieval.SubjectMatch(topic.Title, h.Title); max(ts, qs) < sameService {
+			continue
+		}
+		if !slices.ContainsFunc(retrieval.StatedAspects(h.Title), func(a string) bool { return slices.Contains(asked, a) }) {
+			continue
+		}
+		if ts, qs := retrieval.TitleMatch(an.Text, h.Title); ts+qs > bestMatch {
+			best, bestMatch = i, ts+qs
+		}
+	}
+	if best < 0 {
+		return same, nil
+	}
+	var full retrieval.Hit
+	err = e.storeCall(ctx, "get", func(ctx context.Context) (err error) {
+		full, err = e.store.Get(ctx, hits[best].Dataset, hits[best].Key)
+		return err
+	})
+	switch {
+	case errors.Is(err, retrieval.ErrNotFound):
+		return same, nil
+	case err != nil:
+		return nil, err
+	}
+	full.Evidence, full.Confidence = []string{retrieval.EvidenceKey}, 1
+	return []retrieval.Hit{full}, nil
 }
 
 // answerStatuses are the records answers are made from: valid ones, cancelled licences

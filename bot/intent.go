@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/civicbot/civicbot/retrieval"
 )
@@ -66,7 +67,10 @@ func aspectOf(q string) string {
 
 // isFollowUp says whether a question refers to the conversation's last topic rather
 // than naming its own: it points back (「它」「這顆」, "this one"), or it asks only for an
-// aspect (「副作用呢？」「怎麼保存」).
+// aspect of a medicine (「副作用呢？」「怎麼保存」) or of a service (「要帶什麼」「要多少錢」
+// 「在哪裡辦」, retrieval's aspects), or only whether it suits someone (「小孩可以吃嗎」
+// 「那老人呢」), with at most one character of meaning of its own besides (retrieval's
+// ContentUnits: «在哪裡辦» keeps 辦, «要多久才拿得到» 拿; a Latin word is a name).
 func isFollowUp(q string) bool {
 	lq := strings.ToLower(q)
 	for _, w := range anaphora {
@@ -78,29 +82,32 @@ func isFollowUp(q string) bool {
 			return true
 		}
 	}
-	if aspectOf(q) == "" {
+	rest, asked := retrieval.CutAskedAspects(q)
+	if aspectOf(q) == "" && len(asked) == 0 && len(populationsOf(q)) == 0 {
 		return false
 	}
-	rest := lq
-	for _, a := range aspects {
-		for _, w := range a.words {
-			rest = strings.ReplaceAll(rest, w, " ")
-		}
-	}
-	for _, w := range fillerWords {
+	cut := func(w string) {
 		if isASCII(w) {
 			rest = replaceWord(rest, w)
 		} else {
 			rest = strings.ReplaceAll(rest, w, " ")
 		}
 	}
-	n := 0
-	for _, r := range rest {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			n++
+	for _, a := range aspects {
+		for _, w := range a.words {
+			rest = strings.ReplaceAll(rest, w, " ") // "side effect" of "side effects"
 		}
 	}
-	return n <= 1
+	for _, p := range populations {
+		for _, w := range p.words {
+			cut(w)
+		}
+	}
+	for _, w := range fillerWords {
+		cut(w)
+	}
+	units := retrieval.ContentUnits(rest)
+	return len(units) == 0 || len(units) == 1 && utf8.RuneCountInString(units[0]) == 1
 }
 
 // describesPill says whether q describes a pill by its look or imprint rather than

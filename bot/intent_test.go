@@ -25,6 +25,18 @@ func TestIsFollowUp(t *testing.T) {
 		{"白色圓形藥丸 YSP", false},
 		{"what are the side effects of ibuprofen", false},
 		{"itching after taking a pill", false}, // "it" inside a word is not a reference
+		// An aspect of a service, or whether it suits someone, and nothing of its own.
+		{"要帶什麼", true},
+		{"要多少錢", true},
+		{"在哪裡辦", true},
+		{"要多久才拿得到", true},
+		{"小孩可以吃嗎", true},
+		{"那老人呢", true},
+		{"what about kids?", true},
+		{"海葬要錢嗎", false},
+		{"戒菸專線", false},
+		{"孕婦可以吃普拿疼嗎", false},
+		{"can kids take ibuprofen", false},
 	} {
 		t.Run(tc.q, func(t *testing.T) {
 			if got := isFollowUp(tc.q); got != tc.want {

@@ -3,6 +3,7 @@ package retrieval
 import (
 	_ "embed"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"unicode"
@@ -131,6 +132,15 @@ func contentUnits(s string) map[string]bool {
 	return contentUnitsOf(Normalize(s))
 }
 
+// ContentUnits returns the units of meaning of s, sorted: its content characters (not
+// grammar, asking or the speaker's voice: functionchars.txt), Latin words other than
+// English function words, and numbers.
+func ContentUnits(s string) []string { return slices.Sorted(maps.Keys(contentUnits(s))) }
+
+// StatedAspects returns the aspects of a service that a record's title states
+// (aspects.txt): «…需多久時間才能領» states when.
+func StatedAspects(title string) []string { return statedAspects(lower(Normalize(title))) }
+
 // contentUnitsOf is contentUnits of s already normalised.
 func contentUnitsOf(s string) map[string]bool {
 	s = lower(questionWords.Replace(s))
@@ -180,6 +190,14 @@ func TitleMatch(q, title string) (titleShare, questionShare float64) {
 func SubjectMatch(q, title string) (titleShare, questionShare float64) {
 	m := titleMatcher{qu: contentUnits(withoutAspects(q, true)), wider: contentUnits(withoutAspects(q+" "+Expand(q), true))}
 	return m.match(withoutAspects(title, false))
+}
+
+// CutAskedAspects returns q normalised and in lower case with the words that ask an
+// aspect of a service (aspects.txt: when, where, cost, ...) cut out, and the aspects
+// it asks: «要帶什麼» asks the documents and names nothing else.
+func CutAskedAspects(q string) (rest string, asked []string) {
+	n := lower(Normalize(q))
+	return withoutAspects(q, true), askedAspects(n)
 }
 
 // withoutAspects returns s (normalised) with the words that ask an aspect (asks) or
