@@ -484,27 +484,32 @@ func (e *Engine) retrieve(ctx context.Context, t *turn) (Answer, error) {
 	// leaves the answer the rest of it, never a budget of its own.
 	t.llmLeft = e.timeout
 	var topic *retrieval.Hit
-	if t.req.SessionID != "" && isFollowUp(query) {
-		// With an LLM the question is rewritten from the conversation and searched;
-		// without one (or if the rewrite fails) the last topic carries over.
-		if e.llm != nil {
-			query = e.rewrite(ctx, t)
-		}
-		last, err := e.lastTopic(ctx, t.req.SessionID)
+	if t.req.SessionID != "" && (isFollowUp(query) || mayFollow(query)) {
+		last, lastQuestion, err := e.lastTopic(ctx, t.req.SessionID)
 		if err != nil {
 			return Answer{}, err
 		}
-		if last != nil && query == t.question {
-			var h retrieval.Hit
-			err := e.storeCall(ctx, "get topic", func(ctx context.Context) (err error) { h, err = e.store.Get(ctx, last.Dataset, last.Key); return err })
-			switch {
-			case err == nil:
-				// The conversation named this document: it answers as if its key
-				// had been asked.
-				h.Evidence, h.Confidence = []string{retrieval.EvidenceKey}, 1
-				topic = &h
-			case !errors.Is(err, retrieval.ErrNotFound):
-				return Answer{}, err
+		// A question that asks only an aspect, or that names nothing the conversation
+		// did not, is about the conversation's topic.
+		if isFollowUp(query) || last != nil && followsConversation(query, last.Title+" "+lastQuestion) {
+			// With an LLM the question is rewritten from the conversation and
+			// searched; without one (or if the rewrite fails) the last topic carries
+			// over.
+			if e.llm != nil {
+				query = e.rewrite(ctx, t)
+			}
+			if last != nil && query == t.question {
+				var h retrieval.Hit
+				err := e.storeCall(ctx, "get topic", func(ctx context.Context) (err error) { h, err = e.store.Get(ctx, last.Dataset, last.Key); return err })
+				switch {
+				case err == nil:
+					// The conversation named this document: it answers as if its
+					// key had been asked.
+					h.Evidence, h.Confidence = []string{retrieval.EvidenceKey}, 1
+					topic = &h
+				case !errors.Is(err, retrieval.ErrNotFound):
+					return Answer{}, err
+				}
 			}
 		}
 	}
@@ -884,9 +889,10 @@ func (e *Engine) noAnswer(t *turn) (Answer, error) {
 	return a, nil
 }
 
-// lastTopic returns what the session's recent turns were about, nil if nothing. A
-// store that does not answer in time is an error: the search after it would wait too.
-func (e *Engine) lastTopic(ctx context.Context, session string) (*conversation.Topic, error) {
+// lastTopic returns what the session's recent turns were about, nil if nothing, and
+// the question that turn asked. A store that does not answer in time is an error: the
+// search after it would wait too.
+func (e *Engine) lastTopic(ctx context.Context, session string) (*conversation.Topic, string, error) {
 	var turns []conversation.Turn
 	err := e.storeCall(ctx, "recent turns", func(ctx context.Context) (err error) {
 		turns, err = e.store.RecentTurns(ctx, session, 3, e.now().Add(-e.retention))
@@ -894,17 +900,17 @@ func (e *Engine) lastTopic(ctx context.Context, session string) (*conversation.T
 	})
 	if err != nil {
 		if timedOut(err) {
-			return nil, err
+			return nil, "", err
 		}
 		e.log.Warn("recent turns", "err", err)
-		return nil, nil
+		return nil, "", nil
 	}
 	for i := len(turns) - 1; i >= 0; i-- {
 		if turns[i].Topic != nil {
-			return turns[i].Topic, nil
+			return turns[i].Topic, turns[i].Question, nil
 		}
 	}
-	return nil, nil
+	return nil, "", nil
 }
 
 // extractive composes the answer from the records, and returns the hits it used.

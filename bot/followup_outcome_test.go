@@ -119,9 +119,10 @@ func TestFollowUpOutcomes(t *testing.T) {
 		t.Logf("follow-ups, held-out: %v", held)
 		// Measured on both stores: before follow-ups kept their topic for an aspect or a
 		// population asked (18ec6bf), development 5 of 20 and held-out 3 of 23; after,
-		// 13 and 15.
-		if r := float64(dev.right) / float64(dev.n); r < 0.6 {
-			t.Errorf("development follow-ups answered right %.2f, want ≥ 0.60", r)
+		// 13 and 15; with a short question naming nothing new to the conversation
+		// read as a follow-up too, 16 and 16.
+		if r := float64(dev.right) / float64(dev.n); r < 0.75 {
+			t.Errorf("development follow-ups answered right %.2f, want ≥ 0.75", r)
 		}
 		if r := float64(held.right) / float64(held.n); r < 0.5 {
 			t.Errorf("held-out follow-ups answered right %.2f, want ≥ 0.50", r)

@@ -72,6 +72,19 @@ func aspectOf(q string) string {
 // 「那老人呢」), with at most one character of meaning of its own besides (retrieval's
 // ContentUnits: «在哪裡辦» keeps 辦, «要多久才拿得到» 拿; a Latin word is a name).
 func isFollowUp(q string) bool {
+	if pointsBack(q) {
+		return true
+	}
+	_, asked := retrieval.CutAskedAspects(q)
+	if aspectOf(q) == "" && len(asked) == 0 && len(populationsOf(q)) == 0 {
+		return false
+	}
+	units := ownUnits(q)
+	return len(units) == 0 || len(units) == 1 && utf8.RuneCountInString(units[0]) == 1
+}
+
+// pointsBack says whether q refers back to what was said («它», «這顆», "this one").
+func pointsBack(q string) bool {
 	lq := strings.ToLower(q)
 	for _, w := range anaphora {
 		if isASCII(w) {
@@ -82,10 +95,13 @@ func isFollowUp(q string) bool {
 			return true
 		}
 	}
-	rest, asked := retrieval.CutAskedAspects(q)
-	if aspectOf(q) == "" && len(asked) == 0 && len(populationsOf(q)) == 0 {
-		return false
-	}
+	return false
+}
+
+// ownUnits returns the units of meaning of q (retrieval.ContentUnits) besides the aspects
+// it asks, the people it asks about and the words that name nothing (filler).
+func ownUnits(q string) []string {
+	rest, _ := retrieval.CutAskedAspects(q)
 	cut := func(w string) {
 		if isASCII(w) {
 			rest = replaceWord(rest, w)
@@ -106,8 +122,38 @@ func isFollowUp(q string) bool {
 	for _, w := range fillerWords {
 		cut(w)
 	}
-	units := retrieval.ContentUnits(rest)
-	return len(units) == 0 || len(units) == 1 && utf8.RuneCountInString(units[0]) == 1
+	return retrieval.ContentUnits(rest)
+}
+
+// maxContextUnits is the most units of meaning of its own a question may have for the
+// conversation to be asked whether it named them already (followsConversation): a
+// longer one names a subject.
+const maxContextUnits = 4
+
+// mayFollow says whether q is short enough, and names no Latin name, to be a follow-up
+// of what the conversation said (followsConversation).
+func mayFollow(q string) bool {
+	units := ownUnits(q)
+	return len(units) <= maxContextUnits && !slices.ContainsFunc(units, func(u string) bool { return utf8.RuneCountInString(u) > 1 })
+}
+
+// followsConversation says whether q names nothing that the conversation (said, its
+// last question and the title of what answered it) did not: at most one of q's own
+// units of meaning is new to it, and no Latin name. «去哪裡申請» after «防走失手鍊誰可以
+// 申請», «上課要錢嗎» after a question on a training course; not «海葬要錢嗎» after a
+// question on taxis for the elderly.
+func followsConversation(q, said string) bool {
+	if !mayFollow(q) {
+		return false
+	}
+	known := retrieval.ContentUnits(said)
+	n := 0
+	for _, u := range ownUnits(q) {
+		if _, ok := slices.BinarySearch(known, u); !ok {
+			n++
+		}
+	}
+	return n <= 1
 }
 
 // describesPill says whether q describes a pill by its look or imprint rather than

@@ -191,3 +191,25 @@ func TestNamesBrand(t *testing.T) {
 		}
 	}
 }
+
+func TestFollowsConversation(t *testing.T) {
+	for _, tc := range []struct {
+		q, said string
+		want    bool
+	}{
+		// Nothing of its own beyond what the conversation said.
+		{"去哪裡申請", "長者預防走失手鍊服務資格 阿公失智，防走失手鍊誰可以申請", true},
+		{"上課要錢嗎", "托育(保母)人員專業訓練 想當保母，專業訓練課程的資訊去哪裡看", true},
+		{"要吃幾天", "利發新膠囊５００公絲 利發新膠囊是抗生素嗎", true},
+		// A subject of its own.
+		{"海葬要錢嗎", "如何搭乘臺北市敬老愛心車隊之計程車？ 敬老愛心車隊的計程車要怎麼叫", false},
+		{"敬老卡呢", "愛心悠遊卡遺失怎麼辦？ 愛心卡掉了", false},
+		{"ibuprofen 呢", "普拿疼止痛錠 普拿疼是什麼藥", false},
+		// Too long to be read as a follow-up at all.
+		{"家裡的水管很舊會不會吃到鉛", "家裡的水管 水管", false},
+	} {
+		if got := followsConversation(tc.q, tc.said); got != tc.want {
+			t.Errorf("followsConversation(%q, %q) = %v, want %v", tc.q, tc.said, got, tc.want)
+		}
+	}
+}
