@@ -293,8 +293,8 @@ func TestClassServiceFollowUpKeepsSubject(t *testing.T) {
 // of a service («什麼時候發錢», «要怎麼申請») or only whether the last medicine suits
 // someone («小孩可以吃嗎», «那老人呢») is about the last topic: a medicine's card with the
 // note for those people, or the FAQ on the same service that states what was asked; never
-// another service's FAQ that shares the words of asking. A question naming a subject of
-// its own is searched as itself.
+// another service's FAQ that shares the words of asking. «那咖啡呢» asks the last question
+// of something else. A question naming a subject of its own is searched as itself.
 func TestClassFollowUpAsksAnAspect(t *testing.T) {
 	onBothStores(t, func(t *testing.T, e *bot.Engine) {
 		ctx := context.Background()
@@ -326,6 +326,11 @@ func TestClassFollowUpAsksAnAspect(t *testing.T) {
 			if a := ask(c.session, c.follow); len(a.Sources) == 0 || a.Sources[0].Key != c.want {
 				t.Errorf("%q after %q: %s from %v, want %s", c.follow, c.first, a.Mode, a.Sources, c.want)
 			}
+		}
+		// «那咖啡呢» asks the last question again, of coffee.
+		ask("tea", "吃藥能配茶嗎")
+		if a := ask("tea", "那咖啡呢"); len(a.Sources) == 0 || a.Sources[0].Key != "吃藥時配咖啡應該沒關係吧？" {
+			t.Errorf("那咖啡呢 after 吃藥能配茶嗎: %s from %v, want the myth on medicines with coffee", a.Mode, a.Sources)
 		}
 		// A subject of its own is no follow-up.
 		if a := ask("sea", "戒菸專線"); len(a.Sources) == 0 || strings.Contains(a.Sources[0].Title, "海葬") {

@@ -483,22 +483,32 @@ func (e *Engine) retrieve(ctx context.Context, t *turn) (Answer, error) {
 	// One budget for every call to the model in this turn: a rewrite that hangs
 	// leaves the answer the rest of it, never a budget of its own.
 	t.llmLeft = e.timeout
-	var topic *retrieval.Hit
+	var (
+		topic        *retrieval.Hit
+		last         *conversation.Topic
+		lastQuestion string
+		instead      string // what «那咖啡呢» asks about in place of the topic's subject
+	)
 	if t.req.SessionID != "" && (isFollowUp(query) || mayFollow(query)) {
-		last, lastQuestion, err := e.lastTopic(ctx, t.req.SessionID)
-		if err != nil {
+		var err error
+		if last, lastQuestion, err = e.lastTopic(ctx, t.req.SessionID); err != nil {
 			return Answer{}, err
 		}
 		// A question that asks only an aspect, or that names nothing the conversation
-		// did not, is about the conversation's topic.
-		if isFollowUp(query) || last != nil && followsConversation(query, last.Title+" "+lastQuestion) {
+		// did not, is about the conversation's topic; «那咖啡呢» asks the last question
+		// again of something else.
+		follows := isFollowUp(query) || last != nil && followsConversation(query, last.Title+" "+lastQuestion)
+		if !follows && last != nil {
+			instead = substitute(query)
+		}
+		if follows || instead != "" {
 			// With an LLM the question is rewritten from the conversation and
 			// searched; without one (or if the rewrite fails) the last topic carries
 			// over.
 			if e.llm != nil {
 				query = e.rewrite(ctx, t)
 			}
-			if last != nil && query == t.question {
+			if follows && last != nil && query == t.question {
 				var h retrieval.Hit
 				err := e.storeCall(ctx, "get topic", func(ctx context.Context) (err error) { h, err = e.store.Get(ctx, last.Dataset, last.Key); return err })
 				switch {
@@ -511,6 +521,9 @@ func (e *Engine) retrieve(ctx context.Context, t *turn) (Answer, error) {
 					return Answer{}, err
 				}
 			}
+			if query != t.question {
+				instead = ""
+			}
 		}
 	}
 
@@ -522,7 +535,13 @@ func (e *Engine) retrieve(ctx context.Context, t *turn) (Answer, error) {
 		}
 	} else {
 		var err error
-		if hits, err = e.found(ctx, t, query); err != nil {
+		if instead != "" {
+			hits, err = e.inPlaceOf(ctx, t, lastQuestion, instead)
+		}
+		if err == nil && hits == nil {
+			hits, err = e.found(ctx, t, query)
+		}
+		if err != nil {
 			return Answer{}, err
 		}
 		if len(hits) == 0 && e.restates && e.llm != nil && !isFollowUp(t.question) {
@@ -686,6 +705,42 @@ func (e *Engine) aboutTopic(ctx context.Context, t *turn, topic retrieval.Hit, q
 	}
 	full.Evidence, full.Confidence = []string{retrieval.EvidenceKey}, 1
 	return []retrieval.Hit{full}, nil
+}
+
+// inPlaceOf answers «那咖啡呢» after «吃藥能配茶嗎»: the last question asked again of x.
+// The last question with x is searched and gated as a question is, and the best of the
+// five hits found whose title holds all of x's units of meaning answers; nil when none
+// does (the question is then searched alone).
+func (e *Engine) inPlaceOf(ctx context.Context, t *turn, lastQuestion, x string) ([]retrieval.Hit, error) {
+	hits, err := e.found(ctx, t, lastQuestion+" "+x)
+	if err != nil || hits == nil {
+		return nil, err
+	}
+	want := retrieval.ContentUnits(x)
+	for i, h := range hits[:min(len(hits), 5)] {
+		has := retrieval.ContentUnits(h.Title + " " + retrieval.Expand(h.Title))
+		if slices.ContainsFunc(want, func(u string) bool { _, ok := slices.BinarySearch(has, u); return !ok }) {
+			continue
+		}
+		if i == 0 {
+			return hits, nil
+		}
+		var full retrieval.Hit
+		err := e.storeCall(ctx, "get", func(ctx context.Context) (err error) {
+			full, err = e.store.Get(ctx, h.Dataset, h.Key)
+			return err
+		})
+		switch {
+		case errors.Is(err, retrieval.ErrNotFound):
+			return nil, nil
+		case err != nil:
+			return nil, err
+		}
+		full.Score, full.Evidence, full.Confidence = h.Score, h.Evidence, h.Confidence
+		return append([]retrieval.Hit{full}, slices.Delete(slices.Clone(hits), i, i+1)...), nil
+	}
+	t.declined = nil
+	return nil, nil
 }
 
 // answerStatuses are the records answers are made from: valid ones, cancelled licences

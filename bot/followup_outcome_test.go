@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/civicbot/civicbot/bot"
@@ -13,12 +14,14 @@ import (
 )
 
 // followUpCase is a conversation of testdata/followups: its turns, in one session, and
-// what its last turn must be answered from: one of Expect, or, when Same, the record the
-// first turn was answered from (a medicine's card asked again about one aspect).
+// what its last turn must be answered from: one of Expect; or, when Same, the record the
+// first turn was answered from (a medicine's card asked again about one aspect); or a
+// record whose title holds Title (any licence of a brand).
 type followUpCase struct {
 	Turns  []string `json:"turns"`
 	Expect []string `json:"expect"`
 	Same   bool     `json:"same"`
+	Title  string   `json:"title"`
 	Tags   []string `json:"tags"`
 }
 
@@ -36,7 +39,7 @@ func readFollowUps(t *testing.T, path string) []followUpCase {
 		if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
 			t.Fatalf("%s:%d: %v", path, n, err)
 		}
-		if len(c.Turns) < 2 || len(c.Expect) == 0 && !c.Same {
+		if len(c.Turns) < 2 || len(c.Expect) == 0 && !c.Same && c.Title == "" {
 			t.Fatalf("%s:%d: a conversation needs two turns or more and what the last is answered from", path, n)
 		}
 		out = append(out, c)
@@ -80,7 +83,7 @@ func converse(t *testing.T, e *bot.Engine, cases []followUpCase, show bool) foll
 		switch {
 		case last.Mode == conversation.ModeNoAnswer || last.Mode == conversation.ModeRefusal:
 			o.declined++
-		case len(last.Sources) > 0 && len(expect) > 0 && contains(expect, last.Sources[0].Key):
+		case len(last.Sources) > 0 && (len(expect) > 0 && contains(expect, last.Sources[0].Key) || c.Title != "" && strings.Contains(last.Sources[0].Title, c.Title)):
 			o.right++
 			continue
 		default:
@@ -120,7 +123,10 @@ func TestFollowUpOutcomes(t *testing.T) {
 		// Measured on both stores: before follow-ups kept their topic for an aspect or a
 		// population asked (18ec6bf), development 5 of 20 and held-out 3 of 23; after,
 		// 13 and 15; with a short question naming nothing new to the conversation
-		// read as a follow-up too, 16 and 16.
+		// read as a follow-up too, 16 and 16; with «哪個單位» stating where, 17 and 16.
+		// Six development and five held-out conversations asking the last question of
+		// something else («那咖啡呢») were added (the held-out ones written before the
+		// change for them): 22 of 26 and 20 of 28 with it, 21 and 18 without.
 		if r := float64(dev.right) / float64(dev.n); r < 0.75 {
 			t.Errorf("development follow-ups answered right %.2f, want ≥ 0.75", r)
 		}

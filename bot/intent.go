@@ -156,6 +156,29 @@ func followsConversation(q, said string) bool {
 	return n <= 1
 }
 
+// substitute returns what a question such as «那咖啡呢» («咖啡呢？», «那如果是咖啡呢») asks
+// about in place of the conversation's subject: what stands between its opening «那»
+// and its closing «呢», when that is a few units of meaning (at most maxContextUnits);
+// "" otherwise.
+func substitute(q string) string {
+	s := strings.TrimRightFunc(retrieval.Normalize(q), func(r rune) bool { return unicode.IsPunct(r) || unicode.IsSpace(r) })
+	s, ok := strings.CutSuffix(s, "呢")
+	if !ok {
+		return ""
+	}
+	for _, p := range []string{"那如果是", "如果是", "那麼", "那", "換成", "改成"} {
+		if rest, ok := strings.CutPrefix(s, p); ok {
+			s = rest
+			break
+		}
+	}
+	s = strings.TrimSpace(s)
+	if n := len(retrieval.ContentUnits(s)); n == 0 || n > maxContextUnits || !strings.ContainsFunc(s, func(r rune) bool { return unicode.Is(unicode.Han, r) }) {
+		return ""
+	}
+	return s
+}
+
 // describesPill says whether q describes a pill by its look or imprint rather than
 // naming the licence h: a Latin word that looks like an imprint to isPillQuestion but
 // is a name h holds («famotidine 是胃藥嗎», «ibuprofen 是止痛藥嗎») names the medicine,

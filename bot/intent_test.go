@@ -213,3 +213,20 @@ func TestFollowsConversation(t *testing.T) {
 		}
 	}
 }
+
+func TestSubstitute(t *testing.T) {
+	for q, want := range map[string]string{
+		"那咖啡呢":     "咖啡",
+		"咖啡呢？":     "咖啡",
+		"那如果是牛奶呢？": "牛奶",
+		"那麼愛心卡呢":   "愛心卡",
+		"咖啡":       "", // no 呢
+		"我的健保卡密碼忘記了該去哪裡重新設定呢": "", // a question of its own
+		"那呢":   "",
+		"那it呢": "", // no Chinese
+	} {
+		if got := substitute(q); got != want {
+			t.Errorf("substitute(%q) = %q, want %q", q, got, want)
+		}
+	}
+}
