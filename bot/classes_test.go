@@ -323,6 +323,12 @@ func TestClassFollowUpAsksAnAspect(t *testing.T) {
 			if a := ask(c.session, c.first); len(a.Sources) == 0 || a.Sources[0].Key != c.firstKey {
 				t.Fatalf("%q: %s from %v, want %s", c.first, a.Mode, a.Sources, c.firstKey)
 			}
+			// Thanks in between do not lose the topic.
+			for _, ack := range []string{"謝謝", "好喔", "明白了", "嗯嗯"} {
+				if a := ask(c.session, ack); a.Mode != conversation.ModeRefusal {
+					t.Errorf("%q: %s, want the greeting's reply", ack, a.Mode)
+				}
+			}
 			if a := ask(c.session, c.follow); len(a.Sources) == 0 || a.Sources[0].Key != c.want {
 				t.Errorf("%q after %q: %s from %v, want %s", c.follow, c.first, a.Mode, a.Sources, c.want)
 			}

@@ -944,13 +944,17 @@ func (e *Engine) noAnswer(t *turn) (Answer, error) {
 	return a, nil
 }
 
+// topicTurns is how many of a session's last turns are read for its topic: a thank-you
+// or a greeting between a question and its follow-up keeps it.
+const topicTurns = 6
+
 // lastTopic returns what the session's recent turns were about, nil if nothing, and
 // the question that turn asked. A store that does not answer in time is an error: the
 // search after it would wait too.
 func (e *Engine) lastTopic(ctx context.Context, session string) (*conversation.Topic, string, error) {
 	var turns []conversation.Turn
 	err := e.storeCall(ctx, "recent turns", func(ctx context.Context) (err error) {
-		turns, err = e.store.RecentTurns(ctx, session, 3, e.now().Add(-e.retention))
+		turns, err = e.store.RecentTurns(ctx, session, topicTurns, e.now().Add(-e.retention))
 		return err
 	})
 	if err != nil {

@@ -414,6 +414,8 @@ var greetingCases = []tcase{
 	{"hi there", "hello"},
 	{"👋", "hello"},
 	{"謝謝", "thanks"},
+	{"好喔", "thanks"},
+	{"明白了", "thanks"},
 	{"感謝", "thanks"},
 	{"谢谢", "thanks"},
 	{"thanks!", "thanks"},
