@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"errors"
 
 	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/retrieval"
@@ -103,18 +102,10 @@ func (e *Engine) byQuestionMatch(ctx context.Context, q string, hits []retrieval
 	}
 	h := hits[i]
 	if i > 0 {
-		var full retrieval.Hit
-		err := e.storeCall(ctx, "get", func(ctx context.Context) (err error) {
-			full, err = e.store.Get(ctx, h.Dataset, h.Key)
-			return err
-		})
-		switch {
-		case errors.Is(err, retrieval.ErrNotFound):
-			return nil, nil
-		case err != nil:
+		full, ok, err := e.whole(ctx, h)
+		if err != nil || !ok {
 			return nil, err
 		}
-		full.Score, full.Evidence, full.Confidence = h.Score, h.Evidence, h.Confidence
 		h = full
 	}
 	out := append([]retrieval.Hit{h}, hits[:i]...)

@@ -692,19 +692,29 @@ func (e *Engine) aboutTopic(ctx context.Context, t *turn, topic retrieval.Hit, q
 	if best < 0 {
 		return same, nil
 	}
-	var full retrieval.Hit
+	full, ok, err := e.whole(ctx, hits[best])
+	if err != nil || !ok {
+		return same, err
+	}
+	full.Evidence, full.Confidence = []string{retrieval.EvidenceKey}, 1
+	return []retrieval.Hit{full}, nil
+}
+
+// whole reads a hit's record whole (search reads only the best hit's body), keeping what
+// search found of it (score, evidence, confidence); ok is false when the record is gone.
+func (e *Engine) whole(ctx context.Context, h retrieval.Hit) (full retrieval.Hit, ok bool, err error) {
 	err = e.storeCall(ctx, "get", func(ctx context.Context) (err error) {
-		full, err = e.store.Get(ctx, hits[best].Dataset, hits[best].Key)
+		full, err = e.store.Get(ctx, h.Dataset, h.Key)
 		return err
 	})
 	switch {
 	case errors.Is(err, retrieval.ErrNotFound):
-		return same, nil
+		return retrieval.Hit{}, false, nil
 	case err != nil:
-		return nil, err
+		return retrieval.Hit{}, false, err
 	}
-	full.Evidence, full.Confidence = []string{retrieval.EvidenceKey}, 1
-	return []retrieval.Hit{full}, nil
+	full.Score, full.Evidence, full.Confidence = h.Score, h.Evidence, h.Confidence
+	return full, true, nil
 }
 
 // inPlaceOf answers «那咖啡呢» after «吃藥能配茶嗎»: the last question asked again of x.
@@ -725,18 +735,10 @@ func (e *Engine) inPlaceOf(ctx context.Context, t *turn, lastQuestion, x string)
 		if i == 0 {
 			return hits, nil
 		}
-		var full retrieval.Hit
-		err := e.storeCall(ctx, "get", func(ctx context.Context) (err error) {
-			full, err = e.store.Get(ctx, h.Dataset, h.Key)
-			return err
-		})
-		switch {
-		case errors.Is(err, retrieval.ErrNotFound):
-			return nil, nil
-		case err != nil:
+		full, ok, err := e.whole(ctx, h)
+		if err != nil || !ok {
 			return nil, err
 		}
-		full.Score, full.Evidence, full.Confidence = h.Score, h.Evidence, h.Confidence
 		return append([]retrieval.Hit{full}, slices.Delete(slices.Clone(hits), i, i+1)...), nil
 	}
 	t.declined = nil
