@@ -441,7 +441,8 @@ func (e *Engine) caution(t *turn) (string, error) {
 }
 
 func (e *Engine) fixed(t *turn, mode conversation.Mode, name string, r triage.Result) (Answer, error) {
-	text, err := prompts.Render(t.locale, name, nil)
+	// The greeting answers thanks and goodbyes in a line, a hello with what it can do.
+	text, err := prompts.Render(t.locale, name, r.Reason)
 	if err != nil {
 		return Answer{}, err
 	}

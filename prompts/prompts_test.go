@@ -92,6 +92,21 @@ func TestFixedTexts(t *testing.T) {
 			t.Errorf("%s: the no-answer text lacks 1999", locale)
 		}
 	}
+	// Thanks and goodbyes are answered in a line; a hello (or nothing said) with what the
+	// assistant can do.
+	for _, locale := range []string{DefaultLocale, English} {
+		hello, _ := Render(locale, "greeting", "hello")
+		none, _ := Render(locale, "greeting", nil)
+		thanks, _ := Render(locale, "greeting", "thanks")
+		bye, _ := Render(locale, "greeting", "goodbye")
+		scope, _ := Render(locale, "scope", nil)
+		if !strings.Contains(hello, scope) || none != hello {
+			t.Errorf("%s: the hello lacks what the assistant does, or differs with no reason:\n%s\n%s", locale, hello, none)
+		}
+		if thanks == hello || bye == hello || thanks == bye || strings.Contains(thanks, scope) || !strings.Contains(bye, "119") {
+			t.Errorf("%s: thanks %q, goodbye %q", locale, thanks, bye)
+		}
+	}
 	if _, err := Render(DefaultLocale, "nope", nil); err == nil {
 		t.Error("an unknown template rendered")
 	}
