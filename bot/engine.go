@@ -664,7 +664,7 @@ func (e *Engine) aboutTopic(ctx context.Context, t *turn, topic retrieval.Hit, q
 	if topic.Dataset == corpus.DatasetDrug {
 		return same, nil
 	}
-	_, asked := retrieval.CutAskedAspects(q)
+	asked := serviceAspects(q)
 	stated := retrieval.StatedAspects(topic.Title)
 	asked = slices.DeleteFunc(asked, func(a string) bool { return slices.Contains(stated, a) })
 	if len(asked) == 0 {

@@ -75,12 +75,40 @@ func isFollowUp(q string) bool {
 	if pointsBack(q) {
 		return true
 	}
-	_, asked := retrieval.CutAskedAspects(q)
-	if aspectOf(q) == "" && len(asked) == 0 && len(populationsOf(q)) == 0 {
+	pointer := slices.Contains(englishAsked(q), "pointer")
+	if aspectOf(q) == "" && len(serviceAspects(q)) == 0 && len(populationsOf(q)) == 0 && !pointer {
 		return false
 	}
 	units := ownUnits(q)
+	if len(units) == 1 && pointer && retrieval.IsLatin(units[0]) {
+		return true // "When is it paid?": one word besides, and the topic it stands for
+	}
 	return len(units) == 0 || len(units) == 1 && utf8.RuneCountInString(units[0]) == 1
+}
+
+// serviceAspects returns the aspects of a service that q asks (retrieval's aspects, and
+// their English forms: «要帶什麼», "What documents do I need?").
+func serviceAspects(q string) []string {
+	_, asked := retrieval.CutAskedAspects(q)
+	for _, a := range englishAsked(q) {
+		if a != "pointer" && !slices.Contains(asked, a) {
+			asked = append(asked, a)
+		}
+	}
+	return asked
+}
+
+// englishAsked returns the labels of englishFollowUps that q holds a form of, whole
+// words.
+func englishAsked(q string) []string {
+	lq := strings.ToLower(q)
+	var out []string
+	for _, g := range englishFollowUps {
+		if slices.ContainsFunc(g.words, func(w string) bool { return containsWord(lq, w) }) {
+			out = append(out, g.name)
+		}
+	}
+	return out
 }
 
 // pointsBack says whether q refers back to what was said («它», «這顆», "this one").
@@ -116,6 +144,11 @@ func ownUnits(q string) []string {
 	}
 	for _, p := range populations {
 		for _, w := range p.words {
+			cut(w)
+		}
+	}
+	for _, g := range englishFollowUps {
+		for _, w := range g.words {
 			cut(w)
 		}
 	}

@@ -37,6 +37,13 @@ func TestIsFollowUp(t *testing.T) {
 		{"戒菸專線", false},
 		{"孕婦可以吃普拿疼嗎", false},
 		{"can kids take ibuprofen", false},
+		// In English: an aspect of a service, or "it" and one word besides.
+		{"Where do I apply?", true},
+		{"What documents do I need?", true},
+		{"Is it free?", true},
+		{"When is it paid?", true},
+		{"Is it true you should not wrap food in cling film?", false},
+		{"Where can I top up my senior citizen EasyCard?", false},
 	} {
 		t.Run(tc.q, func(t *testing.T) {
 			if got := isFollowUp(tc.q); got != tc.want {

@@ -60,6 +60,9 @@ var (
 	// populations are the people the licence data's general wording is not enough for
 	// (populations.tsv), in order.
 	populations = namedGroups("populations.tsv", "pregnancy", "child", "elderly")
+	// englishFollowUps are how an English follow-up asks an aspect of a service, and
+	// the pronouns that stand for its topic (englishfollowups.tsv).
+	englishFollowUps = namedGroups("englishfollowups.tsv", "pointer")
 	// anaphora refer back to the last topic (anaphora.tsv).
 	anaphora = lexicon.Words(lexLines("anaphora.tsv", 1))
 	// baseFillerWords name nothing of a question's own (fillerwords.tsv).
