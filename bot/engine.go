@@ -654,11 +654,11 @@ const siblingsSearched = 10
 // of it (its card). A city FAQ or a myth is one question of several on its subject: when
 // q asks an aspect of a service (retrieval's aspects: when, where, cost, documents...)
 // that the topic's own question does not state, the topic's question with q is
-// searched, and of the records of the same kind among the best (siblingsSearched) that
-// are about the topic's subject (sameService) and state that aspect, the one whose question is most the
-// topic's with q (TitleMatch) answers («要多久才拿得到» after a FAQ on a lost card: the
-// FAQ on how long a new card takes). Otherwise the topic again, whose text often says
-// it.
+// searched; of the records of the same kind among the best (siblingsSearched) that are
+// about the topic's subject (sameService) and state that aspect, the one whose question
+// is most the topic's with q (TitleMatch) answers («要多久才拿得到» after a FAQ on a lost
+// card: the FAQ on how long a new card takes). Otherwise the topic again, whose text
+// often says it.
 func (e *Engine) aboutTopic(ctx context.Context, t *turn, topic retrieval.Hit, q string) ([]retrieval.Hit, error) {
 	same := []retrieval.Hit{topic}
 	if topic.Dataset == corpus.DatasetDrug {
