@@ -490,7 +490,11 @@ func (e *Engine) retrieve(ctx context.Context, t *turn) (Answer, error) {
 		lastQuestion string
 		instead      string // what «那咖啡呢» asks about in place of the topic's subject
 	)
-	if t.req.SessionID != "" && (isFollowUp(query) || mayFollow(query)) {
+	var fu followUp // read only in a conversation
+	if t.req.SessionID != "" {
+		fu = readFollowUp(query)
+	}
+	if t.req.SessionID != "" && (fu.isFollowUp() || fu.mayFollow()) {
 		var err error
 		if last, lastQuestion, err = e.lastTopic(ctx, t.req.SessionID); err != nil {
 			return Answer{}, err
@@ -498,7 +502,7 @@ func (e *Engine) retrieve(ctx context.Context, t *turn) (Answer, error) {
 		// A question that asks only an aspect, or that names nothing the conversation
 		// did not, is about the conversation's topic; «那咖啡呢» asks the last question
 		// again of something else.
-		follows := isFollowUp(query) || last != nil && followsConversation(query, last.Title+" "+lastQuestion)
+		follows := fu.isFollowUp() || last != nil && fu.follows(last.Title+" "+lastQuestion)
 		if !follows && last != nil {
 			instead = substitute(query)
 		}
@@ -531,7 +535,7 @@ func (e *Engine) retrieve(ctx context.Context, t *turn) (Answer, error) {
 	var hits []retrieval.Hit
 	if topic != nil {
 		var err error
-		if hits, err = e.aboutTopic(ctx, t, *topic, query); err != nil {
+		if hits, err = e.aboutTopic(ctx, t, *topic, query, fu.aspects); err != nil {
 			return Answer{}, err
 		}
 	} else {
@@ -650,7 +654,8 @@ const sameService = 0.6
 const siblingsSearched = 10
 
 // aboutTopic returns the hits that answer q, a follow-up of the conversation's topic (a
-// record it was answered from), led by that record. A licence answers every aspect asked
+// record it was answered from) that asks the aspects of a service asked, led by that
+// record. A licence answers every aspect asked
 // of it (its card). A city FAQ or a myth is one question of several on its subject: when
 // q asks an aspect of a service (retrieval's aspects: when, where, cost, documents...)
 // that the topic's own question does not state, the topic's question with q is
@@ -659,12 +664,11 @@ const siblingsSearched = 10
 // is most the topic's with q (TitleMatch) answers («要多久才拿得到» after a FAQ on a lost
 // card: the FAQ on how long a new card takes). Otherwise the topic again, whose text
 // often says it.
-func (e *Engine) aboutTopic(ctx context.Context, t *turn, topic retrieval.Hit, q string) ([]retrieval.Hit, error) {
+func (e *Engine) aboutTopic(ctx context.Context, t *turn, topic retrieval.Hit, q string, asked []string) ([]retrieval.Hit, error) {
 	same := []retrieval.Hit{topic}
 	if topic.Dataset == corpus.DatasetDrug {
 		return same, nil
 	}
-	asked := serviceAspects(q)
 	stated := retrieval.StatedAspects(topic.Title)
 	asked = slices.DeleteFunc(asked, func(a string) bool { return slices.Contains(stated, a) })
 	if len(asked) == 0 {

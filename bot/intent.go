@@ -65,37 +65,83 @@ func aspectOf(q string) string {
 	return ""
 }
 
+// followUp is what a question says of the conversation before it, read once: whether it
+// points back, the aspects of a service it asks, and its own units of meaning.
+type followUp struct {
+	// points is set when it points back («它», "this one"); asks when it asks an aspect
+	// of a medicine or of a service, asks about a population, or uses an English pronoun
+	// for the topic (pointer).
+	points, asks, pointer bool
+	// aspects are the aspects of a service it asks (retrieval's aspects, and their
+	// English forms: «要帶什麼», "What documents do I need?").
+	aspects []string
+	// units are its units of meaning (retrieval.ContentUnits) besides those aspects, the
+	// medicine's aspects, the people it asks about, the English follow-up words and the
+	// words that name nothing (filler).
+	units []string
+}
+
+// readFollowUp reads q as a possible follow-up.
+func readFollowUp(q string) followUp {
+	var f followUp
+	f.points = pointsBack(q)
+	rest, asked := retrieval.CutAskedAspects(q)
+	for _, a := range englishAsked(q) {
+		if a == "pointer" {
+			f.pointer = true
+		} else if !slices.Contains(asked, a) {
+			asked = append(asked, a)
+		}
+	}
+	f.aspects = asked
+	f.asks = aspectOf(q) != "" || len(asked) > 0 || len(populationsOf(q)) > 0 || f.pointer
+	cut := func(w string) {
+		if isASCII(w) {
+			rest = replaceWord(rest, w)
+		} else {
+			rest = strings.ReplaceAll(rest, w, " ")
+		}
+	}
+	for _, a := range aspects {
+		for _, w := range a.words {
+			rest = strings.ReplaceAll(rest, w, " ") // "side effect" of "side effects"
+		}
+	}
+	for _, p := range populations {
+		for _, w := range p.words {
+			cut(w)
+		}
+	}
+	for _, g := range englishFollowUps {
+		for _, w := range g.words {
+			cut(w)
+		}
+	}
+	for _, w := range fillerWords {
+		cut(w)
+	}
+	f.units = retrieval.ContentUnits(rest)
+	return f
+}
+
 // isFollowUp says whether a question refers to the conversation's last topic rather
 // than naming its own: it points back (「它」「這顆」, "this one"), or it asks only for an
 // aspect of a medicine (「副作用呢？」「怎麼保存」) or of a service (「要帶什麼」「要多少錢」
 // 「在哪裡辦」, retrieval's aspects), or only whether it suits someone (「小孩可以吃嗎」
 // 「那老人呢」), with at most one character of meaning of its own besides (retrieval's
 // ContentUnits: «在哪裡辦» keeps 辦, «要多久才拿得到» 拿; a Latin word is a name).
-func isFollowUp(q string) bool {
-	if pointsBack(q) {
+func isFollowUp(q string) bool { return readFollowUp(q).isFollowUp() }
+
+func (f followUp) isFollowUp() bool {
+	switch {
+	case f.points:
 		return true
-	}
-	pointer := slices.Contains(englishAsked(q), "pointer")
-	if aspectOf(q) == "" && len(serviceAspects(q)) == 0 && len(populationsOf(q)) == 0 && !pointer {
+	case !f.asks:
 		return false
-	}
-	units := ownUnits(q)
-	if len(units) == 1 && pointer && retrieval.IsLatin(units[0]) {
+	case len(f.units) == 1 && f.pointer && retrieval.IsLatin(f.units[0]):
 		return true // "When is it paid?": one word besides, and the topic it stands for
 	}
-	return len(units) == 0 || len(units) == 1 && utf8.RuneCountInString(units[0]) == 1
-}
-
-// serviceAspects returns the aspects of a service that q asks (retrieval's aspects, and
-// their English forms: «要帶什麼», "What documents do I need?").
-func serviceAspects(q string) []string {
-	_, asked := retrieval.CutAskedAspects(q)
-	for _, a := range englishAsked(q) {
-		if a != "pointer" && !slices.Contains(asked, a) {
-			asked = append(asked, a)
-		}
-	}
-	return asked
+	return len(f.units) == 0 || len(f.units) == 1 && utf8.RuneCountInString(f.units[0]) == 1
 }
 
 // englishAsked returns the labels of englishFollowUps that q holds a form of, whole
@@ -126,62 +172,29 @@ func pointsBack(q string) bool {
 	return false
 }
 
-// ownUnits returns the units of meaning of q (retrieval.ContentUnits) besides the aspects
-// it asks, the people it asks about and the words that name nothing (filler).
-func ownUnits(q string) []string {
-	rest, _ := retrieval.CutAskedAspects(q)
-	cut := func(w string) {
-		if isASCII(w) {
-			rest = replaceWord(rest, w)
-		} else {
-			rest = strings.ReplaceAll(rest, w, " ")
-		}
-	}
-	for _, a := range aspects {
-		for _, w := range a.words {
-			rest = strings.ReplaceAll(rest, w, " ") // "side effect" of "side effects"
-		}
-	}
-	for _, p := range populations {
-		for _, w := range p.words {
-			cut(w)
-		}
-	}
-	for _, g := range englishFollowUps {
-		for _, w := range g.words {
-			cut(w)
-		}
-	}
-	for _, w := range fillerWords {
-		cut(w)
-	}
-	return retrieval.ContentUnits(rest)
-}
-
 // maxContextUnits is the most units of meaning of its own a question may have for the
-// conversation to be asked whether it named them already (followsConversation): a
-// longer one names a subject.
+// conversation to be asked whether it named them already (follows): a longer one names
+// a subject.
 const maxContextUnits = 4
 
-// mayFollow says whether q is short enough, and names no Latin name, to be a follow-up
-// of what the conversation said (followsConversation).
-func mayFollow(q string) bool {
-	units := ownUnits(q)
-	return len(units) <= maxContextUnits && !slices.ContainsFunc(units, func(u string) bool { return utf8.RuneCountInString(u) > 1 })
+// mayFollow says whether the question is short enough, and names no Latin name, to be a
+// follow-up of what the conversation said (follows).
+func (f followUp) mayFollow() bool {
+	return len(f.units) <= maxContextUnits && !slices.ContainsFunc(f.units, func(u string) bool { return utf8.RuneCountInString(u) > 1 })
 }
 
-// followsConversation says whether q names nothing that the conversation (said, its
-// last question and the title of what answered it) did not: at most one of q's own
-// units of meaning is new to it, and no Latin name. «去哪裡申請» after «防走失手鍊誰可以
-// 申請», «上課要錢嗎» after a question on a training course; not «海葬要錢嗎» after a
-// question on taxis for the elderly.
-func followsConversation(q, said string) bool {
-	if !mayFollow(q) {
+// follows says whether the question names nothing that the conversation (said, its last
+// question and the title of what answered it) did not: at most one of its own units of
+// meaning is new to it, and no Latin name. «去哪裡申請» after «防走失手鍊誰可以申請»,
+// «上課要錢嗎» after a question on a training course; not «海葬要錢嗎» after a question on
+// taxis for the elderly.
+func (f followUp) follows(said string) bool {
+	if !f.mayFollow() {
 		return false
 	}
 	known := retrieval.ContentUnits(said)
 	n := 0
-	for _, u := range ownUnits(q) {
+	for _, u := range f.units {
 		if _, ok := slices.BinarySearch(known, u); !ok {
 			n++
 		}

@@ -215,8 +215,8 @@ func TestFollowsConversation(t *testing.T) {
 		// Too long to be read as a follow-up at all.
 		{"家裡的水管很舊會不會吃到鉛", "家裡的水管 水管", false},
 	} {
-		if got := followsConversation(tc.q, tc.said); got != tc.want {
-			t.Errorf("followsConversation(%q, %q) = %v, want %v", tc.q, tc.said, got, tc.want)
+		if got := readFollowUp(tc.q).follows(tc.said); got != tc.want {
+			t.Errorf("follows(%q, %q) = %v, want %v", tc.q, tc.said, got, tc.want)
 		}
 	}
 }
