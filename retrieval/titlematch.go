@@ -197,13 +197,15 @@ func SubjectMatch(q, title string) (titleShare, questionShare float64) {
 // it asks: «要帶什麼» asks the documents and names nothing else.
 func CutAskedAspects(q string) (rest string, asked []string) {
 	n := lower(Normalize(q))
-	return withoutAspects(q, true), askedAspects(n)
+	return cutAspects(n, true), askedAspects(n)
 }
 
 // withoutAspects returns s (normalised) with the words that ask an aspect (asks) or
 // that state one cut out.
-func withoutAspects(s string, asks bool) string {
-	s = lower(Normalize(s))
+func withoutAspects(s string, asks bool) string { return cutAspects(lower(Normalize(s)), asks) }
+
+// cutAspects is withoutAspects of s already normalised and in lower case.
+func cutAspects(s string, asks bool) string {
 	for _, a := range aspects {
 		forms := a.answers
 		if asks {
