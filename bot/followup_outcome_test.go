@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -83,7 +84,7 @@ func converse(t *testing.T, e *bot.Engine, cases []followUpCase, show bool) foll
 		switch {
 		case last.Mode == conversation.ModeNoAnswer || last.Mode == conversation.ModeRefusal:
 			o.declined++
-		case len(last.Sources) > 0 && (len(expect) > 0 && contains(expect, last.Sources[0].Key) || c.Title != "" && strings.Contains(last.Sources[0].Title, c.Title)):
+		case len(last.Sources) > 0 && (len(expect) > 0 && slices.Contains(expect, last.Sources[0].Key) || c.Title != "" && strings.Contains(last.Sources[0].Title, c.Title)):
 			o.right++
 			continue
 		default:
@@ -98,15 +99,6 @@ func converse(t *testing.T, e *bot.Engine, cases []followUpCase, show bool) foll
 		}
 	}
 	return o
-}
-
-func contains(keys []string, k string) bool {
-	for _, x := range keys {
-		if x == k {
-			return true
-		}
-	}
-	return false
 }
 
 // TestFollowUpOutcomes measures conversations whose last turn asks about what an
