@@ -16,7 +16,7 @@ import (
 // is written.
 func devExpect(t *testing.T, q string) []string {
 	t.Helper()
-	for _, c := range append(readCases(t, "../testdata/eval/*.jsonl"), readCases(t, "testdata/unlike.jsonl")...) {
+	for _, c := range slices.Concat(readCases(t, "../testdata/eval/*.jsonl"), readCases(t, "testdata/unlike.jsonl"), readCases(t, "testdata/formerheldout.jsonl")) {
 		if c.Question == q {
 			return c.Expect
 		}

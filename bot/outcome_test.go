@@ -200,69 +200,106 @@ func answerOutcomes(t *testing.T, e *bot.Engine) {
 	unlikeOutcomes(t, ask)
 }
 
-// unlikeOutcomes measures the answer layer on testdata/unlike.jsonl, development
-// questions written for issue 15's sixth round from randomly drawn records in words
-// unlike the records' own (self-introductions, everyday words, English, Simplified
-// Chinese) and, with "expect": [], questions near the data's topics that it cannot
-// answer: the gate's false declines and its false answers, measured apart from the
-// sets it was tuned on. It lives beside declined.jsonl rather than in testdata/eval,
-// whose sets are retrieval's too (and whose floors are per file). Measured when it
-// was written (embedded store): right 0.646, among 0.092, wrong 0.092, declined 0.169
-// of 65; 9 of 20 without a source answered. With a brand held whole (namesBrand), both
-// stores: right 0.662, declined 0.154, the rest unchanged.
+// unlikeOutcomes measures the answer layer on development questions phrased unlike the
+// data, apart from the sets it was tuned on (they live in testdata beside declined.jsonl
+// rather than in testdata/eval, whose sets are retrieval's too and whose floors are per
+// file): the gate's false declines and its false answers, and with "expect": [],
+// questions near the data's topics that it cannot answer. It lists what failed: these
+// are development questions.
+//
+// unlike.jsonl was written for issue 15's sixth round from randomly drawn records in
+// words unlike the records' own (self-introductions, everyday words, English,
+// Simplified Chinese). Measured when it was written (embedded store): right 0.646,
+// among 0.092, wrong 0.092, declined 0.169 of 65; 9 of 20 without a source answered.
+// With a brand held whole (namesBrand), both stores: right 0.662, declined 0.154.
+//
+// formerheldout.jsonl is the first held-out set's 123 city-service questions, read in
+// issue 15's tenth round and so development questions since (the held-out README):
+// right 0.463 + 0.041 among, wrong 0.081, declined 0.415 when it was read.
 func unlikeOutcomes(t *testing.T, ask func(string) bot.Answer) {
+	for _, set := range []struct {
+		file   string
+		floors unlikeFloors
+	}{
+		{"testdata/unlike.jsonl", unlikeFloors{rightOrAmong: 0.73, wrong: 0.11, unanswerableAnswered: 10}},
+		{"testdata/formerheldout.jsonl", unlikeFloors{rightOrAmong: 0.49, wrong: 0.09}},
+	} {
+		unlikeSetOutcomes(t, ask, set.file, set.floors)
+	}
+}
+
+func unlikeSetOutcomes(t *testing.T, ask func(string) bot.Answer, file string, floors unlikeFloors) {
 	var n, unanswerable, answered int
 	counts := map[outcome]int{}
 	var offered offers
-	for _, c := range readCases(t, "testdata/unlike.jsonl") {
+	for _, c := range readCases(t, file) {
 		a := ask(c.Question)
 		offered.add(a, c.Expect)
 		if len(c.Expect) == 0 {
 			unanswerable++
 			if !isDeclined(a) {
 				answered++
+				t.Logf("%s: answered without a source: %q from %q (%s)", file, c.Question, firstSource(a), a.Mode)
 			}
 			continue
 		}
 		n++
-		counts[outcomeOf(a, c.Expect)]++
+		o := outcomeOf(a, c.Expect)
+		counts[o]++
+		switch o {
+		case outcomeDeclined:
+			t.Logf("%s: declined: %q", file, c.Question)
+		case outcomeWrong:
+			t.Logf("%s: wrong: %q answered from %q (%s)", file, c.Question, firstSource(a), a.Mode)
+		}
 	}
 	share := func(o outcome) float64 { return float64(counts[o]) / float64(max(n, 1)) }
-	t.Logf("unlike the data, answerable %d: right %.3f, right among the sources %.3f, wrong %.3f, declined %.3f; unanswerable %d: answered %d",
-		n, share(outcomeRight), share(outcomeAmong), share(outcomeWrong), share(outcomeDeclined), unanswerable, answered)
-	t.Logf("unlike the data, offered with declined answers: %v", offered)
-	if r := share(outcomeRight) + share(outcomeAmong); r < unlikeFloors.rightOrAmong {
-		t.Errorf("unlike the data: answered from a right document %.3f, want ≥ %.2f", r, unlikeFloors.rightOrAmong)
+	t.Logf("%s, answerable %d: right %.3f, right among the sources %.3f, wrong %.3f, declined %.3f; unanswerable %d: answered %d",
+		file, n, share(outcomeRight), share(outcomeAmong), share(outcomeWrong), share(outcomeDeclined), unanswerable, answered)
+	t.Logf("%s, offered with declined answers: %v", file, offered)
+	if r := share(outcomeRight) + share(outcomeAmong); r < floors.rightOrAmong {
+		t.Errorf("%s: answered from a right document %.3f, want ≥ %.2f", file, r, floors.rightOrAmong)
 	}
-	if w := share(outcomeWrong); w > unlikeFloors.wrong {
-		t.Errorf("unlike the data: answered from a wrong document %.3f, want ≤ %.2f", w, unlikeFloors.wrong)
+	if w := share(outcomeWrong); w > floors.wrong {
+		t.Errorf("%s: answered from a wrong document %.3f, want ≤ %.2f", file, w, floors.wrong)
 	}
-	if answered > unlikeFloors.unanswerableAnswered {
-		t.Errorf("unlike the data: %d of %d questions without a source answered, want ≤ %d", answered, unanswerable, unlikeFloors.unanswerableAnswered)
+	if answered > floors.unanswerableAnswered {
+		t.Errorf("%s: %d of %d questions without a source answered, want ≤ %d", file, answered, unanswerable, floors.unanswerableAnswered)
 	}
 }
 
-// unlikeFloors are the floors of unlikeOutcomes, just below what was measured.
-var unlikeFloors = struct {
+// firstSource is the title of an answer's first source, or "".
+func firstSource(a bot.Answer) string {
+	if len(a.Sources) == 0 {
+		return ""
+	}
+	return a.Sources[0].Title
+}
+
+// unlikeFloors are the floors of one set of unlikeOutcomes, just below what was measured.
+type unlikeFloors struct {
 	rightOrAmong, wrong  float64
 	unanswerableAnswered int
-}{rightOrAmong: 0.73, wrong: 0.11, unanswerableAnswered: 10}
+}
 
 // heldoutFloors are the regression floors of TestAnswerOutcomesHeldOut: just below, or
-// above for the ceilings, what issue 15's second round measured (in the comments; c3095b8
-// measured right+among 0.530, services 0.236, medicines 0.756, wrong 0.057, 3 of 34 when
-// the set was frozen), so that a regression fails without their being something to
-// tune to. Raise them only when a change has raised the measured figures for good.
+// above for the ceilings, what was measured (in the comments), so that a regression
+// fails without their being something to tune to. The city-service questions were
+// replaced in issue 15's tenth round by 110 new ones and 15 more the data cannot
+// answer (the held-out README); on main's code then (6363e8a) the set gave right
+// 0.667 + 0.037 among, wrong 0.067, declined 0.230, services 0.418 + 0.064, 5 of 49
+// answered without a source. Raise them only when a change has raised the measured
+// figures for good.
 var heldoutFloors = struct {
 	rightOrAmong         float64            // all answerable questions
 	rightOrAmongBy       map[string]float64 // by kind: services, medicines
 	wrong                float64            // ceiling, all answerable questions
 	unanswerableAnswered float64            // ceiling, share of the questions the data cannot answer
 }{
-	rightOrAmong:         0.645,                                                   // 0.661 (right 0.629, among 0.032)
-	rightOrAmongBy:       map[string]float64{"services": 0.46, "medicines": 0.79}, // 0.472, 0.806
-	wrong:                0.065,                                                   // 0.057
-	unanswerableAnswered: 0.13,                                                    // 0.118: 4 of 34
+	rightOrAmong:         0.69,                                                    // 0.704 (right 0.667, among 0.037)
+	rightOrAmongBy:       map[string]float64{"services": 0.47, "medicines": 0.84}, // 0.482, 0.856
+	wrong:                0.075,                                                   // 0.067
+	unanswerableAnswered: 0.13,                                                    // 0.102: 5 of 49
 }
 
 // TestAnswerOutcomesHeldOut measures what citizens get on the frozen held-out set
