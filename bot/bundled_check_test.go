@@ -110,6 +110,14 @@ func checkBundled(t *testing.T, rs []ingest.Record) (dataset string, n int) {
 				t.Errorf("%s %s: %v", d.Dataset, d.Key, err)
 				continue
 			}
+			// The questions citizens ask a record in (corpus.Main.Asked) find it; they are
+			// not the agency's words, and an answer never quotes them.
+			for _, q := range h.Facets.Main().Asked {
+				if strings.Contains(text, q) || strings.Contains(text, corpus.AskedLabel) {
+					t.Errorf("%s %q (%s, %s): the answer quotes the questions citizens ask it in:\n%s", d.Dataset, d.Key, locale, v.name, text)
+					break
+				}
+			}
 			// No export holds a ¶: one in an answer is a link's 「&para」 decoded as an entity.
 			if strings.Contains(text, "¶") {
 				t.Errorf("%s %q (%s, %s): a link's «&para» read as «¶»:\n%s", d.Dataset, d.Key, locale, v.name, text)

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -43,6 +44,7 @@ func (e *Engine) generated(ctx context.Context, t *turn, q string, used []retrie
 		if text == "" {
 			text = h.Snippet
 		}
+		text = withoutAsked(text)
 		s := conversation.Source{}
 		if !h.Snapshot.IsZero() {
 			s.Snapshot = h.Snapshot.Format("2006-01-02")
@@ -302,4 +304,13 @@ func llmContext(ctx context.Context, t *turn, limit time.Duration) (context.Cont
 		cancel()
 		t.llmLeft -= time.Since(start)
 	}
+}
+
+// withoutAsked returns a record's text without the line of questions citizens ask it in
+// (corpus.AskedLabel): they are for finding the record, and are not the agency's words.
+func withoutAsked(text string) string {
+	lines := strings.Split(text, "\n")
+	return strings.Join(slices.DeleteFunc(lines, func(l string) bool {
+		return strings.HasPrefix(strings.TrimSpace(l), corpus.AskedLabel+"：")
+	}), "\n")
 }

@@ -183,7 +183,7 @@ func passage(h retrieval.Hit) Passage {
 		switch {
 		case t == "":
 			continue
-		case hasAnyPrefix(t, "問：", "標題：", "文章標題：", "承辦機關：", "聯絡人：", "聯絡電話：", "分類：", "發布日期：", "關鍵字："):
+		case hasAnyPrefix(t, "問：", "標題：", "文章標題：", "承辦機關：", "聯絡人：", "聯絡電話：", "分類：", "發布日期：", "關鍵字：", corpus.AskedLabel+"："):
 			continue
 		case t == h.Title:
 			continue

@@ -25,6 +25,10 @@ const (
 	FacetInsert      = "insert"      // 39
 )
 
+// AskedLabel labels the line of a record's text that holds the questions citizens ask
+// it in their own words (Main.Asked): text for finding the record, never quoted.
+const AskedLabel = "常見問法"
+
 // Status is a document's standing.
 type Status string
 

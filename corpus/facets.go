@@ -61,6 +61,9 @@ type Main struct {
 	Agency       string // agency: who answers
 	ContactPhone string // contact_phone
 	EndDate      string // end_date: the end of the publication period, YYYY-MM-DD
+	// Asked: questions citizens ask in their own words that the record answers (a city
+	// FAQ's, from ingest/taipei's asked.jsonl).
+	Asked []string
 }
 
 // Licence reads the licence facet.
@@ -122,6 +125,7 @@ func (f Facets) Main() Main {
 		Agency:       text(m, "agency"),
 		ContactPhone: text(m, "contact_phone"),
 		EndDate:      text(m, "end_date"),
+		Asked:        list(m, "asked"),
 	}
 }
 

@@ -22,7 +22,7 @@ const stored = `{
 		{"mark2": "500"}
 	]},
 	"insert": {"insert_images": "https://example.gov.tw/insert.jpg"},
-	"main": {"category": "藥品", "agency": "臺北市政府衛生局", "contact_phone": "(02)2720-8889", "end_date": "2025-12-31"}
+	"main": {"category": "藥品", "agency": "臺北市政府衛生局", "contact_phone": "(02)2720-8889", "end_date": "2025-12-31", "asked": ["藥局可以買嗎", " ", "Is it sold over the counter?"]}
 }`
 
 func TestFacets(t *testing.T) {
@@ -54,8 +54,9 @@ func TestFacets(t *testing.T) {
 		}
 	})
 	t.Run("main", func(t *testing.T) {
-		want := corpus.Main{Category: "藥品", Agency: "臺北市政府衛生局", ContactPhone: "(02)2720-8889", EndDate: "2025-12-31"}
-		if got := f.Main(); got != want {
+		want := corpus.Main{Category: "藥品", Agency: "臺北市政府衛生局", ContactPhone: "(02)2720-8889", EndDate: "2025-12-31",
+			Asked: []string{"藥局可以買嗎", "Is it sold over the counter?"}}
+		if got := f.Main(); !reflect.DeepEqual(got, want) {
 			t.Errorf("Main() = %+v, want %+v", got, want)
 		}
 	})
@@ -97,7 +98,7 @@ func TestFacetsMissing(t *testing.T) {
 			if got := f.Insert(); got.Images != nil {
 				t.Errorf("Insert() = %+v", got)
 			}
-			if got := f.Main(); got != (corpus.Main{}) {
+			if got := f.Main(); !reflect.DeepEqual(got, corpus.Main{}) {
 				t.Errorf("Main() = %+v", got)
 			}
 		})

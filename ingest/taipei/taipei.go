@@ -19,6 +19,7 @@ import (
 
 	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/ingest"
+	"github.com/civicbot/civicbot/ingest/asked"
 	"github.com/civicbot/civicbot/ingest/htmltext"
 )
 
@@ -253,7 +254,7 @@ func (rd reader) record(it *item, now time.Time) (ingest.Record, string) {
 	if !end.IsZero() && end.Before(now) {
 		status = corpus.StatusStale
 	}
-	return ingest.Record{
+	rec := ingest.Record{
 		Dataset: corpus.DatasetCityFAQ,
 		Key:     key,
 		Facet:   corpus.FacetMain,
@@ -263,7 +264,9 @@ func (rd reader) record(it *item, now time.Time) (ingest.Record, string) {
 		Fields:  fields,
 		Status:  status,
 		Date:    post,
-	}, ""
+	}
+	asked.Add(&rec)
+	return rec, ""
 }
 
 // oneLine trims s and collapses every run of white space (line breaks included) to one space.

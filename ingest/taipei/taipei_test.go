@@ -178,7 +178,8 @@ func TestRealRecord(t *testing.T) {
 		{"end_date", str(r.Fields["end_date"]), "2100-10-21 23:59"},
 		{"status", string(r.Status), string(corpus.StatusActive)},
 		{"url", r.URL, ""}, // <link/> and <link>      </link>: no link
-		{"text", r.Text, "問：交通違規簡訊服務常見問答\n答：交通違規簡訊服務常見問題集\n承辦機關：臺北市政府警察局交通警察大隊\n聯絡電話：1999\n關鍵字：交通違規、簡訊服務"},
+		// The questions citizens ask it in follow (package asked).
+		{"text", textBefore(r.Text, "\n"+corpus.AskedLabel+"："), "問：交通違規簡訊服務常見問答\n答：交通違規簡訊服務常見問題集\n承辦機關：臺北市政府警察局交通警察大隊\n聯絡電話：1999\n關鍵字：交通違規、簡訊服務"},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
@@ -212,6 +213,8 @@ func TestRealRecord(t *testing.T) {
 }
 
 func str(v any) string { s, _ := v.(string); return s }
+
+func textBefore(s, sep string) string { before, _, _ := strings.Cut(s, sep); return before }
 
 func TestStale(t *testing.T) {
 	data := realData(t)

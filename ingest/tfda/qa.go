@@ -8,6 +8,7 @@ import (
 
 	"github.com/civicbot/civicbot/corpus"
 	"github.com/civicbot/civicbot/ingest"
+	"github.com/civicbot/civicbot/ingest/asked"
 	"github.com/civicbot/civicbot/ingest/htmltext"
 )
 
@@ -77,6 +78,7 @@ func readQA(ctx context.Context, r io.Reader, emit ingest.Emit, t *table, datase
 			Date:    date,
 			Line:    line,
 		}
+		asked.Add(&rec)
 		i, seen := byKey[title]
 		if !seen {
 			byKey[title] = len(recs)
