@@ -272,6 +272,13 @@ func Search(ctx context.Context, ix Index, q Query) ([]Hit, error) {
 
 func (h Hit) ref() DocRef { return DocRef{h.Dataset, h.Key} }
 
+// Questions are the questions a hit is asked by: its title (a city FAQ's or a myth's
+// own question) and the questions citizens ask it in their own words, when the record
+// has them (corpus.Main.Asked).
+func (h Hit) Questions() []string {
+	return append([]string{h.Title}, h.Facets.Main().Asked...)
+}
+
 // Plan chooses the legs of a search of a (whose Text is not empty): vec is the
 // question's embedding, dense the weight of the leg that searches by it, v what the
 // store knows of the question's words.

@@ -64,7 +64,7 @@ func OrderSiblings(q string, hits []Hit) {
 		match := map[int]float64{}
 		scores := make([]float64, len(members))
 		for k, i := range members {
-			ts, qs := m.match(hits[i].Title)
+			_, ts, qs := m.best(hits[i].Questions())
 			match[i] = ts + qs
 			scores[k] = hits[i].Score
 		}

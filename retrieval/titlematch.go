@@ -183,6 +183,18 @@ func TitleMatch(q, title string) (titleShare, questionShare float64) {
 	return newTitleMatcher(q).match(title)
 }
 
+// MatchQuestions is TitleMatch of the one of questions (a hit's title and the questions
+// citizens ask it in, Hit.Questions) that q matches best, by the sum of the shares, and
+// that question.
+func MatchQuestions(q string, questions []string) (best string, titleShare, questionShare float64) {
+	m := newTitleMatcher(q)
+	i, ts, qs := m.best(questions)
+	if i < 0 {
+		return "", 0, 0
+	}
+	return questions[i], ts, qs
+}
+
 // SubjectMatch is TitleMatch of what the question and the title are about: the words
 // that ask an aspect (aspects.txt) are cut out of the question, and those that state
 // one out of the title, before they are compared. Two questions that share only what
@@ -239,6 +251,19 @@ func newTitleMatcher(q string) titleMatcher {
 	return m
 }
 
+// best returns the index of the one of titles that m matches best by the sum of the
+// shares (the first of equals), and its shares; -1 when titles is empty.
+func (m titleMatcher) best(titles []string) (i int, titleShare, questionShare float64) {
+	i = -1
+	for j, t := range titles {
+		ts, qs := m.match(t)
+		if i < 0 || ts+qs > titleShare+questionShare {
+			i, titleShare, questionShare = j, ts, qs
+		}
+	}
+	return i, titleShare, questionShare
+}
+
 func (m titleMatcher) match(title string) (titleShare, questionShare float64) {
 	title = Normalize(title)
 	tu := contentUnitsOf(title)
@@ -288,7 +313,7 @@ func WeighByTitleMatch(q string, hits []Hit) {
 			tm := newTitleMatcher(q)
 			m = &tm
 		}
-		ts, qs := m.match(hits[i].Title)
+		_, ts, qs := m.best(hits[i].Questions())
 		hits[i].Score *= 1 - titleMatchWeight + titleMatchWeight*(ts+qs)/2
 	}
 }
