@@ -174,3 +174,30 @@ func TestClassNameIsNotAnImprint(t *testing.T) {
 		}
 	})
 }
+
+// TestClassAskedInOwnWords: a city FAQ asked in words none of its own holds (老人卡 for
+// 敬老悠遊卡, 弄一下 for 展期, 不能刷 for 鎖卡, 摸屁股 for 性騷擾) is answered from it, not
+// declined, because search and the gate read the questions citizens ask it in
+// (ingest/asked); and the answer quotes the agency's text, never those questions.
+// Before them, search ranked the right FAQ first for some of these and the gate
+// declined them all.
+func TestClassAskedInOwnWords(t *testing.T) {
+	onBothStores(t, func(t *testing.T, e *bot.Engine) {
+		for _, q := range []string{
+			"我媽那張老人卡是不是每半年就要去弄一下？不然會不能刷",
+			"老人卡裡的錢快用完了 要去哪裡加直",
+			"第四台什麼時候可以只選想看的頻道分開付費",
+			"我上禮拜在捷運上被一個不認識的人摸屁股，他跑掉了，事後還可以去哪裡申訴",
+			"外婆獨居，很怕她在家跌倒沒人知道，有沒有那種按一下就會有人來處理的機器可以申請",
+		} {
+			want := devExpect(t, q)
+			a := askOn(t, e, q)
+			if a.Mode != conversation.ModeExtractive || len(a.Sources) == 0 || !slices.Contains(want, a.Sources[0].Key) {
+				t.Errorf("%q: %s from %v, want an answer from one of %v", q, a.Mode, a.Sources, want)
+			}
+			if strings.Contains(a.Text, corpus.AskedLabel) {
+				t.Errorf("%q: the answer quotes the questions citizens ask the record in:\n%s", q, a.Text)
+			}
+		}
+	})
+}

@@ -259,9 +259,17 @@ func TestClassExpiredFAQ(t *testing.T) {
 func TestClassServiceFollowUpKeepsSubject(t *testing.T) {
 	onBothStores(t, func(t *testing.T, e *bot.Engine) {
 		ctx := context.Background()
-		firsts := []struct{ q, key string }{
-			{"131FUN心玩親子館在哪裡", "GIP_232150943"},
-			{"社區規劃師工作室在哪裡，什麼時候開", "GIP_136301446"},
+		// Each first question is answered from one of its FAQs, and the follow-up from
+		// one of them too, with the phone (the FAQ itself, or its sibling on the same
+		// service that states the phone): «在哪裡» of the community planners' studios is
+		// answered by the FAQ on their opening hours and places and by the one listing
+		// them, which citizens ask where they are.
+		firsts := []struct {
+			q    string
+			keys []string
+		}{
+			{"131FUN心玩親子館在哪裡", []string{"GIP_232150943"}},
+			{"社區規劃師工作室在哪裡，什麼時候開", []string{"GIP_136301446", "GIP_136301443"}},
 		}
 		for i, f := range firsts {
 			for j, follow := range []string{"電話幾號？", "那他們的電話是多少", "聯絡電話呢"} {
@@ -270,20 +278,20 @@ func TestClassServiceFollowUpKeepsSubject(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if len(a.Sources) == 0 || a.Sources[0].Key != f.key {
-					t.Fatalf("%q: %s from %v, want %s", f.q, a.Mode, a.Sources, f.key)
+				if len(a.Sources) == 0 || !slices.Contains(f.keys, a.Sources[0].Key) {
+					t.Fatalf("%q: %s from %v, want one of %v", f.q, a.Mode, a.Sources, f.keys)
 				}
 				b, err := e.Ask(ctx, bot.Request{Message: follow, SessionID: session}, nil)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if b.Mode != conversation.ModeExtractive || len(b.Sources) == 0 || b.Sources[0].Key != f.key || !strings.Contains(b.Text, "電話") {
-					t.Errorf("%q after %q: %s from %v, want %s again with its phone:\n%s", follow, f.q, b.Mode, b.Sources, f.key, b.Text)
+				if b.Mode != conversation.ModeExtractive || len(b.Sources) == 0 || !slices.Contains(f.keys, b.Sources[0].Key) || !strings.Contains(b.Text, "電話") {
+					t.Errorf("%q after %q: %s from %v, want one of %v again with its phone:\n%s", follow, f.q, b.Mode, b.Sources, f.keys, b.Text)
 				}
 			}
 		}
 		// Without a session there is no subject to keep: never another FAQ's phone.
-		if a := askOn(t, e, "電話幾號？"); a.Mode == conversation.ModeExtractive && len(a.Sources) > 0 && (a.Sources[0].Key == firsts[0].key || a.Sources[0].Key == firsts[1].key) {
+		if a := askOn(t, e, "電話幾號？"); a.Mode == conversation.ModeExtractive && len(a.Sources) > 0 && (slices.Contains(firsts[0].keys, a.Sources[0].Key) || slices.Contains(firsts[1].keys, a.Sources[0].Key)) {
 			t.Errorf("no session: answered from %v", a.Sources)
 		}
 	})
