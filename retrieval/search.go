@@ -266,6 +266,7 @@ func Search(ctx context.Context, ix Index, q Query) ([]Hit, error) {
 		}
 		return a.ref().Compare(b.ref())
 	})
+	PreferStatedAspect(a.Text, hits)
 	hits = Diversify(a, v, hits)
 	return hits[:min(k, len(hits))], nil
 }

@@ -313,7 +313,9 @@ func WeighByTitleMatch(q string, hits []Hit) {
 			tm := newTitleMatcher(q)
 			m = &tm
 		}
-		_, ts, qs := m.best(hits[i].Questions())
-		hits[i].Score *= 1 - titleMatchWeight + titleMatchWeight*(ts+qs)/2
+		ts, qs := m.match(hits[i].Title)
+		_, ats, aqs := m.best(hits[i].Questions())
+		match := (ts + qs + ats + aqs) / 2
+		hits[i].Score *= 1 - titleMatchWeight + titleMatchWeight*match/2
 	}
 }
