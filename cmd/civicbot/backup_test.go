@@ -214,7 +214,7 @@ func TestPostgresDumpRestoreRoundTrip(t *testing.T) {
 	if out, errOut, err := civicbot(t, src, "curated", "import", curated); err != nil {
 		t.Fatalf("curated import: %v\n%s%s", err, out, errOut)
 	}
-	questions := []string{"市民卡要去哪裡辦？", "不銹鋼餐具", "那裏可以做癌症篩檢"}
+	questions := []string{"市民卡要去哪裡辦？", "不能用免洗餐具以後要改用什麼餐具", "那裏可以做癌症篩檢"}
 	askAll := func(env map[string]string) []string {
 		t.Helper()
 		var outs []string
