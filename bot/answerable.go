@@ -36,11 +36,12 @@ const (
 // medicines is not answered from one that shares words with it).
 func questionMatch(q string, hits []retrieval.Hit, medicine bool) int {
 	best, bestScore := -1, 0.0
+	m := retrieval.NewQuestionMatcher(q)
 	for i, h := range hits {
 		if h.Dataset == corpus.DatasetDrug || h.Confidence <= 0 || (medicine && h.Dataset == corpus.DatasetCityFAQ) {
 			continue
 		}
-		asked, ts, qs := retrieval.MatchQuestions(q, h.Questions())
+		asked, ts, qs := m.Best(h.Questions())
 		if ts < titleShare || qs < questionShare || ts+qs < titleMatchSum {
 			continue
 		}
@@ -143,8 +144,9 @@ func asksAlike(q string, h retrieval.Hit) bool {
 	if h.Dataset == corpus.DatasetDrug || len(questions) < 2 {
 		return true
 	}
+	m := retrieval.NewQuestionMatcher(q)
 	for _, x := range questions {
-		if ts, qs := retrieval.SubjectMatch(q, x); ts >= askedSubject || qs >= askedQuestion {
+		if ts, qs := m.Subject(x); ts >= askedSubject || qs >= askedQuestion {
 			return true
 		}
 	}

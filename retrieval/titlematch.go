@@ -6,6 +6,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode"
 )
 
@@ -187,12 +189,38 @@ func TitleMatch(q, title string) (titleShare, questionShare float64) {
 // citizens ask it in, Hit.Questions) that q matches best, by the sum of the shares, and
 // that question.
 func MatchQuestions(q string, questions []string) (best string, titleShare, questionShare float64) {
-	m := newTitleMatcher(q)
-	i, ts, qs := m.best(questions)
+	return NewQuestionMatcher(q).Best(questions)
+}
+
+// A QuestionMatcher compares one question with the questions of many hits, reading it
+// once: TitleMatch (Best) and SubjectMatch (Subject).
+type QuestionMatcher struct {
+	q       string
+	title   titleMatcher
+	subject *titleMatcher // made when first asked for
+}
+
+// NewQuestionMatcher returns a matcher of the question q.
+func NewQuestionMatcher(q string) *QuestionMatcher {
+	return &QuestionMatcher{q: q, title: newTitleMatcher(q)}
+}
+
+// Best is MatchQuestions of the matcher's question.
+func (m *QuestionMatcher) Best(questions []string) (best string, titleShare, questionShare float64) {
+	i, ts, qs := m.title.best(questions)
 	if i < 0 {
 		return "", 0, 0
 	}
 	return questions[i], ts, qs
+}
+
+// Subject is SubjectMatch of the matcher's question and title.
+func (m *QuestionMatcher) Subject(title string) (titleShare, questionShare float64) {
+	if m.subject == nil {
+		sm := subjectMatcher(m.q)
+		m.subject = &sm
+	}
+	return m.subject.match(withoutAspects(title, false))
 }
 
 // SubjectMatch is TitleMatch of what the question and the title are about: the words
@@ -200,8 +228,12 @@ func MatchQuestions(q string, questions []string) (best string, titleShare, ques
 // one out of the title, before they are compared. Two questions that share only what
 // they ask («要帶什麼證件» of a driving test and of a pension cheque) share nothing.
 func SubjectMatch(q, title string) (titleShare, questionShare float64) {
-	m := titleMatcher{qu: contentUnits(withoutAspects(q, true)), wider: contentUnits(withoutAspects(q+" "+Expand(q), true))}
+	m := subjectMatcher(q)
 	return m.match(withoutAspects(title, false))
+}
+
+func subjectMatcher(q string) titleMatcher {
+	return titleMatcher{qu: contentUnits(withoutAspects(q, true)), wider: contentUnits(withoutAspects(q+" "+Expand(q), true))}
 }
 
 // CutAskedAspects returns q normalised and in lower case with the words that ask an
@@ -265,29 +297,61 @@ func (m titleMatcher) best(titles []string) (i int, titleShare, questionShare fl
 }
 
 func (m titleMatcher) match(title string) (titleShare, questionShare float64) {
-	title = Normalize(title)
-	tu := contentUnitsOf(title)
-	if m.asked {
-		for _, a := range statedAspects(title) {
-			tu["#"+a] = true
-		}
-	}
-	if len(m.qu) == 0 || len(tu) == 0 {
-		return 0, 0
-	}
-	inTitle := 0
-	for u := range tu {
+	tu := unitsOfTitle(title)
+	n, inTitle, inQuestion := len(tu.units), 0, 0
+	for u := range tu.units {
 		if m.wider[u] {
 			inTitle++
 		}
 	}
-	inQuestion := 0
 	for u := range m.qu {
-		if tu[u] {
+		if tu.units[u] {
 			inQuestion++
 		}
 	}
-	return float64(inTitle) / float64(len(tu)), float64(inQuestion) / float64(len(m.qu))
+	if m.asked {
+		for _, a := range tu.stated {
+			n++
+			if m.wider["#"+a] {
+				inTitle++
+			}
+			if m.qu["#"+a] {
+				inQuestion++
+			}
+		}
+	}
+	if len(m.qu) == 0 || n == 0 {
+		return 0, 0
+	}
+	return float64(inTitle) / float64(n), float64(inQuestion) / float64(len(m.qu))
+}
+
+// titleUnits are what match reads of a title: its units of meaning and the aspects it
+// states. Titles and the questions citizens ask a record in come from the corpus and
+// are matched with every question that finds them: they are read once
+// (titleUnitsCache), up to titleUnitsCacheMax of them.
+type titleUnits struct {
+	units  map[string]bool // never changed once made: shared by every match
+	stated []string
+}
+
+const titleUnitsCacheMax = 200_000
+
+var (
+	titleUnitsCache sync.Map // title → titleUnits
+	titleUnitsCount atomic.Int64
+)
+
+func unitsOfTitle(title string) titleUnits {
+	if v, ok := titleUnitsCache.Load(title); ok {
+		return v.(titleUnits)
+	}
+	n := Normalize(title)
+	tu := titleUnits{units: contentUnitsOf(n), stated: statedAspects(n)}
+	if titleUnitsCount.Add(1) <= titleUnitsCacheMax {
+		titleUnitsCache.Store(title, tu)
+	}
+	return tu
 }
 
 // titleMatchWeight is how much of a passage's score depends on how much of its own
