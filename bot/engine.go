@@ -652,27 +652,20 @@ func (e *Engine) found(ctx context.Context, t *turn, query string) ([]retrieval.
 	return hits, nil
 }
 
-// sameService is the least share of one title's subject that the other holds
-// (retrieval.SubjectMatch, either way) for a city FAQ or myth to answer a follow-up in
-// the topic's place: «請問如何申請海葬？» is about what «請問參加海葬需要繳交費用嗎？» is
-// about, a FAQ on hot-spring fees is not.
-const sameService = 0.6
-
 // siblingsSearched is how many records the search for a topic's sibling reads: the
 // topic's own words rank it and its closest look-alikes first.
 const siblingsSearched = 10
 
 // aboutTopic returns the hits that answer q, a follow-up of the conversation's topic (a
 // record it was answered from) that asks the aspects of a service asked, led by that
-// record. A licence answers every aspect asked
-// of it (its card). A city FAQ or a myth is one question of several on its subject: when
-// q asks an aspect of a service (retrieval's aspects: when, where, cost, documents...)
-// that the topic's own question does not state, the topic's question with q is
-// searched; of the records of the same kind among the best (siblingsSearched) that are
-// about the topic's subject (sameService) and state that aspect, the one whose question
-// is most the topic's with q (TitleMatch) answers («要多久才拿得到» after a FAQ on a lost
-// card: the FAQ on how long a new card takes). Otherwise the topic again, whose text
-// often says it.
+// record. A licence answers every aspect asked of it (its card). A city FAQ or a myth is
+// one question of several on its subject: when q asks an aspect of a service
+// (retrieval's aspects: when, where, cost, documents...) that the topic's own question
+// does not state, the topic's question with q is searched; of the records of the same
+// kind among the best (siblingsSearched) that are on the topic's service
+// (retrieval.SameService) and state that aspect, the one whose question is most the
+// topic's with q (TitleMatch) answers («要多久才拿得到» after a FAQ on a lost card: the FAQ
+// on how long a new card takes). Otherwise the topic again, whose text often says it.
 func (e *Engine) aboutTopic(ctx context.Context, t *turn, topic retrieval.Hit, q string, asked []string) ([]retrieval.Hit, error) {
 	same := []retrieval.Hit{topic}
 	if topic.Dataset == corpus.DatasetDrug {
@@ -693,10 +686,7 @@ func (e *Engine) aboutTopic(ctx context.Context, t *turn, topic retrieval.Hit, q
 		if h.Dataset != topic.Dataset || h.Key == topic.Key || h.Confidence <= 0 {
 			continue
 		}
-		if ts, qs := retrieval.SubjectMatch(topic.Title, h.Title); max(ts, qs) < sameService {
-			continue
-		}
-		if !slices.ContainsFunc(retrieval.StatedAspects(h.Title), func(a string) bool { return slices.Contains(asked, a) }) {
+		if !retrieval.SameService(topic.Title, h.Title) || !retrieval.StatesAny(h.Title, asked) {
 			continue
 		}
 		if ts, qs := retrieval.TitleMatch(an.Text, h.Title); ts+qs > bestMatch {

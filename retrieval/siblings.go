@@ -95,15 +95,11 @@ func samePrefix(a, b string, n int) bool {
 	return true
 }
 
-// sameServiceShare is the least share of one title's subject that the other holds
-// (SubjectMatch, either way) for two records to be on one service.
-const sameServiceShare = 0.6
-
 // aspectLead is how many of the first hits PreferStatedAspect looks at.
 const aspectLead = 3
 
 // PreferStatedAspect puts first, among the first hits of the question q (normalised),
-// the record on the first one's service whose title states the aspect q asks (when,
+// the record on the first one's service (SameService) whose title states the aspect q asks (when,
 // where, cost...), when the first one's title states none of them: «身障租屋補助什麼時候
 // 發錢» is answered by the FAQ on when the subsidy is paid, not by the one on which
 // subsidies exclude each other that the legs ranked first. OrderSiblings does this for
@@ -118,18 +114,12 @@ func PreferStatedAspect(q string, hits []Hit) {
 	if len(asked) == 0 {
 		return
 	}
-	states := func(h Hit) bool {
-		return slices.ContainsFunc(StatedAspects(h.Title), func(a string) bool { return slices.Contains(asked, a) })
-	}
-	if states(hits[0]) {
+	if StatesAny(hits[0].Title, asked) {
 		return
 	}
 	for i := 1; i < min(len(hits), aspectLead); i++ {
 		h := hits[i]
-		if h.Dataset != hits[0].Dataset || names(h.Evidence) || !states(h) {
-			continue
-		}
-		if ts, qs := SubjectMatch(hits[0].Title, h.Title); max(ts, qs) < sameServiceShare {
+		if h.Dataset != hits[0].Dataset || names(h.Evidence) || !StatesAny(h.Title, asked) || !SameService(hits[0].Title, h.Title) {
 			continue
 		}
 		hits[0].Score, hits[i].Score = hits[i].Score, hits[0].Score

@@ -143,6 +143,23 @@ func ContentUnits(s string) []string { return slices.Sorted(maps.Keys(contentUni
 // (aspects.txt): «…需多久時間才能領» states when.
 func StatedAspects(title string) []string { return statedAspects(lower(Normalize(title))) }
 
+// StatesAny reports whether title states one of the aspects (StatedAspects).
+func StatesAny(title string, aspects []string) bool {
+	return slices.ContainsFunc(StatedAspects(title), func(a string) bool { return slices.Contains(aspects, a) })
+}
+
+// sameServiceShare is the least share of one title's subject that the other holds
+// (SubjectMatch, either way) for two records to be on one service: «請問如何申請海葬？»
+// is about what «請問參加海葬需要繳交費用嗎？» is about, a FAQ on hot-spring fees is not.
+const sameServiceShare = 0.6
+
+// SameService reports whether the records titled a and b are on one service
+// (sameServiceShare).
+func SameService(a, b string) bool {
+	ts, qs := SubjectMatch(a, b)
+	return max(ts, qs) >= sameServiceShare
+}
+
 // contentUnitsOf is contentUnits of s already normalised.
 func contentUnitsOf(s string) map[string]bool {
 	s = lower(questionWords.Replace(s))
@@ -185,13 +202,6 @@ func TitleMatch(q, title string) (titleShare, questionShare float64) {
 	return newTitleMatcher(q).match(title)
 }
 
-// MatchQuestions is TitleMatch of the one of questions (a hit's title and the questions
-// citizens ask it in, Hit.Questions) that q matches best, by the sum of the shares, and
-// that question.
-func MatchQuestions(q string, questions []string) (best string, titleShare, questionShare float64) {
-	return NewQuestionMatcher(q).Best(questions)
-}
-
 // A QuestionMatcher compares one question with the questions of many hits, reading it
 // once: TitleMatch (Best) and SubjectMatch (Subject).
 type QuestionMatcher struct {
@@ -205,7 +215,9 @@ func NewQuestionMatcher(q string) *QuestionMatcher {
 	return &QuestionMatcher{q: q, title: newTitleMatcher(q)}
 }
 
-// Best is MatchQuestions of the matcher's question.
+// Best is TitleMatch of the one of questions (a hit's title and the questions citizens
+// ask it in, Hit.Questions) that the matcher's question matches best, by the sum of the
+// shares, and that question.
 func (m *QuestionMatcher) Best(questions []string) (best string, titleShare, questionShare float64) {
 	i, ts, qs := m.title.best(questions)
 	if i < 0 {
