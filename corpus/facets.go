@@ -61,8 +61,8 @@ type Main struct {
 	Agency       string // agency: who answers
 	ContactPhone string // contact_phone
 	EndDate      string // end_date: the end of the publication period, YYYY-MM-DD
-	// Asked: questions citizens ask in their own words that the record answers (a city
-	// FAQ's, from ingest/taipei's asked.jsonl).
+	// Asked: questions citizens ask in their own words that the record answers (a
+	// bundled city FAQ's, myth's or article's, from ingest/asked).
 	Asked []string
 }
 

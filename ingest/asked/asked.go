@@ -8,17 +8,17 @@
 // type to get its answer, written from the record alone, its title and text (document
 // expansion, as doc2query does): two in everyday Chinese (the need asked plainly, a
 // situation then the question), one in English, and the words a citizen would type in a
-// search box. They were
-// written by a language model, from the records and never from an evaluation question
-// (testdata/eval/README.md).
+// search box. They were written by a language model, from the records and never from an
+// evaluation question (testdata/eval/README.md).
 //
 // Add gives them to the record whose key and title they were written for: the questions
 // as its asked field (corpus.Main.Asked), which search's and the answer's question match
 // compare with the citizen's, and the questions and the search-box words as a labelled
 // line of its searchable text (corpus.AskedLabel), which every leg of the search reads.
 // The search-box words are not a question: a few words alone («低收 喪葬費 減免») hold
-// much of many questions that share one of them. Answers never quote either. A record edited since (another title) gets none:
-// questions written for an old question could be wrong for the new one.
+// much of many questions that share one of them. Answers never quote either. A record
+// edited since (another title) gets none: questions written for an old question could be
+// wrong for the new one.
 package asked
 
 import (
@@ -125,12 +125,8 @@ func Bundled() (map[string][]Entry, error) {
 // title (white space aside); nil when none were, or when the record's title is not the
 // one they were written for.
 func For(dataset, key, title string) []string {
-	t, err := table()
-	if err != nil {
-		panic(err) // the embedded files are checked by the package's tests
-	}
-	e, ok := t[recordKey{dataset, key}]
-	if !ok || !sameTitle(e.Title, title) {
+	e, ok := entryFor(dataset, key, title)
+	if !ok {
 		return nil
 	}
 	return e.Questions()
@@ -139,24 +135,34 @@ func For(dataset, key, title string) []string {
 // Add adds the questions written for r, if any: its asked field, and a last line of its
 // text labelled corpus.AskedLabel.
 func Add(r *ingest.Record) {
-	qs := For(r.Dataset, r.Key, r.Title)
-	if len(qs) == 0 {
+	e, ok := entryFor(r.Dataset, r.Key, r.Title)
+	qs := e.Questions()
+	if !ok || len(qs) == 0 {
 		return
 	}
 	if r.Fields == nil {
 		r.Fields = map[string]any{}
 	}
 	r.Fields["asked"] = qs
-	if q := oneLine(queryFor(r.Dataset, r.Key)); q != "" {
-		qs = append(slices.Clone(qs), q)
+	line := qs
+	if q := oneLine(e.Query); q != "" {
+		line = append(slices.Clone(qs), q)
 	}
-	r.Text = strings.TrimRight(r.Text, "\n") + "\n" + corpus.AskedLabel + "：" + strings.Join(qs, "／")
+	r.Text = strings.TrimRight(r.Text, "\n") + "\n" + corpus.AskedLabel + "：" + strings.Join(line, "／")
 }
 
-// queryFor returns the search-box words written for the record of dataset and key.
-func queryFor(dataset, key string) string {
-	t, _ := table() // For has read it
-	return t[recordKey{dataset, key}].Query
+// entryFor returns the entry written for the record of dataset and key whose title is
+// title; ok is false when there is none.
+func entryFor(dataset, key, title string) (e Entry, ok bool) {
+	t, err := table()
+	if err != nil {
+		panic(err) // the embedded files are checked by the package's tests
+	}
+	e, ok = t[recordKey{dataset, key}]
+	if !ok || !sameTitle(e.Title, title) {
+		return Entry{}, false
+	}
+	return e, true
 }
 
 // sameTitle reports whether a and b are one title, white space aside: a character the
